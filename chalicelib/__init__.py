@@ -1,0 +1,1 @@
+"""qungov domain code: everything Chalice deploys besides app.py."""

@@ -1,0 +1,71 @@
+"""Dates as exports write them: `2024-03-05`, `2024/3/5`, `2024年3月5日`, with or without a
+time, Excel serial numbers and Unix seconds. Every date a user sees is Asia/Shanghai."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta, timezone
+from functools import lru_cache
+
+SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")  # no DST since 1991
+EXCEL_EPOCH = datetime(1899, 12, 30)
+EXCEL_SERIAL_MAX = 100_000  # 2173-10-14; larger numbers are Unix seconds
+UNIX_SECONDS_MIN = 100_000_000  # 1973-03-03
+
+_DATE_TIME = re.compile(
+    r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+    r"(?:[T\s]+(\d{1,2})[:：](\d{1,2})(?:[:：](\d{1,2})(?:\.\d+)?)?)?"
+)
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+class DateFormatError(ValueError):
+    """The reason, in Chinese, why a cell is not a date."""
+
+
+def shanghai_today(now: datetime) -> date:
+    return now.astimezone(SHANGHAI).date()
+
+
+def parse_datetime(text: str) -> datetime:
+    """A naive datetime in Shanghai local time."""
+    return _parse_datetime(text.strip())
+
+
+def parse_date(text: str) -> date:
+    """The calendar date (Shanghai) of a date or date-time cell."""
+    text = text.strip()
+    head = text.partition(" ")[0].partition("T")[0]
+    try:
+        return _parse_datetime(head).date()  # cached by day: many rows share one
+    except DateFormatError:
+        if head == text:
+            raise
+    return _parse_datetime(text).date()
+
+
+@lru_cache(maxsize=65536)
+def _parse_datetime(text: str) -> datetime:
+    match = _DATE_TIME.fullmatch(text)
+    if match:
+        year, month, day, hour, minute, second = (int(g) if g else 0 for g in match.groups())
+        try:
+            return datetime(year, month, day, hour, minute, second)
+        except ValueError:
+            raise DateFormatError(f"日期“{text}”不存在") from None
+    if _NUMBER.fullmatch(text):
+        return _from_number(float(text), text)
+    raise DateFormatError(
+        f"无法识别的日期“{text}”(支持 2024-03-05、2024/3/5、2024年3月5日、Excel 序列号、Unix 秒)"
+    )
+
+
+def _from_number(value: float, text: str) -> datetime:
+    if 0 < value < EXCEL_SERIAL_MAX:
+        return EXCEL_EPOCH + timedelta(days=value)
+    if value >= UNIX_SECONDS_MIN:
+        if value >= 100_000_000_000:  # milliseconds
+            value /= 1000
+        instant = datetime.fromtimestamp(value, UTC).astimezone(SHANGHAI)
+        return instant.replace(tzinfo=None)
+    raise DateFormatError(f"数字“{text}”既不是 Excel 日期序列号,也不是 Unix 秒")

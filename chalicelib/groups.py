@@ -1,0 +1,67 @@
+"""Every known group: its filing (if any), its newest snapshot (if any) and its unit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from chalicelib.directory import Directory
+from chalicelib.models import Filing, FilingStatus, Platform, Unit
+from chalicelib.rules.context import GroupSnapshot, GroupView
+
+GroupKey = tuple[Platform, str]
+
+
+def current_filings(filings: Iterable[Filing]) -> dict[GroupKey, Filing]:
+    """The filing that counts for each group: a filed or pending one, the latest filed.
+
+    A group whose only filings are closed has none: a closed filing counts as no filing."""
+    chosen: dict[GroupKey, Filing] = {}
+    for filing in filings:
+        if filing.status is FilingStatus.CLOSED:
+            continue
+        key = (filing.platform, filing.group_id)
+        held = chosen.get(key)
+        if held is None or filing.filed_on >= held.filed_on:
+            chosen[key] = filing
+    return chosen
+
+
+def build_groups(
+    filings: Mapping[GroupKey, Filing],
+    snapshots: Mapping[GroupKey, GroupSnapshot],
+    units: list[Unit],
+    directory: Directory,
+) -> list[GroupView]:
+    """Groups in the rosters or filed, sorted by platform and id."""
+    by_id = {u.unit_id: u for u in units}
+    groups = []
+    for key in sorted(filings.keys() | snapshots.keys()):
+        filing, snapshot = filings.get(key), snapshots.get(key)
+        if filing is not None:
+            unit = by_id.get(filing.unit_id)
+        else:
+            unit = infer_unit(snapshot, units, directory)
+        groups.append(GroupView(key[0], key[1], unit, filing, snapshot))
+    return groups
+
+
+def infer_unit(
+    snapshot: GroupSnapshot | None, units: list[Unit], directory: Directory
+) -> Unit | None:
+    """Unit of an unfiled group: the longest keyword in its name (ties: the unit listed
+    first), else the unit of its owner's directory entry, else none."""
+    if snapshot is None:
+        return None
+    name = (snapshot.group_name or "").casefold()
+    best: tuple[int, Unit] | None = None
+    for unit in units:
+        longest = max((len(k) for k in unit.keywords if k and k.casefold() in name), default=0)
+        if longest and (best is None or longest > best[0]):
+            best = (longest, unit)
+    if best is not None:
+        return best[1]
+    if snapshot.owner_id is not None:
+        owner = directory.person_of(snapshot.platform, snapshot.owner_id)
+        if owner is not None and owner.unit_id is not None:
+            return next((u for u in units if u.unit_id == owner.unit_id), None)
+    return None

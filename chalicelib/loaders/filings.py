@@ -1,0 +1,85 @@
+"""filings/* (群组审备登记表) and waivers/* (豁免清单)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from chalicelib.loaders.rows import Row, RowError
+from chalicelib.loaders.units import UnitIndex
+from chalicelib.models import Category, Filing, FilingStatus, Platform, Waiver
+from chalicelib.rules import REGISTRY
+from chalicelib.settings import Settings
+from chalicelib.vocab import CATEGORY_WORDS, FILING_STATUS_WORDS, PLATFORM_WORDS
+
+
+def _platform(row: Row) -> Platform:
+    platform = row.word("platform", PLATFORM_WORDS)
+    if platform is None:
+        raise RowError("platform", "不能为空")
+    return platform
+
+
+def _unit(row: Row, units: UnitIndex) -> str:
+    reference = row.required("unit")
+    unit_id = units.resolve(reference)
+    if unit_id is None:
+        raise RowError("unit", f"单位“{reference}”不在单位名录中")
+    return unit_id
+
+
+def parse_filing(row: Row, units: UnitIndex) -> Filing:
+    category = row.word("category", CATEGORY_WORDS)
+    end_on = row.date("end_on")
+    if category is Category.TEMPORARY and end_on is None:
+        raise RowError("end_on", "临时群必须填写截止日期")
+    filed_on = row.date("filed_on", required=True)
+    assert filed_on is not None
+    return Filing(
+        platform=_platform(row),
+        group_id=row.required("group_id"),
+        group_name=row.text("group_name"),
+        unit_id=_unit(row, units),
+        category=category,
+        owner_id=row.text("owner_id"),
+        owner_name=row.text("owner_name"),
+        responsible_name=row.text("responsible_name"),
+        responsible_email=row.text("responsible_email"),
+        filed_on=filed_on,
+        reviewed_on=row.date("reviewed_on"),
+        end_on=end_on,
+        purpose=row.text("purpose"),
+        status=row.word("status", FILING_STATUS_WORDS, FilingStatus.FILED),
+    )
+
+
+def _rule_id(row: Row) -> str:
+    value = row.required("rule")
+    for rule in REGISTRY.values():
+        if value.casefold() == rule.meta.id or value == rule.meta.title:
+            return rule.meta.id
+    raise RowError(
+        "rule", f"无法识别的规则“{value}”(可填规则编号或中文名称,如 oversized 或 超规模)"
+    )
+
+
+def parse_waiver(row: Row, today: date, settings: Settings) -> Waiver:
+    expires_on = row.date("expires_on", required=True)
+    assert expires_on is not None
+    latest = today + timedelta(days=settings.waiver_max_days)
+    if expires_on > latest:
+        raise RowError(
+            "expires_on",
+            f"有效期至 {expires_on} 超过最长期限 {settings.waiver_max_days} 天(最晚 {latest})",
+        )
+    limit_text = row.text("limit")
+    if limit_text is not None and not limit_text.isdigit():
+        raise RowError("limit", f"上限“{limit_text}”不是正整数")
+    return Waiver(
+        platform=_platform(row),
+        group_id=row.required("group_id"),
+        rule=_rule_id(row),
+        reason=row.required("reason"),
+        approved_by=row.required("approved_by"),
+        expires_on=expires_on,
+        limit=int(limit_text) if limit_text is not None else None,
+    )

@@ -1,0 +1,62 @@
+"""config/units.* (单位名录) and config/offices.* (汇总报送部门)."""
+
+from __future__ import annotations
+
+import re
+
+from chalicelib.loaders.rows import Row, RowError, parse_rows, row_error
+from chalicelib.models import Category, DataError, Office, Unit
+from chalicelib.readers import Table
+from chalicelib.source import SourceFile
+from chalicelib.vocab import CATEGORY_WORDS
+
+_KEYWORD_SEPARATORS = re.compile(r"[;；、,，]")
+
+
+class UnitIndex:
+    """Units in the order listed; a unit may be named by its id or its exact name."""
+
+    def __init__(self, units: list[Unit]):
+        self.units = units
+        self.by_id = {u.unit_id: u for u in units}
+        self._refs = {u.name: u.unit_id for u in units} | {u.unit_id: u.unit_id for u in units}
+
+    def resolve(self, reference: str) -> str | None:
+        return self._refs.get(reference.strip())
+
+
+def parse_unit(row: Row) -> Unit:
+    name = row.required("name")
+    keywords = [k.strip() for k in _KEYWORD_SEPARATORS.split(row.text("keywords") or "")]
+    return Unit(
+        unit_id=row.required("unit_id"),
+        name=name,
+        keywords=tuple(k for k in keywords if k) or (name,),
+        contact_email=row.text("contact_email"),
+        head_name=row.text("head_name"),
+        head_email=row.text("head_email"),
+        party_org=row.text("party_org"),
+        party_org_email=row.text("party_org_email"),
+    )
+
+
+def read_units(file: SourceFile, table: Table, errors: list[DataError]) -> list[Unit]:
+    units: dict[str, Unit] = {}
+    for row_number, unit in parse_rows(table, parse_unit, errors):
+        if unit.unit_id in units:
+            errors.append(row_error(table, row_number, "unit_id", f"单位编码“{unit.unit_id}”重复"))
+            continue
+        units[unit.unit_id] = unit
+    return list(units.values())
+
+
+def parse_office(row: Row) -> Office:
+    scope = (row.text("scope") or "all").strip()
+    categories: tuple[Category, ...] | None = None
+    if scope.casefold() != "all":
+        words = [w.strip() for w in _KEYWORD_SEPARATORS.split(scope) if w.strip()]
+        unknown = [w for w in words if w.casefold() not in CATEGORY_WORDS]
+        if unknown:
+            raise RowError("scope", f"无法识别的范围“{'、'.join(unknown)}”(可用:all 或群类别)")
+        categories = tuple(CATEGORY_WORDS[w.casefold()] for w in words)
+    return Office(office=row.required("office"), email=row.required("email"), scope=categories)

@@ -1,0 +1,169 @@
+"""Domain models: frozen pydantic models parsed at the boundary, enums for every state."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import IntEnum, StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Platform(StrEnum):
+    QQ = "qq"
+    WECHAT = "wechat"
+    WECOM = "wecom"
+    DINGTALK = "dingtalk"
+
+
+class Category(StrEnum):
+    WORK = "work"
+    PARTY = "party"
+    CLASS = "class"
+    LEAGUE = "league"
+    CLUB = "club"
+    TEMPORARY = "temporary"
+
+
+class Role(StrEnum):
+    OWNER = "owner"
+    ADMIN = "admin"
+    MEMBER = "member"
+
+
+class PersonStatus(StrEnum):
+    ACTIVE = "active"
+    DEPARTED = "departed"
+    EXTERNAL = "external"
+
+
+class FilingStatus(StrEnum):
+    FILED = "filed"
+    PENDING = "pending"
+    CLOSED = "closed"
+
+
+class Severity(IntEnum):
+    """Ordered so that `max()` picks the most severe; `.label` is what users see."""
+
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @property
+    def chinese(self) -> str:
+        return {1: "低", 2: "中", 3: "高"}[self.value]
+
+
+class FindingStatus(StrEnum):
+    OPEN = "open"
+    WAIVED = "waived"
+    RESOLVED = "resolved"
+
+
+class Unit(Frozen):
+    unit_id: str
+    name: str
+    keywords: tuple[str, ...]
+    contact_email: str | None = None
+    head_name: str | None = None
+    head_email: str | None = None
+    party_org: str | None = None
+    party_org_email: str | None = None
+
+
+class Office(Frozen):
+    office: str
+    email: str
+    scope: tuple[Category, ...] | None = Field(
+        default=None, description="None means every category (scope `all`)."
+    )
+
+
+class Person(Frozen):
+    person_id: str
+    name: str
+    unit_id: str | None
+    status: PersonStatus
+    left_on: date | None = None
+    email: str | None = None
+
+
+class Filing(Frozen):
+    platform: Platform
+    group_id: str
+    group_name: str | None = None
+    unit_id: str
+    category: Category | None = None
+    owner_id: str | None = None
+    owner_name: str | None = None
+    responsible_name: str | None = None
+    responsible_email: str | None = None
+    filed_on: date
+    reviewed_on: date | None = None
+    end_on: date | None = None
+    purpose: str | None = None
+    status: FilingStatus = FilingStatus.FILED
+
+
+class Waiver(Frozen):
+    platform: Platform
+    group_id: str
+    rule: str
+    reason: str
+    approved_by: str
+    expires_on: date
+    limit: int | None = None
+
+
+class Membership(Frozen):
+    """One roster row. The scan never builds these per row (see `roster.py`); they
+    describe the row contract and let tests build snapshots from readable data."""
+
+    platform: Platform
+    group_id: str
+    member_id: str
+    group_name: str | None = None
+    display_name: str | None = None
+    role: Role = Role.MEMBER
+    joined_at: date | None = None
+    last_spoke_at: date | None = None
+    exported_at: datetime | None = None
+
+
+class Finding(Frozen):
+    rule: str
+    title: str
+    severity: Severity
+    platform: Platform
+    group_id: str
+    group_name: str | None
+    unit_id: str | None
+    category: Category | None
+    message: str
+    evidence: dict[str, Any]
+    clause: str
+    remedy: str
+    status: FindingStatus = FindingStatus.OPEN
+
+    def to_json_dict(self) -> dict[str, Any]:
+        data = self.model_dump(mode="json")
+        data["severity"] = self.severity.label
+        return data
+
+
+class DataError(Frozen):
+    """A rejected file (row and column empty) or a skipped row, in words a user can act on."""
+
+    file: str
+    row: int | None = None
+    column: str | None = None
+    reason: str

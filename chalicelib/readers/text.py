@@ -1,0 +1,59 @@
+"""CSV and TXT exports: UTF-8 with or without BOM, GB18030/GBK, UTF-16 with BOM; comma or
+tab separated."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import Iterator
+
+from chalicelib.readers.table import FileRejected, Table, limited, locate_table
+from chalicelib.schema import TableSchema
+from chalicelib.settings import Settings
+
+SNIFF_CHARS = 8192
+
+
+def decode(data: bytes) -> str:
+    if data.startswith(codecs.BOM_UTF8):
+        return data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="strict")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise FileRejected("文件以 UTF-16 BOM 开头,但内容不是有效的 UTF-16") from None
+    if b"\x00" in data[:SNIFF_CHARS]:
+        raise FileRejected(
+            "不是文本表格:含有二进制内容(如为 UTF-16 编码,请带 BOM 保存;或另存为 CSV/XLSX)"
+        )
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise FileRejected("无法识别文件编码:支持 UTF-8(可带 BOM)、GB18030/GBK、带 BOM 的 UTF-16")
+
+
+def sniff_delimiter(text: str) -> str:
+    sample = text[:SNIFF_CHARS]
+    return "\t" if sample.count("\t") > sample.count(",") else ","
+
+
+def read_text_table(path: str, data: bytes, schema: TableSchema, settings: Settings) -> Table:
+    text = decode(data)
+    if "\x00" in text:
+        raise FileRejected("不是文本表格:含有二进制内容")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
+    table = locate_table(_csv_rows(reader), schema, path)
+    width = max(len(table.header), 1)
+    max_rows = min(settings.max_rows, settings.max_cells // width)
+    table.rows = limited(table.rows, max_rows, "表格")
+    return table
+
+
+def _csv_rows(reader: Iterator[list[str]]) -> Iterator[list[str]]:
+    try:
+        yield from reader
+    except csv.Error as error:
+        raise FileRejected(f"CSV 格式错误:{error}") from None

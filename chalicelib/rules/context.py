@@ -1,0 +1,85 @@
+"""What a rule sees: one group (filing and/or roster snapshot) and the scan's context."""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from chalicelib.directory import Directory
+from chalicelib.models import Category, Filing, Platform, Unit
+from chalicelib.settings import Settings
+from chalicelib.waivers import WaiverBook
+
+
+@dataclass(frozen=True, slots=True)
+class GroupSnapshot:
+    """What the scan keeps of a group's newest roster table: counts, dates and compact ids
+    of mapped persons, never the rows themselves."""
+
+    platform: Platform
+    group_id: str
+    group_name: str | None
+    source: str
+    exported_at: datetime
+    member_count: int
+    owner_id: str | None
+    has_activity: bool
+    last_spoke_on: date | None
+    first_joined_on: date | None
+    persons: array[int] = field(repr=False)
+    unmapped_count: int
+    unmapped_sample: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class GroupView:
+    """A group as the rules see it. `unit` is the filing's unit, else the inferred one."""
+
+    platform: Platform
+    group_id: str
+    unit: Unit | None
+    filing: Filing | None
+    snapshot: GroupSnapshot | None
+
+    @property
+    def key(self) -> tuple[Platform, str]:
+        return (self.platform, self.group_id)
+
+    @property
+    def name(self) -> str | None:
+        if self.snapshot is not None and self.snapshot.group_name:
+            return self.snapshot.group_name
+        return self.filing.group_name if self.filing is not None else None
+
+    @property
+    def category(self) -> Category | None:
+        return self.filing.category if self.filing is not None else None
+
+    @property
+    def owner_id(self) -> str | None:
+        """The snapshot's member with role owner, else the filing's owner_id."""
+        if self.snapshot is not None and self.snapshot.owner_id:
+            return self.snapshot.owner_id
+        return self.filing.owner_id if self.filing is not None else None
+
+
+@dataclass
+class RuleContext:
+    today: date
+    settings: Settings
+    directory: Directory
+    units: Mapping[str, Unit]
+    waivers: WaiverBook
+    groups_by_unit: Mapping[str, Sequence[GroupView]]
+    cache: dict[str, Any] = field(default_factory=dict)
+    """Per-scan memo for rules that look across groups (duplicate)."""
+
+    def days_ago(self, days: int) -> date:
+        return self.today - timedelta(days=days)
+
+    def waiver_limit(self, group: GroupView, rule_id: str) -> int | None:
+        waiver = self.waivers.applicable(group.platform, group.group_id, rule_id, self.today)
+        return waiver.limit if waiver is not None else None

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from chalicelib.masking import mask_name
+from chalicelib.models import Person, PersonStatus, Severity
+from chalicelib.rules.context import GroupView, RuleContext
+from chalicelib.rules.registry import Violation, rule
+
+SAMPLE_SIZE = 5
+
+
+@rule(
+    "departed_members",
+    title="离开人员未移出",
+    severity=Severity.MEDIUM,
+    clause="通知 三",
+    remedy="请将已离职、毕业或调出的人员移出本群,然后提交新的成员名单。",
+)
+def departed_members(group: GroupView, ctx: RuleContext) -> Violation | None:
+    departed = _departed_members(group, ctx)
+    if not departed:
+        return None
+    grace = ctx.settings.departed_grace_days
+    return Violation(
+        f"群内仍有 {len(departed)} 名已离职离校人员(离开满 {grace} 天或日期不详),应为 0 人。",
+        {
+            "departed_count": len(departed),
+            "departed_grace_days": grace,
+            "sample": [mask_name(person.name) for person in departed[:SAMPLE_SIZE]],
+        },
+    )
+
+
+def _departed_members(group: GroupView, ctx: RuleContext) -> list[Person]:
+    """Departed non-owner members whose grace period is over (or whose left_on is unknown)."""
+    assert group.snapshot is not None
+    owner = _owner_index(group, ctx)
+    cutoff = ctx.days_ago(ctx.settings.departed_grace_days)
+    found = []
+    for index in group.snapshot.persons:
+        person = ctx.directory.persons[index]
+        if index == owner or person.status is not PersonStatus.DEPARTED:
+            continue
+        if person.left_on is None or person.left_on <= cutoff:
+            found.append(person)
+    return found
+
+
+def _owner_index(group: GroupView, ctx: RuleContext) -> int | None:
+    owner = group.owner_id
+    return ctx.directory.index_of(group.platform, owner) if owner else None

@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from chalicelib.models import Platform, Severity
+from chalicelib.rules.context import GroupView, RuleContext
+from chalicelib.rules.registry import Violation, rule
+
+Key = tuple[Platform, str]
+Partners = dict[Key, list[tuple[Key, float]]]
+
+CACHE_KEY = "duplicate"
+SAMPLE_SIZE = 5
+EPSILON = 1e-9  # float slack that only ever widens the candidate filters
+
+
+@rule(
+    "duplicate",
+    title="重复建群",
+    severity=Severity.LOW,
+    clause="通知 一.3",
+    remedy="这些群的成员高度重合,请合并为一个群并解散其余的群,同时在登记表中注销;确需分设的,请写明用途并申请豁免。",
+)
+def duplicate(group: GroupView, ctx: RuleContext) -> Violation | None:
+    assert group.snapshot is not None
+    if group.unit is None:
+        return None
+    partners = _unit_partners(ctx, group.unit.unit_id).get(group.key)
+    if not partners:
+        return None
+    ranked = sorted(partners, key=lambda item: (-item[1], item[0]))
+    return Violation(
+        _message(ranked, ctx.settings.duplicate_overlap),
+        _evidence(group, ranked, ctx.settings.duplicate_overlap),
+    )
+
+
+def _message(ranked: list[tuple[Key, float]], threshold: float) -> str:
+    (_, best_id), best = ranked[0]
+    limit = _percent(threshold)
+    if len(ranked) == 1:
+        return f"与同单位的群 {best_id} 成员重合度为 {_percent(best)},达到重复建群标准 {limit}。"
+    return (
+        f"与同单位的 {len(ranked)} 个群成员高度重合(最高为群 {best_id} 的 {_percent(best)}),"
+        f"达到重复建群标准 {limit}。"
+    )
+
+
+def _evidence(
+    group: GroupView, ranked: list[tuple[Key, float]], threshold: float
+) -> dict[str, Any]:
+    assert group.snapshot is not None
+    return {
+        "mapped_persons": len(group.snapshot.persons),
+        "duplicate_overlap": threshold,
+        "partner_count": len(ranked),
+        "partners": [
+            {"platform": platform.value, "group_id": group_id, "overlap": round(ratio, 3)}
+            for (platform, group_id), ratio in ranked[:SAMPLE_SIZE]
+        ],
+    }
+
+
+def _percent(ratio: float) -> str:
+    return f"{ratio * 100:.1f}".removesuffix(".0") + "%"
+
+
+def _unit_partners(ctx: RuleContext, unit_id: str) -> Partners:
+    """Each group's duplicates within the unit, computed once per unit and scan."""
+    memo: dict[str, Partners] = ctx.cache.setdefault(CACHE_KEY, {})
+    if unit_id not in memo:
+        settings = ctx.settings
+        sets = {
+            group.key: frozenset(group.snapshot.persons)
+            for group in ctx.groups_by_unit.get(unit_id, ())
+            if group.snapshot is not None
+            and len(group.snapshot.persons) >= settings.duplicate_min_persons
+        }
+        memo[unit_id] = find_partners(sets, settings.duplicate_overlap)
+    return memo[unit_id]
+
+
+def find_partners(sets: Mapping[Key, frozenset[int]], threshold: float) -> Partners:
+    """All pairs with Jaccard >= threshold, listed under both groups of the pair."""
+    partners: Partners = defaultdict(list)
+    for left, right in _candidates(sets, threshold):
+        ratio = _jaccard(sets[left], sets[right])
+        if ratio >= threshold:
+            partners[left].append((right, ratio))
+            partners[right].append((left, ratio))
+    return dict(partners)
+
+
+def _candidates(sets: Mapping[Key, frozenset[int]], threshold: float) -> set[tuple[Key, Key]]:
+    """Pairs that could reach the threshold (prefix and size filters): every pair with
+    Jaccard >= threshold shares a person within the prefixes of both sets when persons are
+    ordered the same way everywhere (rarest first), and its smaller set has at least
+    threshold x the larger one's size."""
+    frequency = Counter(person for persons in sets.values() for person in persons)
+    index: dict[int, list[Key]] = defaultdict(list)
+    found: set[tuple[Key, Key]] = set()
+    for key in sorted(sets, key=lambda k: (len(sets[k]), k)):
+        size = len(sets[key])
+        for person in _prefix(sets[key], frequency, threshold):
+            found.update(
+                (other, key)
+                for other in index[person]
+                if len(sets[other]) >= threshold * size - EPSILON
+            )
+            index[person].append(key)
+    return found
+
+
+def _prefix(persons: frozenset[int], frequency: Counter[int], threshold: float) -> Iterable[int]:
+    ordered = sorted(persons, key=lambda person: (frequency[person], person))
+    length = len(ordered) - math.ceil(threshold * len(ordered) - EPSILON) + 1
+    return ordered[:length]
+
+
+def _jaccard(left: frozenset[int], right: frozenset[int]) -> float:
+    shared = len(left & right)
+    return shared / (len(left) + len(right) - shared)

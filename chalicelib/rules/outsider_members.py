@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from chalicelib.masking import mask_name
+from chalicelib.models import Category, Person, PersonStatus, Severity
+from chalicelib.rules.context import GroupView, RuleContext
+from chalicelib.rules.registry import Violation, rule
+
+SAMPLE_SIZE = 5
+
+
+@rule(
+    "outsider_members",
+    title="非本单位人员",
+    severity=Severity.LOW,
+    clause="通知 三",
+    remedy="工作群成员应为本单位人员:请将其他单位人员移出;确需跨单位协作的,请改为跨单位群备案或申请豁免。",
+)
+def outsider_members(group: GroupView, ctx: RuleContext) -> Violation | None:
+    if group.category is not Category.WORK or group.unit is None:
+        return None
+    outsiders = _outsiders(group, ctx, group.unit.unit_id)
+    if not outsiders:
+        return None
+    units = sorted({person.unit_id for person in outsiders if person.unit_id})
+    origin = "、".join(units[:SAMPLE_SIZE])
+    return Violation(
+        f"工作群内有 {len(outsiders)} 名其他单位的在职在校人员(来自 {origin}),应为 0 人。",
+        {
+            "outsider_count": len(outsiders),
+            "units": units[:SAMPLE_SIZE],
+            "sample": [mask_name(person.name) for person in outsiders[:SAMPLE_SIZE]],
+        },
+    )
+
+
+def _outsiders(group: GroupView, ctx: RuleContext, unit_id: str) -> list[Person]:
+    """Active members whose directory unit is set and is not the group's unit."""
+    assert group.snapshot is not None
+    persons = (ctx.directory.persons[index] for index in group.snapshot.persons)
+    return [
+        person
+        for person in persons
+        if person.status is PersonStatus.ACTIVE and person.unit_id and person.unit_id != unit_id
+    ]

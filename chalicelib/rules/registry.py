@@ -1,0 +1,79 @@
+"""The rule registry: one rule = one id = one module, with its metadata beside the code."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from pydantic import Field
+
+from chalicelib.models import Frozen, Severity
+
+if TYPE_CHECKING:
+    from chalicelib.rules.context import GroupView, RuleContext
+
+CLAUSE_PATTERN = r"^(管理办法|通知) .+"
+
+
+class RuleMeta(Frozen):
+    id: str = Field(pattern=r"^[a-z_]+$")
+    title: str = Field(min_length=2)
+    severity: Severity
+    clause: str = Field(pattern=CLAUSE_PATTERN, description="Article(s) of the seed documents.")
+    remedy: str = Field(min_length=8, description="What to do, in Chinese.")
+    needs_snapshot: bool = Field(description="Applies only to groups seen in current rosters.")
+    waiver_sets_limit: bool = Field(
+        default=False,
+        description="A waiver with a limit replaces the threshold instead of waiving.",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """What a rule saw: a full Chinese sentence with the observed value and the limit."""
+
+    message: str
+    evidence: dict[str, Any]
+
+
+Check = Callable[["GroupView", "RuleContext"], Violation | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    meta: RuleMeta
+    check: Check
+
+
+REGISTRY: dict[str, Rule] = {}
+
+
+def rule(
+    rule_id: str,
+    *,
+    title: str,
+    severity: Severity,
+    clause: str,
+    remedy: str,
+    needs_snapshot: bool = True,
+    waiver_sets_limit: bool = False,
+) -> Callable[[Check], Check]:
+    """Register a check under its id; the metadata is validated at import."""
+    meta = RuleMeta(
+        id=rule_id,
+        title=title,
+        severity=severity,
+        clause=clause,
+        remedy=remedy,
+        needs_snapshot=needs_snapshot,
+        waiver_sets_limit=waiver_sets_limit,
+    )
+
+    def register(check: Check) -> Check:
+        if rule_id in REGISTRY:
+            raise ValueError(f"rule {rule_id!r} registered twice")
+        REGISTRY[rule_id] = Rule(meta=meta, check=check)
+        return check
+
+    return register

@@ -1,0 +1,100 @@
+"""The weekly scan of a data root: read every table, evaluate every rule."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from pathlib import PurePosixPath
+
+from chalicelib import schema
+from chalicelib.directory import Directory
+from chalicelib.engine import evaluate
+from chalicelib.groups import build_groups, current_filings
+from chalicelib.loaders.directory import DirectoryBuilder
+from chalicelib.loaders.filings import parse_filing, parse_waiver
+from chalicelib.loaders.rows import parse_table
+from chalicelib.loaders.tables import read_file, read_folder
+from chalicelib.loaders.units import UnitIndex, read_units
+from chalicelib.models import DataError, Finding, Unit
+from chalicelib.roster import SnapshotBook
+from chalicelib.rules import GroupView, RuleContext
+from chalicelib.settings import Settings
+from chalicelib.source import DataSource
+from chalicelib.waivers import WaiverBook
+
+
+class ScanAborted(Exception):
+    """The scan cannot run at all (no readable unit list)."""
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    today: date
+    units: list[Unit]
+    directory: Directory
+    groups: list[GroupView]
+    findings: list[Finding]
+    errors: list[DataError]
+    roster_rows: int
+
+
+def load_units(source: DataSource, settings: Settings, errors: list[DataError]) -> UnitIndex:
+    files = [f for f in source.list("config/") if PurePosixPath(f.path).stem.lower() == "units"]
+    units: list[Unit] = []
+    for file in files:
+        for table_units in read_file(source, file, schema.UNITS, settings, errors, read_units):
+            units.extend(table_units)
+    if not units:
+        raise ScanAborted("找不到可用的单位名录 config/units.csv(或 .xlsx),无法进行检查")
+    return UnitIndex(units)
+
+
+def scan(source: DataSource, today: date, settings: Settings) -> ScanResult:
+    errors: list[DataError] = []
+    units = load_units(source, settings, errors)
+
+    people = DirectoryBuilder(units, settings)
+    for _ in read_folder(source, "directory/", schema.DIRECTORY, settings, errors, people.read):
+        pass
+    directory = people.build()
+
+    filings = current_filings(
+        filing
+        for table in read_folder(
+            source,
+            "filings/",
+            schema.FILINGS,
+            settings,
+            errors,
+            parse_table(lambda row: parse_filing(row, units)),
+        )
+        for filing in table
+    )
+    waivers = WaiverBook(
+        waiver
+        for table in read_folder(
+            source,
+            "waivers/",
+            schema.WAIVERS,
+            settings,
+            errors,
+            parse_table(lambda row: parse_waiver(row, today, settings)),
+        )
+        for waiver in table
+    )
+
+    book = SnapshotBook(directory, today, settings.roster_max_age_days)
+    for candidates in read_folder(
+        source, "rosters/", schema.ROSTERS, settings, errors, book.read, all_sheets=True
+    ):
+        book.offer(candidates)
+
+    groups = build_groups(filings, book.snapshots(), units.units, directory)
+    by_unit: dict[str, list[GroupView]] = defaultdict(list)
+    for group in groups:
+        if group.unit is not None:
+            by_unit[group.unit.unit_id].append(group)
+    ctx = RuleContext(today, settings, directory, units.by_id, waivers, by_unit)
+    findings = evaluate(groups, ctx)
+    return ScanResult(today, units.units, directory, groups, findings, errors, book.rows_read)

@@ -1,0 +1,41 @@
+"""The words exports use for platforms, categories, roles and filing states."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from chalicelib.models import Category, FilingStatus, Platform, Role
+
+T = TypeVar("T")
+
+PLATFORM_WORDS: dict[str, Platform] = {
+    **dict.fromkeys(["qq", "qq群"], Platform.QQ),
+    **dict.fromkeys(["wechat", "微信", "微信群"], Platform.WECHAT),
+    **dict.fromkeys(["wecom", "企业微信", "企业微信群"], Platform.WECOM),
+    **dict.fromkeys(["dingtalk", "钉钉", "钉钉群"], Platform.DINGTALK),
+}
+
+CATEGORY_WORDS: dict[str, Category] = {
+    **dict.fromkeys(["work", "工作群"], Category.WORK),
+    **dict.fromkeys(["party", "党组织群"], Category.PARTY),
+    **dict.fromkeys(["class", "班级群"], Category.CLASS),
+    **dict.fromkeys(["league", "团组织群"], Category.LEAGUE),
+    **dict.fromkeys(["club", "社团群"], Category.CLUB),
+    **dict.fromkeys(["temporary", "临时群"], Category.TEMPORARY),
+}
+
+FILING_STATUS_WORDS: dict[str, FilingStatus] = {
+    **dict.fromkeys(["filed", "已备案"], FilingStatus.FILED),
+    **dict.fromkeys(["pending", "待审"], FilingStatus.PENDING),
+    **dict.fromkeys(["closed", "已注销"], FilingStatus.CLOSED),
+}
+
+ROLE_WORDS: dict[str, Role] = {
+    **dict.fromkeys(["owner", "群主"], Role.OWNER),
+    **dict.fromkeys(["admin", "管理员"], Role.ADMIN),
+    **dict.fromkeys(["member", "成员", ""], Role.MEMBER),
+}
+
+
+def lookup_word(words: dict[str, T], value: str) -> T | None:
+    return words.get(value.strip().casefold())

@@ -1,0 +1,1 @@
+"""The local command line (`python -m jobs ...`); never deployed."""

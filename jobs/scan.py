@@ -1,0 +1,38 @@
+"""`python -m jobs scan`: evaluate a local data root and write findings.jsonl, errors.jsonl."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from chalicelib.scan import ScanAborted, scan
+from chalicelib.settings import Settings
+from chalicelib.source import LocalSource
+from chalicelib.summary import format_summary
+
+
+def write_jsonl(path: Path, records: Iterable[dict[str, Any]]) -> None:
+    with path.open("w", encoding="utf-8") as out:
+        for record in records:
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def run_scan(data: Path, today: date, out: Path) -> int:
+    if not data.is_dir():
+        print(f"数据目录不存在:{data}", file=sys.stderr)
+        return 2
+    try:
+        result = scan(LocalSource(data), today, Settings())
+    except ScanAborted as aborted:
+        print(f"无法检查:{aborted}", file=sys.stderr)
+        return 2
+    out.mkdir(parents=True, exist_ok=True)
+    write_jsonl(out / "findings.jsonl", (f.to_json_dict() for f in result.findings))
+    write_jsonl(out / "errors.jsonl", (e.model_dump(mode="json") for e in result.errors))
+    print(format_summary(result))
+    print(f"\n已写出 {out / 'findings.jsonl'} 与 {out / 'errors.jsonl'}")
+    return 0
