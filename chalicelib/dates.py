@@ -12,10 +12,12 @@ EXCEL_EPOCH = datetime(1899, 12, 30)
 EXCEL_SERIAL_MAX = 100_000  # 2173-10-14; larger numbers are Unix seconds
 UNIX_SECONDS_MIN = 100_000_000  # 1973-03-03
 
+_TIME_PATTERN = r"(\d{1,2})[:：](\d{1,2})(?:[:：](\d{1,2})(?:\.\d+)?)?"
 _DATE_TIME = re.compile(
     r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
-    r"(?:[T\s]+(\d{1,2})[:：](\d{1,2})(?:[:：](\d{1,2})(?:\.\d+)?)?)?"
+    rf"(?:[T\s]+{_TIME_PATTERN})?"
 )
+_TIME = re.compile(_TIME_PATTERN)
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 
@@ -35,13 +37,34 @@ def parse_datetime(text: str) -> datetime:
 def parse_date(text: str) -> date:
     """The calendar date (Shanghai) of a date or date-time cell."""
     text = text.strip()
-    head = text.partition(" ")[0].partition("T")[0]
-    try:
-        return _parse_datetime(head).date()  # cached by day: many rows share one
-    except DateFormatError:
-        if head == text:
-            raise
+    day, space, time = text.partition(" ")
+    if not space:
+        day, space, time = text.partition("T")
+    if space and _is_time(time):
+        found = _day(day)  # cached by day: many rows share one
+        if found is not None:
+            return found
     return _parse_datetime(text).date()
+
+
+@lru_cache(maxsize=65536)
+def _is_time(text: str) -> bool:
+    match = _TIME.fullmatch(text.strip())
+    if match is None:
+        return False
+    return int(match[1]) < 24 and int(match[2]) < 60 and int(match[3] or 0) < 60
+
+
+@lru_cache(maxsize=4096)
+def _day(text: str) -> date | None:
+    """The date of a cell written as a date without time (not a number), else None."""
+    match = _DATE_TIME.fullmatch(text)
+    if match is None or match[4] is not None:
+        return None
+    try:
+        return _parse_datetime(text).date()
+    except DateFormatError:
+        return None
 
 
 @lru_cache(maxsize=65536)

@@ -8,14 +8,16 @@ the compact directory indices of its mapped members.
 
 from __future__ import annotations
 
+import re
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from itertools import compress, groupby, islice
 from operator import itemgetter
 from pathlib import PurePosixPath
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from chalicelib.dates import DateFormatError, parse_date, parse_datetime
 from chalicelib.directory import Directory
@@ -57,18 +59,22 @@ class _Checks:
         self.defaults = defaults
         self.bad: dict[str, dict[str, str]] = {}
 
-    def check(self, chunk: list[list[str]]) -> None:
+    def check(self, rows: list[list[str]], key: dict[str, str]) -> dict[str, set[str]]:
+        """The distinct values of each checked column of a run of rows of one group (whose
+        key columns hold `key`); problems are left in `bad`."""
         self.bad = {}
-        columns = self.table.columns
+        distinct = {}
         for name, check in _CHECKS.items():
-            if name in columns:
-                reasons = {}
-                for value in set(map(itemgetter(columns[name]), chunk)):
-                    reason = check(value, self.defaults.get(name))
-                    if reason is not None:
-                        reasons[value] = reason
+            if name in self.table.columns:
+                if name in key:
+                    values = {key[name]}
+                else:
+                    values = set(map(itemgetter(self.table.columns[name]), rows))
+                distinct[name] = values
+                reasons = check(values, self.defaults.get(name))
                 if reasons:
                     self.bad[name] = reasons
+        return distinct
 
     def first_problem(self, row: list[str]) -> tuple[str, str] | None:
         for name, reasons in self.bad.items():
@@ -78,8 +84,26 @@ class _Checks:
         return None
 
 
-def _check_member(value: str, default: str | None) -> str | None:
-    return None if value.strip() else "成员账号为空"
+ValueCheck = Callable[[str, str | None], str | None]
+ColumnCheck = Callable[[set[str], str | None], dict[str, str]]
+
+
+def _each_value(check: ValueCheck) -> ColumnCheck:
+    def check_column(values: set[str], default: str | None) -> dict[str, str]:
+        reasons = {}
+        for value in values:
+            reason = check(value, default)
+            if reason is not None:
+                reasons[value] = reason
+        return reasons
+
+    return check_column
+
+
+def _check_members(values: set[str], default: str | None) -> dict[str, str]:
+    if all(map(str.strip, values)):  # at C speed: ids are many and distinct
+        return {}
+    return {value: "成员账号为空" for value in values if not value.strip()}
 
 
 def _check_group(value: str, default: str | None) -> str | None:
@@ -108,6 +132,12 @@ def _check_date(value: str, default: str | None) -> str | None:
     return None
 
 
+def _check_dates(values: set[str], default: str | None) -> dict[str, str]:
+    if _iso_days(values) is not None:
+        return {}  # the common export form, checked once per distinct day
+    return _each_value(_check_date)(values, default)
+
+
 def _check_datetime(value: str, default: str | None) -> str | None:
     if not value.strip():
         return None
@@ -118,15 +148,36 @@ def _check_datetime(value: str, default: str | None) -> str | None:
     return None
 
 
-_CHECKS: dict[str, Callable[[str, str | None], str | None]] = {
-    "member_id": _check_member,
-    "group_id": _check_group,
-    "platform": _check_platform,
-    "role": _check_role,
-    "joined_at": _check_date,
-    "last_spoke_at": _check_date,
-    "exported_at": _check_datetime,
+_CHECKS: dict[str, ColumnCheck] = {
+    "member_id": _check_members,
+    "group_id": _each_value(_check_group),
+    "platform": _each_value(_check_platform),
+    "role": _each_value(_check_role),
+    "joined_at": _check_dates,
+    "last_spoke_at": _check_dates,
+    "exported_at": _each_value(_check_datetime),
 }
+
+_DAY_PREFIX = itemgetter(slice(0, 10))
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+@lru_cache(maxsize=4096)
+def _is_iso_day(text: str) -> bool:
+    if not _ISO_DAY.fullmatch(text):
+        return False
+    try:
+        parse_date(text)
+    except DateFormatError:
+        return False
+    return True
+
+
+def _iso_days(values: set[str]) -> set[str] | None:
+    """The distinct `YYYY-MM-DD` days of values written in ISO form (a time may follow),
+    without the empty and `never` ones; None when some value is written otherwise."""
+    days = set(map(_DAY_PREFIX, values)) - NEVER_SPOKE
+    return days if all(map(_is_iso_day, days)) else None
 
 
 def table_defaults(file: SourceFile, table: Table) -> dict[str, str | None]:
@@ -165,14 +216,19 @@ def read_roster_table(
     for chunk in _chunks(table.rows):
         if min(map(len, chunk)) < width:
             chunk = [row + [""] * (width - len(row)) for row in chunk]
-        checks.check(chunk)
-        if checks.bad:
-            chunk = _drop_bad_rows(chunk, start, table, checks, errors)
-        start += CHUNK_ROWS
         runs = groupby(chunk, key_of) if key_of else [(None, iter(chunk))]
         for raw_key, run in runs:
-            key = _group_key(key_names, raw_key, defaults)
-            _add_rows(groups.setdefault(key, _GroupRows()), list(run), columns)
+            rows = list(run)
+            key_values = _key_values(key_names, raw_key)
+            distinct = checks.check(rows, key_values)
+            if checks.bad:
+                rows = _drop_bad_rows(rows, chunk, start, checks, errors)
+                if not rows:
+                    continue
+                distinct = checks.check(rows, key_values)
+            key = _group_key(key_values, defaults)
+            _add_rows(groups.setdefault(key, _GroupRows()), rows, columns, distinct)
+        start += len(chunk)
     return groups
 
 
@@ -182,52 +238,66 @@ def _chunks(rows: Iterator[list[str]]) -> Iterator[list[list[str]]]:
 
 
 def _drop_bad_rows(
-    chunk: list[list[str]], start: int, table: Table, checks: _Checks, errors: list[DataError]
+    rows: list[list[str]],
+    chunk: list[list[str]],
+    start: int,
+    checks: _Checks,
+    errors: list[DataError],
 ) -> list[list[str]]:
+    """The good rows of a run; each bad one is reported with its row number."""
+    offsets = {id(row): offset for offset, row in enumerate(chunk)}
     kept = []
-    for offset, row in enumerate(chunk):
+    for row in rows:
         problem = checks.first_problem(row)
         if problem is None:
             kept.append(row)
         elif any(cell.strip() for cell in row):  # a blank line is no error
-            errors.append(row_error(table, table.row_number(start + offset), *problem))
+            number = checks.table.row_number(start + offsets[id(row)])
+            errors.append(row_error(checks.table, number, *problem))
     return kept
 
 
-def _group_key(names: Sequence[str], raw: Any, defaults: dict[str, str | None]) -> GroupKey:
-    """The group of a run of rows, from its key columns (`raw`) or the table's defaults."""
-    values: dict[str, str] = {}
-    if names:
-        values = dict(zip(names, raw if len(names) > 1 else (raw,), strict=True))
+def _key_values(names: Sequence[str], raw: Any) -> dict[str, str]:
+    """Field -> value of the key columns (platform, group_id) of a run of rows."""
+    if not names:
+        return {}
+    return dict(zip(names, raw if len(names) > 1 else (raw,), strict=True))
+
+
+def _group_key(values: dict[str, str], defaults: dict[str, str | None]) -> GroupKey:
+    """The group of a run of rows, from its key columns or the table's defaults."""
     platform = values.get("platform", "").strip() or defaults["platform"] or ""
     group_id = values.get("group_id", "").strip() or defaults["group_id"] or ""
     return PLATFORM_WORDS[platform.casefold()], group_id
 
 
-def _add_rows(group: _GroupRows, rows: list[list[str]], columns: dict[str, int]) -> None:
+def _add_rows(
+    group: _GroupRows, rows: list[list[str]], columns: dict[str, int], distinct: dict[str, set[str]]
+) -> None:
+    """Fold a run of checked rows of one group into what the group keeps."""
     ids = list(map(str.strip, map(itemgetter(columns["member_id"]), rows)))
     group.rows += len(rows)
     group.ids.update(ids)
     if "role" in columns and group.owner is None:
-        roles = list(map(itemgetter(columns["role"]), rows))
-        owners = {r for r in set(roles) if ROLE_WORDS[r.strip().casefold()] is Role.OWNER}
+        owners = {r for r in distinct["role"] if ROLE_WORDS[r.strip().casefold()] is Role.OWNER}
         if owners:
+            roles = map(itemgetter(columns["role"]), rows)
             group.owner = next(compress(ids, map(owners.__contains__, roles)))
     if "group_name" in columns and group.name is None:
         group.name = next(
             (n.strip() for n in map(itemgetter(columns["group_name"]), rows) if n.strip()), None
         )
     if "joined_at" in columns:
-        joined = _dates(map(itemgetter(columns["joined_at"]), rows))
+        joined = _day_range(distinct["joined_at"])
         if joined:
-            group.first_joined = min([*joined, *_opt(group.first_joined)])
+            group.first_joined = min([joined[0], *_opt(group.first_joined)])
     if "last_spoke_at" in columns:
         group.has_activity = True
-        spoke = _dates(map(itemgetter(columns["last_spoke_at"]), rows))
+        spoke = _day_range(distinct["last_spoke_at"])
         if spoke:
-            group.last_spoke = max([*spoke, *_opt(group.last_spoke)])
+            group.last_spoke = max([spoke[1], *_opt(group.last_spoke)])
     if "exported_at" in columns:
-        values = {v.strip() for v in map(itemgetter(columns["exported_at"]), rows)} - {""}
+        values = {v.strip() for v in distinct["exported_at"]} - {""}
         if values:
             exported = [*map(parse_datetime, values), *_opt(group.exported)]
             group.exported = max(exported)
@@ -237,11 +307,14 @@ def _opt(value: T | None) -> tuple[T, ...]:
     return () if value is None else (value,)
 
 
-def _dates(values: Iterable[str]) -> list[date]:
-    """Distinct calendar dates among the values (already checked), without `never`."""
-    distinct = set(values)
-    heads = {v.strip().partition(" ")[0] for v in distinct}
-    return [parse_date(h) for h in heads if h.casefold() not in NEVER_SPOKE]
+def _day_range(values: set[str]) -> tuple[date, date] | None:
+    """Earliest and latest day among checked values, leaving out empty and `never`."""
+    days = _iso_days(values)
+    if days is not None:  # ISO days sort as text
+        return (parse_date(min(days)), parse_date(max(days))) if days else None
+    heads = {v.strip().partition(" ")[0] for v in values}
+    parsed = [parse_date(h) for h in heads if h.casefold() not in NEVER_SPOKE]
+    return (min(parsed), max(parsed)) if parsed else None
 
 
 Candidate = tuple[tuple[datetime, str, str], GroupSnapshot]
@@ -287,7 +360,9 @@ class SnapshotBook:
         platform, group_id = key
         ids = list(rows.ids)
         mapped = list(map(self.directory.accounts[platform].get, ids))
-        unmapped = sorted(compress(ids, map(_is_none, mapped)))
+        unmapped = []
+        if None in mapped:
+            unmapped = sorted(i for i, p in zip(ids, mapped, strict=True) if p is None)
         return GroupSnapshot(
             platform=platform,
             group_id=group_id,
@@ -299,14 +374,10 @@ class SnapshotBook:
             has_activity=rows.has_activity,
             last_spoke_on=rows.last_spoke,
             first_joined_on=rows.first_joined,
-            persons=array("i", sorted({p for p in mapped if p is not None})),
+            persons=array("i", sorted(cast(set[int], set(mapped) - {None}))),
             unmapped_count=len(unmapped),
             unmapped_sample=tuple(unmapped[:UNMAPPED_SAMPLE]),
         )
-
-
-def _is_none(value: object) -> bool:
-    return value is None
 
 
 def _table_time(file: SourceFile, table: Table) -> datetime:

@@ -32,10 +32,11 @@ class DirectoryBuilder:
     def read(self, file: SourceFile, table: Table, errors: list[DataError]) -> int:
         """Add the persons of one table; returns how many were added."""
         words = {w.casefold(): s for w, s in self.settings.status_words.items()}
+        # Read the whole table before adding anyone: a table rejected midway (over a limit)
+        # must add no person, or its ids would make the next file's rows duplicates.
+        parsed = list(parse_rows(table, lambda row: self._parse(row, words), errors))
         added = 0
-        for row_number, (person, accounts) in parse_rows(
-            table, lambda row: self._parse(row, words), errors
-        ):
+        for row_number, (person, accounts) in parsed:
             if person.person_id in self._seen:
                 reason = f"人员编号“{person.person_id}”在名册中重复"
                 errors.append(row_error(table, row_number, "person_id", reason))

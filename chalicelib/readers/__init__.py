@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
+
 from chalicelib.readers.table import FileRejected, Table
 from chalicelib.readers.text import read_text_table
 from chalicelib.readers.xlsx import read_workbook
@@ -10,6 +12,7 @@ from chalicelib.settings import Settings
 
 ZIP_SIGNATURE = b"PK\x03\x04"
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 
 __all__ = ["FileRejected", "Table", "check_size", "read_tables"]
 
@@ -32,4 +35,12 @@ def read_tables(
         raise FileRejected("文件为空")
     if data.startswith((ZIP_SIGNATURE, OLE_SIGNATURE)):
         return read_workbook(path, data, schema, settings, all_sheets=all_sheets)
-    return [read_text_table(path, data, schema, settings)], []
+    try:
+        return [read_text_table(path, data, schema, settings)], []
+    except FileRejected as rejected:
+        if PurePosixPath(path).suffix.lower() in WORKBOOK_SUFFIXES:
+            raise FileRejected(
+                f"{rejected.reason}(文件名为 Excel 工作簿,但内容不是;"
+                "请用 Excel 或 WPS 打开后另存为 XLSX 或 CSV)"
+            ) from None
+        raise

@@ -93,9 +93,13 @@ def _preamble_values(row: list[str]) -> dict[str, str]:
     return {}
 
 
-def limited(rows: Iterable[list[str]], max_rows: int, what: str) -> Iterator[list[str]]:
-    """Pass rows through, rejecting the table once it has more than `max_rows`."""
+def limited(rows: Iterable[list[str]], max_rows: int, reason: str) -> Iterator[list[str]]:
+    """Pass rows through, rejecting the table for `reason` once it has more than `max_rows`."""
     for count, row in enumerate(rows, start=1):
         if count > max_rows:
-            raise FileRejected(f"{what}超过 {max_rows} 行的上限,请拆分后重新上传")
+            raise FileRejected(reason)
         yield row
+
+
+def too_many_rows(what: str, max_rows: int) -> str:
+    return f"{what}超过 {max_rows} 行的上限,请拆分后重新上传"

@@ -8,7 +8,7 @@ import csv
 import io
 from collections.abc import Iterator
 
-from chalicelib.readers.table import FileRejected, Table, limited, locate_table
+from chalicelib.readers.table import FileRejected, Table, limited, locate_table, too_many_rows
 from chalicelib.schema import TableSchema
 from chalicelib.settings import Settings
 
@@ -17,7 +17,12 @@ SNIFF_CHARS = 8192
 
 def decode(data: bytes) -> str:
     if data.startswith(codecs.BOM_UTF8):
-        return data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="strict")
+        try:
+            return data[len(codecs.BOM_UTF8) :].decode("utf-8")
+        except UnicodeDecodeError:
+            raise FileRejected(
+                "文件以 UTF-8 BOM 开头,但内容不是有效的 UTF-8(请按 UTF-8 或 GB18030 重新保存)"
+            ) from None
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return data.decode("utf-16")
@@ -42,13 +47,20 @@ def sniff_delimiter(text: str) -> str:
 
 def read_text_table(path: str, data: bytes, schema: TableSchema, settings: Settings) -> Table:
     text = decode(data)
+    if not text.strip():
+        raise FileRejected("文件为空")
     if "\x00" in text:
         raise FileRejected("不是文本表格:含有二进制内容")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
     table = locate_table(_csv_rows(reader), schema, path)
+    table.rows = limited(table.rows, settings.max_rows, too_many_rows("表格", settings.max_rows))
     width = max(len(table.header), 1)
-    max_rows = min(settings.max_rows, settings.max_cells // width)
-    table.rows = limited(table.rows, max_rows, "表格")
+    if settings.max_cells // width < settings.max_rows:
+        reason = (
+            f"表格有 {width} 列,超过 {settings.max_cells} 个单元格的上限"
+            f"(最多 {settings.max_cells // width} 行),请拆分后重新上传"
+        )
+        table.rows = limited(table.rows, settings.max_cells // width, reason)
     return table
 
 

@@ -5,13 +5,16 @@ sheet for rosters. Ids stay strings: a QQ number in a number cell reads `12345`,
 from __future__ import annotations
 
 import io
+import zipfile
+import zlib
 from collections.abc import Iterator
 from datetime import date, datetime, time
 from typing import Any
 
 import python_calamine as calamine
 
-from chalicelib.readers.table import FileRejected, Table, limited, locate_table
+from chalicelib.readers.extent import sheet_extent, sheet_parts
+from chalicelib.readers.table import FileRejected, Table, limited, locate_table, too_many_rows
 from chalicelib.schema import TableSchema
 from chalicelib.settings import Settings
 
@@ -22,6 +25,7 @@ _UNREADABLE = (
     calamine.PasswordError,
     ValueError,
 )
+_BROKEN_ZIP = (zipfile.BadZipFile, zlib.error, EOFError, OSError)
 
 
 def cell_text(value: Any) -> str:
@@ -49,19 +53,19 @@ def read_workbook(
     names = [m.name for m in workbook.sheets_metadata if m.typ == calamine.SheetTypeEnum.WorkSheet]
     if not all_sheets:
         names = names[:1]
+    archive, parts = _sheet_parts(data)
     tables: list[Table] = []
     problems: list[str] = []
     for name in names:
+        if archive is not None and name in parts:
+            _check_cells(name, *_scan_extent(archive, parts[name], settings), settings)
         try:
             sheet = workbook.get_sheet_by_name(name)
         except _UNREADABLE as error:
             problems.append(f"工作表“{name}”无法读取:{error}")
             continue
-        if sheet.total_height * sheet.total_width > settings.max_cells:
-            raise FileRejected(
-                f"工作表“{name}”有 {sheet.total_height} 行 × {sheet.total_width} 列,"
-                f"超过 {settings.max_cells} 个单元格的上限"
-            )
+        end = sheet.end or (-1, -1)  # 0-based index of the last row and column
+        _check_cells(name, end[0] + 1, end[1] + 1, settings)
         if sheet.height == 0 and all_sheets:
             continue  # an empty extra sheet in a roster workbook is not an error
         try:
@@ -71,11 +75,39 @@ def read_workbook(
                 raise
             problems.append(rejected.reason)
             continue
-        table.rows = limited(table.rows, settings.max_rows, f"工作表“{name}”")
+        table.rows = limited(
+            table.rows, settings.max_rows, too_many_rows(f"工作表“{name}”", settings.max_rows)
+        )
         tables.append(table)
     if not tables and not problems:
         raise FileRejected("工作簿中没有任何数据")
     return tables, problems
+
+
+def _sheet_parts(data: bytes) -> tuple[zipfile.ZipFile | None, dict[str, str]]:
+    """The archive of an XLSX workbook and its sheets' XML parts; (None, {}) for a legacy
+    .xls, whose format caps a sheet at 65,536 × 256 cells."""
+    if not data.startswith(b"PK"):
+        return None, {}
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        return archive, sheet_parts(archive)
+    except _BROKEN_ZIP as error:
+        raise FileRejected(f"不是有效的 Excel 工作簿:{error}") from None
+
+
+def _scan_extent(archive: zipfile.ZipFile, part: str, settings: Settings) -> tuple[int, int]:
+    try:
+        return sheet_extent(archive, part, settings.max_cells)
+    except _BROKEN_ZIP as error:
+        raise FileRejected(f"不是有效的 Excel 工作簿:{error}") from None
+
+
+def _check_cells(name: str, rows: int, columns: int, settings: Settings) -> None:
+    if rows * columns > settings.max_cells:
+        raise FileRejected(
+            f"工作表“{name}”有 {rows} 行 × {columns} 列,超过 {settings.max_cells} 个单元格的上限"
+        )
 
 
 def _text_rows(sheet: Any) -> Iterator[list[str]]:

@@ -1,0 +1,101 @@
+"""The extent of an XLSX sheet, measured before calamine loads it.
+
+calamine allocates a sheet's whole rectangle (last row × last column) at once, so one stray
+value at XFD1048576 asks for ~500 GB and aborts the process, beyond any `except`. The sheet's
+XML is scanned first for the last row and column holding a value (cells without a value, as
+calamine does, are ignored), and a sheet over `max_cells` is rejected before it is loaded."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import zipfile
+from xml.etree import ElementTree
+
+CHUNK_BYTES = 1 << 22
+TAIL_BYTES = 4096
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_DIGITS = "0123456789"
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+# A cell holding a value: `<c r="B7" t="s"><v>3</v></c>`; `<c r="B7" s="1"/>` holds none.
+_VALUE_CELL = rb' r="(%s)(%s)"[^>]*(?<!/)>'
+_SPACES = bytes.maketrans(b"\t\r\n", b"   ")  # so that ` r="` is a literal prefix: fast
+_LAST_VALUE_CELL = re.compile(_VALUE_CELL % (rb"[A-Z]+", rb"\d+"))
+
+
+def column_number(letters: str) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - ord("A") + 1
+    return number
+
+
+def column_letters(number: int) -> str:
+    letters = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        letters = _LETTERS[rest] + letters
+    return letters
+
+
+def _after(token: str, alphabet: str) -> str:
+    """A regex for the strings over `alphabet` that sort after `token` by (length, text)."""
+    every = f"[{alphabet[0]}-{alphabet[-1]}]"
+    options = [f"{every}{{{len(token) + 1},}}"]
+    for index, char in enumerate(token):
+        above = alphabet[alphabet.index(char) + 1 :]
+        if above:
+            options.append(
+                f"{token[:index]}[{above[0]}-{above[-1]}]{every}{{{len(token) - index - 1}}}"
+            )
+    return "(?:" + "|".join(options) + ")"
+
+
+def _beyond(rows: int, columns: int) -> re.Pattern[bytes]:
+    """Value cells below row `rows` or right of column `columns`."""
+    column = _after(column_letters(columns), _LETTERS).encode()
+    row = _after(str(rows) if rows else "", _DIGITS).encode()
+    return re.compile(_VALUE_CELL % (rb"%s(?=\d)|[A-Z]+(?=%s\b)" % (column, row), rb"\d+"))
+
+
+def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> the path of its XML part in the archive."""
+    try:
+        workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        relations = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    except (KeyError, ElementTree.ParseError):
+        return {}
+    targets = {
+        r.get("Id"): r.get("Target", "") for r in relations if r.tag.endswith("}Relationship")
+    }
+    parts = {}
+    for sheet in workbook.iter():
+        if sheet.tag.endswith("}sheet") and sheet.get(_REL) in targets:
+            target = targets[sheet.get(_REL)]
+            path = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
+            parts[sheet.get("name", "")] = posixpath.normpath(path)
+    return parts
+
+
+def sheet_extent(archive: zipfile.ZipFile, part: str, max_cells: int) -> tuple[int, int]:
+    """(last row, last column) holding a value, 1-based; the scan stops at the first chunk
+    after which the rectangle they span is over `max_cells`."""
+    rows = columns = 0
+    with archive.open(part) as stream:
+        carry = b""
+        while True:
+            chunk = stream.read(CHUNK_BYTES)
+            buffer = carry + chunk
+            cut = buffer.rfind(b"<") if chunk else -1  # a tag is never split between chunks
+            buffer, carry = (buffer[:cut], buffer[cut:]) if cut > 0 else (buffer, b"")
+            buffer = buffer.translate(_SPACES)
+            for last in _LAST_VALUE_CELL.finditer(buffer, max(0, len(buffer) - TAIL_BYTES)):
+                rows = max(rows, int(last.group(2)))  # rows are in order: the last is the most
+            position = 0
+            while found := _beyond(rows, columns).search(buffer, position):
+                letters, row = found.group(1, 2)
+                rows = max(rows, int(row))
+                columns = max(columns, column_number(letters.decode()))
+                position = found.end()
+            if not chunk or rows * columns > max_cells:
+                return rows, columns
