@@ -1,35 +1,44 @@
 """Streaming roster reader: what each group's newest export says, never the rows.
 
-Rows are taken in chunks and worked column by column: values are checked once per
-distinct value (a chunk of one group repeats its dates, roles and export time), so the
-per-row cost stays close to the CSV parse itself. A group keeps only counts, dates and
-the compact directory indices of its mapped members.
+Rows come in batches, are split into runs of one group and worked column by column
+(`loaders/columns.py`). A group keeps only counts, dates and the compact directory indices
+of its mapped members.
 """
 
 from __future__ import annotations
 
-import re
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import lru_cache
-from itertools import compress, groupby, islice
-from operator import itemgetter
+from itertools import compress, groupby
 from pathlib import PurePosixPath
 from typing import Any, TypeVar, cast
 
 from chalicelib.dates import DateFormatError, parse_date, parse_datetime
 from chalicelib.directory import Directory
-from chalicelib.loaders.rows import row_error
+from chalicelib.loaders.columns import (
+    DAY_PREFIX,
+    NEVER,
+    BatchCheck,
+    ColumnCheck,
+    check_days,
+    each_value,
+    is_iso_day_column,
+    not_blank,
+    padded,
+    parse_day,
+    row_numbers,
+    transpose,
+    words,
+)
 from chalicelib.models import DataError, Platform, Role
 from chalicelib.readers import FileRejected, Table
 from chalicelib.rules.context import GroupSnapshot
 from chalicelib.source import SourceFile
 from chalicelib.vocab import PLATFORM_WORDS, ROLE_WORDS
 
-CHUNK_ROWS = 20_000
-NEVER_SPOKE = {"", "从未发言", "未发言", "never"}
+CHUNK_ROWS = 1_000
 UNMAPPED_SAMPLE = 5
 
 PLATFORM_FOLDERS = {p.value for p in Platform}
@@ -51,94 +60,31 @@ class _GroupRows:
     exported: datetime | None = None
 
 
-class _Checks:
-    """Per-column validation of distinct values; `bad` maps field -> {raw value: reason}."""
+def _roster_checks(defaults: dict[str, str | None]) -> dict[str, ColumnCheck]:
+    def group_id(value: str) -> str | None:
+        return None if value.strip() or defaults["group_id"] else "群号为空"
 
-    def __init__(self, table: Table, defaults: dict[str, str | None]):
-        self.table = table
-        self.defaults = defaults
-        self.bad: dict[str, dict[str, str]] = {}
+    def platform(value: str) -> str | None:
+        if not value.strip():
+            return None if defaults["platform"] else "平台为空,且无法从目录名判断"
+        known = value.strip().casefold() in PLATFORM_WORDS
+        return None if known else f"无法识别的平台“{value}”"
 
-    def check(self, rows: list[list[str]], key: dict[str, str]) -> dict[str, set[str]]:
-        """The distinct values of each checked column of a run of rows of one group (whose
-        key columns hold `key`); problems are left in `bad`."""
-        self.bad = {}
-        distinct = {}
-        for name, check in _CHECKS.items():
-            if name in self.table.columns:
-                if name in key:
-                    values = {key[name]}
-                else:
-                    values = set(map(itemgetter(self.table.columns[name]), rows))
-                distinct[name] = values
-                reasons = check(values, self.defaults.get(name))
-                if reasons:
-                    self.bad[name] = reasons
-        return distinct
+    def role(value: str) -> str:
+        return f"无法识别的身份“{value}”(可用:群主、管理员、成员、owner、admin、member)"
 
-    def first_problem(self, row: list[str]) -> tuple[str, str] | None:
-        for name, reasons in self.bad.items():
-            reason = reasons.get(row[self.table.columns[name]])
-            if reason is not None:
-                return name, reason
-        return None
+    return {
+        "member_id": not_blank("成员账号为空"),
+        "group_id": each_value(group_id),
+        "platform": each_value(platform),
+        "role": words(ROLE_WORDS, role),
+        "joined_at": check_days,
+        "last_spoke_at": check_days,
+        "exported_at": each_value(_datetime_problem),
+    }
 
 
-ValueCheck = Callable[[str, str | None], str | None]
-ColumnCheck = Callable[[set[str], str | None], dict[str, str]]
-
-
-def _each_value(check: ValueCheck) -> ColumnCheck:
-    def check_column(values: set[str], default: str | None) -> dict[str, str]:
-        reasons = {}
-        for value in values:
-            reason = check(value, default)
-            if reason is not None:
-                reasons[value] = reason
-        return reasons
-
-    return check_column
-
-
-def _check_members(values: set[str], default: str | None) -> dict[str, str]:
-    if all(map(str.strip, values)):  # at C speed: ids are many and distinct
-        return {}
-    return {value: "成员账号为空" for value in values if not value.strip()}
-
-
-def _check_group(value: str, default: str | None) -> str | None:
-    return None if value.strip() or default else "群号为空"
-
-
-def _check_platform(value: str, default: str | None) -> str | None:
-    if not value.strip():
-        return None if default else "平台为空,且无法从目录名判断"
-    return None if value.strip().casefold() in PLATFORM_WORDS else f"无法识别的平台“{value}”"
-
-
-def _check_role(value: str, default: str | None) -> str | None:
-    if value.strip().casefold() in ROLE_WORDS:
-        return None
-    return f"无法识别的身份“{value}”(可用:群主、管理员、成员、owner、admin、member)"
-
-
-def _check_date(value: str, default: str | None) -> str | None:
-    if value.strip().casefold() in NEVER_SPOKE:
-        return None
-    try:
-        parse_date(value)
-    except DateFormatError as error:
-        return str(error)
-    return None
-
-
-def _check_dates(values: set[str], default: str | None) -> dict[str, str]:
-    if _iso_days(values) is not None:
-        return {}  # the common export form, checked once per distinct day
-    return _each_value(_check_date)(values, default)
-
-
-def _check_datetime(value: str, default: str | None) -> str | None:
+def _datetime_problem(value: str) -> str | None:
     if not value.strip():
         return None
     try:
@@ -146,38 +92,6 @@ def _check_datetime(value: str, default: str | None) -> str | None:
     except DateFormatError as error:
         return str(error)
     return None
-
-
-_CHECKS: dict[str, ColumnCheck] = {
-    "member_id": _check_members,
-    "group_id": _each_value(_check_group),
-    "platform": _each_value(_check_platform),
-    "role": _each_value(_check_role),
-    "joined_at": _check_dates,
-    "last_spoke_at": _check_dates,
-    "exported_at": _each_value(_check_datetime),
-}
-
-_DAY_PREFIX = itemgetter(slice(0, 10))
-_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-@lru_cache(maxsize=4096)
-def _is_iso_day(text: str) -> bool:
-    if not _ISO_DAY.fullmatch(text):
-        return False
-    try:
-        parse_date(text)
-    except DateFormatError:
-        return False
-    return True
-
-
-def _iso_days(values: set[str]) -> set[str] | None:
-    """The distinct `YYYY-MM-DD` days of values written in ISO form (a time may follow),
-    without the empty and `never` ones; None when some value is written otherwise."""
-    days = set(map(_DAY_PREFIX, values)) - NEVER_SPOKE
-    return days if all(map(_is_iso_day, days)) else None
 
 
 def table_defaults(file: SourceFile, table: Table) -> dict[str, str | None]:
@@ -206,118 +120,160 @@ def read_roster_table(
         raise FileRejected(
             "无法确定平台:请加“平台”列,或把文件放在 rosters/qq/、rosters/wechat/ 等目录下"
         )
-    checks = _Checks(table, defaults)
-    columns = table.columns
+    check = BatchCheck(table, _roster_checks(defaults))
+    key_names = [f for f in ("platform", "group_id") if f in table.columns]
     width = len(table.header)
-    key_names = [f for f in ("platform", "group_id") if f in columns]
-    key_of = itemgetter(*(columns[f] for f in key_names)) if key_names else None
+    keys: dict[Any, GroupKey] = {}  # raw key cells -> group
     groups: dict[GroupKey, _GroupRows] = {}
     start = 0
-    for chunk in _chunks(table.rows):
-        if min(map(len, chunk)) < width:
-            chunk = [row + [""] * (width - len(row)) for row in chunk]
-        runs = groupby(chunk, key_of) if key_of else [(None, iter(chunk))]
+    for batch in table.batches(CHUNK_ROWS):
+        rows = padded(batch, width)
+        cells = transpose(rows, width)
+        distinct = check.distinct(cells)
+        if check.bad:
+            rows = check.drop_bad_rows(rows, row_numbers(table, batch, start), errors)
+            cells = transpose(rows, width)
+            distinct = check.distinct(cells)
+        start += len(batch)
+        if not rows:
+            continue
+        columns = _BatchColumns.of(cells, table.columns, distinct)
+        # Runs of consecutive rows of one group: slices of the batch's columns.
+        key_cells = [cells[table.columns[f]] for f in key_names]
+        raw_keys = (
+            zip(*key_cells, strict=True)
+            if len(key_cells) > 1
+            else key_cells[0]
+            if key_cells
+            else None
+        )
+        runs = groupby(raw_keys) if raw_keys is not None else [(None, rows)]
+        begin = 0
         for raw_key, run in runs:
-            rows = list(run)
-            key_values = _key_values(key_names, raw_key)
-            distinct = checks.check(rows, key_values)
-            if checks.bad:
-                rows = _drop_bad_rows(rows, chunk, start, checks, errors)
-                if not rows:
-                    continue
-                distinct = checks.check(rows, key_values)
-            key = _group_key(key_values, defaults)
-            _add_rows(groups.setdefault(key, _GroupRows()), rows, columns, distinct)
-        start += len(chunk)
+            end = begin + len(list(run))
+            key = keys.get(raw_key)
+            if key is None:
+                key = keys[raw_key] = _group_key(key_names, raw_key, defaults)
+            group = groups.get(key)
+            if group is None:
+                group = groups[key] = _GroupRows()
+            columns.fold(group, begin, end)
+            begin = end
     return groups
 
 
-def _chunks(rows: Iterator[list[str]]) -> Iterator[list[list[str]]]:
-    while chunk := list(islice(rows, CHUNK_ROWS)):
-        yield chunk
-
-
-def _drop_bad_rows(
-    rows: list[list[str]],
-    chunk: list[list[str]],
-    start: int,
-    checks: _Checks,
-    errors: list[DataError],
-) -> list[list[str]]:
-    """The good rows of a run; each bad one is reported with its row number."""
-    offsets = {id(row): offset for offset, row in enumerate(chunk)}
-    kept = []
-    for row in rows:
-        problem = checks.first_problem(row)
-        if problem is None:
-            kept.append(row)
-        elif any(cell.strip() for cell in row):  # a blank line is no error
-            number = checks.table.row_number(start + offsets[id(row)])
-            errors.append(row_error(checks.table, number, *problem))
-    return kept
-
-
-def _key_values(names: Sequence[str], raw: Any) -> dict[str, str]:
-    """Field -> value of the key columns (platform, group_id) of a run of rows."""
-    if not names:
-        return {}
-    return dict(zip(names, raw if len(names) > 1 else (raw,), strict=True))
-
-
-def _group_key(values: dict[str, str], defaults: dict[str, str | None]) -> GroupKey:
+def _group_key(names: Sequence[str], raw: Any, defaults: dict[str, str | None]) -> GroupKey:
     """The group of a run of rows, from its key columns or the table's defaults."""
+    values = dict(zip(names, raw if len(names) > 1 else (raw,), strict=True)) if names else {}
     platform = values.get("platform", "").strip() or defaults["platform"] or ""
     group_id = values.get("group_id", "").strip() or defaults["group_id"] or ""
     return PLATFORM_WORDS[platform.casefold()], group_id
 
 
-def _add_rows(
-    group: _GroupRows, rows: list[list[str]], columns: dict[str, int], distinct: dict[str, set[str]]
-) -> None:
-    """Fold a run of checked rows of one group into what the group keeps."""
-    ids = list(map(str.strip, map(itemgetter(columns["member_id"]), rows)))
-    group.rows += len(rows)
-    group.ids.update(ids)
-    if "role" in columns and group.owner is None:
-        owners = {r for r in distinct["role"] if ROLE_WORDS[r.strip().casefold()] is Role.OWNER}
-        if owners:
-            roles = map(itemgetter(columns["role"]), rows)
-            group.owner = next(compress(ids, map(owners.__contains__, roles)))
-    if "group_name" in columns and group.name is None:
-        group.name = next(
-            (n.strip() for n in map(itemgetter(columns["group_name"]), rows) if n.strip()), None
+Day = str | date  # a `YYYY-MM-DD` text, or a parsed date for other forms; "" or None: none
+
+
+@dataclass(slots=True)
+class _BatchColumns:
+    """One batch of checked rows as the columns that groups fold, row for row."""
+
+    ids: list[str]
+    owners: list[bool] | None
+    names: list[str] | None
+    joined: list[Day | None] | None
+    spoke: list[Day | None] | None
+    exported: list[datetime | None] | None
+
+    @classmethod
+    def of(
+        cls, cells: list[tuple[str, ...]], columns: dict[str, int], distinct: dict[str, set[str]]
+    ) -> _BatchColumns:
+        def column(name: str) -> Sequence[str] | None:
+            index = columns.get(name)
+            return None if index is None else cells[index]
+
+        owners = None
+        if "role" in columns:
+            owner_words = {
+                r for r in distinct["role"] if ROLE_WORDS[r.strip().casefold()] is Role.OWNER
+            }
+            if owner_words:
+                owners = list(map(owner_words.__contains__, column("role") or ()))
+        names = column("group_name")
+        return cls(
+            ids=list(map(str.strip, column("member_id") or ())),
+            owners=owners,
+            names=list(map(str.strip, names)) if names is not None else None,
+            joined=_days(column("joined_at"), distinct.get("joined_at")),
+            spoke=_days(column("last_spoke_at"), distinct.get("last_spoke_at")),
+            exported=_by_value(column("exported_at"), distinct.get("exported_at"), parse_datetime),
         )
-    if "joined_at" in columns:
-        joined = _day_range(distinct["joined_at"])
-        if joined:
-            group.first_joined = min([joined[0], *_opt(group.first_joined)])
-    if "last_spoke_at" in columns:
-        group.has_activity = True
-        spoke = _day_range(distinct["last_spoke_at"])
-        if spoke:
-            group.last_spoke = max([spoke[1], *_opt(group.last_spoke)])
-    if "exported_at" in columns:
-        values = {v.strip() for v in distinct["exported_at"]} - {""}
-        if values:
-            exported = [*map(parse_datetime, values), *_opt(group.exported)]
-            group.exported = max(exported)
+
+    def fold(self, group: _GroupRows, begin: int, end: int) -> None:
+        """Fold rows begin..end (all of one group) into what the group keeps."""
+        ids = self.ids[begin:end]
+        group.rows += len(ids)
+        group.ids.update(ids)
+        if self.owners is not None and group.owner is None:
+            group.owner = next(compress(ids, self.owners[begin:end]), None)
+        if self.names is not None and group.name is None:
+            group.name = next(filter(None, self.names[begin:end]), None)
+        if self.joined is not None:
+            first = _as_date(_least(self.joined[begin:end]))
+            group.first_joined = _least([first, group.first_joined])
+        if self.spoke is not None:
+            group.has_activity = True
+            last = _as_date(_most(self.spoke[begin:end]))
+            group.last_spoke = _most([last, group.last_spoke])
+        if self.exported is not None:
+            group.exported = _most([*self.exported[begin:end], group.exported])
 
 
-def _opt(value: T | None) -> tuple[T, ...]:
-    return () if value is None else (value,)
+def _least(values: Sequence[Any]) -> Any:
+    """The smallest present value (None and "" are absent), at C speed."""
+    return min(filter(None, values), default=None)
 
 
-def _day_range(values: set[str]) -> tuple[date, date] | None:
-    """Earliest and latest day among checked values, leaving out empty and `never`."""
-    days = _iso_days(values)
-    if days is not None:  # ISO days sort as text
-        return (parse_date(min(days)), parse_date(max(days))) if days else None
-    heads = {v.strip().partition(" ")[0] for v in values}
-    parsed = [parse_date(h) for h in heads if h.casefold() not in NEVER_SPOKE]
-    return (min(parsed), max(parsed)) if parsed else None
+def _most(values: Sequence[Any]) -> Any:
+    return max(filter(None, values), default=None)
+
+
+def _days(values: Sequence[str] | None, distinct: set[str] | None) -> list[Day | None] | None:
+    """A date column as comparable days: ISO texts cut to their day (compared as text),
+    any other form parsed once per distinct value."""
+    if values is None or distinct is None:
+        return None
+    if is_iso_day_column(distinct):
+        days: list[Day | None] = list(map(DAY_PREFIX, values))
+        never = NEVER.intersection(map(DAY_PREFIX, distinct)) - {""}
+        if never:  # 从未发言 sorts after every digit
+            days = [None if d in never else d for d in days]
+        return days
+    return cast("list[Day | None]", _by_value(values, distinct, parse_day))
+
+
+def _by_value(
+    values: Sequence[str] | None, distinct: set[str] | None, parse: Callable[[str], T]
+) -> list[T | None] | None:
+    if values is None or distinct is None:
+        return None
+    parsed = {v: None if v.strip().casefold() in NEVER else parse(v) for v in distinct}
+    return list(map(parsed.__getitem__, values))
+
+
+def _as_date(day: Day | None) -> date | None:
+    return parse_date(day) if isinstance(day, str) else day
 
 
 Candidate = tuple[tuple[datetime, str, str], GroupSnapshot]
+
+
+@dataclass(frozen=True, slots=True)
+class TableSnapshots:
+    """What one roster table offers: its fresh snapshots and how many rows it had."""
+
+    rows: int
+    candidates: list[Candidate]
 
 
 @dataclass
@@ -330,22 +286,24 @@ class SnapshotBook:
     newest: dict[GroupKey, Candidate] = field(default_factory=dict)
     rows_read: int = 0
 
-    def read(self, file: SourceFile, table: Table, errors: list[DataError]) -> list[Candidate]:
-        """Snapshots of one table; exports older than `max_age_days` are left out."""
+    def read(self, file: SourceFile, table: Table, errors: list[DataError]) -> TableSnapshots:
+        """Snapshots of one table; exports older than `max_age_days` are left out.
+
+        Nothing is kept until `offer`: a file is all or nothing."""
         groups = read_roster_table(file, table, errors)
         table_time = _table_time(file, table)
         oldest = self.today - timedelta(days=self.max_age_days)
         candidates = []
         for key, rows in groups.items():
-            self.rows_read += rows.rows
             exported = rows.exported or table_time
             if exported.date() >= oldest:
                 order = (exported, file.path, table.sheet or "")
                 candidates.append((order, self._snapshot(key, rows, exported, table)))
-        return candidates
+        return TableSnapshots(sum(g.rows for g in groups.values()), candidates)
 
-    def offer(self, candidates: Iterable[Candidate]) -> None:
-        for order, snapshot in candidates:
+    def offer(self, table: TableSnapshots) -> None:
+        self.rows_read += table.rows
+        for order, snapshot in table.candidates:
             key = (snapshot.platform, snapshot.group_id)
             held = self.newest.get(key)
             if held is None or order > held[0]:

@@ -85,10 +85,10 @@ def scan(source: DataSource, today: date, settings: Settings) -> ScanResult:
     )
 
     book = SnapshotBook(directory, today, settings.roster_max_age_days)
-    for candidates in read_folder(
+    for table in read_folder(
         source, "rosters/", schema.ROSTERS, settings, errors, book.read, all_sheets=True
     ):
-        book.offer(candidates)
+        book.offer(table)
 
     groups = build_groups(filings, book.snapshots(), units.units, directory)
     by_unit: dict[str, list[GroupView]] = defaultdict(list)

@@ -43,10 +43,10 @@ def read(
     errors: list[DataError] = []
     book = SnapshotBook(directory(), TODAY, 14)
     source, settings = LocalSource(root), settings or Settings()
-    for candidates in read_folder(
+    for table in read_folder(
         source, "rosters/", schema.ROSTERS, settings, errors, book.read, all_sheets=True
     ):
-        book.offer(candidates)
+        book.offer(table)
     return book.snapshots(), errors
 
 

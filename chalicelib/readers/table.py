@@ -3,14 +3,17 @@ any `群号:` style lines above the header, and its data rows as lists of string
 
 from __future__ import annotations
 
+import csv
 import re
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import chain, islice
 
 from chalicelib.schema import TableSchema, normalize_header
 
 HEADER_SEARCH_ROWS = 20
+BATCH_ROWS = 1_000
 
 # `群号:123456` lines that QQ-style exports put above the header.
 PREAMBLE_KEYS = {
@@ -43,8 +46,36 @@ class Table:
     header: list[str]
     header_row: int
     columns: dict[str, int]
-    rows: Iterator[list[str]] = field(repr=False)
+    source: Iterator[list[str]] = field(repr=False)
+    """The data rows below the header, read once."""
     meta: dict[str, str] = field(default_factory=dict)
+    max_rows: int = sys.maxsize
+    too_many_rows: str = ""
+
+    def limit_rows(self, max_rows: int, reason: str) -> None:
+        """Reject the table with `reason` once it has more than `max_rows` data rows."""
+        if max_rows < self.max_rows:
+            self.max_rows, self.too_many_rows = max_rows, reason
+
+    def batches(self, size: int = BATCH_ROWS) -> Iterator[list[list[str]]]:
+        """The data rows in lists of `size`: the row limit and CSV errors are checked once
+        per batch, not per row."""
+        count = 0
+        while True:
+            try:
+                batch = list(islice(self.source, size))
+            except csv.Error as error:
+                raise FileRejected(f"CSV 格式错误:{error}") from None
+            if not batch:
+                return
+            count += len(batch)
+            if count > self.max_rows:
+                raise FileRejected(self.too_many_rows)
+            yield batch
+
+    @property
+    def rows(self) -> Iterator[list[str]]:
+        return chain.from_iterable(self.batches())
 
     @property
     def name(self) -> str:
@@ -91,14 +122,6 @@ def _preamble_values(row: list[str]) -> dict[str, str]:
     if match and normalize_header(match.group(1)) in PREAMBLE_KEYS and match.group(2):
         return {PREAMBLE_KEYS[normalize_header(match.group(1))]: match.group(2)}
     return {}
-
-
-def limited(rows: Iterable[list[str]], max_rows: int, reason: str) -> Iterator[list[str]]:
-    """Pass rows through, rejecting the table for `reason` once it has more than `max_rows`."""
-    for count, row in enumerate(rows, start=1):
-        if count > max_rows:
-            raise FileRejected(reason)
-        yield row
 
 
 def too_many_rows(what: str, max_rows: int) -> str:

@@ -6,9 +6,8 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from collections.abc import Iterator
 
-from chalicelib.readers.table import FileRejected, Table, limited, locate_table, too_many_rows
+from chalicelib.readers.table import FileRejected, Table, locate_table, too_many_rows
 from chalicelib.schema import TableSchema
 from chalicelib.settings import Settings
 
@@ -52,20 +51,15 @@ def read_text_table(path: str, data: bytes, schema: TableSchema, settings: Setti
     if "\x00" in text:
         raise FileRejected("不是文本表格:含有二进制内容")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
-    table = locate_table(_csv_rows(reader), schema, path)
-    table.rows = limited(table.rows, settings.max_rows, too_many_rows("表格", settings.max_rows))
-    width = max(len(table.header), 1)
-    if settings.max_cells // width < settings.max_rows:
-        reason = (
-            f"表格有 {width} 列,超过 {settings.max_cells} 个单元格的上限"
-            f"(最多 {settings.max_cells // width} 行),请拆分后重新上传"
-        )
-        table.rows = limited(table.rows, settings.max_cells // width, reason)
-    return table
-
-
-def _csv_rows(reader: Iterator[list[str]]) -> Iterator[list[str]]:
     try:
-        yield from reader
+        table = locate_table(reader, schema, path)
     except csv.Error as error:
         raise FileRejected(f"CSV 格式错误:{error}") from None
+    table.limit_rows(settings.max_rows, too_many_rows("表格", settings.max_rows))
+    width = max(len(table.header), 1)
+    table.limit_rows(
+        settings.max_cells // width,
+        f"表格有 {width} 列,超过 {settings.max_cells} 个单元格的上限"
+        f"(最多 {settings.max_cells // width} 行),请拆分后重新上传",
+    )
+    return table

@@ -14,7 +14,7 @@ from typing import Any
 import python_calamine as calamine
 
 from chalicelib.readers.extent import sheet_extent, sheet_parts
-from chalicelib.readers.table import FileRejected, Table, limited, locate_table, too_many_rows
+from chalicelib.readers.table import FileRejected, Table, locate_table, too_many_rows
 from chalicelib.schema import TableSchema
 from chalicelib.settings import Settings
 
@@ -75,9 +75,7 @@ def read_workbook(
                 raise
             problems.append(rejected.reason)
             continue
-        table.rows = limited(
-            table.rows, settings.max_rows, too_many_rows(f"工作表“{name}”", settings.max_rows)
-        )
+        table.limit_rows(settings.max_rows, too_many_rows(f"工作表“{name}”", settings.max_rows))
         tables.append(table)
     if not tables and not problems:
         raise FileRejected("工作簿中没有任何数据")

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from chalicelib.masking import mask_name
-from chalicelib.models import Person, PersonStatus, Severity
+from chalicelib.models import PersonStatus, Severity
 from chalicelib.rules.context import GroupView, RuleContext
 from chalicelib.rules.registry import Violation, rule
 
@@ -25,24 +25,22 @@ def departed_members(group: GroupView, ctx: RuleContext) -> Violation | None:
         {
             "departed_count": len(departed),
             "departed_grace_days": grace,
-            "sample": [mask_name(person.name) for person in departed[:SAMPLE_SIZE]],
+            "sample": [mask_name(ctx.directory.names[i]) for i in departed[:SAMPLE_SIZE]],
         },
     )
 
 
-def _departed_members(group: GroupView, ctx: RuleContext) -> list[Person]:
-    """Departed non-owner members whose grace period is over (or whose left_on is unknown)."""
+def _departed_members(group: GroupView, ctx: RuleContext) -> list[int]:
+    """Directory indices of departed non-owner members whose grace period is over (or
+    whose left_on is unknown)."""
     assert group.snapshot is not None
     owner = _owner_index(group, ctx)
     cutoff = ctx.days_ago(ctx.settings.departed_grace_days)
-    found = []
-    for index in group.snapshot.persons:
-        person = ctx.directory.persons[index]
-        if index == owner or person.status is not PersonStatus.DEPARTED:
-            continue
-        if person.left_on is None or person.left_on <= cutoff:
-            found.append(person)
-    return found
+    left_on = ctx.directory.left_on
+    departed = ctx.directory.with_status(PersonStatus.DEPARTED).intersection(group.snapshot.persons)
+    return sorted(
+        i for i in departed if i != owner and ((left := left_on[i]) is None or left <= cutoff)
+    )
 
 
 def _owner_index(group: GroupView, ctx: RuleContext) -> int | None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
+from itertools import chain
 from typing import Any
 
 from chalicelib.models import Platform, Severity
@@ -99,12 +100,14 @@ def _candidates(sets: Mapping[Key, frozenset[int]], threshold: float) -> set[tup
     Jaccard >= threshold shares a person within the prefixes of both sets when persons are
     ordered the same way everywhere (rarest first), and its smaller set has at least
     threshold x the larger one's size."""
-    frequency = Counter(person for persons in sets.values() for person in persons)
+    frequency = Counter(chain.from_iterable(sets.values()))
+    rarest_first = sorted(frequency, key=lambda person: (frequency[person], person))
+    rank = {person: position for position, person in enumerate(rarest_first)}
     index: dict[int, list[Key]] = defaultdict(list)
     found: set[tuple[Key, Key]] = set()
     for key in sorted(sets, key=lambda k: (len(sets[k]), k)):
         size = len(sets[key])
-        for person in _prefix(sets[key], frequency, threshold):
+        for person in _prefix(sets[key], rank, threshold):
             found.update(
                 (other, key)
                 for other in index[person]
@@ -114,8 +117,8 @@ def _candidates(sets: Mapping[Key, frozenset[int]], threshold: float) -> set[tup
     return found
 
 
-def _prefix(persons: frozenset[int], frequency: Counter[int], threshold: float) -> Iterable[int]:
-    ordered = sorted(persons, key=lambda person: (frequency[person], person))
+def _prefix(persons: frozenset[int], rank: dict[int, int], threshold: float) -> Iterable[int]:
+    ordered = sorted(persons, key=rank.__getitem__)
     length = len(ordered) - math.ceil(threshold * len(ordered) - EPSILON) + 1
     return ordered[:length]
 

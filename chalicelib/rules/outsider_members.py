@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from chalicelib.masking import mask_name
-from chalicelib.models import Category, Person, PersonStatus, Severity
+from chalicelib.models import Category, PersonStatus, Severity
 from chalicelib.rules.context import GroupView, RuleContext
 from chalicelib.rules.registry import Violation, rule
 
@@ -21,24 +21,22 @@ def outsider_members(group: GroupView, ctx: RuleContext) -> Violation | None:
     outsiders = _outsiders(group, ctx, group.unit.unit_id)
     if not outsiders:
         return None
-    units = sorted({person.unit_id for person in outsiders if person.unit_id})
-    origin = "、".join(units[:SAMPLE_SIZE])
+    directory = ctx.directory
+    units = sorted({unit for i in outsiders if (unit := directory.unit_ids[i])})
+    origin = "、".join(ctx.units[u].name if u in ctx.units else u for u in units[:SAMPLE_SIZE])
     return Violation(
         f"工作群内有 {len(outsiders)} 名其他单位的在职在校人员(来自 {origin}),应为 0 人。",
         {
             "outsider_count": len(outsiders),
             "units": units[:SAMPLE_SIZE],
-            "sample": [mask_name(person.name) for person in outsiders[:SAMPLE_SIZE]],
+            "sample": [mask_name(directory.names[i]) for i in outsiders[:SAMPLE_SIZE]],
         },
     )
 
 
-def _outsiders(group: GroupView, ctx: RuleContext, unit_id: str) -> list[Person]:
-    """Active members whose directory unit is set and is not the group's unit."""
+def _outsiders(group: GroupView, ctx: RuleContext, unit_id: str) -> list[int]:
+    """Directory indices of active members whose unit is set and is not the group's."""
     assert group.snapshot is not None
-    persons = (ctx.directory.persons[index] for index in group.snapshot.persons)
-    return [
-        person
-        for person in persons
-        if person.status is PersonStatus.ACTIVE and person.unit_id and person.unit_id != unit_id
-    ]
+    directory = ctx.directory
+    active = directory.with_status(PersonStatus.ACTIVE).intersection(group.snapshot.persons)
+    return sorted(active - directory.in_unit(unit_id) - directory.in_unit(None))

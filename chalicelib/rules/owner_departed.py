@@ -18,9 +18,10 @@ def owner_departed(group: GroupView, ctx: RuleContext) -> Violation | None:
     owner = group.owner_id
     if not owner:
         return None
-    person = ctx.directory.person_of(group.platform, owner)
-    if person is None or person.status is not PersonStatus.DEPARTED:
+    index = ctx.directory.index_of(group.platform, owner)
+    if index is None or ctx.directory.statuses[index] is not PersonStatus.DEPARTED:
         return None
+    person = ctx.directory.person(index)
     left = f"(离开日期 {person.left_on.isoformat()})" if person.left_on else "(离开日期不详)"
     name = mask_name(person.name)
     return Violation(

@@ -40,7 +40,7 @@ def test_loads_persons_with_accounts_on_several_platforms(tmp_path: Path) -> Non
         (Platform.WECHAT, "zhangsan"),
         (Platform.WECOM, "zs01"),
     ]:
-        assert directory.person_of(platform, account) is person
+        assert directory.person_of(platform, account) == person
     assert directory.person_of(Platform.WECHAT, "10001") is None
 
 

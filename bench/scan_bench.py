@@ -1,0 +1,179 @@
+"""Scan benchmark: the engine's read + evaluate against a bare `csv.reader` pass.
+
+    python bench/scan_bench.py [--rows 1000000]
+
+Generates a CSV college (~250k people per 1M membership rows), then in one run and in
+separate processes (so each peak RSS is its own): a bare csv.reader pass over the same
+files, the engine at `rows` and at half of them with the same directory, and the XLSX
+readers. Prints seconds, their ratio, rows/s and peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+TODAY = date(2026, 11, 16)
+ROWS_PER_GROUP = 70
+PEOPLE_PER_ROW = 0.25
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def generate(root: Path, rows: int, people: int) -> None:
+    from jobs.sample import generate_college
+
+    plan = generate_college(
+        root, today=TODAY, seed=11, groups=max(rows // ROWS_PER_GROUP, 1), people=people,
+        formats="csv", plant=False,
+    )
+    print(f"  generated {root.name}: {plan.rows} roster rows, {plan.people} people, {plan.files} files")
+
+
+def child_baseline(root: Path) -> dict[str, float]:
+    """A bare csv.reader pass over every table file (UTF-8/BOM, comma or tab)."""
+    start = time.perf_counter()
+    rows = 0
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        text = path.read_bytes().decode("utf-8-sig")
+        delimiter = "\t" if text[:8192].count("\t") > text[:8192].count(",") else ","
+        for _ in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            rows += 1
+    return {"seconds": time.perf_counter() - start, "rows": rows, "peak_rss_mb": peak_rss_mb()}
+
+
+def child_engine(root: Path) -> dict[str, float]:
+    from chalicelib.scan import scan
+    from chalicelib.settings import Settings
+    from chalicelib.source import LocalSource
+
+    start = time.perf_counter()
+    result = scan(LocalSource(root), TODAY, Settings())
+    return {
+        "seconds": time.perf_counter() - start,
+        "rows": result.roster_rows,
+        "groups": len(result.groups),
+        "findings": len(result.findings),
+        "errors": len(result.errors),
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
+def child_xlsx(path: Path) -> dict[str, float]:
+    """Rows/s of our XLSX roster path, of bare calamine and of openpyxl read-only."""
+    import openpyxl
+    import python_calamine
+
+    from chalicelib.readers import read_tables
+    from chalicelib.roster import read_roster_table
+    from chalicelib.schema import ROSTERS
+    from chalicelib.settings import Settings
+    from chalicelib.source import SourceFile
+
+    data = path.read_bytes()
+    start = time.perf_counter()
+    workbook = python_calamine.CalamineWorkbook.from_object(io.BytesIO(data))
+    rows = sum(len(workbook.get_sheet_by_name(n).to_python()) for n in workbook.sheet_names)
+    calamine_s = time.perf_counter() - start
+
+    start = time.perf_counter()
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    for sheet in book.worksheets:
+        for _ in sheet.iter_rows(values_only=True):
+            pass
+    openpyxl_s = time.perf_counter() - start
+
+    start = time.perf_counter()
+    file = SourceFile(f"rosters/qq/{path.name}", __import__("datetime").datetime(2026, 11, 15), len(data))
+    tables, _ = read_tables(file.path, data, ROSTERS, Settings(), all_sheets=True)
+    errors: list = []
+    for table in tables:
+        read_roster_table(file, table, errors)
+    ours_s = time.perf_counter() - start
+    return {
+        "rows": rows,
+        "calamine_rows_per_s": rows / calamine_s,
+        "openpyxl_rows_per_s": rows / openpyxl_s,
+        "qungov_rows_per_s": rows / ours_s,
+    }
+
+
+def make_xlsx(path: Path, rows: int) -> None:
+    import openpyxl
+
+    workbook = openpyxl.Workbook(write_only=True)
+    per_sheet = 50_000
+    for sheet_index in range(max(rows // per_sheet, 1)):
+        sheet = workbook.create_sheet(f"群{sheet_index}")
+        sheet.append(["群号", "QQ号", "群名片", "身份", "入群时间", "最后发言"])
+        for i in range(per_sheet):
+            member = 1_000_000_000 + sheet_index * per_sheet + i
+            sheet.append([700 + i // 150, member, f"成员{i}", "成员", 45000 + i % 300, "2026-11-01 10:00"])
+    workbook.save(path)
+
+
+def run_child(kind: str, target: Path) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", kind, str(target)],
+        check=True, capture_output=True, text=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--xlsx-rows", type=int, default=200_000)
+    parser.add_argument("--child", nargs=2, metavar=("KIND", "PATH"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        kind, target = args.child
+        handler = {"baseline": child_baseline, "engine": child_engine, "xlsx": child_xlsx}[kind]
+        print(json.dumps(handler(Path(target))))
+        return
+
+    people = int(args.rows * PEOPLE_PER_ROW)
+    print(f"qungov scan benchmark: {args.rows} rows, {people} people, {os.cpu_count()} cores")
+    with tempfile.TemporaryDirectory(prefix="qungov-bench-") as tmp:
+        full, half = Path(tmp) / "full", Path(tmp) / "half"
+        generate(full, args.rows, people)
+        generate(half, args.rows // 2, people)
+
+        baseline = run_child("baseline", full)
+        engine = run_child("engine", full)
+        engine_half = run_child("engine", half)
+        xlsx_path = Path(tmp) / "roster.xlsx"
+        make_xlsx(xlsx_path, args.xlsx_rows)
+        xlsx = run_child("xlsx", xlsx_path)
+
+    ratio = engine["seconds"] / baseline["seconds"]
+    extra_rows = engine["rows"] - engine_half["rows"]
+    growth = (engine["peak_rss_mb"] - engine_half["peak_rss_mb"]) / extra_rows * 1_000_000
+    print(f"csv.reader baseline : {baseline['seconds']:7.2f} s  {baseline['rows']:>9} rows (all files)  peak RSS {baseline['peak_rss_mb']:6.0f} MB")
+    print(f"engine read+evaluate: {engine['seconds']:7.2f} s  {engine['rows']:>9} roster rows  {engine['rows'] / engine['seconds']:>9.0f} rows/s  peak RSS {engine['peak_rss_mb']:6.0f} MB")
+    print(f"  groups {engine['groups']}, findings {engine['findings']}, data errors {engine['errors']}")
+    print(f"ratio engine / csv.reader: {ratio:.2f}  (target <= 2.0)")
+    print(f"engine at half the rows : {engine_half['seconds']:7.2f} s  {engine_half['rows']:>9} roster rows  peak RSS {engine_half['peak_rss_mb']:6.0f} MB")
+    print(f"peak RSS growth per extra 1M rows (same directory): {growth:.0f} MB  (target <= 100)")
+    print(
+        f"XLSX {xlsx['rows']} rows: qungov {xlsx['qungov_rows_per_s']:.0f} rows/s (target >= 100000); "
+        f"bare calamine {xlsx['calamine_rows_per_s']:.0f} rows/s; openpyxl read-only {xlsx['openpyxl_rows_per_s']:.0f} rows/s"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+"""A realistic sample college as a complete data root, with known problems planted.
+
+`generate_college(out, today=...)` writes config/, directory/, filings/, waivers/ and
+rosters/ under `out` and returns the plan: which groups must fire which rule. The output
+depends only on the seed, the day and the sizes: nothing reads the clock, and every file
+gets a fixed modification time (some rosters rely on it as their export time).
+
+`formats="csv"` writes UTF-8 CSV only and scales to a province (~1M roster rows in
+seconds); `formats="mixed"` writes what units really send: GB18030 TXT exports with
+`群号:` lines, UTF-16 TSV, multi-sheet XLSX, mixed date forms, plus a few bad rows and one
+unreadable file so that error reporting shows."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Literal
+
+from jobs.sample.files import DataRoot
+from jobs.sample.groups import GroupFactory
+from jobs.sample.people import build_population
+from jobs.sample.plant import Planting, add_quiet_filings, plant_groups
+from jobs.sample.rosters import RosterWriter
+from jobs.sample.tables import write_config, write_directory, write_filings, write_waivers
+
+MIN_PLANT_PEOPLE = 1500
+"""Planting needs pools large enough for its exact group sizes (up to 185 members)."""
+PEOPLE_PER_GROUP = 25
+
+__all__ = ["SamplePlan", "generate_college"]
+
+
+@dataclass(frozen=True)
+class SamplePlan:
+    planted: dict[str, list[tuple[str, str]]]
+    """Rule id -> (platform, group_id) of groups planted to fire it (status open)."""
+    waived: list[tuple[str, str, str]]
+    """(platform, group_id, rule) planted with a valid waiver (status waived)."""
+    groups: int
+    """Groups with at least one roster export (fresh or stale)."""
+    rows: int
+    """Roster rows written, all exports included."""
+    people: int
+    files: int
+
+
+def generate_college(
+    out: Path,
+    *,
+    today: date,
+    seed: int = 7,
+    groups: int = 120,
+    people: int | None = None,
+    formats: Literal["mixed", "csv"] = "mixed",
+    plant: bool = True,
+) -> SamplePlan:
+    """Write a sample data root under `out` (which must be empty or missing)."""
+    if out.exists() and any(out.iterdir()):
+        raise FileExistsError(f"{out} is not empty; the sample needs a fresh folder")
+    if people is None:
+        people = max(groups * PEOPLE_PER_GROUP, MIN_PLANT_PEOPLE if plant else 100)
+    if plant and people < MIN_PLANT_PEOPLE:
+        raise ValueError(f"planting needs at least {MIN_PLANT_PEOPLE} people, got {people}")
+    mixed = formats == "mixed"
+    rng = random.Random(seed)
+    pop = build_population(rng, people, today, bad_row=mixed)
+    factory = GroupFactory(rng, pop, today)
+    planting = plant_groups(factory, today) if plant else Planting(today)
+    add_quiet_filings(factory, bad_date=mixed)
+    factory.fill(groups)
+
+    root = DataRoot(out, stamp=datetime.combine(today - timedelta(days=1), time(7, 30)))
+    write_config(root, rng)
+    write_directory(root, pop, rng, mixed=mixed)
+    write_filings(root, factory.groups, pop, rng, mixed=mixed)
+    if planting.waivers:
+        write_waivers(root, planting.waivers)
+    rosters = RosterWriter(root, pop, today, rng, mixed=mixed)
+    rosters.write(factory.groups)
+    return SamplePlan(
+        planted=planting.planted,
+        waived=planting.waived,
+        groups=rosters.groups,
+        rows=rosters.rows,
+        people=len(pop.persons),
+        files=len(root.files),
+    )
