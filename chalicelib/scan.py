@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import PurePosixPath
@@ -51,6 +54,24 @@ def load_units(source: DataSource, settings: Settings, errors: list[DataError]) 
 
 
 def scan(source: DataSource, today: date, settings: Settings) -> ScanResult:
+    with paused_gc():
+        return _scan(source, today, settings)
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """The scan allocates millions of short-lived rows and keeps large acyclic indexes;
+    generational collections would re-walk those indexes again and again."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _scan(source: DataSource, today: date, settings: Settings) -> ScanResult:
     errors: list[DataError] = []
     units = load_units(source, settings, errors)
 

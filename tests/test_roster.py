@@ -9,11 +9,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from chalicelib import roster, schema
+from chalicelib import schema
 from chalicelib.dates import SHANGHAI
 from chalicelib.directory import Directory
 from chalicelib.loaders.tables import read_folder
 from chalicelib.models import DataError, Person, PersonStatus, Platform
+from chalicelib.readers import table as table_module
 from chalicelib.roster import SnapshotBook
 from chalicelib.rules import GroupSnapshot
 from chalicelib.settings import Settings
@@ -197,7 +198,7 @@ def test_interleaved_multi_group_file_keeps_each_group_apart(tmp_path: Path) -> 
 def test_bad_rows_are_reported_with_row_numbers_across_chunks(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(roster, "CHUNK_ROWS", 3)
+    monkeypatch.setattr(table_module, "BATCH_ROWS", 3)
     lines = ["10001,成员,2025-01-01"] * 4 + [
         ",成员,2025-01-01",
         "10002,大王,2025-01-01",

@@ -1,29 +1,18 @@
 """directory/* (人员名册): persons, their status and their accounts on each platform.
 
-A directory can hold hundreds of thousands of people, so its rows are read column by
-column (`loaders/columns.py`) straight into the directory's columns."""
+A directory can hold hundreds of thousands of people: rows go straight into the
+directory's columns, and each status word, unit and date is checked once."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from operator import itemgetter
+from datetime import date
 from typing import TypeVar
 
-from chalicelib.dates import parse_date
+from chalicelib.dates import DateFormatError, parse_date
 from chalicelib.directory import Directory, PersonColumns
-from chalicelib.loaders.columns import (
-    BatchCheck,
-    ColumnCheck,
-    check_days,
-    each_value,
-    not_blank,
-    padded,
-    row_numbers,
-    transpose,
-)
-from chalicelib.loaders.rows import row_error
+from chalicelib.loaders.rows import RowError, row_error
 from chalicelib.loaders.units import UnitIndex
 from chalicelib.models import DataError, PersonStatus, Platform
 from chalicelib.readers import Table
@@ -32,12 +21,6 @@ from chalicelib.source import SourceFile
 
 _ACCOUNT_SEPARATORS = re.compile(r"[;；,，、\s]+")
 T = TypeVar("T")
-
-
-def by_distinct(values: list[str], parse: Callable[[str], T]) -> list[T | None]:
-    """Each value parsed, once per distinct value; empty values are None."""
-    known = {value: parse(value) if value else None for value in set(values)}
-    return list(map(known.__getitem__, values))
 
 
 @dataclass
@@ -54,21 +37,44 @@ class DirectoryBuilder:
 
         The whole table is read before anyone is added: a table rejected midway (over a
         limit) adds no one, or its ids would make the next file's rows duplicates."""
-        statuses = {w.strip().casefold(): s for w, s in self.settings.status_words.items()}
-        check = BatchCheck(table, self._checks(statuses))
-        staged = PersonColumns()
-        accounts: list[tuple[Platform, str, int]] = []
+        columns = table.columns
+        id_at, name_at, status_at = columns["person_id"], columns["name"], columns["status"]
+        unit_at, left_at, email_at = (columns.get(f) for f in ("unit", "left_on", "email"))
+        account_columns = [(p, columns[p.value]) for p in Platform if p.value in columns]
+        cells = _CellReader(self.units, self.settings)
+        staged, staged_ids = PersonColumns(), set[str]()
+        base = len(self.directory)
+        accounts = {platform: _Accounts() for platform, _ in account_columns}
         start = 0
         for batch in table.batches():
-            rows = padded(batch, len(table.header))
-            check.distinct(transpose(rows, len(table.header)))
-            numbers = row_numbers(table, batch, start)
-            if check.bad:
-                rows = check.drop_bad_rows(rows, numbers, errors)
-            rows = self._drop_duplicates(rows, staged, table, numbers, errors)
-            offset = len(staged)
-            self._add_columns(rows, table, statuses, staged)
-            accounts.extend(self._accounts(rows, table, offset))
+            for index, row in enumerate(batch, start):
+                try:
+                    person_id, name = row[id_at].strip(), row[name_at].strip()
+                    if not person_id or not name:
+                        if not any(cell.strip() for cell in row):
+                            continue  # a blank line is no error
+                        raise RowError("name" if person_id else "person_id", "不能为空")
+                    status = cells.status(row[status_at])
+                    unit_id = cells.unit(row[unit_at]) if unit_at is not None else None
+                    left_on = cells.left_on(row[left_at]) if left_at is not None else None
+                    if person_id in staged_ids or person_id in self._seen:
+                        raise RowError("person_id", f"人员编号“{person_id}”在名册中重复")
+                except RowError as bad:
+                    errors.append(row_error(table, table.row_number(index), bad.field, bad.reason))
+                    continue
+                position = base + len(staged_ids)
+                staged_ids.add(person_id)
+                staged.person_ids.append(person_id)
+                staged.names.append(name)
+                staged.statuses.append(status)
+                staged.unit_ids.append(unit_id)
+                staged.left_on.append(left_on)
+                staged.emails.append(
+                    row[email_at].strip() or None if email_at is not None else None
+                )
+                for platform, at in account_columns:
+                    if row[at]:
+                        accounts[platform].add(row[at], position)
             start += len(batch)
         self._commit(staged, accounts)
         return len(staged)
@@ -76,90 +82,73 @@ class DirectoryBuilder:
     def build(self) -> Directory:
         return self.directory
 
-    def _checks(self, statuses: dict[str, PersonStatus]) -> dict[str, ColumnCheck]:
-        allowed = "、".join(sorted(self.settings.status_words))
-
-        def status(value: str) -> str | None:
-            if not value.strip():
-                return "不能为空"
-            known = value.strip().casefold() in statuses
-            return None if known else f"无法识别的取值“{value.strip()}”(可用:{allowed})"
-
-        def unit(value: str) -> str | None:
-            if not value.strip() or self.units.resolve(value) is not None:
-                return None
-            return f"单位“{value.strip()}”不在单位名录中"
-
-        return {
-            "person_id": not_blank("不能为空"),
-            "name": not_blank("不能为空"),
-            "status": each_value(status),
-            "unit": each_value(unit),
-            "left_on": check_days,
-        }
-
-    def _drop_duplicates(
-        self,
-        rows: list[list[str]],
-        staged: PersonColumns,
-        table: Table,
-        row_number: Callable[[list[str]], int],
-        errors: list[DataError],
-    ) -> list[list[str]]:
-        ids = [cell.strip() for cell in map(itemgetter(table.columns["person_id"]), rows)]
-        known = self._seen.union(staged.person_ids) if staged.person_ids else self._seen
-        if len(set(ids)) == len(ids) and known.isdisjoint(ids):
-            return rows
-        kept, seen = [], set(known)
-        for row, person_id in zip(rows, ids, strict=True):
-            if person_id in seen:
-                reason = f"人员编号“{person_id}”在名册中重复"
-                errors.append(row_error(table, row_number(row), "person_id", reason))
-            else:
-                seen.add(person_id)
-                kept.append(row)
-        return kept
-
-    def _add_columns(
-        self,
-        rows: list[list[str]],
-        table: Table,
-        statuses: dict[str, PersonStatus],
-        staged: PersonColumns,
-    ) -> None:
-        def column(name: str) -> list[str]:
-            index = table.columns.get(name)
-            if index is None:
-                return [""] * len(rows)
-            return [cell.strip() for cell in map(itemgetter(index), rows)]
-
-        staged.person_ids.extend(column("person_id"))
-        staged.names.extend(column("name"))
-        words = column("status")
-        status_of = {word: statuses[word.casefold()] for word in set(words)}
-        staged.statuses.extend(map(status_of.__getitem__, words))
-        staged.unit_ids.extend(by_distinct(column("unit"), self.units.resolve))
-        staged.left_on.extend(by_distinct(column("left_on"), parse_date))
-        staged.emails.extend(value or None for value in column("email"))
-
-    def _accounts(
-        self, rows: list[list[str]], table: Table, offset: int
-    ) -> list[tuple[Platform, str, int]]:
-        """(platform, account, staged index) for each account listed; several per cell."""
-        found = []
-        for platform in Platform:  # each platform's column is named by its value
-            index = table.columns.get(platform.value)
-            if index is None:
-                continue
-            for person, cell in enumerate(map(itemgetter(index), rows), start=offset):
-                for account in _ACCOUNT_SEPARATORS.split(cell.strip()) if cell else ():
-                    if account:
-                        found.append((platform, account, person))
-        return found
-
-    def _commit(self, staged: PersonColumns, accounts: list[tuple[Platform, str, int]]) -> None:
-        base = len(self.directory)
+    def _commit(self, staged: PersonColumns, accounts: dict[Platform, _Accounts]) -> None:
         self.directory.extend(staged)
         self._seen.update(staged.person_ids)
-        for platform, account, person in accounts:
-            self.directory.accounts[platform].setdefault(account, base + person)
+        for platform, listed in accounts.items():
+            listed.merge_into(self.directory.accounts[platform])
+
+
+@dataclass
+class _Accounts:
+    """Accounts of one platform listed by a table, with the persons they belong to."""
+
+    accounts: list[str] = field(default_factory=list)
+    persons: list[int] = field(default_factory=list)
+
+    def add(self, cell: str, person: int) -> None:
+        if _ACCOUNT_SEPARATORS.search(cell):
+            for account in _ACCOUNT_SEPARATORS.split(cell):
+                if account:
+                    self.accounts.append(account)
+                    self.persons.append(person)
+        else:
+            self.accounts.append(cell)
+            self.persons.append(person)
+
+    def merge_into(self, index: dict[str, int]) -> None:
+        """An account listed twice belongs to the first person who lists it."""
+        first = dict(zip(reversed(self.accounts), reversed(self.persons), strict=True))
+        for taken in first.keys() & index.keys():
+            del first[taken]
+        index.update(first)
+
+
+class _CellReader:
+    """Status words, unit references and dates, each checked once per distinct value."""
+
+    def __init__(self, units: UnitIndex, settings: Settings):
+        self.units = units
+        self.words = {w.strip().casefold(): s for w, s in settings.status_words.items()}
+        self.allowed = "、".join(sorted(settings.status_words))
+        self.statuses: dict[str, PersonStatus] = {}
+        self.unit_ids: dict[str, str | None] = {}
+        self.days: dict[str, date | None] = {}
+
+    def status(self, value: str) -> PersonStatus:
+        known = self.statuses.get(value)
+        if known is None:
+            word = value.strip()
+            if not word:
+                raise RowError("status", "不能为空")
+            known = self.words.get(word.casefold())
+            if known is None:
+                raise RowError("status", f"无法识别的取值“{word}”(可用:{self.allowed})")
+            self.statuses[value] = known
+        return known
+
+    def unit(self, value: str) -> str | None:
+        if value not in self.unit_ids:
+            unit_id = self.units.resolve(value) if value.strip() else None
+            if value.strip() and unit_id is None:
+                raise RowError("unit", f"单位“{value.strip()}”不在单位名录中")
+            self.unit_ids[value] = unit_id
+        return self.unit_ids[value]
+
+    def left_on(self, value: str) -> date | None:
+        if value not in self.days:
+            try:
+                self.days[value] = parse_date(value) if value.strip() else None
+            except DateFormatError as error:
+                raise RowError("left_on", str(error)) from None
+        return self.days[value]

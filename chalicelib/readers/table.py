@@ -57,13 +57,13 @@ class Table:
         if max_rows < self.max_rows:
             self.max_rows, self.too_many_rows = max_rows, reason
 
-    def batches(self, size: int = BATCH_ROWS) -> Iterator[list[list[str]]]:
-        """The data rows in lists of `size`: the row limit and CSV errors are checked once
-        per batch, not per row."""
+    def batches(self, size: int | None = None) -> Iterator[list[list[str]]]:
+        """The data rows in lists of `size`, each row at least as wide as the header: the
+        row limit and CSV errors are checked once per batch, not per row."""
         count = 0
         while True:
             try:
-                batch = list(islice(self.source, size))
+                batch = list(islice(self.source, size or BATCH_ROWS))
             except csv.Error as error:
                 raise FileRejected(f"CSV 格式错误:{error}") from None
             if not batch:
@@ -71,7 +71,7 @@ class Table:
             count += len(batch)
             if count > self.max_rows:
                 raise FileRejected(self.too_many_rows)
-            yield batch
+            yield _padded(batch, len(self.header))
 
     @property
     def rows(self) -> Iterator[list[str]]:
@@ -126,3 +126,10 @@ def _preamble_values(row: list[str]) -> dict[str, str]:
 
 def too_many_rows(what: str, max_rows: int) -> str:
     return f"{what}超过 {max_rows} 行的上限,请拆分后重新上传"
+
+
+def _padded(batch: list[list[str]], width: int) -> list[list[str]]:
+    """Rows cut short by the export get empty cells, so every column can be indexed."""
+    if min(map(len, batch)) >= width:
+        return batch
+    return [row + [""] * (width - len(row)) if len(row) < width else row for row in batch]

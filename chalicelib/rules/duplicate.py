@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from itertools import chain
 from typing import Any
 
@@ -101,26 +101,27 @@ def _candidates(sets: Mapping[Key, frozenset[int]], threshold: float) -> set[tup
     ordered the same way everywhere (rarest first), and its smaller set has at least
     threshold x the larger one's size."""
     frequency = Counter(chain.from_iterable(sets.values()))
-    rarest_first = sorted(frequency, key=lambda person: (frequency[person], person))
-    rank = {person: position for position, person in enumerate(rarest_first)}
-    index: dict[int, list[Key]] = defaultdict(list)
+    # Any fixed order is correct; rarest first makes prefixes share fewest groups.
+    rarest_first = sorted(frequency, key=frequency.__getitem__)
+    rank = dict(zip(rarest_first, range(len(rarest_first)), strict=True))
+    index: dict[int, list[Key]] = defaultdict(list)  # rank of a person -> groups so far
     found: set[tuple[Key, Key]] = set()
     for key in sorted(sets, key=lambda k: (len(sets[k]), k)):
         size = len(sets[key])
-        for person in _prefix(sets[key], rank, threshold):
-            found.update(
-                (other, key)
-                for other in index[person]
-                if len(sets[other]) >= threshold * size - EPSILON
-            )
+        prefix = _prefix(sets[key], rank, threshold)
+        others: set[Key] = set()
+        for person in prefix:
+            others.update(index[person])
+        found.update((o, key) for o in others if len(sets[o]) >= threshold * size - EPSILON)
+        for person in prefix:
             index[person].append(key)
     return found
 
 
-def _prefix(persons: frozenset[int], rank: dict[int, int], threshold: float) -> Iterable[int]:
-    ordered = sorted(persons, key=rank.__getitem__)
-    length = len(ordered) - math.ceil(threshold * len(ordered) - EPSILON) + 1
-    return ordered[:length]
+def _prefix(persons: frozenset[int], rank: dict[int, int], threshold: float) -> list[int]:
+    """The ranks of the rarest persons, as many as a pair at the threshold must share."""
+    ranks = sorted(map(rank.__getitem__, persons))
+    return ranks[: len(ranks) - math.ceil(threshold * len(ranks) - EPSILON) + 1]
 
 
 def _jaccard(left: frozenset[int], right: frozenset[int]) -> float:

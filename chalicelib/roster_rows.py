@@ -1,0 +1,228 @@
+"""One roster table, row by row, folded into what each of its groups keeps.
+
+This is the scan's hot path (a province is ~10M rows): one tight loop per table, with
+every cell check memoised on the raw value, because exports repeat the same few roles,
+days and export times. Measured against a bare csv.reader pass in bench/scan_bench.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from operator import itemgetter
+from pathlib import PurePosixPath
+from typing import Any
+
+from chalicelib.dates import DateFormatError, parse_date, parse_datetime
+from chalicelib.loaders.rows import row_error
+from chalicelib.models import DataError, Platform, Role
+from chalicelib.readers import FileRejected, Table
+from chalicelib.source import SourceFile
+from chalicelib.vocab import PLATFORM_WORDS, ROLE_WORDS
+
+GroupKey = tuple[Platform, str]
+PLATFORM_FOLDERS = {p.value for p in Platform}
+NEVER = {"", "从未发言", "未发言", "never"}
+ROLE_CHOICES = "群主、管理员、成员、owner、admin、member"
+NO_DAY = "~"  # sorts after every `YYYY-MM-DD`
+
+
+@dataclass(slots=True)
+class GroupRows:
+    """What one table says of one group: its distinct member ids and a few values."""
+
+    ids: set[str] = field(default_factory=set)
+    owner: str | None = None
+    name: str | None = None
+    first_day: str = NO_DAY  # earliest joined_at, as `YYYY-MM-DD`
+    last_day: str = ""  # latest last_spoke_at, as `YYYY-MM-DD`; "" when nobody spoke
+    has_activity: bool = False
+    exported: datetime | None = None
+
+
+class BadCell(Exception):
+    def __init__(self, field: str, reason: str):
+        super().__init__(reason)
+        self.field, self.reason = field, reason
+
+
+class Days:
+    """`YYYY-MM-DD` day keys of date cells. Cells written `YYYY-MM-DD[ time]` are checked
+    once per distinct day and time of day; any other form once per distinct value."""
+
+    MAX_MEMO = 200_000
+
+    def __init__(self) -> None:
+        self.good_days: set[str] = set()
+        self.good_tails: set[str] = set()
+        self.memo: dict[str, str] = {}
+
+    def day(self, value: str, field: str) -> str:
+        """The day of a cell that missed the fast path; "" for empty and never (从未发言)."""
+        known = self.memo.get(value)
+        if known is not None:
+            return known
+        text = value.strip()
+        if text.casefold() in NEVER:
+            day = ""
+        else:
+            try:
+                day = parse_date(text).isoformat()
+            except DateFormatError as error:
+                raise BadCell(field, str(error)) from None
+            if value[:10] == day and len(self.good_tails) < self.MAX_MEMO:
+                self.good_days.add(day)
+                self.good_tails.add(value[10:])
+        if len(self.memo) < self.MAX_MEMO:
+            self.memo[value] = day
+        return day
+
+
+DAYS = Days()  # shared by all tables of a scan: the memos only ever hold valid values
+
+
+def table_defaults(file: SourceFile, table: Table) -> dict[str, str | None]:
+    """Values for the whole table when a column is absent: `群号:` lines, folder, file name."""
+    folder_platform = next(
+        (p for p in reversed(PurePosixPath(file.path).parent.parts) if p in PLATFORM_FOLDERS),
+        None,
+    )
+    platform = table.meta.get("platform")
+    if platform is not None and platform.casefold() not in PLATFORM_WORDS:
+        raise FileRejected(f"表头上方的平台“{platform}”无法识别")
+    if "platform" not in table.columns and (platform or folder_platform) is None:
+        raise FileRejected(
+            "无法确定平台:请加“平台”列,或把文件放在 rosters/qq/、rosters/wechat/ 等目录下"
+        )
+    return {
+        "platform": platform or folder_platform,
+        "group_id": table.meta.get("group_id") or PurePosixPath(file.path).stem,
+        "group_name": table.meta.get("group_name"),
+    }
+
+
+class _Keys:
+    """The group of a row from its platform and group id cells, else the table's defaults."""
+
+    def __init__(self, table: Table, defaults: dict[str, str | None]):
+        fields = [f for f in ("platform", "group_id") if f in table.columns]
+        self.fields = fields
+        self.of: Callable[[list[str]], Any] | None = (
+            itemgetter(*(table.columns[f] for f in fields)) if fields else None
+        )
+        self.defaults = defaults
+        self.known: dict[Any, GroupKey] = {}
+
+    def group(self, raw: Any) -> GroupKey:
+        key = self.known.get(raw)
+        if key is None:
+            key = self.known[raw] = self._resolve(raw)
+        return key
+
+    def _resolve(self, raw: Any) -> GroupKey:
+        cells = raw if isinstance(raw, tuple) else (raw,)
+        values = dict(zip(self.fields, cells, strict=True))
+        platform = values.get("platform", "").strip() or self.defaults["platform"] or ""
+        word = PLATFORM_WORDS.get(platform.casefold())
+        if word is None:
+            raise BadCell("platform", f"无法识别的平台“{platform}”" if platform else "平台为空")
+        group_id = values.get("group_id", "").strip() or self.defaults["group_id"] or ""
+        if not group_id or ("group_id" in values and not values["group_id"].strip()):
+            raise BadCell("group_id", "群号为空")
+        return word, group_id
+
+
+def read_groups(
+    file: SourceFile, table: Table, errors: list[DataError]
+) -> tuple[dict[GroupKey, GroupRows], int]:
+    """Every group in one table, and the table's row count; bad rows go to `errors` and
+    are skipped."""
+    keys = _Keys(table, table_defaults(file, table))
+    columns = table.columns
+    member_at = columns["member_id"]
+    role_at, name_at = columns.get("role"), columns.get("group_name")
+    joined_at, spoke_at = columns.get("joined_at"), columns.get("last_spoke_at")
+    exported_at = columns.get("exported_at")
+    good_days, good_tails, day_of = DAYS.good_days, DAYS.good_tails, DAYS.day
+    roles: dict[str, Role] = {}
+    groups: dict[GroupKey, GroupRows] = {}
+    key_of = keys.of
+    raw_key: Any = None
+    group = GroupRows()
+    if key_of is None:
+        group = groups.setdefault(keys.group(()), group)
+    last_export, export_group, exported = None, None, None
+    start = 0
+    for batch in table.batches():
+        for index, row in enumerate(batch, start):
+            # Check every cell of the row before anything of it is kept.
+            try:
+                member = row[member_at].strip()
+                if not member:
+                    if not any(cell.strip() for cell in row):
+                        continue  # a blank line is no error
+                    raise BadCell("member_id", "成员账号为空")
+                if key_of is not None:
+                    raw = key_of(row)
+                    if raw != raw_key:
+                        key = keys.group(raw)
+                        raw_key, group = raw, groups.get(key) or groups.setdefault(key, GroupRows())
+                role = None
+                if role_at is not None:
+                    role = roles.get(row[role_at]) or _role(row[role_at], roles)
+                joined = ""
+                if joined_at is not None:
+                    value = row[joined_at]
+                    joined = value[:10]
+                    if joined not in good_days or (
+                        len(value) > 10 and value[10:] not in good_tails
+                    ):
+                        joined = day_of(value, "joined_at")
+                spoke = ""
+                if spoke_at is not None:
+                    value = row[spoke_at]
+                    spoke = value[:10]
+                    if spoke not in good_days or (len(value) > 10 and value[10:] not in good_tails):
+                        spoke = day_of(value, "last_spoke_at")
+                if exported_at is not None and row[exported_at] != last_export:
+                    exported = _export_time(row[exported_at])
+                    last_export, export_group = row[exported_at], None
+            except BadCell as bad:
+                errors.append(row_error(table, table.row_number(index), bad.field, bad.reason))
+                continue
+            group.ids.add(member)
+            if role is Role.OWNER and group.owner is None:
+                group.owner = member
+            if joined and joined < group.first_day:
+                group.first_day = joined
+            if spoke > group.last_day:
+                group.last_day = spoke
+            if export_group is not group and exported is not None:
+                export_group = group  # this export time is folded into this group once
+                if group.exported is None or exported > group.exported:
+                    group.exported = exported
+            if name_at is not None and group.name is None and row[name_at].strip():
+                group.name = row[name_at].strip()
+        start += len(batch)
+    for group in groups.values():
+        group.has_activity = spoke_at is not None
+    groups = {key: group for key, group in groups.items() if group.ids}  # all rows bad: none
+    return groups, start
+
+
+def _role(value: str, roles: dict[str, Role]) -> Role:
+    role = ROLE_WORDS.get(value.strip().casefold())
+    if role is None:
+        raise BadCell("role", f"无法识别的身份“{value.strip()}”(可用:{ROLE_CHOICES})")
+    roles[value] = role
+    return role
+
+
+def _export_time(value: str) -> datetime | None:
+    if not value.strip():
+        return None
+    try:
+        return parse_datetime(value)
+    except DateFormatError as error:
+        raise BadCell("exported_at", str(error)) from None
