@@ -20,7 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -38,10 +38,17 @@ def generate(root: Path, rows: int, people: int) -> None:
     from jobs.sample import generate_college
 
     plan = generate_college(
-        root, today=TODAY, seed=11, groups=max(rows // ROWS_PER_GROUP, 1), people=people,
-        formats="csv", plant=False,
+        root,
+        today=TODAY,
+        seed=11,
+        groups=max(rows // ROWS_PER_GROUP, 1),
+        people=people,
+        formats="csv",
+        plant=False,
     )
-    print(f"  generated {root.name}: {plan.rows} roster rows, {plan.people} people, {plan.files} files")
+    print(
+        f"  generated {root.name}: {plan.rows} roster rows, {plan.people} people, {plan.files} files"
+    )
 
 
 def child_baseline(root: Path) -> dict[str, float]:
@@ -78,8 +85,9 @@ def child_xlsx(path: Path) -> dict[str, float]:
     import openpyxl
     import python_calamine
 
+    from chalicelib.models import DataError
     from chalicelib.readers import read_tables
-    from chalicelib.roster import read_roster_table
+    from chalicelib.roster_rows import read_groups
     from chalicelib.schema import ROSTERS
     from chalicelib.settings import Settings
     from chalicelib.source import SourceFile
@@ -98,11 +106,11 @@ def child_xlsx(path: Path) -> dict[str, float]:
     openpyxl_s = time.perf_counter() - start
 
     start = time.perf_counter()
-    file = SourceFile(f"rosters/qq/{path.name}", __import__("datetime").datetime(2026, 11, 15), len(data))
+    file = SourceFile(f"rosters/qq/{path.name}", datetime(2026, 11, 15), len(data))
     tables, _ = read_tables(file.path, data, ROSTERS, Settings(), all_sheets=True)
-    errors: list = []
+    errors: list[DataError] = []
     for table in tables:
-        read_roster_table(file, table, errors)
+        read_groups(file, table, errors)
     ours_s = time.perf_counter() - start
     return {
         "rows": rows,
@@ -122,14 +130,18 @@ def make_xlsx(path: Path, rows: int) -> None:
         sheet.append(["群号", "QQ号", "群名片", "身份", "入群时间", "最后发言"])
         for i in range(per_sheet):
             member = 1_000_000_000 + sheet_index * per_sheet + i
-            sheet.append([700 + i // 150, member, f"成员{i}", "成员", 45000 + i % 300, "2026-11-01 10:00"])
+            sheet.append(
+                [700 + i // 150, member, f"成员{i}", "成员", 45000 + i % 300, "2026-11-01 10:00"]
+            )
     workbook.save(path)
 
 
 def run_child(kind: str, target: Path) -> dict[str, float]:
     out = subprocess.run(
         [sys.executable, __file__, "--child", kind, str(target)],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -163,11 +175,19 @@ def main() -> None:
     ratio = engine["seconds"] / baseline["seconds"]
     extra_rows = engine["rows"] - engine_half["rows"]
     growth = (engine["peak_rss_mb"] - engine_half["peak_rss_mb"]) / extra_rows * 1_000_000
-    print(f"csv.reader baseline : {baseline['seconds']:7.2f} s  {baseline['rows']:>9} rows (all files)  peak RSS {baseline['peak_rss_mb']:6.0f} MB")
-    print(f"engine read+evaluate: {engine['seconds']:7.2f} s  {engine['rows']:>9} roster rows  {engine['rows'] / engine['seconds']:>9.0f} rows/s  peak RSS {engine['peak_rss_mb']:6.0f} MB")
-    print(f"  groups {engine['groups']}, findings {engine['findings']}, data errors {engine['errors']}")
+    print(
+        f"csv.reader baseline : {baseline['seconds']:7.2f} s  {baseline['rows']:>9} rows (all files)  peak RSS {baseline['peak_rss_mb']:6.0f} MB"
+    )
+    print(
+        f"engine read+evaluate: {engine['seconds']:7.2f} s  {engine['rows']:>9} roster rows  {engine['rows'] / engine['seconds']:>9.0f} rows/s  peak RSS {engine['peak_rss_mb']:6.0f} MB"
+    )
+    print(
+        f"  groups {engine['groups']}, findings {engine['findings']}, data errors {engine['errors']}"
+    )
     print(f"ratio engine / csv.reader: {ratio:.2f}  (target <= 2.0)")
-    print(f"engine at half the rows : {engine_half['seconds']:7.2f} s  {engine_half['rows']:>9} roster rows  peak RSS {engine_half['peak_rss_mb']:6.0f} MB")
+    print(
+        f"engine at half the rows : {engine_half['seconds']:7.2f} s  {engine_half['rows']:>9} roster rows  peak RSS {engine_half['peak_rss_mb']:6.0f} MB"
+    )
     print(f"peak RSS growth per extra 1M rows (same directory): {growth:.0f} MB  (target <= 100)")
     print(
         f"XLSX {xlsx['rows']} rows: qungov {xlsx['qungov_rows_per_s']:.0f} rows/s (target >= 100000); "

@@ -6,11 +6,12 @@ from __future__ import annotations
 import unicodedata
 from collections import Counter
 
-from chalicelib.models import Finding, FindingStatus
+from chalicelib.models import DataError, Finding, FindingStatus
 from chalicelib.rules import REGISTRY
 from chalicelib.scan import ScanResult
 
 TOP_FINDINGS = 15
+TOP_ERRORS = 10
 NO_UNIT = "(未归属)"
 
 
@@ -35,6 +36,7 @@ def format_summary(result: ScanResult) -> str:
         *_unit_table(result, open_findings),
         "",
         *_top_findings(open_findings),
+        *_first_errors(result.errors),
     ]
     return "\n".join(lines)
 
@@ -69,4 +71,18 @@ def _top_findings(findings: list[Finding]) -> list[str]:
         lines.append(
             f"  [{f.severity.chinese}] {f.title} · {f.platform.value} {f.group_id} {name}:{f.message}"
         )
+    return lines
+
+
+def _first_errors(errors: list[DataError]) -> list[str]:
+    if not errors:
+        return []
+    lines = ["", f"数据错误(前 {min(TOP_ERRORS, len(errors))} 条,共 {len(errors)} 条):"]
+    for error in errors[:TOP_ERRORS]:
+        where = error.file
+        if error.row is not None:
+            where += f" 第 {error.row} 行"
+        if error.column:
+            where += f"“{error.column}”列"
+        lines.append(f"  {where}:{error.reason}")
     return lines
