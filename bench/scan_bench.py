@@ -87,7 +87,7 @@ def child_xlsx(path: Path) -> dict[str, float]:
 
     from chalicelib.models import DataError
     from chalicelib.readers import read_tables
-    from chalicelib.roster_rows import read_groups
+    from chalicelib.roster_rows import Days, read_groups
     from chalicelib.schema import ROSTERS
     from chalicelib.settings import Settings
     from chalicelib.source import SourceFile
@@ -110,7 +110,7 @@ def child_xlsx(path: Path) -> dict[str, float]:
     tables, _ = read_tables(file.path, data, ROSTERS, Settings(), all_sheets=True)
     errors: list[DataError] = []
     for table in tables:
-        read_groups(file, table, errors)
+        read_groups(file, table, errors, Days())
     ours_s = time.perf_counter() - start
     return {
         "rows": rows,

@@ -89,6 +89,9 @@ def _from_number(value: float, text: str) -> datetime:
     if value >= UNIX_SECONDS_MIN:
         if value >= 100_000_000_000:  # milliseconds
             value /= 1000
-        instant = datetime.fromtimestamp(value, UTC).astimezone(SHANGHAI)
+        try:
+            instant = datetime.fromtimestamp(value, UTC).astimezone(SHANGHAI)
+        except (OverflowError, OSError, ValueError):
+            raise DateFormatError(f"数字“{text}”超出了日期的范围") from None
         return instant.replace(tzinfo=None)
     raise DateFormatError(f"数字“{text}”既不是 Excel 日期序列号,也不是 Unix 秒")

@@ -5,25 +5,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from chalicelib.directory import Directory
-from chalicelib.models import Filing, FilingStatus, Platform, Unit
+from chalicelib.models import Filing, FilingStatus, GroupKey, Unit
 from chalicelib.rules.context import GroupSnapshot, GroupView
-
-GroupKey = tuple[Platform, str]
 
 
 def current_filings(filings: Iterable[Filing]) -> dict[GroupKey, Filing]:
-    """The filing that counts for each group: a filed or pending one, the latest filed.
-
-    A group whose only filings are closed has none: a closed filing counts as no filing."""
-    chosen: dict[GroupKey, Filing] = {}
+    """The filing that counts for each group: its row filed last (on a tie, the row read
+    last) when that row is filed or pending. A closed filing counts as no filing, so a
+    group whose latest row is closed has none."""
+    latest: dict[GroupKey, Filing] = {}
     for filing in filings:
-        if filing.status is FilingStatus.CLOSED:
-            continue
         key = (filing.platform, filing.group_id)
-        held = chosen.get(key)
+        held = latest.get(key)
         if held is None or filing.filed_on >= held.filed_on:
-            chosen[key] = filing
-    return chosen
+            latest[key] = filing
+    return {key: f for key, f in latest.items() if f.status is not FilingStatus.CLOSED}
 
 
 def build_groups(

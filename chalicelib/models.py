@@ -47,6 +47,10 @@ class FilingStatus(StrEnum):
     CLOSED = "closed"
 
 
+GroupKey = tuple[Platform, str]
+"""A group is known by its platform and its id on that platform."""
+
+
 class Severity(IntEnum):
     """Ordered so that `max()` picks the most severe; `.label` is what users see."""
 

@@ -9,9 +9,9 @@ from datetime import date, datetime, timedelta
 
 from chalicelib.dates import DateFormatError, parse_date, parse_datetime
 from chalicelib.directory import Directory
-from chalicelib.models import DataError
+from chalicelib.models import DataError, GroupKey
 from chalicelib.readers import FileRejected, Table
-from chalicelib.roster_rows import NO_DAY, GroupKey, GroupRows, read_groups
+from chalicelib.roster_rows import NO_DAY, Days, GroupRows, read_groups
 from chalicelib.rules.context import GroupSnapshot
 from chalicelib.source import SourceFile
 
@@ -37,12 +37,13 @@ class SnapshotBook:
     max_age_days: int
     newest: dict[GroupKey, Candidate] = field(default_factory=dict)
     rows_read: int = 0
+    days: Days = field(default_factory=Days)
 
     def read(self, file: SourceFile, table: Table, errors: list[DataError]) -> TableSnapshots:
         """Snapshots of one table; exports older than `max_age_days` are left out.
 
         Nothing is kept until `offer`: a file is all or nothing."""
-        groups, row_count = read_groups(file, table, errors)
+        groups, row_count = read_groups(file, table, errors, self.days)
         table_time = _table_time(file, table)
         oldest = self.today - timedelta(days=self.max_age_days)
         candidates = []

@@ -15,16 +15,15 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from chalicelib.dates import DateFormatError, parse_date, parse_datetime
-from chalicelib.loaders.rows import row_error
-from chalicelib.models import DataError, Platform, Role
+from chalicelib.loaders.rows import RowError, is_blank, row_error
+from chalicelib.models import DataError, GroupKey, Platform, Role
 from chalicelib.readers import FileRejected, Table
 from chalicelib.source import SourceFile
 from chalicelib.vocab import PLATFORM_WORDS, ROLE_WORDS
 
-GroupKey = tuple[Platform, str]
 PLATFORM_FOLDERS = {p.value for p in Platform}
 NEVER = {"", "从未发言", "未发言", "never"}
-ROLE_CHOICES = "群主、管理员、成员、owner、admin、member"
+ROLE_CHOICES = "、".join(word for word in ROLE_WORDS if word)
 NO_DAY = "~"  # sorts after every `YYYY-MM-DD`
 
 
@@ -39,12 +38,6 @@ class GroupRows:
     last_day: str = ""  # latest last_spoke_at, as `YYYY-MM-DD`; "" when nobody spoke
     has_activity: bool = False
     exported: datetime | None = None
-
-
-class BadCell(Exception):
-    def __init__(self, field: str, reason: str):
-        super().__init__(reason)
-        self.field, self.reason = field, reason
 
 
 class Days:
@@ -70,7 +63,7 @@ class Days:
             try:
                 day = parse_date(text).isoformat()
             except DateFormatError as error:
-                raise BadCell(field, str(error)) from None
+                raise RowError(field, str(error)) from None
             if value[:10] == day and len(self.good_tails) < self.MAX_MEMO:
                 self.good_days.add(day)
                 self.good_tails.add(value[10:])
@@ -79,13 +72,14 @@ class Days:
         return day
 
 
-DAYS = Days()  # shared by all tables of a scan: the memos only ever hold valid values
-
-
 def table_defaults(file: SourceFile, table: Table) -> dict[str, str | None]:
     """Values for the whole table when a column is absent: `群号:` lines, folder, file name."""
     folder_platform = next(
-        (p for p in reversed(PurePosixPath(file.path).parent.parts) if p in PLATFORM_FOLDERS),
+        (
+            p.casefold()
+            for p in reversed(PurePosixPath(file.path).parent.parts)
+            if p.casefold() in PLATFORM_FOLDERS
+        ),
         None,
     )
     platform = table.meta.get("platform")
@@ -98,7 +92,6 @@ def table_defaults(file: SourceFile, table: Table) -> dict[str, str | None]:
     return {
         "platform": platform or folder_platform,
         "group_id": table.meta.get("group_id") or PurePosixPath(file.path).stem,
-        "group_name": table.meta.get("group_name"),
     }
 
 
@@ -126,25 +119,25 @@ class _Keys:
         platform = values.get("platform", "").strip() or self.defaults["platform"] or ""
         word = PLATFORM_WORDS.get(platform.casefold())
         if word is None:
-            raise BadCell("platform", f"无法识别的平台“{platform}”" if platform else "平台为空")
+            raise RowError("platform", f"无法识别的平台“{platform}”" if platform else "平台为空")
         group_id = values.get("group_id", "").strip() or self.defaults["group_id"] or ""
         if not group_id or ("group_id" in values and not values["group_id"].strip()):
-            raise BadCell("group_id", "群号为空")
+            raise RowError("group_id", "群号为空")
         return word, group_id
 
 
 def read_groups(
-    file: SourceFile, table: Table, errors: list[DataError]
+    file: SourceFile, table: Table, errors: list[DataError], days: Days
 ) -> tuple[dict[GroupKey, GroupRows], int]:
     """Every group in one table, and the table's row count; bad rows go to `errors` and
-    are skipped."""
+    are skipped. `days` memoises date cells across the tables of a scan."""
     keys = _Keys(table, table_defaults(file, table))
     columns = table.columns
     member_at = columns["member_id"]
     role_at, name_at = columns.get("role"), columns.get("group_name")
     joined_at, spoke_at = columns.get("joined_at"), columns.get("last_spoke_at")
     exported_at = columns.get("exported_at")
-    good_days, good_tails, day_of = DAYS.good_days, DAYS.good_tails, DAYS.day
+    good_days, good_tails, day_of = days.good_days, days.good_tails, days.day
     roles: dict[str, Role] = {}
     groups: dict[GroupKey, GroupRows] = {}
     key_of = keys.of
@@ -160,9 +153,9 @@ def read_groups(
             try:
                 member = row[member_at].strip()
                 if not member:
-                    if not any(cell.strip() for cell in row):
-                        continue  # a blank line is no error
-                    raise BadCell("member_id", "成员账号为空")
+                    if is_blank(row):
+                        continue
+                    raise RowError("member_id", "成员账号为空")
                 if key_of is not None:
                     raw = key_of(row)
                     if raw != raw_key:
@@ -188,7 +181,7 @@ def read_groups(
                 if exported_at is not None and row[exported_at] != last_export:
                     exported = _export_time(row[exported_at])
                     last_export, export_group = row[exported_at], None
-            except BadCell as bad:
+            except RowError as bad:
                 errors.append(row_error(table, table.row_number(index), bad.field, bad.reason))
                 continue
             group.ids.add(member)
@@ -214,7 +207,7 @@ def read_groups(
 def _role(value: str, roles: dict[str, Role]) -> Role:
     role = ROLE_WORDS.get(value.strip().casefold())
     if role is None:
-        raise BadCell("role", f"无法识别的身份“{value.strip()}”(可用:{ROLE_CHOICES})")
+        raise RowError("role", f"无法识别的身份“{value.strip()}”(可用:{ROLE_CHOICES})")
     roles[value] = role
     return role
 
@@ -225,4 +218,4 @@ def _export_time(value: str) -> datetime | None:
     try:
         return parse_datetime(value)
     except DateFormatError as error:
-        raise BadCell("exported_at", str(error)) from None
+        raise RowError("exported_at", str(error)) from None

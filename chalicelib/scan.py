@@ -44,13 +44,20 @@ class ScanResult:
 
 def load_units(source: DataSource, settings: Settings, errors: list[DataError]) -> UnitIndex:
     files = [f for f in source.list("config/") if PurePosixPath(f.path).stem.lower() == "units"]
-    units: list[Unit] = []
+    unit_errors: list[DataError] = []
+    units: dict[str, Unit] = {}
     for file in files:
-        for table_units in read_file(source, file, schema.UNITS, settings, errors, read_units):
-            units.extend(table_units)
+        for table_units in read_file(source, file, schema.UNITS, settings, unit_errors, read_units):
+            for unit in table_units:
+                if unit.unit_id in units:
+                    reason = f"单位编码“{unit.unit_id}”在多个单位名录文件中重复,以先读到的为准"
+                    unit_errors.append(DataError(file=file.path, reason=reason))
+                units.setdefault(unit.unit_id, unit)
+    errors.extend(unit_errors)
     if not units:
-        raise ScanAborted("找不到可用的单位名录 config/units.csv(或 .xlsx),无法进行检查")
-    return UnitIndex(units)
+        why = ";".join(f"{e.file}:{e.reason}" for e in unit_errors) or "没有这个文件"
+        raise ScanAborted(f"没有可用的单位名录 config/units.csv(或 .xlsx),无法进行检查。{why}")
+    return UnitIndex(list(units.values()))
 
 
 def scan(source: DataSource, today: date, settings: Settings) -> ScanResult:

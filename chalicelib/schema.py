@@ -120,8 +120,8 @@ WAIVERS = TableSchema(
     "waivers",
     "豁免清单",
     (
-        _f("platform", "平台", required=True),
-        _f("group_id", "群号", "群ID", required=True),
+        _f("platform", "平台", "类型", required=True),
+        _f("group_id", "群号", "账号", "群ID", required=True),
         _f("rule", "规则", required=True),
         _f("reason", "理由", required=True),
         _f("approved_by", "审批人", required=True),

@@ -64,7 +64,10 @@ def _unit_table(result: ScanResult, findings: list[Finding]) -> list[str]:
 
 
 def _top_findings(findings: list[Finding]) -> list[str]:
-    ranked = sorted(findings, key=lambda f: (-f.severity, f.unit_id or "", f.rule, f.group_id))
+    order = {rule_id: position for position, rule_id in enumerate(REGISTRY)}
+    ranked = sorted(
+        findings, key=lambda f: (-f.severity, f.unit_id or "", order[f.rule], f.group_id)
+    )
     lines = [f"最严重的问题(前 {min(TOP_FINDINGS, len(ranked))} 项,共 {len(ranked)} 项):"]
     for f in ranked[:TOP_FINDINGS]:
         name = f.group_name or "(无群名)"

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
-
 from chalicelib.models import Category, FilingStatus, Platform, Role
-
-T = TypeVar("T")
 
 PLATFORM_WORDS: dict[str, Platform] = {
     **dict.fromkeys(["qq", "qq群"], Platform.QQ),
@@ -35,7 +31,3 @@ ROLE_WORDS: dict[str, Role] = {
     **dict.fromkeys(["admin", "管理员"], Role.ADMIN),
     **dict.fromkeys(["member", "成员", ""], Role.MEMBER),
 }
-
-
-def lookup_word(words: dict[str, T], value: str) -> T | None:
-    return words.get(value.strip().casefold())

@@ -171,3 +171,29 @@ def test_scan_cannot_run_without_a_unit_list(tmp_path: Path) -> None:
 
     with pytest.raises(ScanAborted, match="单位名录"):
         run(root)
+
+
+def test_a_group_whose_latest_filing_row_is_closed_has_no_filing(tmp_path: Path) -> None:
+    root = data_root(
+        tmp_path,
+        {
+            "filings/f.csv": FILINGS_HEADER
+            + "qq,1,机电工作群,U1,工作群,10000,2025-10-01,已备案\n"
+            + "qq,1,机电工作群,U1,工作群,10000,2026-10-01,已注销\n"
+            + "qq,2,机电工作群,U1,工作群,10000,2025-10-01,已注销\n"
+            + "qq,2,机电工作群,U1,工作群,10000,2026-10-01,已备案\n",
+        },
+    )
+
+    result = run(root)
+
+    assert [g.group_id for g in result.groups] == ["2"]
+    assert found(result, "2") == {"roster_missing": found(result, "2")["roster_missing"]}
+
+
+def test_platform_folder_names_ignore_case(tmp_path: Path) -> None:
+    root = data_root(tmp_path, {"rosters/QQ/1.csv": "QQ号,身份\n10001,群主\n"})
+
+    result = run(root)
+
+    assert [(g.platform.value, g.group_id) for g in result.groups] == [("qq", "1")]

@@ -8,11 +8,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TypeVar
 
 from chalicelib.dates import DateFormatError, parse_date
 from chalicelib.directory import Directory, PersonColumns
-from chalicelib.loaders.rows import RowError, row_error
+from chalicelib.loaders.rows import RowError, is_blank, row_error
 from chalicelib.loaders.units import UnitIndex
 from chalicelib.models import DataError, PersonStatus, Platform
 from chalicelib.readers import Table
@@ -20,7 +19,6 @@ from chalicelib.settings import Settings
 from chalicelib.source import SourceFile
 
 _ACCOUNT_SEPARATORS = re.compile(r"[;；,，、\s]+")
-T = TypeVar("T")
 
 
 @dataclass
@@ -51,8 +49,8 @@ class DirectoryBuilder:
                 try:
                     person_id, name = row[id_at].strip(), row[name_at].strip()
                     if not person_id or not name:
-                        if not any(cell.strip() for cell in row):
-                            continue  # a blank line is no error
+                        if is_blank(row):
+                            continue
                         raise RowError("name" if person_id else "person_id", "不能为空")
                     status = cells.status(row[status_at])
                     unit_id = cells.unit(row[unit_at]) if unit_at is not None else None

@@ -71,15 +71,23 @@ def parse_waiver(row: Row, today: date, settings: Settings) -> Waiver:
             "expires_on",
             f"有效期至 {expires_on} 超过最长期限 {settings.waiver_max_days} 天(最晚 {latest})",
         )
-    limit_text = row.text("limit")
-    if limit_text is not None and not limit_text.isdigit():
-        raise RowError("limit", f"上限“{limit_text}”不是正整数")
+    rule_id = _rule_id(row)
     return Waiver(
         platform=_platform(row),
         group_id=row.required("group_id"),
-        rule=_rule_id(row),
+        rule=rule_id,
         reason=row.required("reason"),
         approved_by=row.required("approved_by"),
         expires_on=expires_on,
-        limit=int(limit_text) if limit_text is not None else None,
+        limit=_limit(row) if REGISTRY[rule_id].meta.waiver_sets_limit else None,
     )
+
+
+def _limit(row: Row) -> int | None:
+    """The approved member limit; a limit on a waiver for another rule is ignored."""
+    text = row.text("limit")
+    if text is None:
+        return None
+    if not (text.isascii() and text.isdigit() and int(text) > 0):
+        raise RowError("limit", f"上限“{text}”不是正整数")
+    return int(text)

@@ -62,12 +62,17 @@ class Row:
         return found
 
 
+def is_blank(cells: list[str]) -> bool:
+    """A blank line of an export: skipped, and no error."""
+    return not any(cell.strip() for cell in cells)
+
+
 def parse_rows(
     table: Table, parse: Callable[[Row], T], errors: list[DataError]
 ) -> Iterator[tuple[int, T]]:
     """Parsed rows with their spreadsheet row numbers; bad rows go to `errors`."""
     for index, cells in enumerate(table.rows):
-        if not any(cell.strip() for cell in cells):
+        if is_blank(cells):
             continue
         try:
             yield table.row_number(index), parse(Row(table, cells))

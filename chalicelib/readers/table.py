@@ -50,12 +50,12 @@ class Table:
     """The data rows below the header, read once."""
     meta: dict[str, str] = field(default_factory=dict)
     max_rows: int = sys.maxsize
-    too_many_rows: str = ""
+    row_limit_reason: str = ""
 
     def limit_rows(self, max_rows: int, reason: str) -> None:
         """Reject the table with `reason` once it has more than `max_rows` data rows."""
         if max_rows < self.max_rows:
-            self.max_rows, self.too_many_rows = max_rows, reason
+            self.max_rows, self.row_limit_reason = max_rows, reason
 
     def batches(self, size: int | None = None) -> Iterator[list[list[str]]]:
         """The data rows in lists of `size`, each row at least as wide as the header: the
@@ -70,7 +70,7 @@ class Table:
                 return
             count += len(batch)
             if count > self.max_rows:
-                raise FileRejected(self.too_many_rows)
+                raise FileRejected(self.row_limit_reason)
             yield _padded(batch, len(self.header))
 
     @property
