@@ -40,6 +40,7 @@ class DirectoryBuilder:
         unit_at, left_at, email_at = (columns.get(f) for f in ("unit", "left_on", "email"))
         account_columns = [(p, columns[p.value]) for p in Platform if p.value in columns]
         cells = _CellReader(self.units, self.settings)
+        statuses, unit_ids, days = cells.statuses, cells.unit_ids, cells.days  # the memos
         staged, staged_ids = PersonColumns(), set[str]()
         base = len(self.directory)
         accounts = {platform: _Accounts() for platform, _ in account_columns}
@@ -52,9 +53,14 @@ class DirectoryBuilder:
                         if is_blank(row):
                             continue
                         raise RowError("name" if person_id else "person_id", "不能为空")
-                    status = cells.status(row[status_at])
-                    unit_id = cells.unit(row[unit_at]) if unit_at is not None else None
-                    left_on = cells.left_on(row[left_at]) if left_at is not None else None
+                    status = statuses.get(row[status_at]) or cells.status(row[status_at])
+                    unit_id = left_on = None
+                    if unit_at is not None:
+                        raw = row[unit_at]
+                        unit_id = unit_ids[raw] if raw in unit_ids else cells.unit(raw)
+                    if left_at is not None:
+                        raw = row[left_at]
+                        left_on = days[raw] if raw in days else cells.left_on(raw)
                     if person_id in staged_ids or person_id in self._seen:
                         raise RowError("person_id", f"人员编号“{person_id}”在名册中重复")
                 except RowError as bad:
@@ -95,7 +101,8 @@ class _Accounts:
     persons: list[int] = field(default_factory=list)
 
     def add(self, cell: str, person: int) -> None:
-        if _ACCOUNT_SEPARATORS.search(cell):
+        # Most cells hold one QQ number or one wxid_...: no separator can be in them.
+        if not (cell.isdigit() or cell.isidentifier()) and _ACCOUNT_SEPARATORS.search(cell):
             for account in _ACCOUNT_SEPARATORS.split(cell):
                 if account:
                     self.accounts.append(account)
