@@ -45,6 +45,17 @@ class Settings(BaseSettings):
     duplicate_min_persons: int = Field(10, ge=0)
     waiver_max_days: int = Field(365, ge=0)
 
+    # Reminders: what is "coming due" in a digest.
+    waiver_due_days: int = Field(14, ge=0)
+    temporary_due_days: int = Field(7, ge=0)
+
+    # Where things live on AWS (the same names locally against moto).
+    data_bucket: str = "qungov-data"
+    ledger_table: str = "qungov-ledger"
+    digest_queue: str = "qungov-digests"
+    upload_queue: str = "qungov-uploads"
+    sender_email: str = "qungov-noreply@example.edu.cn"
+
     # Input limits: a file over any of them is rejected whole with a clear message.
     max_file_bytes: int = Field(64 * 1024 * 1024, gt=0)
     max_rows: int = Field(1_000_000, gt=0)

@@ -1,0 +1,1 @@
+"""Weekly reminder digests: one per recipient, in Chinese, HTML and plain text."""

@@ -1,0 +1,121 @@
+"""Ledger entries: one per (platform, group_id, rule), changed only when something changes.
+
+Weeks open and the escalation level are derived from `opened_on` and the run's date, so
+an unchanged finding costs no write from one week to the next."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from chalicelib.models import Category, Finding, Frozen, GroupKey, Platform, Severity
+
+HEAD_WEEKS = 3  # from this many weeks open the unit head is copied
+PARTY_WEEKS = 6  # from this many the party organisation is copied; the finding is overdue
+
+
+class LedgerState(StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"
+    REOPENED = "reopened"
+    WAIVED = "waived"
+
+
+ACTIVE_STATES = frozenset({LedgerState.OPEN, LedgerState.REOPENED})
+
+
+class LedgerEntry(Frozen):
+    platform: Platform
+    group_id: str
+    rule: str
+    state: LedgerState
+    unit_id: str | None
+    category: Category | None
+    severity: Severity
+    title: str
+    group_name: str | None
+    message: str
+    evidence: dict[str, Any]
+    clause: str
+    remedy: str
+    first_seen: date
+    opened_on: date  # first_seen, or the day it was last reopened
+    last_seen: date  # as of the last write; an active entry is seen by every run
+    resolved_on: date | None = None
+    version: int = 0  # for conditional writes
+
+    @property
+    def key(self) -> tuple[Platform, str, str]:
+        return (self.platform, self.group_id, self.rule)
+
+    @property
+    def group_key(self) -> GroupKey:
+        return (self.platform, self.group_id)
+
+    @property
+    def active(self) -> bool:
+        return self.state in ACTIVE_STATES
+
+    def weeks_open(self, today: date) -> int:
+        """1 in the week it was opened, 2 the week after, and so on; 0 when not active."""
+        return (today - self.opened_on).days // 7 + 1 if self.active else 0
+
+    def escalation_level(self, today: date) -> int:
+        """0: responsible person; 1: unit head copied; 2: party organisation copied."""
+        weeks = self.weeks_open(today)
+        return 2 if weeks >= PARTY_WEEKS else 1 if weeks >= HEAD_WEEKS else 0
+
+    def same_content(self, finding: Finding) -> bool:
+        return (
+            self.message == finding.message
+            and self.evidence == finding.evidence
+            and self.group_name == finding.group_name
+            and self.unit_id == finding.unit_id
+            and self.category == finding.category
+        )
+
+
+class ChangeKind(StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"  # same state, new message or evidence
+    REOPENED = "reopened"
+    RESOLVED = "resolved"
+    WAIVED = "waived"
+    UNWAIVED = "unwaived"  # the waiver lapsed: open again
+
+
+class LedgerChange(Frozen):
+    entry: LedgerEntry  # the new entry, its version already incremented
+    kind: ChangeKind
+
+    @property
+    def expected_version(self) -> int | None:
+        """The version the stored entry must still have; None: it must not exist yet."""
+        return None if self.kind is ChangeKind.CREATED else self.entry.version - 1
+
+
+class UnitRun(Frozen):
+    """One unit in one weekly run: whether its rosters were there (a unit without rosters
+    resolves nothing)."""
+
+    unit_id: str
+    period: str
+    run_on: date
+    groups: int
+    groups_with_roster: int
+    open_findings: int
+
+
+class RunRecord(Frozen):
+    period: str  # ISO week, e.g. 2026-W47
+    run_on: date
+    groups: int
+    findings: int
+    ledger_writes: int
+    changes: dict[str, int]  # ChangeKind -> count
+
+
+def iso_period(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
