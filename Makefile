@@ -25,9 +25,7 @@ test: lint typecheck
 	$(BIN)/python -m pytest
 
 demo: $(STAMP)
-	rm -rf $(DEMO_DIR)
-	$(BIN)/python -m jobs sample --out $(DEMO_DIR)/data --today $(DEMO_TODAY)
-	$(BIN)/python -m jobs scan --data $(DEMO_DIR)/data --today $(DEMO_TODAY) --out $(DEMO_DIR)/scan
+	$(BIN)/python -m jobs demo --out $(DEMO_DIR) --today $(DEMO_TODAY)
 
 bench: $(STAMP)
 	$(BIN)/python bench/scan_bench.py

@@ -2,6 +2,46 @@
 
 from __future__ import annotations
 
-from chalice import Chalice
+from datetime import UTC, datetime
+from typing import Any
+
+from chalice import Chalice, Cron
+from chalice.app import CloudWatchEvent, SQSEvent
+
+from chalicelib import pipeline, uploads
+from chalicelib.aws.clients import aws_clients
+from chalicelib.dates import shanghai_today
+from chalicelib.settings import Settings
 
 app = Chalice(app_name="qungov")
+
+DIGEST_QUEUE = "qungov-digests"  # = Settings.digest_queue; Chalice needs the name at deploy
+UPLOAD_QUEUE = "qungov-uploads"  # = Settings.upload_queue
+
+
+@app.schedule(Cron(0, 0, "?", "*", "MON", "*"))  # Monday 08:00 Asia/Shanghai
+def weekly_scan(event: CloudWatchEvent) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    summary, _, _ = pipeline.run_weekly(aws_clients(), Settings(), shanghai_today(now), now)
+    app.log.info("weekly scan %s", summary.to_dict())
+    return summary.to_dict()
+
+
+@app.on_sqs_message(queue=DIGEST_QUEUE, batch_size=1)
+def send_digest(event: SQSEvent) -> None:
+    clients, settings = aws_clients(), Settings()
+    for record in event:
+        outcome = pipeline.send_digest_record(
+            record.to_dict(), clients, settings, datetime.now(UTC)
+        )
+        app.log.info("digest %s", outcome)
+
+
+@app.on_sqs_message(queue=UPLOAD_QUEUE, batch_size=1)
+def validate_upload(event: SQSEvent) -> None:
+    clients, settings = aws_clients(), Settings()
+    for record in event:
+        for bucket, key in uploads.s3_objects_in(record.body):
+            receipt = uploads.validate_upload(clients.s3, bucket, key, settings)
+            if receipt is not None:
+                app.log.info(uploads.format_receipt(receipt))

@@ -40,6 +40,7 @@ class ScanResult:
     findings: list[Finding]
     errors: list[DataError]
     roster_rows: int
+    waivers: WaiverBook
 
 
 def load_units(source: DataSource, settings: Settings, errors: list[DataError]) -> UnitIndex:
@@ -125,4 +126,6 @@ def _scan(source: DataSource, today: date, settings: Settings) -> ScanResult:
             by_unit[group.unit.unit_id].append(group)
     ctx = RuleContext(today, settings, directory, units.by_id, waivers, by_unit)
     findings = evaluate(groups, ctx)
-    return ScanResult(today, units.units, directory, groups, findings, errors, book.rows_read)
+    return ScanResult(
+        today, units.units, directory, groups, findings, errors, book.rows_read, waivers
+    )

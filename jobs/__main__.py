@@ -28,6 +28,15 @@ def parser() -> argparse.ArgumentParser:
     scan.add_argument("--today", type=_day, default=today, help="YYYY-MM-DD (default: today)")
     scan.add_argument("--out", type=Path, default=Path("out/scan"), help="where to write")
 
+    weekly = commands.add_parser("weekly", help="the weekly job: scan, ledger, digests, send")
+    weekly.add_argument("--today", type=_day, default=today, help="YYYY-MM-DD (default: today)")
+    weekly.add_argument("--dry-run", action="store_true", help="render digests, send nothing")
+    weekly.add_argument("--out", type=Path, default=Path("out/weekly"), help="dry-run output")
+
+    demo = commands.add_parser("demo", help="three weeks on embedded AWS (moto)")
+    demo.add_argument("--out", type=Path, default=Path("out/demo"))
+    demo.add_argument("--today", type=_day, default=date(2026, 11, 16), help="the first Monday")
+
     sample = commands.add_parser("sample", help="generate a realistic sample college")
     sample.add_argument("--out", type=Path, required=True)
     sample.add_argument("--seed", type=int, default=7)
@@ -42,6 +51,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         from jobs.scan import run_scan
 
         return run_scan(args.data, args.today, args.out)
+    if args.command == "weekly":
+        return _weekly(args.today, args.dry_run, args.out)
+    if args.command == "demo":
+        from jobs.demo import run_demo
+
+        run_demo(args.out, args.today)
+        return 0
     from jobs.sample import generate_college
 
     plan = generate_college(args.out, today=args.today, seed=args.seed, groups=args.groups)
@@ -49,6 +65,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"样例学校已生成于 {args.out}:群组 {plan.groups} 个,名单行 {plan.rows} 行,"
         f"人员 {plan.people} 人,文件 {plan.files} 个;预置 {len(plan.planted)} 类问题。"
     )
+    return 0
+
+
+def _weekly(today: date, dry_run: bool, out: Path) -> int:
+    from chalicelib.aws.clients import aws_clients
+    from chalicelib.settings import Settings
+    from jobs.weekly import run_weekly_job
+
+    now = datetime.now(UTC)
+    summary, sent = run_weekly_job(aws_clients(), Settings(), today, now, dry_run, out)
+    print("\n".join(summary.lines()))
+    print(f"  发送结果:{dict(sent) or ('仅生成,未发送:' + str(out))}")
     return 0
 
 

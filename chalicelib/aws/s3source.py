@@ -1,0 +1,78 @@
+"""The data root as an S3 bucket prefix: the same `DataSource` the scan reads locally.
+
+boto3 ships no type stubs here, so clients are typed `Any`; they are always passed in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from chalicelib.dates import SHANGHAI
+from chalicelib.source import SourceFile
+
+
+def shanghai_naive(moment: datetime) -> datetime:
+    """S3's LastModified (aware, UTC) as the naive Asia/Shanghai time the scan uses."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(SHANGHAI).replace(tzinfo=None)
+
+
+def _folder(prefix: str) -> str:
+    prefix = prefix.strip("/")
+    return f"{prefix}/" if prefix else ""
+
+
+class S3Source:
+    """Objects under `prefix` in `bucket`; paths are relative to that prefix."""
+
+    def __init__(self, client: Any, bucket: str, prefix: str = "") -> None:  # boto3 S3 client
+        self.client = client
+        self.bucket = bucket
+        self.prefix = _folder(prefix)
+
+    def list(self, prefix: str) -> list[SourceFile]:
+        files = []
+        paginator = self.client.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix + prefix):
+            for item in page.get("Contents", []):
+                key: str = item["Key"]
+                if key.endswith("/"):  # a "folder" made by the console
+                    continue
+                modified = shanghai_naive(item["LastModified"])
+                files.append(SourceFile(key[len(self.prefix) :], modified, int(item["Size"])))
+        return sorted(files, key=lambda f: f.path)
+
+    def read(self, path: str) -> bytes:
+        response = self.client.get_object(Bucket=self.bucket, Key=self.prefix + path)
+        body: bytes = response["Body"].read()
+        return body
+
+
+@dataclass(frozen=True)
+class S3Objects:
+    """The few writes upload validation makes: receipts, and moving a file to quarantine."""
+
+    client: Any  # boto3 S3 client
+    bucket: str
+
+    def stat(self, key: str) -> SourceFile | None:
+        """The object's size and time, or None when it is gone (e.g. already quarantined)."""
+        try:
+            head = self.client.head_object(Bucket=self.bucket, Key=key)
+        except self.client.exceptions.ClientError as error:
+            if error.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+                return None
+            raise
+        return SourceFile(key, shanghai_naive(head["LastModified"]), int(head["ContentLength"]))
+
+    def put(self, key: str, body: bytes, content_type: str) -> None:
+        self.client.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type)
+
+    def move(self, key: str, to: str) -> None:
+        """Copy then delete: S3 has no rename. A failed copy leaves the original in place."""
+        self.client.copy_object(
+            Bucket=self.bucket, Key=to, CopySource={"Bucket": self.bucket, "Key": key}
+        )
+        self.client.delete_object(Bucket=self.bucket, Key=key)

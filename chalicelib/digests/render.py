@@ -1,0 +1,188 @@
+"""A digest in words: the Chinese subject, an HTML body for mail clients and a plain-text
+body. Every value from the data reaches the HTML through Jinja2's autoescape."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from chalicelib.digests.models import ComingDue, Digest, DigestItem
+from chalicelib.models import Frozen, Platform, Unit
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+PLATFORM_NAMES: dict[Platform, str] = {
+    Platform.QQ: "QQ群",
+    Platform.WECHAT: "微信群",
+    Platform.WECOM: "企业微信群",
+    Platform.DINGTALK: "钉钉群",
+}
+
+DOCUMENTS: dict[str, str] = {
+    "管理办法": "重庆能源职业学院QQ群、微信群管理办法",
+    "通知": "关于开展政务新媒体、微信和QQ工作群清理整治的通知",
+}
+
+UNNAMED_GROUP = "(未知群名)"
+
+_ENV = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(
+        enabled_extensions=("html.j2",), disabled_extensions=("txt.j2",), default=True
+    ),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+
+
+class RenderedDigest(Frozen):
+    subject: str
+    html: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ItemView:
+    group: str
+    platform: str
+    group_id: str
+    title: str
+    severity: str
+    message: str
+    citation: str
+    remedy: str
+    weeks_open: int
+
+
+@dataclass(frozen=True, slots=True)
+class DueView:
+    group: str
+    platform: str
+    group_id: str
+    due_on: str
+    what: str
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    heading: str
+    kind: str  # new | open | fixed | due
+    items: Sequence[ItemView | DueView]
+
+
+def render_digest(digest: Digest, units: Mapping[str, Unit]) -> RenderedDigest:
+    citations = _Citations()
+    views = {
+        name: [_item_view(item, citations) for item in items]
+        for name, items in (
+            ("new", digest.new),
+            ("open", digest.still_open),
+            ("fixed", digest.fixed),
+        )
+    }
+    sections = [
+        Section("本周新发现", "new", views["new"]),
+        Section("仍未整改", "open", views["open"]),
+        Section("上周以来已整改", "fixed", views["fixed"]),
+        Section("即将到期", "due", [_due_view(due) for due in digest.coming_due]),
+    ]
+    context = {
+        "subject": subject_of(digest),
+        "period": digest.period,
+        "today": digest.today.isoformat(),
+        "unit_names": _unit_names(digest, units),
+        "sections": [section for section in sections if section.items],
+        "copies": copy_notes(digest.cc, units),
+    }
+    return RenderedDigest(
+        subject=context["subject"],
+        html=_ENV.get_template("digest.html.j2").render(context),
+        text=_ENV.get_template("digest.txt.j2").render(context),
+    )
+
+
+def subject_of(digest: Digest) -> str:
+    """Counts only: no value from the data reaches the subject line."""
+    head = f"【群组合规提醒】{digest.period}"
+    pending = digest.new + digest.still_open
+    if pending:
+        groups = len({item.group_key for item in pending})
+        return f"{head} 您负责的 {groups} 个群有 {len(pending)} 项待整改"
+    if digest.coming_due:
+        groups = len({(due.platform, due.group_id) for due in digest.coming_due})
+        return f"{head} 您负责的 {groups} 个群有 {len(digest.coming_due)} 项即将到期"
+    return f"{head} 您负责的群上周以来已整改 {len(digest.fixed)} 项"
+
+
+def copy_notes(cc: Sequence[str], units: Mapping[str, Unit]) -> list[str]:
+    """Who was copied and why, e.g. "本提醒已抄送单位第一责任人:信息工程学院 王五"."""
+    wanted = {address.lower() for address in cc}
+    heads: list[str] = []
+    parties: list[str] = []
+    for unit in sorted(units.values(), key=lambda u: u.unit_id):
+        if unit.head_email and unit.head_email.strip().lower() in wanted:
+            heads.append(f"{unit.name} {unit.head_name}" if unit.head_name else unit.name)
+        if unit.party_org_email and unit.party_org_email.strip().lower() in wanted:
+            parties.append(unit.party_org or f"{unit.name}党组织")
+    notes = []
+    if heads:
+        notes.append(f"本提醒已抄送单位第一责任人:{'、'.join(heads)}")
+    if parties:
+        notes.append(f"本提醒已抄送党组织:{'、'.join(parties)}")
+    if cc and not notes:
+        notes.append(f"本提醒已抄送:{'、'.join(cc)}")
+    return notes
+
+
+class _Citations:
+    """`管理办法 第五条(四)` -> the document's full title on first use, its short name after."""
+
+    def __init__(self) -> None:
+        self._named: set[str] = set()
+
+    def __call__(self, clause: str) -> str:
+        return ";".join(self._one(part.strip()) for part in clause.split(";") if part.strip())
+
+    def _one(self, part: str) -> str:
+        short, _, article = part.partition(" ")
+        title = DOCUMENTS.get(short)
+        if title is None:
+            return part
+        if short in self._named:
+            return f"《{short}》{article}"
+        self._named.add(short)
+        return f"《{title}》(以下简称《{short}》){article}"
+
+
+def _item_view(item: DigestItem, cite: _Citations) -> ItemView:
+    return ItemView(
+        group=item.group_name or UNNAMED_GROUP,
+        platform=PLATFORM_NAMES[item.platform],
+        group_id=item.group_id,
+        title=item.title,
+        severity=item.severity.chinese,
+        message=item.message,
+        citation=cite(item.clause),
+        remedy=item.remedy,
+        weeks_open=item.weeks_open,
+    )
+
+
+def _due_view(due: ComingDue) -> DueView:
+    return DueView(
+        group=due.group_name or UNNAMED_GROUP,
+        platform=PLATFORM_NAMES[due.platform],
+        group_id=due.group_id,
+        due_on=due.due_on.isoformat(),
+        what=due.what,
+    )
+
+
+def _unit_names(digest: Digest, units: Mapping[str, Unit]) -> list[str]:
+    ids = {item.unit_id for item in digest.new + digest.still_open + digest.fixed}
+    return sorted(units[uid].name for uid in ids if uid is not None and uid in units)

@@ -1,0 +1,175 @@
+"""`python -m jobs demo`: three weeks of a sample college on embedded AWS (moto, in process).
+
+Week 1 is the college as generated. Before week 2 the unit secretaries file the unfiled
+group and review a stale filing, and a new unfiled group appears; before week 3 the owner
+of a group is corrected in its filing. So the emails show new, still-open, fixed,
+escalation copies (weeks open >= 3) and coming-due items. Every sent email is written to
+`out/demo/outbox/` as `.eml` with an `.html` preview.
+"""
+
+from __future__ import annotations
+
+import csv
+import email
+import io
+import os
+import shutil
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
+from email.message import Message
+from pathlib import Path
+
+from chalicelib.aws.clients import aws_clients
+from chalicelib.pipeline import Clients
+from chalicelib.scan import ScanResult
+from chalicelib.sending import SendLog
+from chalicelib.settings import Settings
+from jobs.provision import provision, upload_folder
+from jobs.sample import SamplePlan, generate_college
+from jobs.weekly import run_weekly_job
+
+REGION = "us-east-1"
+WEEKS = 3
+SEED = 7
+FILING_HEADER = [
+    "platform", "group_id", "group_name", "unit", "category", "owner_id", "owner_name",
+    "responsible_name", "responsible_email", "filed_on", "reviewed_on", "end_on", "purpose",
+    "status",
+]  # fmt: skip
+
+
+def run_demo(out: Path, first_day: date) -> None:
+    os.environ.setdefault("AWS_DEFAULT_REGION", REGION)
+    for variable in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        os.environ.setdefault(variable, "demo")
+    from moto import mock_aws  # a development dependency: the demo is never deployed
+
+    shutil.rmtree(out, ignore_errors=True)
+    settings = Settings()
+    with mock_aws():
+        clients = aws_clients(REGION)
+        provision(clients, settings)
+        previous: ScanResult | None = None
+        for week in range(WEEKS):
+            day = first_day + timedelta(days=7 * week)
+            data = out / "data" / f"week{week + 1}"
+            plan = generate_college(data, today=day, seed=SEED)
+            if previous is not None:
+                STORY[week](data, plan, previous, day)
+            upload_folder(clients.s3, settings.data_bucket, data)
+            now = datetime.combine(day, time(0, 5), UTC)  # Monday 08:05 in Shanghai
+            summary, sent = run_weekly_job(clients, settings, day, now, False, out / "outbox")
+            emails = write_outbox(clients, settings, summary.period, out / "outbox")
+            print(f"第 {week + 1} 周 " + "\n".join(summary.lines()))
+            print(
+                f"  已发送 {sent.get('sent', 0)} 封,邮件写入 {out / 'outbox'}({len(emails)} 个 .eml)"
+            )
+            previous = _scan_of(clients, settings, day)
+    print(f"\n演示数据在 {out / 'data'},邮件在 {out / 'outbox'}")
+
+
+def _scan_of(clients: Clients, settings: Settings, day: date) -> ScanResult:
+    from chalicelib.aws.s3source import S3Source
+    from chalicelib.scan import scan
+
+    return scan(S3Source(clients.s3, settings.data_bucket), day, settings)
+
+
+def write_outbox(clients: Clients, settings: Settings, period: str, outbox: Path) -> list[Path]:
+    """Every digest the send log records as sent this period, as .eml and .html."""
+    outbox.mkdir(parents=True, exist_ok=True)
+    written = []
+    for record in SendLog(clients.dynamodb, settings.ledger_table).records(period):
+        if record.status != "sent":
+            continue
+        key = f"outbox/{period}/{record.digest_hash}.eml"
+        raw = clients.s3.get_object(Bucket=settings.data_bucket, Key=key)["Body"].read()
+        stem = outbox / f"{period}-{record.recipient}"
+        Path(f"{stem}.eml").write_bytes(raw)
+        Path(f"{stem}.html").write_text(_html_part(email.message_from_bytes(raw)), encoding="utf-8")
+        written.append(Path(f"{stem}.eml"))
+    return written
+
+
+def _html_part(message: Message) -> str:
+    for part in message.walk():
+        if part.get_content_type() == "text/html":
+            payload = part.get_payload(decode=True)
+            assert isinstance(payload, bytes)
+            return payload.decode(part.get_content_charset() or "utf-8")
+    return ""
+
+
+# What changes between the weeks, written into that week's freshly generated data root.
+
+
+def _append_filings(data: Path, rows: list[dict[str, str]]) -> None:
+    path = data / "filings" / "demo_changes.csv"
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, FILING_HEADER)
+    writer.writeheader()
+    writer.writerows(rows)
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+
+
+def _filing_row(
+    result: ScanResult, platform: str, group_id: str, day: date, **changes: str
+) -> dict[str, str]:
+    group = next(g for g in result.groups if (g.platform.value, g.group_id) == (platform, group_id))
+    filing = group.filing
+    unit = group.unit
+    row = {
+        "platform": platform,
+        "group_id": group_id,
+        "group_name": group.name or "",
+        "unit": unit.unit_id if unit else "",
+        "category": filing.category.value if filing and filing.category else "work",
+        "owner_id": (filing.owner_id if filing else None) or group.owner_id or "",
+        "owner_name": filing.owner_name or "" if filing else "",
+        "responsible_name": filing.responsible_name or "" if filing else "",
+        "responsible_email": filing.responsible_email or "" if filing else "",
+        "filed_on": day.isoformat(),
+        "reviewed_on": "",
+        "end_on": filing.end_on.isoformat() if filing and filing.end_on else "",
+        "purpose": filing.purpose or "" if filing else "日常工作",
+        "status": "filed",
+    }
+    return row | changes
+
+
+def _week2(data: Path, plan: SamplePlan, previous: ScanResult, day: date) -> None:
+    unfiled = [g for g in plan.planted["unfiled"] if g[0] == "qq"][:1]
+    stale = plan.planted["filing_stale"][:1]
+    _append_filings(
+        data,
+        [_filing_row(previous, p, g, day) for p, g in unfiled]
+        + [_filing_row(previous, p, g, day, reviewed_on=day.isoformat()) for p, g in stale],
+    )
+    new_group = data / "rosters" / "qq" / "demo_new_group.csv"
+    members = [f"88{index:07d}" for index in range(12)]
+    rows = ["群号,群名称,QQ号,身份,导出时间"] + [
+        f"912345678,机电学院竞赛交流群,{m},{'群主' if i == 0 else '成员'},{day} 09:00"
+        for i, m in enumerate(members)
+    ]
+    new_group.write_text("\n".join(rows) + "\n", encoding="utf-8")
+
+
+def _week3(data: Path, plan: SamplePlan, previous: ScanResult, day: date) -> None:
+    _week2(data, plan, previous, day - timedelta(days=7))  # what was fixed stays fixed
+    mismatch = plan.planted["owner_mismatch"][:1]
+    fixed = [
+        _filing_row(previous, p, g, day, owner_id=_roster_owner(previous, p, g))
+        for p, g in mismatch
+    ]
+    path = data / "filings" / "demo_changes.csv"
+    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+    _append_filings(data, rows + fixed)
+
+
+def _roster_owner(result: ScanResult, platform: str, group_id: str) -> str:
+    group = next(g for g in result.groups if (g.platform.value, g.group_id) == (platform, group_id))
+    assert group.snapshot is not None and group.snapshot.owner_id is not None
+    return group.snapshot.owner_id
+
+
+STORY: dict[int, Callable[[Path, SamplePlan, ScanResult, date], None]] = {1: _week2, 2: _week3}

@@ -1,0 +1,61 @@
+"""Create what qungov uses on AWS: the data bucket, the ledger table, the queues (with a
+dead-letter queue) and a verified sender. For the demo and tests on moto; a deployment
+makes the same resources with its own tooling."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from chalicelib.ledger.store import create_table
+from chalicelib.pipeline import Clients
+from chalicelib.settings import Settings
+
+MAX_RECEIVES = 5  # then a digest message moves to the dead-letter queue
+
+
+def provision(clients: Clients, settings: Settings) -> None:
+    clients.s3.create_bucket(Bucket=settings.data_bucket)
+    create_table(clients.dynamodb, settings.ledger_table)
+    dead_letters = clients.sqs.create_queue(QueueName=f"{settings.digest_queue}-dlq")["QueueUrl"]
+    dlq_arn = clients.sqs.get_queue_attributes(QueueUrl=dead_letters, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
+    redrive = {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(MAX_RECEIVES)}
+    clients.sqs.create_queue(
+        QueueName=settings.digest_queue,
+        Attributes={"RedrivePolicy": json.dumps(redrive), "VisibilityTimeout": "60"},
+    )
+    uploads = clients.sqs.create_queue(QueueName=settings.upload_queue)["QueueUrl"]
+    uploads_arn = clients.sqs.get_queue_attributes(QueueUrl=uploads, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
+    clients.s3.put_bucket_notification_configuration(
+        Bucket=settings.data_bucket,
+        NotificationConfiguration={
+            "QueueConfigurations": [
+                {
+                    "QueueArn": uploads_arn,
+                    "Events": ["s3:ObjectCreated:*"],
+                    "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": folder}]}},
+                }
+                for folder in ("rosters/", "directory/", "filings/", "waivers/")
+            ]
+        },
+    )
+    clients.ses.verify_email_identity(EmailAddress=settings.sender_email)
+
+
+def upload_folder(s3: Any, bucket: str, root: Path) -> int:
+    """Mirror a local data root into the bucket: put every file, delete data-root keys
+    that are gone locally (receipts, quarantine, outbox and reports stay)."""
+    local = {p.relative_to(root).as_posix(): p for p in sorted(root.rglob("*")) if p.is_file()}
+    for key, path in local.items():
+        s3.put_object(Bucket=bucket, Key=key, Body=path.read_bytes())
+    folders = ("config/", "directory/", "filings/", "waivers/", "rosters/")
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        for item in page.get("Contents", []):
+            if item["Key"].startswith(folders) and item["Key"] not in local:
+                s3.delete_object(Bucket=bucket, Key=item["Key"])
+    return len(local)

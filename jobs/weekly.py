@@ -1,0 +1,68 @@
+"""`python -m jobs weekly`: the scheduled job by hand, then the send queue drained through
+the same code the send_digest Lambda runs."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime
+from pathlib import Path
+
+from chalicelib.digests.mime import build_message
+from chalicelib.digests.render import render_digest
+from chalicelib.pipeline import Clients, WeeklySummary, run_weekly, send_digest_record
+from chalicelib.sending import SendFailed
+from chalicelib.settings import Settings
+
+MAX_DRAIN_ROUNDS = 50
+
+
+def drain_digests(clients: Clients, settings: Settings, now: datetime) -> Counter[str]:
+    """Deliver every message now in the digest queue, as the Lambda would receive them."""
+    outcomes: Counter[str] = Counter()
+    queue_url = clients.sqs.get_queue_url(QueueName=settings.digest_queue)["QueueUrl"]
+    for _ in range(MAX_DRAIN_ROUNDS):
+        messages = clients.sqs.receive_message(
+            QueueUrl=queue_url,
+            MaxNumberOfMessages=10,
+            AttributeNames=["ApproximateReceiveCount"],
+            WaitTimeSeconds=0,
+        ).get("Messages", [])
+        if not messages:
+            break
+        for message in messages:
+            record = {
+                "body": message["Body"],
+                "receiptHandle": message["ReceiptHandle"],
+                "attributes": message.get("Attributes", {}),
+            }
+            try:
+                outcomes[send_digest_record(record, clients, settings, now)] += 1
+            except SendFailed:
+                outcomes["retry later"] += 1
+                continue
+            clients.sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+    return outcomes
+
+
+def run_weekly_job(
+    clients: Clients, settings: Settings, today: date, now: datetime, dry_run: bool, out: Path
+) -> tuple[WeeklySummary, Counter[str]]:
+    summary, plan, result = run_weekly(clients, settings, today, now, dry_run=dry_run)
+    if dry_run:
+        units = {u.unit_id: u for u in result.units}
+        out.mkdir(parents=True, exist_ok=True)
+        for digest in plan.digests:
+            rendered = render_digest(digest, units)
+            stem = f"{digest.period}-{digest.recipient}"
+            (out / f"{stem}.html").write_text(rendered.html, encoding="utf-8")
+            raw = build_message(
+                rendered,
+                sender=settings.sender_email,
+                recipient=digest.recipient,
+                cc=digest.cc,
+                sent_at=now,
+                message_id=f"{digest.period}.{digest.content_hash()}@qungov",
+            )
+            (out / f"{stem}.eml").write_bytes(raw)
+        return summary, Counter()
+    return summary, drain_digests(clients, settings, now)

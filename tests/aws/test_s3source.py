@@ -1,0 +1,102 @@
+"""S3Source: the data root as an S3 prefix gives what the same local folder gives."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chalicelib.aws.s3source import S3Objects, S3Source
+from chalicelib.scan import scan
+from chalicelib.source import LocalSource, SourceFile
+from jobs.sample import generate_college
+from tests.aws import BUCKET, fake_aws, keys_under, put, upload_folder
+from tests.readers import DEFAULT_SETTINGS
+
+TODAY = date(2026, 11, 16)
+
+
+@pytest.fixture
+def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    with fake_aws(monkeypatch) as client:
+        yield client
+
+
+def test_lists_nested_chinese_keys_with_sizes_relative_to_the_prefix_sorted(s3: Any) -> None:
+    put(s3, "college/rosters/wechat/经管学院/2024级 1班.csv", "成员账号\nwxid_a\n")
+    put(s3, "college/rosters/qq/机电学院/123456.csv", "QQ号\n10001\n")
+    put(s3, "college/rosters/qq/", b"")  # a folder made in the console
+    put(s3, "college/config/units.csv", "单位编码,单位名称\n")
+    put(s3, "other/rosters/qq/1.csv", "QQ号\n1\n")
+
+    files = S3Source(s3, BUCKET, prefix="college").list("rosters/")
+
+    assert [(f.path, f.size) for f in files] == [
+        ("rosters/qq/机电学院/123456.csv", len("QQ号\n10001\n".encode())),
+        ("rosters/wechat/经管学院/2024级 1班.csv", len("成员账号\nwxid_a\n".encode())),
+    ]
+
+
+def test_lists_every_page_and_nothing_for_an_absent_folder(s3: Any) -> None:
+    for i in range(1005):
+        put(s3, f"rosters/qq/{i:04d}.csv", "QQ号\n1\n")
+
+    source = S3Source(s3, BUCKET)
+
+    assert len(source.list("rosters/")) == 1005
+    assert source.list("waivers/") == []
+
+
+def test_last_modified_is_naive_shanghai_time(s3: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    # 2026-11-15 23:30 UTC is already Monday morning in Shanghai.
+    put(
+        s3,
+        "rosters/qq/1.csv",
+        "QQ号\n1\n",
+        at=datetime(2026, 11, 16, 7, 30),
+        monkeypatch=monkeypatch,
+    )
+
+    (file,) = S3Source(s3, BUCKET).list("rosters/")
+
+    assert file.modified == datetime(2026, 11, 16, 7, 30)
+    assert file.modified.tzinfo is None
+
+
+def test_read_returns_the_object_bytes_unchanged(s3: Any) -> None:
+    data = "工号,姓名\nT1,张三\n".encode("gb18030")
+    put(s3, "data/directory/教职工.csv", data)
+
+    assert S3Source(s3, BUCKET, prefix="data/").read("directory/教职工.csv") == data
+
+
+def test_objects_stat_missing_key_is_none_and_move_leaves_only_the_copy(s3: Any) -> None:
+    put(s3, "rosters/qq/坏 文件.xlsx", b"garbage")
+    objects = S3Objects(s3, BUCKET)
+
+    objects.move("rosters/qq/坏 文件.xlsx", "quarantine/rosters/qq/坏 文件.xlsx")
+
+    assert objects.stat("rosters/qq/坏 文件.xlsx") is None
+    moved = objects.stat("quarantine/rosters/qq/坏 文件.xlsx")
+    assert isinstance(moved, SourceFile) and moved.size == len(b"garbage")
+    assert keys_under(s3, "") == ["quarantine/rosters/qq/坏 文件.xlsx"]
+
+
+def test_scan_of_the_bucket_equals_scan_of_the_same_folder(
+    s3: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "data"
+    generate_college(root, today=TODAY, groups=40)
+    uploaded = upload_folder(s3, root, monkeypatch)
+
+    local = scan(LocalSource(root), TODAY, DEFAULT_SETTINGS)
+    remote = scan(S3Source(s3, BUCKET), TODAY, DEFAULT_SETTINGS)
+
+    assert len(uploaded) > 10 and local.findings  # a real sample, with findings
+    assert remote.findings == local.findings
+    assert remote.errors == local.errors
+    assert remote.roster_rows == local.roster_rows
+    assert [g.key for g in remote.groups] == [g.key for g in local.groups]

@@ -1,0 +1,206 @@
+"""The Chalice handlers, invoked as Lambda would (chalice.test.Client) against moto."""
+
+from __future__ import annotations
+
+import email
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+from chalice.test import Client
+from moto import mock_aws
+from moto.core.models import DEFAULT_ACCOUNT_ID
+from moto.ses.models import ses_backends
+
+import app as app_module
+from chalicelib.aws.clients import aws_clients
+from chalicelib.dates import shanghai_today
+from chalicelib.ledger.models import iso_period
+from chalicelib.pipeline import Clients
+from chalicelib.sending import SendLog
+from chalicelib.settings import Settings
+from jobs.provision import provision, upload_folder
+from jobs.sample import generate_college
+
+REGION = "us-east-1"
+TODAY = shanghai_today(datetime.now(UTC))  # the handlers read the clock, as Lambda does
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clients]:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with mock_aws():
+        clients = aws_clients(REGION)
+        provision(clients, Settings())
+        yield clients
+
+
+@pytest.fixture(scope="module")
+def college(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("college")
+    generate_college(root, today=TODAY, groups=60)
+    return root
+
+
+def sent_emails() -> list[Any]:
+    return list(ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages)
+
+
+def queued(clients: Clients, queue: str) -> list[dict[str, Any]]:
+    url = clients.sqs.get_queue_url(QueueName=queue)["QueueUrl"]
+    messages: list[dict[str, Any]] = []
+    while batch := clients.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get(
+        "Messages", []
+    ):
+        messages.extend(batch)
+        for message in batch:
+            clients.sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    return messages
+
+
+def schedule_event(client: Client) -> dict[str, Any]:
+    event: dict[str, Any] = client.events.generate_cw_event(
+        source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]
+    )
+    return event
+
+
+def deliver(client: Client, bodies: list[str]) -> None:
+    for body in bodies:
+        event = client.events.generate_sqs_event(message_bodies=[body], queue_name="qungov-digests")
+        client.lambda_.invoke("send_digest", event)
+
+
+def test_weekly_scan_runs_on_mondays_at_eight_in_shanghai() -> None:
+    schedules = [s for s in app_module.app.event_sources if s.name == "weekly_scan"]
+
+    assert [s.schedule_expression.to_string() for s in schedules] == ["cron(0 0 ? * MON *)"]
+
+
+def test_weekly_scan_enqueues_one_message_per_digest_and_each_is_sent_once(
+    aws: Clients, college: Path
+) -> None:
+    upload_folder(aws.s3, Settings().data_bucket, college)
+    with Client(app_module.app) as client:
+        result = client.lambda_.invoke(
+            "weekly_scan",
+            client.events.generate_cw_event(
+                source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]
+            ),
+        ).payload
+        bodies = [m["Body"] for m in queued(aws, "qungov-digests")]
+        deliver(client, bodies)
+
+    assert result["digests"] == len(bodies) > 0
+    assert len(sent_emails()) == len(bodies)
+    records = SendLog(aws.dynamodb, Settings().ledger_table).records(iso_period(TODAY))
+    assert {r.status for r in records} == {"sent"} and all(r.message_id for r in records)
+
+
+def test_a_replayed_schedule_event_and_a_duplicated_message_send_no_second_copy(
+    aws: Clients, college: Path
+) -> None:
+    upload_folder(aws.s3, Settings().data_bucket, college)
+    with Client(app_module.app) as client:
+        event = schedule_event(client)
+        first = client.lambda_.invoke("weekly_scan", event).payload
+        replay = client.lambda_.invoke("weekly_scan", event).payload
+        bodies = [m["Body"] for m in queued(aws, "qungov-digests")]
+        deliver(client, bodies + bodies[:1])  # every message twice, one a third time
+
+    assert len(bodies) == 2 * first["digests"]
+    assert replay["changes"] == {}  # the replay changed nothing in the ledger
+    assert len(sent_emails()) == first["digests"]
+
+
+def test_throttled_send_is_retried_and_sent_exactly_once(
+    aws: Clients, college: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    upload_folder(aws.s3, Settings().data_bucket, college)
+    throttled = {"left": 2}
+
+    def throttle(**_: Any) -> None:
+        if throttled["left"]:
+            throttled["left"] -= 1
+            raise ClientError(
+                {"Error": {"Code": "Throttling", "Message": "slow down"}}, "SendRawEmail"
+            )
+
+    def clients_with_throttling(region: str | None = None) -> Clients:
+        made = aws_clients(region)
+        made.ses.meta.events.register("before-call.ses.SendRawEmail", throttle)
+        return made
+
+    monkeypatch.setattr(app_module, "aws_clients", clients_with_throttling)
+    with Client(app_module.app) as client:
+        client.lambda_.invoke("weekly_scan", schedule_event(client))
+        url = aws.sqs.get_queue_url(QueueName="qungov-digests")["QueueUrl"]
+        message = aws.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1)["Messages"][0]
+        event = client.events.generate_sqs_event([message["Body"]], queue_name="qungov-digests")
+        event["Records"][0]["receiptHandle"] = message["ReceiptHandle"]
+        outcomes = []
+        for _ in range(3):  # SQS delivers again until the send succeeds
+            try:
+                client.lambda_.invoke("send_digest", event)
+                outcomes.append("ok")
+            except Exception as error:  # the handler raises so that SQS retries
+                outcomes.append(type(error).__name__)
+
+    assert outcomes == ["SendFailed", "SendFailed", "ok"]
+    assert len(sent_emails()) == 1
+    (record,) = [
+        r for r in SendLog(aws.dynamodb, Settings().ledger_table).records(iso_period(TODAY))
+    ]
+    assert (record.status, record.attempts) == ("sent", 3)
+
+
+def test_a_hostile_group_name_is_escaped_in_the_email(
+    aws: Clients, college: Path, tmp_path: Path
+) -> None:
+    root = tmp_path / "data"
+    generate_college(root, today=TODAY, groups=60)
+    hostile = "群号,群名称,QQ号,身份,导出时间\n" + "".join(
+        f"777000111,<script>alert(1)</script>机电,{8800000 + i},{'群主' if i == 0 else '成员'},{TODAY} 08:00\n"
+        for i in range(3)
+    )
+    (root / "rosters" / "qq" / "hostile.csv").write_text(hostile, encoding="utf-8")
+    upload_folder(aws.s3, Settings().data_bucket, root)
+    with Client(app_module.app) as client:
+        client.lambda_.invoke("weekly_scan", schedule_event(client))
+        deliver(client, [m["Body"] for m in queued(aws, "qungov-digests")])
+
+    html = [
+        part.get_payload(decode=True).decode("utf-8")
+        for message in sent_emails()
+        for part in email.message_from_string(message.raw_data).walk()
+        if part.get_content_type() == "text/html"
+    ]
+    assert any("&lt;script&gt;alert(1)&lt;/script&gt;" in h for h in html)
+    assert not any("<script>" in h for h in html)
+
+
+def test_validate_upload_writes_a_receipt_for_an_s3_notification(aws: Clients) -> None:
+    bucket = Settings().data_bucket
+    aws.s3.put_object(
+        Bucket=bucket, Key="rosters/qq/123.csv", Body="QQ号,身份\n10001,群主\n,成员\n".encode()
+    )
+    (notification,) = [
+        m["Body"] for m in queued(aws, "qungov-uploads") if "ObjectCreated" in m["Body"]
+    ]
+    with Client(app_module.app) as client:
+        event = client.events.generate_sqs_event(
+            message_bodies=[notification], queue_name="qungov-uploads"
+        )
+        client.lambda_.invoke("validate_upload", event)
+
+    receipt = json.loads(
+        aws.s3.get_object(Bucket=bucket, Key="receipts/rosters/qq/123.csv.json")["Body"].read()
+    )
+    assert receipt["rows_read"] == 2
+    assert [(e["row"], e["column"]) for e in receipt["row_errors"]] == [(3, "QQ号")]
