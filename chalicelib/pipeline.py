@@ -7,6 +7,7 @@ store each as an `.eml` under `outbox/<period>/` and enqueue one SQS message per
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -17,10 +18,10 @@ from chalicelib.aws.s3source import S3Source
 from chalicelib.digests.build import DigestPlan, build_digests
 from chalicelib.digests.mime import build_message
 from chalicelib.digests.render import render_digest
-from chalicelib.ledger.models import LedgerEntry, RunRecord, UnitRun, iso_period
-from chalicelib.ledger.reconcile import Coverage, reconcile
+from chalicelib.ledger.models import LedgerChange, LedgerEntry, RunRecord, UnitRun, iso_period
+from chalicelib.ledger.reconcile import Coverage, EntryKey, reconcile
 from chalicelib.ledger.store import LedgerStore
-from chalicelib.models import FindingStatus
+from chalicelib.models import Finding, FindingStatus
 from chalicelib.scan import ScanResult, scan
 from chalicelib.sending import DigestMessage, DigestSender, SendFailed, SendLog, backoff_seconds
 from chalicelib.settings import Settings
@@ -88,10 +89,9 @@ def run_weekly(
     if not dry_run:
         store.apply(changes)
         store.put_unit_runs(_unit_runs(result, period, today))
-    entries: dict[tuple[Any, ...], LedgerEntry] = dict(previous)
-    entries.update((change.entry.key, change.entry) for change in changes)
+    entries = _as_seen_today(previous, changes, result.findings)
     plan = build_digests(
-        entries.values(),
+        entries,
         {g.key: g for g in result.groups},
         {u.unit_id: u for u in result.units},
         result.waivers,
@@ -128,6 +128,28 @@ def run_weekly(
         )
         summary.ledger_writes = store.writes
     return summary, plan, result
+
+
+def _as_seen_today(
+    previous: Mapping[EntryKey, LedgerEntry],
+    changes: Sequence[LedgerChange],
+    findings: Sequence[Finding],
+) -> list[LedgerEntry]:
+    """The ledger after this run's changes, each entry seen today carrying today's message
+    and evidence (the stored ones are refreshed only with a state change)."""
+    entries = dict(previous)
+    entries.update((change.entry.key, change.entry) for change in changes)
+    for finding in findings:
+        key = (finding.platform, finding.group_id, finding.rule)
+        if key in entries:
+            entries[key] = entries[key].model_copy(
+                update={
+                    "message": finding.message,
+                    "evidence": finding.evidence,
+                    "group_name": finding.group_name,
+                }
+            )
+    return [entries[key] for key in sorted(entries)]
 
 
 def _unit_runs(result: ScanResult, period: str, today: date) -> list[UnitRun]:

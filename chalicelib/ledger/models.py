@@ -66,14 +66,11 @@ class LedgerEntry(Frozen):
         weeks = self.weeks_open(today)
         return 2 if weeks >= PARTY_WEEKS else 1 if weeks >= HEAD_WEEKS else 0
 
-    def same_content(self, finding: Finding) -> bool:
-        return (
-            self.message == finding.message
-            and self.evidence == finding.evidence
-            and self.group_name == finding.group_name
-            and self.unit_id == finding.unit_id
-            and self.category == finding.category
-        )
+    def same_place(self, finding: Finding) -> bool:
+        """Same unit and category: the rollup cell and the routing have not moved. (A new
+        message or evidence alone costs no write: digests show this week's finding, and
+        the entry is refreshed with its next transition.)"""
+        return self.unit_id == finding.unit_id and self.category == finding.category
 
 
 class ChangeKind(StrEnum):

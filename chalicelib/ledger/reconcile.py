@@ -131,7 +131,7 @@ def _seen(entry: LedgerEntry, finding: Finding, today: date) -> LedgerChange | N
         return _change(entry, finding, today, ChangeKind.UNWAIVED, opened_on=today)
     if entry.active and waived:
         return _change(entry, finding, today, ChangeKind.WAIVED)
-    if not entry.same_content(finding):
+    if not entry.same_place(finding):
         return _change(entry, finding, today, ChangeKind.UPDATED)
     return None
 

@@ -121,7 +121,7 @@ def test_of_two_overlapping_runs_exactly_one_wins(store: LedgerStore) -> None:
     store.apply(created("100001"))
     first = reconcile(store.entries(), [], WEEK2, Coverage(frozenset(ALL_UNITS)))
     second = reconcile(
-        store.entries(), [make_finding(message="新的说明。")], WEEK2, Coverage(frozenset(ALL_UNITS))
+        store.entries(), [make_finding(unit_id="U02")], WEEK2, Coverage(frozenset(ALL_UNITS))
     )
     assert [c.kind for c in first + second] == [ChangeKind.RESOLVED, ChangeKind.UPDATED]
 
