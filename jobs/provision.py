@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-from chalicelib.ledger.store import create_table
 from chalicelib.pipeline import Clients
 from chalicelib.settings import Settings
 
@@ -59,3 +58,20 @@ def upload_folder(s3: Any, bucket: str, root: Path) -> int:
             if item["Key"].startswith(folders) and item["Key"] not in local:
                 s3.delete_object(Bucket=bucket, Key=item["Key"])
     return len(local)
+
+
+def create_table(client: Any, name: str) -> None:
+    """The ledger table: string keys pk and sk, billed per request."""
+    client.create_table(
+        TableName=name,
+        KeySchema=[
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    client.get_waiter("table_exists").wait(TableName=name)

@@ -54,23 +54,6 @@ class LedgerConflict(Exception):
         self.expected_version = expected_version
 
 
-def create_table(client: DynamoDBClient, name: str) -> None:
-    """The ledger table, on demand (for tests and the demo; production uses its stack)."""
-    client.create_table(
-        TableName=name,
-        KeySchema=[
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    client.get_waiter("table_exists").wait(TableName=name)
-
-
 class LedgerStore:
     def __init__(
         self,

@@ -13,8 +13,9 @@ from moto import mock_aws
 
 from chalicelib.ledger.models import ChangeKind, LedgerChange, RunRecord, UnitRun, iso_period
 from chalicelib.ledger.reconcile import Coverage, reconcile
-from chalicelib.ledger.store import LedgerConflict, LedgerStore, create_table
+from chalicelib.ledger.store import LedgerConflict, LedgerStore
 from chalicelib.models import FindingStatus, Platform
+from jobs.provision import create_table
 from tests.factories import TODAY
 from tests.ledger.test_reconcile import ALL_UNITS, make_finding
 
