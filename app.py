@@ -11,6 +11,7 @@ from chalice.app import CloudWatchEvent, SQSEvent
 from chalicelib import pipeline, uploads
 from chalicelib.aws.clients import aws_clients
 from chalicelib.dates import shanghai_today
+from chalicelib.rollups.job import run_rollup
 from chalicelib.settings import Settings
 
 app = Chalice(app_name="qungov")
@@ -22,9 +23,26 @@ UPLOAD_QUEUE = "qungov-uploads"  # = Settings.upload_queue
 @app.schedule(Cron(0, 0, "?", "*", "MON", "*"))  # Monday 08:00 Asia/Shanghai
 def weekly_scan(event: CloudWatchEvent) -> dict[str, Any]:
     now = datetime.now(UTC)
-    summary, _, _ = pipeline.run_weekly(aws_clients(), Settings(), shanghai_today(now), now)
+    summary, _, _ = pipeline.run_weekly(aws_clients(), Settings(), shanghai_today(now))
     app.log.info("weekly scan %s", summary.to_dict())
     return summary.to_dict()
+
+
+@app.schedule(Cron(0, 2, "?", "*", "MON", "*"))  # Monday 10:00 Asia/Shanghai
+def weekly_rollup(event: CloudWatchEvent) -> dict[str, Any]:
+    return _rollup("week")
+
+
+@app.schedule(Cron(0, 2, "?", "*", "MON#1", "*"))  # first Monday of the month, 10:00
+def monthly_rollup(event: CloudWatchEvent) -> dict[str, Any]:
+    return _rollup("month")
+
+
+def _rollup(kind: str) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    summary = run_rollup(aws_clients(), Settings(), kind, shanghai_today(now), now)
+    app.log.info("%s rollup %s: %s", kind, summary.period, summary.sent)
+    return {"period": summary.period, "sent": summary.sent, "files": summary.files}
 
 
 @app.on_sqs_message(queue=DIGEST_QUEUE, batch_size=1)

@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from chalicelib.aws.s3source import S3Source
+from chalicelib.dates import SHANGHAI
 from chalicelib.digests.build import DigestPlan, build_digests
 from chalicelib.digests.mime import build_message
 from chalicelib.digests.render import render_digest
@@ -22,6 +23,7 @@ from chalicelib.ledger.models import LedgerChange, LedgerEntry, RunRecord, UnitR
 from chalicelib.ledger.reconcile import Coverage, EntryKey, reconcile
 from chalicelib.ledger.store import LedgerStore
 from chalicelib.models import Finding, FindingStatus
+from chalicelib.rollups.registry import week_registry
 from chalicelib.scan import ScanResult, scan
 from chalicelib.sending import DigestMessage, DigestSender, SendFailed, SendLog, backoff_seconds
 from chalicelib.settings import Settings
@@ -78,7 +80,7 @@ class WeeklySummary:
 
 
 def run_weekly(
-    clients: Clients, settings: Settings, today: date, now: datetime, *, dry_run: bool = False
+    clients: Clients, settings: Settings, today: date, *, dry_run: bool = False
 ) -> tuple[WeeklySummary, DigestPlan, ScanResult]:
     """Scan, reconcile and enqueue; with `dry_run` nothing is written or enqueued."""
     result = scan(S3Source(clients.s3, settings.data_bucket), today, settings)
@@ -115,7 +117,13 @@ def run_weekly(
         unroutable=len(plan.unroutable),
     )
     if not dry_run:
-        summary.messages = _enqueue(clients, settings, plan, result, now)
+        summary.messages = _enqueue(clients, settings, plan, result)
+        registry = week_registry(result, period, plan.unroutable)
+        clients.s3.put_object(
+            Bucket=settings.data_bucket,
+            Key=registry.key,
+            Body=registry.model_dump_json().encode("utf-8"),
+        )
         store.put_run(
             RunRecord(
                 period=period,
@@ -124,6 +132,7 @@ def run_weekly(
                 findings=len(result.findings),
                 ledger_writes=store.writes + 1,
                 changes=dict(kinds),
+                open_counts=_open_counts(result.findings),
             )
         )
         summary.ledger_writes = store.writes
@@ -152,6 +161,15 @@ def _as_seen_today(
     return [entries[key] for key in sorted(entries)]
 
 
+def _open_counts(findings: Sequence[Finding]) -> dict[str, dict[str, int]]:
+    counts: dict[str, Counter[str]] = {}
+    for finding in findings:
+        if finding.status is FindingStatus.OPEN:
+            category = finding.category.value if finding.category else ""
+            counts.setdefault(category, Counter())[finding.severity.label] += 1
+    return {category: dict(by_severity) for category, by_severity in counts.items()}
+
+
 def _unit_runs(result: ScanResult, period: str, today: date) -> list[UnitRun]:
     groups = Counter(g.unit.unit_id for g in result.groups if g.unit is not None)
     with_roster = Counter(
@@ -174,7 +192,7 @@ def _unit_runs(result: ScanResult, period: str, today: date) -> list[UnitRun]:
 
 
 def _enqueue(
-    clients: Clients, settings: Settings, plan: DigestPlan, result: ScanResult, now: datetime
+    clients: Clients, settings: Settings, plan: DigestPlan, result: ScanResult
 ) -> list[DigestMessage]:
     units = {u.unit_id: u for u in result.units}
     queue_url = clients.sqs.get_queue_url(QueueName=settings.digest_queue)["QueueUrl"]
@@ -187,7 +205,7 @@ def _enqueue(
             sender=settings.sender_email,
             recipient=digest.recipient,
             cc=digest.cc,
-            sent_at=now,
+            sent_at=_scheduled_at(digest.today),  # a replay renders the very same bytes
             message_id=f"{digest.period}.{digest_hash}@qungov",
         )
         message = DigestMessage(
@@ -201,6 +219,10 @@ def _enqueue(
         clients.sqs.send_message(QueueUrl=queue_url, MessageBody=message.to_json())
         messages.append(message)
     return messages
+
+
+def _scheduled_at(day: date) -> datetime:
+    return datetime.combine(day, time(8, 0), SHANGHAI)
 
 
 def send_digest_record(

@@ -160,17 +160,21 @@ class DigestSender:
         """`sent`, or `duplicate` when this digest was already sent (or is being sent)."""
         if not self.log.claim(message, now):
             return "duplicate"
-        raw = self.s3.get_object(Bucket=self.bucket, Key=message.eml_key)["Body"].read()
         try:
+            raw = self.s3.get_object(Bucket=self.bucket, Key=message.eml_key)["Body"].read()
             response = self.ses.send_raw_email(
                 Source=self.sender,
                 Destinations=[message.recipient, *message.cc],
                 RawMessage={"Data": raw},
             )
-        except ClientError as error:
-            code = error.response["Error"]["Code"]
-            self.log.failed(message, code, now)
-            raise SendFailed(f"SES {code} for {message.recipient} ({message.period})") from error
+        except Exception as error:  # whatever failed, the claim must be released
+            reason = (
+                error.response["Error"]["Code"]
+                if isinstance(error, ClientError)
+                else type(error).__name__
+            )
+            self.log.failed(message, reason, now)
+            raise SendFailed(f"{reason} for {message.recipient} ({message.period})") from error
         self.log.sent(message, response["MessageId"], now)
         return "sent"
 

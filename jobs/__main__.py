@@ -33,6 +33,12 @@ def parser() -> argparse.ArgumentParser:
     weekly.add_argument("--dry-run", action="store_true", help="render digests, send nothing")
     weekly.add_argument("--out", type=Path, default=Path("out/weekly"), help="dry-run output")
 
+    rollup = commands.add_parser("rollup", help="the weekly or monthly rollup by hand")
+    rollup.add_argument("--period", choices=["week", "month"], default="week")
+    rollup.add_argument("--today", type=_day, default=today, help="YYYY-MM-DD (default: today)")
+    rollup.add_argument("--dry-run", action="store_true", help="render only, send nothing")
+    rollup.add_argument("--out", type=Path, default=Path("out/rollup"), help="local copies")
+
     demo = commands.add_parser("demo", help="three weeks on embedded AWS (moto)")
     demo.add_argument("--out", type=Path, default=Path("out/demo"))
     demo.add_argument("--today", type=_day, default=date(2026, 11, 16), help="the first Monday")
@@ -53,6 +59,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_scan(args.data, args.today, args.out)
     if args.command == "weekly":
         return _weekly(args.today, args.dry_run, args.out)
+    if args.command == "rollup":
+        return _rollup(args.period, args.today, args.dry_run, args.out)
     if args.command == "demo":
         from jobs.demo import run_demo
 
@@ -77,6 +85,22 @@ def _weekly(today: date, dry_run: bool, out: Path) -> int:
     summary, sent = run_weekly_job(aws_clients(), Settings(), today, now, dry_run, out)
     print("\n".join(summary.lines()))
     print(f"  发送结果:{dict(sent) or ('仅生成,未发送:' + str(out))}")
+    return 0
+
+
+def _rollup(kind: str, today: date, dry_run: bool, out: Path) -> int:
+    from chalicelib.aws.clients import aws_clients
+    from chalicelib.rollups.job import RollupUnavailable, run_rollup
+    from chalicelib.settings import Settings
+
+    try:
+        summary = run_rollup(
+            aws_clients(), Settings(), kind, today, datetime.now(UTC), dry_run=dry_run, out=out
+        )
+    except RollupUnavailable as unavailable:
+        print(f"无法汇总:{unavailable}", file=sys.stderr)
+        return 2
+    print("\n".join(summary.lines()))
     return 0
 
 

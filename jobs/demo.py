@@ -17,10 +17,12 @@ import shutil
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from email.message import Message
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from chalicelib.aws.clients import aws_clients
 from chalicelib.pipeline import Clients
+from chalicelib.rollups.build import archive_prefix
+from chalicelib.rollups.job import run_rollup
 from chalicelib.scan import ScanResult
 from chalicelib.sending import SendLog
 from chalicelib.settings import Settings
@@ -64,8 +66,14 @@ def run_demo(out: Path, first_day: date) -> None:
             print(
                 f"  已发送 {sent.get('sent', 0)} 封,邮件写入 {out / 'outbox'}({len(emails)} 个 .eml)"
             )
+            at_ten = datetime.combine(day, time(2, 0), UTC)  # Monday 10:00 in Shanghai
+            rollup = run_rollup(clients, settings, "week", day, at_ten, out=out / "reports")
+            folder = (
+                out / "reports" / PurePosixPath(archive_prefix("week", day)).relative_to("reports")
+            )
+            print(f"  周报 {len(rollup.sent)} 份(HTML、XLSX、邮件)写入 {folder}")
             previous = _scan_of(clients, settings, day)
-    print(f"\n演示数据在 {out / 'data'},邮件在 {out / 'outbox'}")
+    print(f"\n演示数据在 {out / 'data'},提醒邮件在 {out / 'outbox'},周报在 {out / 'reports'}")
 
 
 def _scan_of(clients: Clients, settings: Settings, day: date) -> ScanResult:

@@ -47,7 +47,7 @@ def drain_digests(clients: Clients, settings: Settings, now: datetime) -> Counte
 def run_weekly_job(
     clients: Clients, settings: Settings, today: date, now: datetime, dry_run: bool, out: Path
 ) -> tuple[WeeklySummary, Counter[str]]:
-    summary, plan, result = run_weekly(clients, settings, today, now, dry_run=dry_run)
+    summary, plan, result = run_weekly(clients, settings, today, dry_run=dry_run)
     if dry_run:
         units = {u.unit_id: u for u in result.units}
         out.mkdir(parents=True, exist_ok=True)

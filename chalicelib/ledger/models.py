@@ -9,6 +9,8 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from pydantic import Field
+
 from chalicelib.models import Category, Finding, Frozen, GroupKey, Platform, Severity
 
 HEAD_WEEKS = 3  # from this many weeks open the unit head is copied
@@ -111,6 +113,9 @@ class RunRecord(Frozen):
     findings: int
     ledger_writes: int
     changes: dict[str, int]  # ChangeKind -> count
+    open_counts: dict[str, dict[str, int]] = Field(default_factory=dict)
+    """Open findings this week: category ("" for none) -> severity label -> count; the
+    rollup's trend, scoped by category."""
 
 
 def iso_period(day: date) -> str:

@@ -101,14 +101,20 @@ class LedgerStore:
         return len(items)
 
     def put_run(self, run: RunRecord) -> None:
-        self.client.put_item(
-            TableName=self.table, Item=_item(RUN_PK, run.period, run.model_dump(mode="json"))
-        )
+        # The nested counts go as one JSON string: map keys may be empty ("" = no category).
+        data = run.model_dump(mode="json")
+        data["open_counts"] = json.dumps(run.open_counts, ensure_ascii=False, sort_keys=True)
+        self.client.put_item(TableName=self.table, Item=_item(RUN_PK, run.period, data))
         self.writes += 1
 
     def runs(self) -> list[RunRecord]:
         """Every run record, oldest period first."""
-        return [RunRecord.model_validate(_plain(item)) for item in self._query(RUN_PK)]
+        records = []
+        for item in self._query(RUN_PK):
+            data = _plain(item)
+            data["open_counts"] = json.loads(data.get("open_counts") or "{}")
+            records.append(RunRecord.model_validate(data))
+        return records
 
     def unit_runs(self, period: str) -> list[UnitRun]:
         return [UnitRun.model_validate(_plain(item)) for item in self._query(f"UNITRUN#{period}")]

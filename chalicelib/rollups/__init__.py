@@ -1,0 +1,1 @@
+"""Rollups for the supervising offices: weekly and monthly, HTML email plus XLSX."""

@@ -1,0 +1,155 @@
+"""A rollup from what the weekly job stored: ledger entries, run records, the registry and
+the send log. Pure: no I/O, no re-scan."""
+
+from __future__ import annotations
+
+from calendar import monthrange
+from collections import Counter
+from collections.abc import Sequence
+from datetime import date, timedelta
+
+from chalicelib.ledger.models import LedgerEntry, LedgerState, RunRecord, iso_period
+from chalicelib.models import Category, Office, Severity
+from chalicelib.rollups.models import Rollup, RollupItem, TrendPoint
+from chalicelib.rollups.registry import WeekRegistry
+from chalicelib.rules import REGISTRY
+
+TREND_WEEKS = 12
+NO_UNIT = ("", "未归属")
+LISTED_STATES = {LedgerState.OPEN, LedgerState.REOPENED, LedgerState.WAIVED}
+SEVERITIES = [s.label for s in sorted(Severity, reverse=True)]
+
+
+def rollup_period(kind: str, today: date) -> str:
+    return iso_period(today) if kind == "week" else f"{today.year}-{today.month:02d}"
+
+
+def archive_prefix(kind: str, today: date) -> str:
+    """`reports/<year>/W<week>/` or `reports/<year>/M<month>/`."""
+    if kind == "week":
+        year, week, _ = today.isocalendar()
+        return f"reports/{year}/W{week:02d}/"
+    return f"reports/{today.year}/M{today.month:02d}/"
+
+
+def period_start(kind: str, today: date) -> date:
+    """The first day the rollup reports on: a week, or a month, back."""
+    if kind == "week":
+        return today - timedelta(days=6)
+    year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+    return date(year, month, min(today.day, monthrange(year, month)[1])) + timedelta(days=1)
+
+
+def build_rollup(
+    kind: str,
+    today: date,
+    office: Office,
+    entries: Sequence[LedgerEntry],
+    runs: Sequence[RunRecord],
+    registry: WeekRegistry,
+    failed_digests: int,
+) -> Rollup:
+    scope = set(office.scope) if office.scope is not None else None
+
+    def in_scope(category: Category | None) -> bool:
+        return scope is None or category in scope
+
+    names = dict(registry.units)
+    items = sorted(
+        (
+            _item(e, names, today)
+            for e in entries
+            if e.state in LISTED_STATES and in_scope(e.category)
+        ),
+        key=lambda i: (
+            -i.severity,
+            i.unit_id or "~",
+            -i.weeks_open,
+            i.platform,
+            i.group_id,
+            i.rule,
+        ),
+    )
+    open_items = [i for i in items if i.state != LedgerState.WAIVED.value]
+    rows = tuple(r for r in registry.rows if in_scope(r.category))
+    start = period_start(kind, today)
+    scoped = [e for e in entries if in_scope(e.category)]
+    everything = scope is None
+    return Rollup(
+        kind=kind,
+        period=rollup_period(kind, today),
+        today=today,
+        office=office.office,
+        scope=office.scope,
+        groups_known=len(rows),
+        groups_filed=sum(1 for r in rows if r.status != "未备案"),
+        open_by_severity={
+            s: sum(1 for i in open_items if i.severity.label == s) for s in SEVERITIES
+        },
+        new_since_last=sum(1 for e in scoped if e.active and e.opened_on >= start),
+        fixed_since_last=sum(
+            1
+            for e in scoped
+            if e.state is LedgerState.RESOLVED and e.resolved_on and e.resolved_on >= start
+        ),
+        overdue=sum(1 for i in open_items if i.weeks_open >= 6),
+        unroutable=len(registry.unroutable) if everything else 0,
+        failed_digests=failed_digests if everything else 0,
+        units=_units(registry, open_items),
+        rules=tuple((rule_id, rule.meta.title) for rule_id, rule in REGISTRY.items()),
+        matrix=_matrix(open_items),
+        items=tuple(items),
+        registry=rows,
+        trend=_trend(runs, today, scope),
+    )
+
+
+def _item(entry: LedgerEntry, unit_names: dict[str, str], today: date) -> RollupItem:
+    return RollupItem(
+        unit_id=entry.unit_id,
+        unit_name=unit_names.get(entry.unit_id or "", NO_UNIT[1]),
+        platform=entry.platform,
+        group_id=entry.group_id,
+        group_name=entry.group_name or "",
+        category=entry.category,
+        rule=entry.rule,
+        title=entry.title,
+        severity=entry.severity,
+        state=entry.state.value,
+        weeks_open=entry.weeks_open(today),
+        first_seen=entry.first_seen,
+        message=entry.message,
+        clause=entry.clause,
+    )
+
+
+def _units(registry: WeekRegistry, open_items: Sequence[RollupItem]) -> tuple[tuple[str, str], ...]:
+    units = list(registry.units)
+    if any(i.unit_id is None for i in open_items):
+        units.append(NO_UNIT)
+    return tuple(units)
+
+
+def _matrix(open_items: Sequence[RollupItem]) -> dict[str, dict[str, int]]:
+    counts = Counter((i.unit_id or "", i.rule) for i in open_items)
+    matrix: dict[str, dict[str, int]] = {}
+    for (unit_id, rule), count in counts.items():
+        matrix.setdefault(unit_id, {})[rule] = count
+    return matrix
+
+
+def _trend(
+    runs: Sequence[RunRecord], today: date, scope: set[Category] | None
+) -> tuple[TrendPoint, ...]:
+    """Open findings of each of the last 12 weekly runs up to today, in scope."""
+    recent = sorted((r for r in runs if r.run_on <= today), key=lambda r: r.run_on)[-TREND_WEEKS:]
+    points = []
+    for run in recent:
+        by_severity: Counter[str] = Counter()
+        for category, counts in run.open_counts.items():
+            if scope is None or (category and Category(category) in scope):
+                by_severity.update(counts)
+        points.append(
+            TrendPoint(period=run.period, open_by_severity={s: by_severity[s] for s in SEVERITIES})
+        )
+    return tuple(points)

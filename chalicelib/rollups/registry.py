@@ -1,0 +1,66 @@
+"""The registry (登记表) the weekly job keeps for the rollups: every known group, filed or
+not, with the units and the unroutable findings of that week. Stored as JSON in the data
+bucket under `registry/<week>.json`, so the rollups never re-scan."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from chalicelib.digests.models import Unroutable
+from chalicelib.masking import mask_id
+from chalicelib.models import FilingStatus, Frozen
+from chalicelib.rollups.models import RegistryRow
+from chalicelib.rules import GroupView
+from chalicelib.scan import ScanResult
+
+STATUS_WORDS = {FilingStatus.FILED: "已备案", FilingStatus.PENDING: "待审"}
+
+
+class WeekRegistry(Frozen):
+    period: str
+    units: tuple[tuple[str, str], ...]  # (unit id, name) in units.csv order
+    rows: tuple[RegistryRow, ...]
+    unroutable: tuple[Unroutable, ...]
+
+    @property
+    def key(self) -> str:
+        return registry_key(self.period)
+
+
+def registry_key(period: str) -> str:
+    return f"registry/{period}.json"
+
+
+def week_registry(
+    result: ScanResult, period: str, unroutable: Sequence[Unroutable]
+) -> WeekRegistry:
+    return WeekRegistry(
+        period=period,
+        units=tuple((u.unit_id, u.name) for u in result.units),
+        rows=tuple(_row(group) for group in result.groups),
+        unroutable=tuple(unroutable),
+    )
+
+
+def _row(group: GroupView) -> RegistryRow:
+    filing, snapshot, unit = group.filing, group.snapshot, group.unit
+    owner = filing.owner_name if filing is not None and filing.owner_name else None
+    if owner is None and group.owner_id:
+        owner = mask_id(group.owner_id)
+    responsible = None
+    if filing is not None:
+        responsible = filing.responsible_name or filing.responsible_email
+    return RegistryRow(
+        unit_id=unit.unit_id if unit is not None else None,
+        unit_name=unit.name if unit is not None else "",
+        group_name=group.name or "",
+        platform=group.platform,
+        group_id=group.group_id,
+        category=group.category,
+        purpose=(filing.purpose or "") if filing is not None else "",
+        owner=owner or "",
+        members=snapshot.member_count if snapshot is not None else None,
+        responsible=responsible or "",
+        filed_on=filing.filed_on if filing is not None else None,
+        status=STATUS_WORDS[filing.status] if filing is not None else "未备案",
+    )

@@ -1,0 +1,177 @@
+"""A rollup in words: the Chinese subject, an HTML body with the headline figures, the
+units × rules table, the overdue list and the inline trend chart, and a plain-text body.
+Every value from the data reaches the HTML through Jinja2's autoescape."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from chalicelib.digests.render import PLATFORM_NAMES, UNNAMED_GROUP
+from chalicelib.models import Category, Frozen
+from chalicelib.rollups.chart import SEVERITY_COLORS, STACK
+from chalicelib.rollups.models import Rollup, RollupItem
+from chalicelib.vocab import CATEGORY_WORDS
+
+TEMPLATES = Path(__file__).parent / "templates"
+CHART_CID = "trend-chart"  # the Content-ID of the chart image part, without angle brackets
+SHEETS = ("汇总", "明细", "超期", "登记表", "趋势")
+KIND_WORDS = {"week": "周报", "month": "月报"}
+# The Chinese word of each category, e.g. Category.CLASS -> 班级群.
+CATEGORY_NAMES: dict[Category, str] = {
+    category: word for word, category in CATEGORY_WORDS.items() if not word.isascii()
+}
+NO_UNIT_NAME = "未归属"
+ZERO_CELL = "·"
+
+_ENV = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(
+        enabled_extensions=("html.j2",), disabled_extensions=("txt.j2",), default=True
+    ),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+
+
+class RenderedRollup(Frozen):
+    subject: str
+    html: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Headline:
+    label: str
+    value: str
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SeverityView:
+    name: str  # 高 / 中 / 低
+    color: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class MatrixView:
+    columns: list[str]  # rule titles, only rules with open findings
+    rows: list[tuple[str, list[str], int]]  # (unit name, cells, unit total)
+    totals: list[str]
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class OverdueView:
+    unit: str
+    group: str
+    platform: str
+    group_id: str
+    title: str
+    weeks_open: int
+    message: str
+
+
+def render_rollup(rollup: Rollup) -> RenderedRollup:
+    severities = [
+        SeverityView(s.chinese, SEVERITY_COLORS[s], rollup.open_by_severity.get(s.label, 0))
+        for s in STACK
+    ]
+    context = {
+        "subject": subject_of(rollup),
+        "title": f"群组合规{KIND_WORDS[rollup.kind]} {rollup.period}",
+        "today": rollup.today.isoformat(),
+        "office": rollup.office,
+        "scope": scope_of(rollup.scope),
+        "headlines": _headlines(rollup, severities),
+        "severities": severities,
+        "chart_cid": CHART_CID,
+        "matrix": _matrix(rollup),
+        "overdue": [_overdue_view(item) for item in _by_weeks_open(rollup.overdue_items)],
+        "sheets": "、".join(SHEETS),
+    }
+    return RenderedRollup(
+        subject=context["subject"],
+        html=_ENV.get_template("rollup.html.j2").render(context),
+        text=_ENV.get_template("rollup.txt.j2").render(context),
+    )
+
+
+def subject_of(rollup: Rollup) -> str:
+    """Counts only: no value from the data reaches the subject line."""
+    open_total = sum(rollup.open_by_severity.values())
+    return (
+        f"【群组合规{KIND_WORDS[rollup.kind]}】{rollup.period} "
+        f"未整改 {open_total} 项,超期 {rollup.overdue} 项"
+    )
+
+
+def scope_of(scope: tuple[Category, ...] | None) -> str:
+    if scope is None:
+        return "范围:全部群组"
+    return "范围:" + "、".join(CATEGORY_NAMES[category] for category in scope)
+
+
+def _headlines(rollup: Rollup, severities: list[SeverityView]) -> list[Headline]:
+    split = " / ".join(f"{s.name} {s.count}" for s in severities)
+    return [
+        Headline("群组总数", str(rollup.groups_known)),
+        Headline("已备案比例", f"{rollup.share_filed:.1%}", f"{rollup.groups_filed} 个已备案"),
+        Headline("未整改问题", str(sum(rollup.open_by_severity.values())), split),
+        Headline("本期新增", str(rollup.new_since_last)),
+        Headline("本期已整改", str(rollup.fixed_since_last)),
+        Headline("超期(≥6周)", str(rollup.overdue)),
+        Headline("无法送达", str(rollup.unroutable), "找不到责任人邮箱的问题"),
+        Headline("发送失败的提醒", str(rollup.failed_digests)),
+    ]
+
+
+def _matrix(rollup: Rollup) -> MatrixView:
+    """Units as rows, rules as columns; rules without open findings are left out here
+    (the workbook's 汇总 sheet has them all)."""
+
+    def count(unit_id: str, rule: str) -> int:
+        return rollup.matrix.get(unit_id, {}).get(rule, 0)
+
+    def cell(value: int) -> str:
+        return str(value) if value else ZERO_CELL
+
+    rule_totals = {
+        rule: sum(count(uid, rule) for uid, _ in rollup.units) for rule, _ in rollup.rules
+    }
+    rules = [(rule, title) for rule, title in rollup.rules if rule_totals[rule]]
+    rows = [
+        (
+            name or NO_UNIT_NAME,
+            [cell(count(uid, rule)) for rule, _ in rules],
+            sum(count(uid, rule) for rule, _ in rules),
+        )
+        for uid, name in rollup.units
+    ]
+    return MatrixView(
+        columns=[title for _, title in rules],
+        rows=rows,
+        totals=[cell(rule_totals[rule]) for rule, _ in rules],
+        total=sum(rule_totals.values()),
+    )
+
+
+def _by_weeks_open(items: tuple[RollupItem, ...]) -> list[RollupItem]:
+    return sorted(items, key=lambda i: (-i.weeks_open, i.unit_name == "", i.unit_name, i.group_id))
+
+
+def _overdue_view(item: RollupItem) -> OverdueView:
+    return OverdueView(
+        unit=item.unit_name or NO_UNIT_NAME,
+        group=item.group_name or UNNAMED_GROUP,
+        platform=PLATFORM_NAMES[item.platform],
+        group_id=item.group_id,
+        title=item.title,
+        weeks_open=item.weeks_open,
+        message=item.message,
+    )
