@@ -13,14 +13,12 @@ from chalicelib.pipeline import Clients, WeeklySummary, run_weekly, send_digest_
 from chalicelib.sending import SendFailed
 from chalicelib.settings import Settings
 
-MAX_DRAIN_ROUNDS = 50
-
 
 def drain_digests(clients: Clients, settings: Settings, now: datetime) -> Counter[str]:
     """Deliver every message now in the digest queue, as the Lambda would receive them."""
     outcomes: Counter[str] = Counter()
     queue_url = clients.sqs.get_queue_url(QueueName=settings.digest_queue)["QueueUrl"]
-    for _ in range(MAX_DRAIN_ROUNDS):
+    while True:  # until a receive comes back empty (failed sends are hidden for a while)
         messages = clients.sqs.receive_message(
             QueueUrl=queue_url,
             MaxNumberOfMessages=10,
