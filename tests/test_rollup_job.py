@@ -95,6 +95,8 @@ def test_the_workbook_figures_equal_the_ledger(aws: Clients) -> None:
     total_row = next(r for r in summary_rows if r[0] == "合计")
     assert total_row[-1] == len(open_entries)
     assert book["趋势"]._charts
+    html = aws.s3.get_object(Bucket=SETTINGS.data_bucket, Key="reports/2026/W47/党委工作部.html")
+    assert f"未整改 {len(open_entries)} 项" in html["Body"].read().decode("utf-8")
 
 
 def test_student_affairs_sees_only_class_groups(aws: Clients) -> None:
