@@ -18,11 +18,12 @@ from chalicelib.aws.s3source import S3Source
 from chalicelib.dates import SHANGHAI
 from chalicelib.digests.build import DigestPlan, build_digests
 from chalicelib.digests.mime import build_message
-from chalicelib.digests.render import render_digest
+from chalicelib.digests.models import Digest
+from chalicelib.digests.render import RenderedDigest, render_digest
 from chalicelib.ledger.models import LedgerChange, LedgerEntry, RunRecord, UnitRun, iso_period
 from chalicelib.ledger.reconcile import Coverage, EntryKey, reconcile
 from chalicelib.ledger.store import LedgerStore
-from chalicelib.models import Finding, FindingStatus
+from chalicelib.models import Finding, FindingStatus, Unit
 from chalicelib.rollups.registry import week_registry
 from chalicelib.scan import ScanResult, scan
 from chalicelib.sending import DigestMessage, DigestSender, SendFailed, SendLog, backoff_seconds
@@ -86,7 +87,7 @@ def run_weekly(
     result = scan(S3Source(clients.s3, settings.data_bucket), today, settings)
     store = LedgerStore(clients.dynamodb, settings.ledger_table)
     previous = store.entries()
-    changes = reconcile(previous, result.findings, today, Coverage.of(result.groups))
+    changes = reconcile(previous, result.findings, today, Coverage.of(result.groups, result.errors))
     period = iso_period(today)
     if not dry_run:
         store.apply(changes)
@@ -132,7 +133,7 @@ def run_weekly(
                 findings=len(result.findings),
                 ledger_writes=store.writes + 1,
                 changes=dict(kinds),
-                open_counts=_open_counts(result.findings),
+                open_counts=_open_counts(entries),
             )
         )
         summary.ledger_writes = store.writes
@@ -161,12 +162,14 @@ def _as_seen_today(
     return [entries[key] for key in sorted(entries)]
 
 
-def _open_counts(findings: Sequence[Finding]) -> dict[str, dict[str, int]]:
+def _open_counts(entries: Sequence[LedgerEntry]) -> dict[str, dict[str, int]]:
+    """Active ledger entries after the run (what the rollups count), by category and
+    severity: findings kept open for missing rosters count too."""
     counts: dict[str, Counter[str]] = {}
-    for finding in findings:
-        if finding.status is FindingStatus.OPEN:
-            category = finding.category.value if finding.category else ""
-            counts.setdefault(category, Counter())[finding.severity.label] += 1
+    for entry in entries:
+        if entry.active:
+            category = entry.category.value if entry.category else ""
+            counts.setdefault(category, Counter())[entry.severity.label] += 1
     return {category: dict(by_severity) for category, by_severity in counts.items()}
 
 
@@ -199,15 +202,7 @@ def _enqueue(
     messages = []
     for digest in plan.digests:
         digest_hash = digest.content_hash()
-        rendered = render_digest(digest, units)
-        raw = build_message(
-            rendered,
-            sender=settings.sender_email,
-            recipient=digest.recipient,
-            cc=digest.cc,
-            sent_at=_scheduled_at(digest.today),  # a replay renders the very same bytes
-            message_id=f"{digest.period}.{digest_hash}@qungov",
-        )
+        _, raw = digest_email(digest, units, settings)
         message = DigestMessage(
             recipient=digest.recipient,
             cc=digest.cc,
@@ -221,8 +216,20 @@ def _enqueue(
     return messages
 
 
-def _scheduled_at(day: date) -> datetime:
-    return datetime.combine(day, time(8, 0), SHANGHAI)
+def digest_email(
+    digest: Digest, units: Mapping[str, Unit], settings: Settings
+) -> tuple[RenderedDigest, bytes]:
+    """The rendered digest and its MIME bytes; a replay renders the very same bytes."""
+    rendered = render_digest(digest, units)
+    raw = build_message(
+        rendered,
+        sender=settings.sender_email,
+        recipient=digest.recipient,
+        cc=digest.cc,
+        sent_at=datetime.combine(digest.today, time(8, 0), SHANGHAI),  # the schedule's time
+        message_id=f"{digest.period}.{digest.content_hash()}@qungov",
+    )
+    return rendered, raw
 
 
 def send_digest_record(

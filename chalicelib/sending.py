@@ -24,8 +24,16 @@ from botocore.exceptions import ClientError
 
 from chalicelib.models import Frozen
 
-STALE_CLAIM = timedelta(minutes=15)  # a claim older than a Lambda's lifetime was abandoned
+STALE_CLAIM = timedelta(minutes=3)  # longer than a send_digest Lambda lives (60 s)
 MAX_BACKOFF_SECONDS = 900
+
+
+class SendFailed(Exception):
+    """SES refused or failed; the SQS message must be delivered again."""
+
+
+class SendInProgress(SendFailed):
+    """Another sender holds a recent claim; deliver the message again later."""
 
 
 class DigestMessage(Frozen):
@@ -63,7 +71,10 @@ class SendLog:
     table: str
 
     def claim(self, message: DigestMessage, now: datetime) -> bool:
-        """True when this call may send; False when the digest was sent or is being sent."""
+        """True when this call may send; False when the digest was sent already.
+
+        Raises SendInProgress while another sender's recent claim stands: its outcome is
+        not known yet, so the message must come back later, not be acknowledged."""
         try:
             self.client.update_item(
                 TableName=self.table,
@@ -92,10 +103,17 @@ class SendLog:
                 },
             )
         except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            if self.status(message) == "sent":
                 return False
-            raise
+            raise SendInProgress(f"{message.recipient} ({message.period}) is being sent") from None
         return True
+
+    def status(self, message: DigestMessage) -> str | None:
+        item = self.client.get_item(TableName=self.table, Key=_key(message), ConsistentRead=True)
+        status: str | None = item.get("Item", {}).get("status", {}).get("S")
+        return status
 
     def sent(self, message: DigestMessage, message_id: str, now: datetime) -> None:
         self._finish(
@@ -142,10 +160,6 @@ def _key(message: DigestMessage) -> dict[str, dict[str, str]]:
         "pk": {"S": f"SEND#{message.period}"},
         "sk": {"S": f"{message.recipient}#{message.digest_hash}"},
     }
-
-
-class SendFailed(Exception):
-    """SES refused or failed; the SQS message must be delivered again."""
 
 
 @dataclass

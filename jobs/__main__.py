@@ -90,7 +90,7 @@ def _weekly(today: date, dry_run: bool, out: Path) -> int:
 
 def _rollup(kind: str, today: date, dry_run: bool, out: Path) -> int:
     from chalicelib.aws.clients import aws_clients
-    from chalicelib.rollups.job import RollupUnavailable, run_rollup
+    from chalicelib.rollups.job import RollupSendFailed, RollupUnavailable, run_rollup
     from chalicelib.settings import Settings
 
     try:
@@ -100,6 +100,9 @@ def _rollup(kind: str, today: date, dry_run: bool, out: Path) -> int:
     except RollupUnavailable as unavailable:
         print(f"无法汇总:{unavailable}", file=sys.stderr)
         return 2
+    except RollupSendFailed as failed:
+        print("\n".join(failed.summary.lines()), file=sys.stderr)
+        return 1
     print("\n".join(summary.lines()))
     return 0
 

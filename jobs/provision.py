@@ -26,7 +26,18 @@ def provision(clients: Clients, settings: Settings) -> None:
         QueueName=settings.digest_queue,
         Attributes={"RedrivePolicy": json.dumps(redrive), "VisibilityTimeout": "60"},
     )
-    uploads = clients.sqs.create_queue(QueueName=settings.upload_queue)["QueueUrl"]
+    bad_uploads = clients.sqs.create_queue(QueueName=f"{settings.upload_queue}-dlq")["QueueUrl"]
+    bad_uploads_arn = clients.sqs.get_queue_attributes(
+        QueueUrl=bad_uploads, AttributeNames=["QueueArn"]
+    )["Attributes"]["QueueArn"]
+    uploads = clients.sqs.create_queue(
+        QueueName=settings.upload_queue,
+        Attributes={
+            "RedrivePolicy": json.dumps(
+                {"deadLetterTargetArn": bad_uploads_arn, "maxReceiveCount": str(MAX_RECEIVES)}
+            )
+        },
+    )["QueueUrl"]
     uploads_arn = clients.sqs.get_queue_attributes(QueueUrl=uploads, AttributeNames=["QueueArn"])[
         "Attributes"
     ]["QueueArn"]

@@ -7,9 +7,13 @@ from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
 
-from chalicelib.digests.mime import build_message
-from chalicelib.digests.render import render_digest
-from chalicelib.pipeline import Clients, WeeklySummary, run_weekly, send_digest_record
+from chalicelib.pipeline import (
+    Clients,
+    WeeklySummary,
+    digest_email,
+    run_weekly,
+    send_digest_record,
+)
 from chalicelib.sending import SendFailed
 from chalicelib.settings import Settings
 
@@ -50,17 +54,9 @@ def run_weekly_job(
         units = {u.unit_id: u for u in result.units}
         out.mkdir(parents=True, exist_ok=True)
         for digest in plan.digests:
-            rendered = render_digest(digest, units)
+            rendered, raw = digest_email(digest, units, settings)
             stem = f"{digest.period}-{digest.recipient}"
             (out / f"{stem}.html").write_text(rendered.html, encoding="utf-8")
-            raw = build_message(
-                rendered,
-                sender=settings.sender_email,
-                recipient=digest.recipient,
-                cc=digest.cc,
-                sent_at=now,
-                message_id=f"{digest.period}.{digest.content_hash()}@qungov",
-            )
             (out / f"{stem}.eml").write_bytes(raw)
         return summary, Counter()
     return summary, drain_digests(clients, settings, now)

@@ -12,7 +12,7 @@ from datetime import date
 from pydantic_core import to_jsonable_python
 
 from chalicelib.ledger.models import ChangeKind, LedgerChange, LedgerEntry, LedgerState
-from chalicelib.models import Finding, FindingStatus, GroupKey, Platform
+from chalicelib.models import DataError, Finding, FindingStatus, GroupKey, Platform
 from chalicelib.rules import REGISTRY
 from chalicelib.rules.context import GroupView
 
@@ -36,21 +36,26 @@ class Coverage:
     units_with_rosters: frozenset[str | None]
     groups_with_roster: frozenset[GroupKey] = field(default_factory=frozenset)
     groups_present: frozenset[GroupKey] = field(default_factory=frozenset)
+    filings_complete: bool = True  # every filings/ file was read (rows may have errors)
 
     @classmethod
-    def of(cls, groups: Iterable[GroupView]) -> Coverage:
+    def of(cls, groups: Iterable[GroupView], errors: Iterable[DataError] = ()) -> Coverage:
         groups = list(groups)
         return cls(
             units_with_rosters=frozenset(units_with_rosters(groups)),
             groups_with_roster=frozenset(g.key for g in groups if g.snapshot is not None),
             groups_present=frozenset(g.key for g in groups),
+            filings_complete=not any(
+                e.row is None and e.file.startswith("filings/") for e in errors
+            ),
         )
 
     def can_resolve(self, entry: LedgerEntry) -> bool:
         """Not seeing a finding resolves it only when its unit's rosters were read and,
         for a rule judged on rosters, the group's own roster was there too (a group that
-        is gone altogether — closed, dissolved — is resolved with its unit)."""
-        if entry.unit_id not in self.units_with_rosters:
+        is gone altogether — closed, dissolved — is resolved with its unit). A run whose
+        filings could not all be read resolves nothing: a filing may be what is missing."""
+        if not self.filings_complete or entry.unit_id not in self.units_with_rosters:
             return False
         rule = REGISTRY.get(entry.rule)
         if entry.group_key in self.groups_present and rule is not None and rule.meta.needs_snapshot:

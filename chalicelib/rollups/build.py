@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from chalicelib.ledger.models import LedgerEntry, LedgerState, RunRecord, iso_period
+from chalicelib.ledger.models import PARTY_WEEKS, LedgerEntry, LedgerState, RunRecord, iso_period
 from chalicelib.models import Category, Office, Severity
 from chalicelib.rollups.models import Rollup, RollupItem, TrendPoint
 from chalicelib.rollups.registry import WeekRegistry
@@ -92,8 +92,9 @@ def build_rollup(
             for e in scoped
             if e.state is LedgerState.RESOLVED and e.resolved_on and e.resolved_on >= start
         ),
-        overdue=sum(1 for i in open_items if i.weeks_open >= 6),
+        overdue=sum(1 for i in open_items if i.weeks_open >= PARTY_WEEKS),
         unroutable=len(registry.unroutable) if everything else 0,
+        unroutable_items=registry.unroutable if everything else (),
         failed_digests=failed_digests if everything else 0,
         units=_units(registry, open_items),
         rules=tuple((rule_id, rule.meta.title) for rule_id, rule in REGISTRY.items()),

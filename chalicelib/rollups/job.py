@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path, PurePosixPath
 
 from chalicelib import schema
 from chalicelib.aws.s3source import S3Source
+from chalicelib.dates import SHANGHAI
 from chalicelib.ledger.models import iso_period
 from chalicelib.ledger.store import LedgerStore
 from chalicelib.loaders.rows import parse_table
@@ -24,12 +25,18 @@ from chalicelib.rollups.mime import build_rollup_message
 from chalicelib.rollups.registry import WeekRegistry, registry_key
 from chalicelib.rollups.render import render_rollup
 from chalicelib.rollups.workbook import build_workbook, workbook_filename
-from chalicelib.sending import DigestMessage, DigestSender, SendLog
+from chalicelib.sending import DigestMessage, DigestSender, SendFailed, SendLog
 from chalicelib.settings import Settings
 
 
 class RollupUnavailable(Exception):
     """No weekly run to report on yet, or no office to send to."""
+
+
+class RollupSendFailed(Exception):
+    def __init__(self, summary: RollupSummary):
+        super().__init__(f"rollup {summary.period}: {summary.sent}")
+        self.summary = summary
 
 
 @dataclass
@@ -80,7 +87,7 @@ def run_rollup(
             workbook_name=name,
             sender=settings.sender_email,
             recipients=[office.email],
-            sent_at=now,
+            sent_at=datetime.combine(today, time(10, 0), SHANGHAI),  # the schedule's time
             message_id=f"{rollup.period}.{content_hash}@qungov",
         )
         files = {
@@ -107,7 +114,12 @@ def run_rollup(
         sender = DigestSender(
             clients.s3, clients.ses, log, settings.data_bucket, settings.sender_email
         )
-        summary.sent[office.office] = sender.send(message, now)
+        try:
+            summary.sent[office.office] = sender.send(message, now)
+        except SendFailed as failed:  # the other offices still get theirs
+            summary.sent[office.office] = f"failed: {failed}"
+    if any(outcome.startswith("failed") for outcome in summary.sent.values()):
+        raise RollupSendFailed(summary)  # the schedule retries; sent ones are not resent
     return summary
 
 
@@ -152,15 +164,11 @@ def _offices(source: S3Source, settings: Settings, errors: list[DataError]) -> l
 
 
 def _failed_digests(clients: Clients, settings: Settings, kind: str, today: date) -> int:
-    """Digests of the period whose last send failed, and any left in the dead-letter queue."""
+    """Digests of the period whose last attempt failed (each dead-lettered digest is one
+    of them: every failed attempt is recorded before SQS gives up on the message)."""
     start = period_start(kind, today)
     weeks = {
         iso_period(date.fromordinal(day)) for day in range(start.toordinal(), today.toordinal() + 1)
     }
     log = SendLog(clients.dynamodb, settings.ledger_table)
-    failed = sum(1 for week in weeks for record in log.records(week) if record.status == "failed")
-    queue = clients.sqs.get_queue_url(QueueName=f"{settings.digest_queue}-dlq")["QueueUrl"]
-    attributes = clients.sqs.get_queue_attributes(
-        QueueUrl=queue, AttributeNames=["ApproximateNumberOfMessages"]
-    )["Attributes"]
-    return failed + int(attributes["ApproximateNumberOfMessages"])
+    return sum(1 for week in weeks for record in log.records(week) if record.status == "failed")

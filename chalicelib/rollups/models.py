@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from chalicelib.digests.models import Unroutable
+from chalicelib.ledger.models import PARTY_WEEKS
 from chalicelib.models import Category, Frozen, Platform, Severity
 
 
@@ -72,10 +74,11 @@ class Rollup(Frozen):
     items: tuple[RollupItem, ...]  # all open and waived findings
     registry: tuple[RegistryRow, ...]
     trend: tuple[TrendPoint, ...]  # the last 12 weeks, oldest first
+    unroutable_items: tuple[Unroutable, ...] = ()  # listed for the office that sees all
 
     @property
     def overdue_items(self) -> tuple[RollupItem, ...]:
-        return tuple(i for i in self.items if i.state != "waived" and i.weeks_open >= 6)
+        return tuple(i for i in self.items if i.state != "waived" and i.weeks_open >= PARTY_WEEKS)
 
     @property
     def share_filed(self) -> float:

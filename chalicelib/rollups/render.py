@@ -13,6 +13,7 @@ from chalicelib.digests.render import PLATFORM_NAMES, UNNAMED_GROUP
 from chalicelib.models import Category, Frozen
 from chalicelib.rollups.chart import SEVERITY_COLORS, STACK
 from chalicelib.rollups.models import Rollup, RollupItem
+from chalicelib.rules import REGISTRY
 from chalicelib.vocab import CATEGORY_WORDS
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -93,6 +94,16 @@ def render_rollup(rollup: Rollup) -> RenderedRollup:
         "chart_cid": CHART_CID,
         "matrix": _matrix(rollup),
         "overdue": [_overdue_view(item) for item in _by_weeks_open(rollup.overdue_items)],
+        "unroutable": [
+            {
+                "group": item.group_name or UNNAMED_GROUP,
+                "platform": PLATFORM_NAMES[item.platform],
+                "group_id": item.group_id,
+                "rule": REGISTRY[item.rule].meta.title if item.rule in REGISTRY else item.rule,
+                "reason": item.reason,
+            }
+            for item in rollup.unroutable_items
+        ],
         "sheets": "、".join(SHEETS),
     }
     return RenderedRollup(

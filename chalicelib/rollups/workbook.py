@@ -16,8 +16,10 @@ from typing import Any
 
 import xlsxwriter
 
+from chalicelib.digests.models import Unroutable
 from chalicelib.models import Category, Platform
 from chalicelib.rollups.models import RegistryRow, Rollup, RollupItem
+from chalicelib.rules import REGISTRY
 
 Cell = str | int | float | date | None
 
@@ -41,6 +43,7 @@ SEVERITIES = (("high", "高"), ("medium", "中"), ("low", "低"))
 ITEM_HEADERS = ("单位", "群名称", "平台", "群号", "类别", "问题", "严重程度", "状态", "已持续周数", "首次发现", "说明", "依据")  # fmt: skip
 REGISTRY_HEADERS = ("序号", "单位", "名称", "平台", "群号", "类别", "用途", "群主", "人数", "责任人", "备案日期", "状态")  # fmt: skip
 TREND_HEADERS = ("周次", "高", "中", "低", "合计")
+UNROUTABLE_HEADERS = ("群名称", "平台", "群号", "问题", "原因")
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 MIN_WIDTH, MAX_WIDTH = 6, 60
@@ -207,6 +210,11 @@ def _trend(book: Any, sheet: _Sheet, rollup: Rollup) -> None:
     sheet.ws.insert_chart(1, len(TREND_HEADERS) + 1, chart)
 
 
+def _unroutable_row(item: Unroutable) -> list[Cell]:
+    title = REGISTRY[item.rule].meta.title if item.rule in REGISTRY else item.rule
+    return [item.group_name or "", PLATFORM_NAMES[item.platform], item.group_id, title, item.reason]
+
+
 def build_workbook(rollup: Rollup) -> bytes:
     """The XLSX attachment of a rollup, as bytes; deterministic for a given rollup."""
     buffer = BytesIO()
@@ -230,6 +238,11 @@ def build_workbook(rollup: Rollup) -> bytes:
     rows = [_registry_row(n, r) for n, r in enumerate(rollup.registry, start=1)]
     sheets["登记表"].table(REGISTRY_HEADERS, rows)
     _trend(book, sheets["趋势"], rollup)
+    if rollup.unroutable_items:  # only the office that sees every group is told of them
+        sheets["无法送达"] = _Sheet(book, "无法送达", formats)
+        sheets["无法送达"].table(
+            UNROUTABLE_HEADERS, [_unroutable_row(u) for u in rollup.unroutable_items]
+        )
     for sheet in sheets.values():
         sheet.fit()
     book.close()
