@@ -31,3 +31,15 @@ ROLE_WORDS: dict[str, Role] = {
     **dict.fromkeys(["admin", "管理员"], Role.ADMIN),
     **dict.fromkeys(["member", "成员", ""], Role.MEMBER),
 }
+
+
+# What users see for a platform or a category.
+PLATFORM_NAMES: dict[Platform, str] = {
+    Platform.QQ: "QQ群",
+    Platform.WECHAT: "微信群",
+    Platform.WECOM: "企业微信群",
+    Platform.DINGTALK: "钉钉群",
+}
+CATEGORY_NAMES: dict[Category, str] = {
+    category: word for word, category in CATEGORY_WORDS.items() if not word.isascii()
+}

@@ -10,16 +10,10 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from chalicelib.digests.models import ComingDue, Digest, DigestItem
-from chalicelib.models import Frozen, Platform, Unit
+from chalicelib.models import Frozen, Unit
+from chalicelib.vocab import PLATFORM_NAMES
 
 TEMPLATES = Path(__file__).parent / "templates"
-
-PLATFORM_NAMES: dict[Platform, str] = {
-    Platform.QQ: "QQ群",
-    Platform.WECHAT: "微信群",
-    Platform.WECOM: "企业微信群",
-    Platform.DINGTALK: "钉钉群",
-}
 
 DOCUMENTS: dict[str, str] = {
     "管理办法": "重庆能源职业学院QQ群、微信群管理办法",

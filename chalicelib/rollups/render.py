@@ -9,21 +9,18 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from chalicelib.digests.render import PLATFORM_NAMES, UNNAMED_GROUP
+from chalicelib.digests.render import UNNAMED_GROUP
 from chalicelib.models import Category, Frozen
 from chalicelib.rollups.chart import SEVERITY_COLORS, STACK
 from chalicelib.rollups.models import Rollup, RollupItem
 from chalicelib.rules import REGISTRY
-from chalicelib.vocab import CATEGORY_WORDS
+from chalicelib.vocab import CATEGORY_NAMES, PLATFORM_NAMES
 
 TEMPLATES = Path(__file__).parent / "templates"
 CHART_CID = "trend-chart"  # the Content-ID of the chart image part, without angle brackets
 SHEETS = ("汇总", "明细", "超期", "登记表", "趋势")
 KIND_WORDS = {"week": "周报", "month": "月报"}
 # The Chinese word of each category, e.g. Category.CLASS -> 班级群.
-CATEGORY_NAMES: dict[Category, str] = {
-    category: word for word, category in CATEGORY_WORDS.items() if not word.isascii()
-}
 NO_UNIT_NAME = "未归属"
 ZERO_CELL = "·"
 

@@ -17,26 +17,13 @@ from typing import Any
 import xlsxwriter
 
 from chalicelib.digests.models import Unroutable
-from chalicelib.models import Category, Platform
+from chalicelib.models import Category
 from chalicelib.rollups.models import RegistryRow, Rollup, RollupItem
 from chalicelib.rules import REGISTRY
+from chalicelib.vocab import CATEGORY_NAMES, PLATFORM_NAMES
 
 Cell = str | int | float | date | None
 
-PLATFORM_NAMES: dict[Platform, str] = {
-    Platform.QQ: "QQ群",
-    Platform.WECHAT: "微信群",
-    Platform.WECOM: "企业微信群",
-    Platform.DINGTALK: "钉钉群",
-}
-CATEGORY_NAMES: dict[Category, str] = {
-    Category.WORK: "工作群",
-    Category.PARTY: "党组织群",
-    Category.CLASS: "班级群",
-    Category.LEAGUE: "团组织群",
-    Category.CLUB: "社团群",
-    Category.TEMPORARY: "临时群",
-}
 UNATTRIBUTED = "未归属"
 SEVERITIES = (("high", "高"), ("medium", "中"), ("low", "低"))
 
