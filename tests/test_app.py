@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,6 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 from chalice.test import Client
-from moto import mock_aws
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
@@ -23,22 +21,11 @@ from chalicelib.ledger.models import iso_period
 from chalicelib.pipeline import Clients
 from chalicelib.sending import SendLog
 from chalicelib.settings import Settings
-from jobs.provision import provision, upload_folder
+from jobs.provision import upload_folder
 from jobs.sample import generate_college
 
 REGION = "us-east-1"
 TODAY = shanghai_today(datetime.now(UTC))  # the handlers read the clock, as Lambda does
-
-
-@pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clients]:
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        clients = aws_clients(REGION)
-        provision(clients, Settings())
-        yield clients
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import email
 import io
 import json
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from email import policy
@@ -20,7 +20,6 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
@@ -36,7 +35,7 @@ from chalicelib.scan import ScanResult
 from chalicelib.sending import SendFailed, SendLog
 from chalicelib.settings import Settings
 from jobs.demo import run_demo
-from jobs.provision import MAX_RECEIVES, provision, upload_folder
+from jobs.provision import MAX_RECEIVES, upload_folder
 from jobs.sample import SamplePlan, generate_college
 from jobs.weekly import drain_digests, run_weekly_job
 
@@ -54,19 +53,6 @@ Edit = Callable[[Path], None]
 
 
 # --- fixtures and helpers ---------------------------------------------------------------
-
-
-@pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clients]:
-    """Bucket, ledger table, queues (digest queue with its dead-letter queue) and a
-    verified sender, on moto."""
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        clients = aws_clients(REGION)
-        provision(clients, SETTINGS)
-        yield clients
 
 
 def monday_morning(day: date) -> datetime:

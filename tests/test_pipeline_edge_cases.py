@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import shutil
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,6 @@ from typing import Any
 import openpyxl
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
@@ -29,23 +27,12 @@ from chalicelib.rollups.render import render_rollup
 from chalicelib.rollups.workbook import build_workbook
 from chalicelib.sending import SendFailed, SendLog
 from chalicelib.settings import Settings
-from jobs.provision import MAX_RECEIVES, provision, upload_folder
+from jobs.provision import MAX_RECEIVES, upload_folder
 from jobs.sample import generate_college
 
 REGION = "us-east-1"
 DAY = date(2026, 11, 16)  # a Monday
 SETTINGS = Settings()
-
-
-@pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clients]:
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        clients = aws_clients(REGION)
-        provision(clients, SETTINGS)
-        yield clients
 
 
 def at(day: date, hour_utc: int = 0, minutes: int = 5) -> datetime:

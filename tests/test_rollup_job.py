@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email
 import io
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -34,17 +33,12 @@ SETTINGS = Settings()
 
 
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Clients]:
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        clients = aws_clients(REGION)
-        provision(clients, SETTINGS)
-        generate_college(tmp_path / "data", today=DAY, groups=60)
-        upload_folder(clients.s3, SETTINGS.data_bucket, tmp_path / "data")
-        run_weekly_job(clients, SETTINGS, DAY, AT_TEN, False, tmp_path / "unused")
-        yield clients
+def weekly_done(aws: Clients, tmp_path: Path) -> Clients:
+    """moto with a college uploaded and its weekly job run on DAY."""
+    generate_college(tmp_path / "data", today=DAY, groups=60)
+    upload_folder(aws.s3, SETTINGS.data_bucket, tmp_path / "data")
+    run_weekly_job(aws, SETTINGS, DAY, AT_TEN, False, tmp_path / "unused")
+    return aws
 
 
 def sent() -> list[Any]:

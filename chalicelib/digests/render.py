@@ -7,10 +7,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-
 from chalicelib.digests.models import ComingDue, Digest, DigestItem
-from chalicelib.models import Frozen, Unit
+from chalicelib.models import Unit
+from chalicelib.templating import RenderedEmail, email_templates
 from chalicelib.vocab import PLATFORM_NAMES
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -22,22 +21,10 @@ DOCUMENTS: dict[str, str] = {
 
 UNNAMED_GROUP = "(未知群名)"
 
-_ENV = Environment(
-    loader=FileSystemLoader(TEMPLATES),
-    autoescape=select_autoescape(
-        enabled_extensions=("html.j2",), disabled_extensions=("txt.j2",), default=True
-    ),
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=True,
-)
+_ENV = email_templates(TEMPLATES)
 
 
-class RenderedDigest(Frozen):
-    subject: str
-    html: str
-    text: str
+RenderedDigest = RenderedEmail
 
 
 @dataclass(frozen=True, slots=True)

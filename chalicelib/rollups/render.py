@@ -7,39 +7,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-
 from chalicelib.digests.render import UNNAMED_GROUP
-from chalicelib.models import Category, Frozen
+from chalicelib.models import Category
 from chalicelib.rollups.chart import SEVERITY_COLORS, STACK
 from chalicelib.rollups.models import Rollup, RollupItem
 from chalicelib.rules import REGISTRY
+from chalicelib.templating import RenderedEmail, email_templates
 from chalicelib.vocab import CATEGORY_NAMES, PLATFORM_NAMES
 
 TEMPLATES = Path(__file__).parent / "templates"
 CHART_CID = "trend-chart"  # the Content-ID of the chart image part, without angle brackets
 SHEETS = ("汇总", "明细", "超期", "登记表", "趋势")
 KIND_WORDS = {"week": "周报", "month": "月报"}
-# The Chinese word of each category, e.g. Category.CLASS -> 班级群.
 NO_UNIT_NAME = "未归属"
 ZERO_CELL = "·"
 
-_ENV = Environment(
-    loader=FileSystemLoader(TEMPLATES),
-    autoescape=select_autoescape(
-        enabled_extensions=("html.j2",), disabled_extensions=("txt.j2",), default=True
-    ),
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=True,
-)
+_ENV = email_templates(TEMPLATES)
 
 
-class RenderedRollup(Frozen):
-    subject: str
-    html: str
-    text: str
+RenderedRollup = RenderedEmail
 
 
 @dataclass(frozen=True, slots=True)
