@@ -33,8 +33,8 @@ SETTINGS = Settings()
 
 
 @pytest.fixture
-def weekly_done(aws: Clients, tmp_path: Path) -> Clients:
-    """moto with a college uploaded and its weekly job run on DAY."""
+def aws(aws: Clients, tmp_path: Path) -> Clients:
+    """The provisioned moto of conftest, with a college uploaded and its weekly job run."""
     generate_college(tmp_path / "data", today=DAY, groups=60)
     upload_folder(aws.s3, SETTINGS.data_bucket, tmp_path / "data")
     run_weekly_job(aws, SETTINGS, DAY, AT_TEN, False, tmp_path / "unused")
