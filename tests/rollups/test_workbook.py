@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 import zipfile
 from collections.abc import Iterator
 from datetime import datetime
 from io import BytesIO
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -285,3 +289,22 @@ def test_filename_names_period_and_office() -> None:
 def test_display_width_counts_cjk_double() -> None:
     assert display_width("QQ群") == 4
     assert display_width("2026-W47") == 8
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+def test_the_workbook_opens_in_libreoffice(tmp_path: Path) -> None:
+    # GIVEN the workbook of a rollup with hostile cells
+    book = tmp_path / "rollup.xlsx"
+    book.write_bytes(build_workbook(sample_rollup()))
+
+    # WHEN LibreOffice converts it, headless
+    subprocess.run(
+        ["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(book)],
+        check=True,
+        capture_output=True,
+        timeout=120,
+        env={**os.environ, "HOME": str(tmp_path)},
+    )
+
+    # THEN it was read: a PDF of its sheets came out
+    assert (tmp_path / "rollup.pdf").stat().st_size > 10_000
