@@ -129,8 +129,8 @@ class Waiver(Frozen):
 
 
 class Membership(Frozen):
-    """One roster row. The scan never builds these per row (see `roster.py`); they
-    describe the row contract and let tests build snapshots from readable data."""
+    """One roster row: the contract of rosters/**. The scan never builds these (see
+    `roster_rows.py`: rows are folded into per-group values as they stream)."""
 
     platform: Platform
     group_id: str

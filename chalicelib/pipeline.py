@@ -131,7 +131,7 @@ def run_weekly(
                 run_on=today,
                 groups=len(result.groups),
                 findings=len(result.findings),
-                ledger_writes=store.writes + 1,
+                ledger_writes=store.writes + 1,  # counting this record itself
                 changes=dict(kinds),
                 open_counts=_open_counts(entries),
             )

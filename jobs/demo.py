@@ -20,7 +20,7 @@ from email.message import Message
 from pathlib import Path, PurePosixPath
 
 from chalicelib.aws.clients import aws_clients
-from chalicelib.pipeline import Clients
+from chalicelib.pipeline import Clients, run_weekly
 from chalicelib.rollups.build import archive_prefix
 from chalicelib.rollups.job import run_rollup
 from chalicelib.scan import ScanResult
@@ -28,7 +28,7 @@ from chalicelib.sending import SendLog
 from chalicelib.settings import Settings
 from jobs.provision import provision, upload_folder
 from jobs.sample import SamplePlan, generate_college
-from jobs.weekly import run_weekly_job
+from jobs.weekly import drain_digests
 
 REGION = "us-east-1"
 WEEKS = 3
@@ -60,7 +60,8 @@ def run_demo(out: Path, first_day: date) -> None:
                 STORY[week](data, plan, previous, day)
             upload_folder(clients.s3, settings.data_bucket, data)
             now = datetime.combine(day, time(0, 5), UTC)  # Monday 08:05 in Shanghai
-            summary, sent = run_weekly_job(clients, settings, day, now, False, out / "outbox")
+            summary, _, result = run_weekly(clients, settings, day)
+            sent = drain_digests(clients, settings, now)
             emails = write_outbox(clients, settings, summary.period, out / "outbox")
             print(f"第 {week + 1} 周 " + "\n".join(summary.lines()))
             print(
@@ -72,15 +73,8 @@ def run_demo(out: Path, first_day: date) -> None:
                 out / "reports" / PurePosixPath(archive_prefix("week", day)).relative_to("reports")
             )
             print(f"  周报 {len(rollup.sent)} 份(HTML、XLSX、邮件)写入 {folder}")
-            previous = _scan_of(clients, settings, day)
+            previous = result
     print(f"\n演示数据在 {out / 'data'},提醒邮件在 {out / 'outbox'},周报在 {out / 'reports'}")
-
-
-def _scan_of(clients: Clients, settings: Settings, day: date) -> ScanResult:
-    from chalicelib.aws.s3source import S3Source
-    from chalicelib.scan import scan
-
-    return scan(S3Source(clients.s3, settings.data_bucket), day, settings)
 
 
 def write_outbox(clients: Clients, settings: Settings, period: str, outbox: Path) -> list[Path]:
