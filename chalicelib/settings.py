@@ -3,14 +3,17 @@ environment, in the docs and in the tests."""
 
 from __future__ import annotations
 
-from pydantic import Field
+import os
+
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsError as PydanticSettingsError
 
 from chalicelib.models import PersonStatus
 
 DEFAULT_STATUS_WORDS: dict[str, PersonStatus] = {
     **dict.fromkeys(
-        ["在职", "在读", "在校", "正常", "休学", "停职", "active"], PersonStatus.ACTIVE
+        ["在职", "在读", "在学", "在校", "正常", "休学", "停职", "active"], PersonStatus.ACTIVE
     ),
     **dict.fromkeys(
         [
@@ -30,6 +33,12 @@ DEFAULT_STATUS_WORDS: dict[str, PersonStatus] = {
     **dict.fromkeys(["校外", "外聘", "external"], PersonStatus.EXTERNAL),
 }
 
+MIB = 1024 * 1024
+
+
+class SettingsError(Exception):
+    """A setting from the environment is out of range: one line naming it and what is allowed."""
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(frozen=True, case_sensitive=False)
@@ -37,17 +46,17 @@ class Settings(BaseSettings):
     # Rule thresholds (DESIGN.md, Rules).
     max_members: int = Field(150, ge=0)
     inactive_days: int = Field(90, ge=0)
-    expired_grace_days: int = Field(7, ge=0)
-    departed_grace_days: int = Field(14, ge=0)
-    filing_review_days: int = Field(365, ge=0)
-    roster_max_age_days: int = Field(14, ge=0)
+    expired_grace_days: int = Field(7, ge=0, le=3650)
+    departed_grace_days: int = Field(14, ge=0, le=3650)
+    filing_review_days: int = Field(365, ge=0, le=36500)
+    roster_max_age_days: int = Field(14, ge=0, le=3650)
     duplicate_overlap: float = Field(0.8, gt=0, le=1)
     duplicate_min_persons: int = Field(10, ge=0)
-    waiver_max_days: int = Field(365, ge=0)
+    waiver_max_days: int = Field(365, ge=0, le=3650)
 
     # Reminders: what is "coming due" in a digest.
-    waiver_due_days: int = Field(14, ge=0)
-    temporary_due_days: int = Field(7, ge=0)
+    waiver_due_days: int = Field(14, ge=0, le=365)
+    temporary_due_days: int = Field(7, ge=0, le=365)
 
     # Where things live on AWS (the same names locally against moto).
     data_bucket: str = "qungov-data"
@@ -57,9 +66,59 @@ class Settings(BaseSettings):
     sender_email: str = "qungov-noreply@example.edu.cn"
 
     # Input limits: a file over any of them is rejected whole with a clear message.
-    max_file_bytes: int = Field(64 * 1024 * 1024, gt=0)
+    max_file_bytes: int = Field(64 * MIB, gt=0)
     max_rows: int = Field(1_000_000, gt=0)
     max_cells: int = Field(20_000_000, gt=0)
+    max_part_bytes: int = Field(256 * MIB, gt=0)
+    """Uncompressed size of any one part (sheet, shared strings, styles ...) of a workbook."""
+    # Cell limits: a cell over them makes its row an error, the other rows are read.
+    max_cell_chars: int = Field(32_767, gt=0)  # Excel's own limit for one cell
+    max_id_chars: int = Field(64, gt=0)  # group, member, person and account ids
+    max_text_chars: int = Field(200, gt=0)  # names and free text are cut to this, reported
 
     # Directory status words (case-insensitive), as JSON in STATUS_WORDS.
     status_words: dict[str, PersonStatus] = DEFAULT_STATUS_WORDS
+
+
+def load_settings() -> Settings:
+    """The settings from the environment; `SettingsError` with one clear line naming the
+    first setting that is out of range or not of its type, and what it accepts."""
+    try:
+        return Settings()
+    except ValidationError as invalid:
+        error = invalid.errors()[0]
+        field_name = str(error["loc"][0]) if error["loc"] else ""
+        raise SettingsError(_message(field_name, str(error.get("input", "")))) from None
+    except PydanticSettingsError as invalid:  # a JSON setting that is not JSON
+        field_name = next((n for n in Settings.model_fields if f'"{n}"' in str(invalid)), "")
+        raise SettingsError(_message(field_name, os.environ.get(field_name.upper(), ""))) from None
+
+
+def _message(field_name: str, value: str) -> str:
+    shown = value if len(value) <= 40 else value[:40] + "…"
+    return f"设置错误:{field_name.upper()}={shown} 无效,{_allowed(field_name)}"
+
+
+_KINDS = {int: "整数", float: "数字", str: "文本"}
+_SYMBOLS = (("Gt", ">"), ("Ge", "≥"), ("Lt", "<"), ("Le", "≤"))
+
+
+def _allowed(field_name: str) -> str:
+    """What a setting accepts, from its declared type and constraints."""
+    info = Settings.model_fields.get(field_name)
+    if info is None:
+        return "请检查环境变量"
+    if field_name == "status_words":
+        return f"应为 JSON 对象,值为 {'、'.join(PersonStatus)} 之一"
+    kind = (
+        _KINDS.get(info.annotation, "JSON 对象")
+        if isinstance(info.annotation, type)
+        else "JSON 对象"
+    )
+    bounds = {type(meta).__name__: meta for meta in info.metadata}
+    parts = [
+        f"{symbol} {getattr(bounds[name], name.lower())}"
+        for name, symbol in _SYMBOLS
+        if name in bounds
+    ]
+    return f"应为{kind}" + (f",取值 {' 且 '.join(parts)}" if parts else "")
