@@ -9,6 +9,7 @@ from functools import lru_cache
 
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")  # no DST since 1991
 EXCEL_EPOCH = datetime(1899, 12, 30)
+LATEST = datetime(2100, 12, 31, 23, 59, 59)  # DESIGN.md: no date may be after 2100-12-31
 EXCEL_SERIAL_MAX = 100_000  # 2173-10-14; larger numbers are Unix seconds
 UNIX_SECONDS_MIN = 100_000_000  # 1973-03-03
 
@@ -27,6 +28,19 @@ class DateFormatError(ValueError):
 
 def shanghai_today(now: datetime) -> date:
     return now.astimezone(SHANGHAI).date()
+
+
+def latest_plausible(today: date) -> date:
+    """The last day an export, filing, review, join or speaking date may fall on: one day
+    after today (an export made tonight in another time zone is still plausible)."""
+    return today + timedelta(days=1)
+
+
+def check_not_future(day: date, today: date, text: str) -> date:
+    """`day` when it is plausible for a date that has already happened; else the reason."""
+    if day > latest_plausible(today):
+        raise DateFormatError(f"日期“{text.strip()}”晚于检查日 {today.isoformat()},不可能已经发生")
+    return day
 
 
 def parse_datetime(text: str) -> datetime:
@@ -69,6 +83,13 @@ def _day(text: str) -> date | None:
 
 @lru_cache(maxsize=65536)
 def _parse_datetime(text: str) -> datetime:
+    moment = _read_datetime(text)
+    if moment > LATEST:
+        raise DateFormatError(f"日期“{text}”晚于 2100-12-31,不是合理的日期")
+    return moment
+
+
+def _read_datetime(text: str) -> datetime:
     match = _DATE_TIME.fullmatch(text)
     if match:
         year, month, day, hour, minute, second = (int(g) if g else 0 for g in match.groups())

@@ -3,23 +3,35 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import date
 
 from chalicelib.directory import Directory
 from chalicelib.models import Filing, FilingStatus, GroupKey, Unit
 from chalicelib.rules.context import GroupSnapshot, GroupView
+from chalicelib.values import fold
 
 
-def current_filings(filings: Iterable[Filing]) -> dict[GroupKey, Filing]:
-    """The filing that counts for each group: its row filed last (on a tie, the row read
-    last) when that row is filed or pending. A closed filing counts as no filing, so a
-    group whose latest row is closed has none."""
+def latest_filings(filings: Iterable[Filing]) -> dict[GroupKey, Filing]:
+    """Each group's filing row filed last (on a tie, the row read last), whatever its status."""
     latest: dict[GroupKey, Filing] = {}
     for filing in filings:
         key = (filing.platform, filing.group_id)
         held = latest.get(key)
         if held is None or filing.filed_on >= held.filed_on:
             latest[key] = filing
+    return latest
+
+
+def current_filings(latest: Mapping[GroupKey, Filing]) -> dict[GroupKey, Filing]:
+    """The filing that counts for each group: its latest row when that row is filed or
+    pending. A closed filing counts as no filing, so a group whose latest row is closed
+    has none."""
     return {key: f for key, f in latest.items() if f.status is not FilingStatus.CLOSED}
+
+
+def closed_groups(latest: Mapping[GroupKey, Filing]) -> dict[GroupKey, date]:
+    """Groups whose latest filing row is closed (dissolved), with that row's date."""
+    return {key: f.filed_on for key, f in latest.items() if f.status is FilingStatus.CLOSED}
 
 
 def build_groups(
@@ -48,10 +60,10 @@ def infer_unit(
     first), else the unit of its owner's directory entry, else none."""
     if snapshot is None:
         return None
-    name = (snapshot.group_name or "").casefold()
+    name = fold(snapshot.group_name or "")
     best: tuple[int, Unit] | None = None
     for unit in units:
-        longest = max((len(k) for k in unit.keywords if k and k.casefold() in name), default=0)
+        longest = max((len(k) for k in map(fold, unit.keywords) if k and k in name), default=0)
         if longest and (best is None or longest > best[0]):
             best = (longest, unit)
     if best is not None:

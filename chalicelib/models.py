@@ -82,6 +82,9 @@ class Unit(Frozen):
     head_email: str | None = None
     party_org: str | None = None
     party_org_email: str | None = None
+    invalid_emails: tuple[str, ...] = Field(
+        default=(), description="Fields whose cell held an unusable address (never guessed)."
+    )
 
 
 class Office(Frozen):
@@ -116,6 +119,9 @@ class Filing(Frozen):
     end_on: date | None = None
     purpose: str | None = None
     status: FilingStatus = FilingStatus.FILED
+    invalid_emails: tuple[str, ...] = Field(
+        default=(), description="Fields whose cell held an unusable address (never guessed)."
+    )
 
 
 class Waiver(Frozen):

@@ -87,7 +87,8 @@ def run_weekly(
     result = scan(S3Source(clients.s3, settings.data_bucket), today, settings)
     store = LedgerStore(clients.dynamodb, settings.ledger_table)
     previous = store.entries()
-    changes = reconcile(previous, result.findings, today, Coverage.of(result.groups, result.errors))
+    coverage = Coverage.of(result, settings.roster_max_age_days)
+    changes = reconcile(previous, result.findings, today, coverage)
     period = iso_period(today)
     if not dry_run:
         store.apply(changes)

@@ -7,12 +7,13 @@ from array import array
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from chalicelib.dates import DateFormatError, parse_date, parse_datetime
+from chalicelib.dates import DateFormatError, check_not_future, parse_date, parse_datetime
 from chalicelib.directory import Directory
 from chalicelib.models import DataError, GroupKey
 from chalicelib.readers import FileRejected, Table
-from chalicelib.roster_rows import NO_DAY, Days, GroupRows, read_groups
+from chalicelib.roster_rows import NO_DAY, GroupRows, RosterCells, read_groups
 from chalicelib.rules.context import GroupSnapshot
+from chalicelib.settings import Settings
 from chalicelib.source import SourceFile
 
 UNMAPPED_SAMPLE = 5
@@ -34,18 +35,21 @@ class SnapshotBook:
 
     directory: Directory
     today: date
-    max_age_days: int
+    settings: Settings
     newest: dict[GroupKey, Candidate] = field(default_factory=dict)
     rows_read: int = 0
-    days: Days = field(default_factory=Days)
+    cells: RosterCells = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.cells = RosterCells(self.today, self.settings)
 
     def read(self, file: SourceFile, table: Table, errors: list[DataError]) -> TableSnapshots:
         """Snapshots of one table; exports older than `max_age_days` are left out.
 
         Nothing is kept until `offer`: a file is all or nothing."""
-        groups, row_count = read_groups(file, table, errors, self.days)
-        table_time = _table_time(file, table)
-        oldest = self.today - timedelta(days=self.max_age_days)
+        groups, row_count = read_groups(file, table, errors, self.cells)
+        table_time = _table_time(file, table, self.today)
+        oldest = self.today - timedelta(days=self.settings.roster_max_age_days)
         candidates = []
         for key, rows in groups.items():
             exported = rows.exported or table_time
@@ -91,11 +95,13 @@ class SnapshotBook:
         )
 
 
-def _table_time(file: SourceFile, table: Table) -> datetime:
+def _table_time(file: SourceFile, table: Table, today: date) -> datetime:
     text = table.meta.get("exported_at")
     if text is None:
         return file.modified
     try:
-        return parse_datetime(text)
+        moment = parse_datetime(text)
+        check_not_future(moment.date(), today, text)
     except DateFormatError as error:
-        raise FileRejected(f"表头上方的导出时间无法识别:{error}") from None
+        raise FileRejected(f"表头上方的导出时间无法使用:{error}") from None
+    return moment

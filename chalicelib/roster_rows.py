@@ -9,16 +9,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from operator import itemgetter
 from pathlib import PurePosixPath
 from typing import Any
 
-from chalicelib.dates import DateFormatError, parse_date, parse_datetime
+from chalicelib.dates import (
+    DateFormatError,
+    check_not_future,
+    latest_plausible,
+    parse_date,
+    parse_datetime,
+)
 from chalicelib.loaders.rows import RowError, is_blank, row_error
 from chalicelib.models import DataError, GroupKey, Platform, Role
 from chalicelib.readers import FileRejected, Table
+from chalicelib.settings import Settings
 from chalicelib.source import SourceFile
+from chalicelib.values import ValueRefused, clean_text, cut_notice, normalize_id
 from chalicelib.vocab import PLATFORM_WORDS, ROLE_WORDS
 
 PLATFORM_FOLDERS = {p.value for p in Platform}
@@ -40,16 +48,41 @@ class GroupRows:
     exported: datetime | None = None
 
 
-class Days:
-    """`YYYY-MM-DD` day keys of date cells. Cells written `YYYY-MM-DD[ time]` are checked
-    once per distinct day and time of day; any other form once per distinct value."""
+class RosterCells:
+    """The checks of roster cells that need the scan's `today` and limits, memoised across
+    the tables of a scan.
+
+    Date cells give `YYYY-MM-DD` day keys; cells written `YYYY-MM-DD[ time]` are checked
+    once per distinct day and time of day, any other form once per distinct value. Join
+    and speaking days and export times may not lie after tomorrow (`latest`)."""
 
     MAX_MEMO = 200_000
 
-    def __init__(self) -> None:
+    def __init__(self, today: date, settings: Settings) -> None:
+        self.today = today
+        self.latest_day = latest_plausible(today).isoformat()
+        self.max_id = settings.max_id_chars
+        self.max_text = settings.max_text_chars
         self.good_days: set[str] = set()
         self.good_tails: set[str] = set()
         self.memo: dict[str, str] = {}
+
+    def member(self, value: str) -> str:
+        """A member id that missed the fast path (ASCII digits), normalised."""
+        try:
+            return normalize_id(value, self.max_id)
+        except ValueRefused as refused:
+            raise RowError("member_id", str(refused)) from None
+
+    def export_time(self, value: str) -> datetime | None:
+        if not value.strip():
+            return None
+        try:
+            moment = parse_datetime(value)
+            check_not_future(moment.date(), self.today, value)
+        except DateFormatError as error:
+            raise RowError("exported_at", str(error)) from None
+        return moment
 
     def day(self, value: str, field: str) -> str:
         """The day of a cell that missed the fast path; "" for empty and never (从未发言)."""
@@ -64,6 +97,11 @@ class Days:
                 day = parse_date(text).isoformat()
             except DateFormatError as error:
                 raise RowError(field, str(error)) from None
+            if day > self.latest_day:
+                try:
+                    check_not_future(date.fromisoformat(day), self.today, text)
+                except DateFormatError as error:
+                    raise RowError(field, str(error)) from None
             if value[:10] == day and len(self.good_tails) < self.MAX_MEMO:
                 self.good_days.add(day)
                 self.good_tails.add(value[10:])
@@ -72,7 +110,7 @@ class Days:
         return day
 
 
-def table_defaults(file: SourceFile, table: Table) -> dict[str, str | None]:
+def table_defaults(file: SourceFile, table: Table, max_id: int) -> dict[str, str | None]:
     """Values for the whole table when a column is absent: `群号:` lines, folder, file name."""
     folder_platform = next(
         (
@@ -89,17 +127,20 @@ def table_defaults(file: SourceFile, table: Table) -> dict[str, str | None]:
         raise FileRejected(
             "无法确定平台:请加“平台”列,或把文件放在 rosters/qq/、rosters/wechat/ 等目录下"
         )
-    return {
-        "platform": platform or folder_platform,
-        "group_id": table.meta.get("group_id") or PurePosixPath(file.path).stem,
-    }
+    group_id = table.meta.get("group_id") or PurePosixPath(file.path).stem
+    try:
+        group_id = normalize_id(group_id, max_id)
+    except ValueRefused as refused:
+        raise FileRejected(f"无法确定群号:{refused}") from None
+    return {"platform": platform or folder_platform, "group_id": group_id}
 
 
 class _Keys:
     """The group of a row from its platform and group id cells, else the table's defaults."""
 
-    def __init__(self, table: Table, defaults: dict[str, str | None]):
+    def __init__(self, table: Table, defaults: dict[str, str | None], max_id: int):
         fields = [f for f in ("platform", "group_id") if f in table.columns]
+        self.max_id = max_id
         self.fields = fields
         self.of: Callable[[list[str]], Any] | None = (
             itemgetter(*(table.columns[f] for f in fields)) if fields else None
@@ -123,21 +164,25 @@ class _Keys:
         group_id = values.get("group_id", "").strip() or self.defaults["group_id"] or ""
         if not group_id or ("group_id" in values and not values["group_id"].strip()):
             raise RowError("group_id", "群号为空")
-        return word, group_id
+        try:
+            return word, normalize_id(group_id, self.max_id)
+        except ValueRefused as refused:
+            raise RowError("group_id", str(refused).replace("账号", "群号")) from None
 
 
 def read_groups(
-    file: SourceFile, table: Table, errors: list[DataError], days: Days
+    file: SourceFile, table: Table, errors: list[DataError], cells: RosterCells
 ) -> tuple[dict[GroupKey, GroupRows], int]:
     """Every group in one table, and the table's row count; bad rows go to `errors` and
-    are skipped. `days` memoises date cells across the tables of a scan."""
-    keys = _Keys(table, table_defaults(file, table))
+    are skipped. `cells` checks (and memoises) cells across the tables of a scan."""
+    keys = _Keys(table, table_defaults(file, table, cells.max_id), cells.max_id)
     columns = table.columns
     member_at = columns["member_id"]
     role_at, name_at = columns.get("role"), columns.get("group_name")
     joined_at, spoke_at = columns.get("joined_at"), columns.get("last_spoke_at")
     exported_at = columns.get("exported_at")
-    good_days, good_tails, day_of = days.good_days, days.good_tails, days.day
+    good_days, good_tails, day_of = cells.good_days, cells.good_tails, cells.day
+    max_id = cells.max_id
     roles: dict[str, Role] = {}
     groups: dict[GroupKey, GroupRows] = {}
     key_of = keys.of
@@ -152,6 +197,8 @@ def read_groups(
             # Check every cell of the row before anything of it is kept.
             try:
                 member = row[member_at].strip()
+                if not (member.isdigit() and member.isascii() and len(member) <= max_id):
+                    member = cells.member(member)
                 if not member:
                     if is_blank(row):
                         continue
@@ -179,7 +226,7 @@ def read_groups(
                     if spoke not in good_days or (len(value) > 10 and value[10:] not in good_tails):
                         spoke = day_of(value, "last_spoke_at")
                 if exported_at is not None and row[exported_at] != last_export:
-                    exported = _export_time(row[exported_at])
+                    exported = cells.export_time(row[exported_at])
                     last_export, export_group = row[exported_at], None
             except RowError as bad:
                 errors.append(row_error(table, table.row_number(index), bad.field, bad.reason))
@@ -196,7 +243,7 @@ def read_groups(
                 if group.exported is None or exported > group.exported:
                     group.exported = exported
             if name_at is not None and group.name is None and row[name_at].strip():
-                group.name = row[name_at].strip()
+                group.name = _group_name(table, index, row[name_at], cells.max_text, errors)
         start += len(batch)
     for group in groups.values():
         group.has_activity = spoke_at is not None
@@ -212,10 +259,11 @@ def _role(value: str, roles: dict[str, Role]) -> Role:
     return role
 
 
-def _export_time(value: str) -> datetime | None:
-    if not value.strip():
-        return None
-    try:
-        return parse_datetime(value)
-    except DateFormatError as error:
-        raise RowError("exported_at", str(error)) from None
+def _group_name(
+    table: Table, index: int, value: str, max_text: int, errors: list[DataError]
+) -> str:
+    name, cut = clean_text(value, max_text)
+    if cut:
+        notice = cut_notice(len(value.strip()), max_text)
+        errors.append(row_error(table, table.row_number(index), "group_name", notice))
+    return name

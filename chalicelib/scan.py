@@ -4,22 +4,22 @@ from __future__ import annotations
 
 import gc
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import PurePosixPath
 
 from chalicelib import schema
 from chalicelib.directory import Directory
 from chalicelib.engine import evaluate
-from chalicelib.groups import build_groups, current_filings
+from chalicelib.groups import build_groups, closed_groups, current_filings, latest_filings
 from chalicelib.loaders.directory import DirectoryBuilder
 from chalicelib.loaders.filings import parse_filing, parse_waiver
 from chalicelib.loaders.rows import parse_table
 from chalicelib.loaders.tables import read_file, read_folder
 from chalicelib.loaders.units import UnitIndex, read_units
-from chalicelib.models import DataError, Finding, Unit
+from chalicelib.models import DataError, Finding, GroupKey, Unit
 from chalicelib.roster import SnapshotBook
 from chalicelib.rules import GroupView, RuleContext
 from chalicelib.settings import Settings
@@ -41,6 +41,12 @@ class ScanResult:
     errors: list[DataError]
     roster_rows: int
     waivers: WaiverBook
+    closed: Mapping[GroupKey, date] = field(default_factory=dict)
+    """Groups whose latest filing row is closed, with that row's date."""
+
+    def folder_complete(self, folder: str) -> bool:
+        """Every file under the data-root folder was read (rows may still have errors)."""
+        return not any(e.row is None and e.file.startswith(folder) for e in self.errors)
 
 
 def load_units(source: DataSource, settings: Settings, errors: list[DataError]) -> UnitIndex:
@@ -48,7 +54,9 @@ def load_units(source: DataSource, settings: Settings, errors: list[DataError]) 
     unit_errors: list[DataError] = []
     units: dict[str, Unit] = {}
     for file in files:
-        for table_units in read_file(source, file, schema.UNITS, settings, unit_errors, read_units):
+        for table_units in read_file(
+            source, file, schema.UNITS, settings, unit_errors, read_units(settings)
+        ):
             for unit in table_units:
                 if unit.unit_id in units:
                     reason = f"单位编码“{unit.unit_id}”在多个单位名录文件中重复,以先读到的为准"
@@ -88,7 +96,7 @@ def _scan(source: DataSource, today: date, settings: Settings) -> ScanResult:
         pass
     directory = people.build()
 
-    filings = current_filings(
+    latest = latest_filings(
         filing
         for table in read_folder(
             source,
@@ -96,10 +104,11 @@ def _scan(source: DataSource, today: date, settings: Settings) -> ScanResult:
             schema.FILINGS,
             settings,
             errors,
-            parse_table(lambda row: parse_filing(row, units)),
+            parse_table(lambda row: parse_filing(row, units, today), settings),
         )
         for filing in table
     )
+    filings = current_filings(latest)
     waivers = WaiverBook(
         waiver
         for table in read_folder(
@@ -108,12 +117,12 @@ def _scan(source: DataSource, today: date, settings: Settings) -> ScanResult:
             schema.WAIVERS,
             settings,
             errors,
-            parse_table(lambda row: parse_waiver(row, today, settings)),
+            parse_table(lambda row: parse_waiver(row, today, settings), settings),
         )
         for waiver in table
     )
 
-    book = SnapshotBook(directory, today, settings.roster_max_age_days)
+    book = SnapshotBook(directory, today, settings)
     for table in read_folder(
         source, "rosters/", schema.ROSTERS, settings, errors, book.read, all_sheets=True
     ):
@@ -127,5 +136,13 @@ def _scan(source: DataSource, today: date, settings: Settings) -> ScanResult:
     ctx = RuleContext(today, settings, directory, units.by_id, waivers, by_unit)
     findings = evaluate(groups, ctx)
     return ScanResult(
-        today, units.units, directory, groups, findings, errors, book.rows_read, waivers
+        today,
+        units.units,
+        directory,
+        groups,
+        findings,
+        errors,
+        book.rows_read,
+        waivers,
+        closed_groups(latest),
     )

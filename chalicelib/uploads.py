@@ -25,7 +25,7 @@ from chalicelib.loaders.tables import Consume, read_file
 from chalicelib.loaders.units import UnitIndex, parse_office, read_units
 from chalicelib.models import DataError, Frozen
 from chalicelib.readers import Table
-from chalicelib.roster_rows import Days, read_groups
+from chalicelib.roster_rows import RosterCells, read_groups
 from chalicelib.scan import ScanAborted, load_units
 from chalicelib.settings import Settings
 from chalicelib.source import DataSource, SourceFile
@@ -150,21 +150,25 @@ def _plan(
     notes: list[str],
 ) -> _Plan | None:
     if kind == "rosters":
-        days = Days()
-        return _Plan(schema.ROSTERS, lambda f, t, e: read_groups(f, t, e, days)[1], all_sheets=True)
+        cells = RosterCells(today, settings)
+        return _Plan(
+            schema.ROSTERS, lambda f, t, e: read_groups(f, t, e, cells)[1], all_sheets=True
+        )
     if kind == "waivers":
-        return _Plan(schema.WAIVERS, parse_table(lambda row: parse_waiver(row, today, settings)))
+        return _Plan(
+            schema.WAIVERS, parse_table(lambda row: parse_waiver(row, today, settings), settings)
+        )
     if kind == "config":
         stem = PurePosixPath(file.path).stem.lower()
         if stem == "units":
-            return _Plan(schema.UNITS, read_units)
+            return _Plan(schema.UNITS, read_units(settings))
         if stem == "offices":
-            return _Plan(schema.OFFICES, parse_table(parse_office))
+            return _Plan(schema.OFFICES, parse_table(parse_office, settings))
         return None
     units = _units(source, settings, notes)
     if kind == "directory":
         return _Plan(schema.DIRECTORY, DirectoryBuilder(units, settings).read)
-    return _Plan(schema.FILINGS, parse_table(lambda row: parse_filing(row, units)))
+    return _Plan(schema.FILINGS, parse_table(lambda row: parse_filing(row, units, today), settings))
 
 
 def _units(source: DataSource, settings: Settings, notes: list[str]) -> UnitIndex:

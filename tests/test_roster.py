@@ -42,7 +42,7 @@ def read(
     root: Path, settings: Settings | None = None
 ) -> tuple[dict[tuple[Platform, str], GroupSnapshot], list[DataError]]:
     errors: list[DataError] = []
-    book = SnapshotBook(directory(), TODAY, 14)
+    book = SnapshotBook(directory(), TODAY, Settings())
     source, settings = LocalSource(root), settings or Settings()
     for table in read_folder(
         source, "rosters/", schema.ROSTERS, settings, errors, book.read, all_sheets=True

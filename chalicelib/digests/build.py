@@ -94,17 +94,22 @@ def route_group(
     units: Mapping[str, Unit],
 ) -> Route:
     """The filing's responsible_email, else the unit's contact_email. The unit is the
-    group's (filed or inferred); for a group no longer in the scan, the entry's unit."""
+    group's (filed or inferred); for a group no longer in the scan, the entry's unit.
+    An address that was in the data but unusable routes nowhere: never a guessed one."""
     group = groups.get(key)
     unit = group.unit if group is not None else None
     if unit is None and unit_id is not None:
         unit = units.get(unit_id)
     filing = group.filing if group is not None else None
+    if filing is not None and "responsible_email" in filing.invalid_emails:
+        return Route(None, unit, "备案登记表中的责任人邮箱无效(见数据错误),请更正")
     responsible = _address(filing.responsible_email if filing is not None else None)
     if responsible is not None:
         return Route(responsible, unit)
     unfilled = ",备案也未填写责任人邮箱" if filing is not None else ""
     if unit is not None:
+        if "contact_email" in unit.invalid_emails:
+            return Route(None, unit, f"单位 {unit.name}({unit.unit_id})的联系邮箱无效(见数据错误)")
         contact = _address(unit.contact_email)
         if contact is not None:
             return Route(contact, unit)

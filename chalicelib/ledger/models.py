@@ -45,6 +45,7 @@ class LedgerEntry(Frozen):
     opened_on: date  # first_seen, or the day it was last reopened
     last_seen: date  # as of the last write; an active entry is seen by every run
     resolved_on: date | None = None
+    unseen_since: date | None = None  # first run that did not see it and could not resolve it
     version: int = 0  # for conditional writes
 
     @property
@@ -82,6 +83,7 @@ class ChangeKind(StrEnum):
     RESOLVED = "resolved"
     WAIVED = "waived"
     UNWAIVED = "unwaived"  # the waiver lapsed: open again
+    UNSEEN = "unseen"  # not seen, but the run could not have seen it: noted, still open
 
 
 class LedgerChange(Frozen):

@@ -5,62 +5,77 @@ An unchanged finding produces no change (weeks open and escalation are derived f
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 from pydantic_core import to_jsonable_python
 
 from chalicelib.ledger.models import ChangeKind, LedgerChange, LedgerEntry, LedgerState
-from chalicelib.models import DataError, Finding, FindingStatus, GroupKey, Platform
+from chalicelib.models import Finding, FindingStatus, GroupKey, Platform
 from chalicelib.rules import REGISTRY
-from chalicelib.rules.context import GroupView
+from chalicelib.rules.registry import Source
+
+if TYPE_CHECKING:
+    from chalicelib.scan import ScanResult
 
 EntryKey = tuple[Platform, str, str]
 
 
-def units_with_rosters(groups: Iterable[GroupView]) -> set[str | None]:
-    """Units with at least one roster snapshot this run; None stands for groups with a
-    snapshot but no unit (unfiled and not attributable)."""
-    return {
-        group.unit.unit_id if group.unit is not None else None
-        for group in groups
-        if group.snapshot is not None
-    }
-
-
 @dataclass(frozen=True)
 class Coverage:
-    """What a run could see, so that absence of data never resolves anything."""
+    """What a run could see, so that absence of data never resolves anything (DESIGN.md,
+    "Resolving"): a finding is resolved only by data that could show it."""
 
-    units_with_rosters: frozenset[str | None]
-    groups_with_roster: frozenset[GroupKey] = field(default_factory=frozenset)
-    groups_present: frozenset[GroupKey] = field(default_factory=frozenset)
+    fresh: frozenset[GroupKey]  # groups with a fresh roster snapshot this run
+    filed: frozenset[GroupKey]  # groups with a current (filed or pending) filing
+    closed: Mapping[GroupKey, date] = field(default_factory=dict)  # closed filings' dates
     filings_complete: bool = True  # every filings/ file was read (rows may have errors)
+    directory_complete: bool = True  # every directory/ file was read
+    gone_after_days: int = 14  # roster_max_age_days: an unfiled group this long unseen is gone
 
     @classmethod
-    def of(cls, groups: Iterable[GroupView], errors: Iterable[DataError] = ()) -> Coverage:
-        groups = list(groups)
+    def of(cls, result: ScanResult, gone_after_days: int) -> Coverage:
         return cls(
-            units_with_rosters=frozenset(units_with_rosters(groups)),
-            groups_with_roster=frozenset(g.key for g in groups if g.snapshot is not None),
-            groups_present=frozenset(g.key for g in groups),
-            filings_complete=not any(
-                e.row is None and e.file.startswith("filings/") for e in errors
-            ),
+            fresh=frozenset(g.key for g in result.groups if g.snapshot is not None),
+            filed=frozenset(g.key for g in result.groups if g.filing is not None),
+            closed=result.closed,
+            filings_complete=result.folder_complete("filings/"),
+            directory_complete=result.folder_complete("directory/"),
+            gone_after_days=gone_after_days,
         )
 
-    def can_resolve(self, entry: LedgerEntry) -> bool:
-        """Not seeing a finding resolves it only when its unit's rosters were read and,
-        for a rule judged on rosters, the group's own roster was there too (a group that
-        is gone altogether — closed, dissolved — is resolved with its unit). A run whose
-        filings could not all be read resolves nothing: a filing may be what is missing."""
-        if not self.filings_complete or entry.unit_id not in self.units_with_rosters:
-            return False
+    def can_resolve(self, entry: LedgerEntry, today: date) -> bool:
+        """Whether not seeing `entry` this run means it is fixed:
+        - a group dissolved (its filing closed on or after the day the finding opened) and
+          without a fresh roster: yes;
+        - else every source the rule is judged on must have been read completely, and the
+          group's own data must be there: a fresh roster for a rule judged on rosters (a
+          filing alone for one that also applies without a roster), a filing for a rule
+          that needs one;
+        - a group with neither a filing nor a fresh roster (an unfiled group whose export
+          stopped coming) is gone once it has gone unseen for more than `gone_after_days`.
+        """
+        key = entry.group_key
+        closed_on = self.closed.get(key)
+        if closed_on is not None and closed_on >= entry.opened_on and key not in self.fresh:
+            return True
         rule = REGISTRY.get(entry.rule)
-        if entry.group_key in self.groups_present and rule is not None and rule.meta.needs_snapshot:
-            return entry.group_key in self.groups_with_roster
-        return True
+        if rule is None:  # a rule retired since: nothing will ever show it again
+            return True
+        meta = rule.meta
+        if Source.FILING in meta.judged_on and not self.filings_complete:
+            return False
+        if Source.DIRECTORY in meta.judged_on and not self.directory_complete:
+            return False
+        fresh, filed = key in self.fresh, key in self.filed
+        if not fresh and not filed:
+            since = entry.unseen_since
+            return since is not None and (today - since).days > self.gone_after_days
+        if meta.needs_filing and not filed:
+            return False
+        return fresh or not meta.needs_snapshot
 
 
 def reconcile(
@@ -72,7 +87,7 @@ def reconcile(
     """The changes that bring `previous` in line with `findings`, sorted by key.
 
     An entry not seen this run is resolved only when `coverage` says the run could have
-    seen it: a unit whose rosters are missing resolves nothing."""
+    seen it; otherwise the day it was first not seen is noted once (`unseen_since`)."""
     seen = _by_key(findings)
     changes: list[LedgerChange] = []
     for key in sorted(seen.keys() | previous.keys()):
@@ -136,22 +151,23 @@ def _seen(entry: LedgerEntry, finding: Finding, today: date) -> LedgerChange | N
         return _change(entry, finding, today, ChangeKind.UNWAIVED, opened_on=today)
     if entry.active and waived:
         return _change(entry, finding, today, ChangeKind.WAIVED)
-    if not entry.same_place(finding):
+    if not entry.same_place(finding) or entry.unseen_since is not None:
         return _change(entry, finding, today, ChangeKind.UPDATED)
     return None
 
 
 def _unseen(entry: LedgerEntry, today: date, coverage: Coverage) -> LedgerChange | None:
-    if entry.state is LedgerState.RESOLVED or not coverage.can_resolve(entry):
+    if entry.state is LedgerState.RESOLVED:
         return None
-    resolved = entry.model_copy(
-        update={
-            "state": LedgerState.RESOLVED,
-            "resolved_on": today,
-            "version": entry.version + 1,
-        }
-    )
-    return LedgerChange(entry=resolved, kind=ChangeKind.RESOLVED)
+    if coverage.can_resolve(entry, today):
+        update = {"state": LedgerState.RESOLVED, "resolved_on": today, "unseen_since": None}
+        kind = ChangeKind.RESOLVED
+    elif entry.unseen_since is None:
+        update, kind = {"unseen_since": today}, ChangeKind.UNSEEN
+    else:
+        return None  # still unseen, still not resolvable: nothing to write
+    changed = entry.model_copy(update={**update, "version": entry.version + 1})
+    return LedgerChange(entry=changed, kind=kind)
 
 
 _STATE_AFTER = {
@@ -183,6 +199,7 @@ def _change(
         "opened_on": opened_on or entry.opened_on,
         "last_seen": today,
         "resolved_on": None,
+        "unseen_since": None,
         "version": entry.version + 1,
     }
     return LedgerChange(entry=entry.model_copy(update=update), kind=kind)

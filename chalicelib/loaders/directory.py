@@ -13,10 +13,12 @@ from chalicelib.dates import DateFormatError, parse_date
 from chalicelib.directory import Directory, PersonColumns
 from chalicelib.loaders.rows import RowError, is_blank, row_error
 from chalicelib.loaders.units import UnitIndex
+from chalicelib.masking import mask_id
 from chalicelib.models import DataError, PersonStatus, Platform
 from chalicelib.readers import Table
 from chalicelib.settings import Settings
 from chalicelib.source import SourceFile
+from chalicelib.values import ValueRefused, check_email, clean_text, cut_notice, normalize_id
 
 _ACCOUNT_SEPARATORS = re.compile(r"[;；,，、\s]+")
 
@@ -41,14 +43,23 @@ class DirectoryBuilder:
         account_columns = [(p, columns[p.value]) for p in Platform if p.value in columns]
         cells = _CellReader(self.units, self.settings)
         statuses, unit_ids, days = cells.statuses, cells.unit_ids, cells.days  # the memos
+        max_id, max_text = self.settings.max_id_chars, self.settings.max_text_chars
         staged, staged_ids = PersonColumns(), set[str]()
         base = len(self.directory)
         accounts = {platform: _Accounts() for platform, _ in account_columns}
         start = 0
         for batch in table.batches():
             for index, row in enumerate(batch, start):
+                notes: list[RowError] = []
                 try:
-                    person_id, name = row[id_at].strip(), row[name_at].strip()
+                    person_id = row[id_at].strip()
+                    if not (
+                        person_id.isascii() and person_id.isalnum() and len(person_id) <= max_id
+                    ):
+                        person_id = cells.person_id(person_id)
+                    name = row[name_at].strip()
+                    if not name.isprintable() or len(name) > max_text:
+                        name = cells.name(name, notes)
                     if not person_id or not name:
                         if is_blank(row):
                             continue
@@ -62,7 +73,7 @@ class DirectoryBuilder:
                         raw = row[left_at]
                         left_on = days[raw] if raw in days else cells.left_on(raw)
                     if person_id in staged_ids or person_id in self._seen:
-                        raise RowError("person_id", f"人员编号“{person_id}”在名册中重复")
+                        raise RowError("person_id", f"人员编号“{mask_id(person_id)}”在名册中重复")
                 except RowError as bad:
                     errors.append(row_error(table, table.row_number(index), bad.field, bad.reason))
                     continue
@@ -74,11 +85,14 @@ class DirectoryBuilder:
                 staged.unit_ids.append(unit_id)
                 staged.left_on.append(left_on)
                 staged.emails.append(
-                    row[email_at].strip() or None if email_at is not None else None
+                    cells.email(row[email_at], notes) if email_at is not None else None
                 )
                 for platform, at in account_columns:
                     if row[at]:
-                        accounts[platform].add(row[at], position)
+                        accounts[platform].add(row[at], position, platform, notes, max_id)
+                if notes:
+                    number = table.row_number(index)
+                    errors.extend(row_error(table, number, n.field, n.reason) for n in notes)
             start += len(batch)
         self._commit(staged, accounts)
         return len(staged)
@@ -100,16 +114,25 @@ class _Accounts:
     accounts: list[str] = field(default_factory=list)
     persons: list[int] = field(default_factory=list)
 
-    def add(self, cell: str, person: int) -> None:
-        # Most cells hold one QQ number or one wxid_...: no separator can be in them.
-        if not (cell.isdigit() or cell.isidentifier()) and _ACCOUNT_SEPARATORS.search(cell):
-            for account in _ACCOUNT_SEPARATORS.split(cell):
-                if account:
-                    self.accounts.append(account)
-                    self.persons.append(person)
-        else:
+    def add(
+        self, cell: str, person: int, platform: Platform, notes: list[RowError], max_id: int
+    ) -> None:
+        """The accounts of one cell; an unusable one is reported and left out (the person
+        and their other accounts are kept)."""
+        # Most cells hold one QQ number or one wxid_...: plain, and no separator in them.
+        if cell.isascii() and (cell.isdigit() or cell.isidentifier()) and len(cell) <= max_id:
             self.accounts.append(cell)
             self.persons.append(person)
+            return
+        for part in _ACCOUNT_SEPARATORS.split(cell):
+            try:
+                account = normalize_id(part, max_id) if part else ""
+            except ValueRefused as refused:
+                notes.append(RowError(platform.value, f"{refused};该账号不会被使用"))
+                continue
+            if account:
+                self.accounts.append(account)
+                self.persons.append(person)
 
     def merge_into(self, index: dict[str, int]) -> None:
         """An account listed twice belongs to the first person who lists it."""
@@ -120,10 +143,12 @@ class _Accounts:
 
 
 class _CellReader:
-    """Status words, unit references and dates, each checked once per distinct value."""
+    """Status words, unit references and dates, each checked once per distinct value; ids,
+    names and addresses that miss the fast path in `DirectoryBuilder.read`."""
 
     def __init__(self, units: UnitIndex, settings: Settings):
         self.units = units
+        self.max_id, self.max_text = settings.max_id_chars, settings.max_text_chars
         self.words = {w.strip().casefold(): s for w, s in settings.status_words.items()}
         self.allowed = "、".join(sorted(settings.status_words))
         self.statuses: dict[str, PersonStatus] = {}
@@ -141,6 +166,27 @@ class _CellReader:
                 raise RowError("status", f"无法识别的取值“{word}”(可用:{self.allowed})")
             self.statuses[value] = known
         return known
+
+    def person_id(self, value: str) -> str:
+        try:
+            return normalize_id(value, self.max_id)
+        except ValueRefused as refused:
+            raise RowError("person_id", str(refused)) from None
+
+    def name(self, value: str, notes: list[RowError]) -> str:
+        name, cut = clean_text(value, self.max_text)
+        if cut:
+            notes.append(RowError("name", cut_notice(len(value), self.max_text)))
+        return name
+
+    def email(self, value: str, notes: list[RowError]) -> str | None:
+        if not value.strip():
+            return None
+        try:
+            return check_email(value)
+        except ValueRefused as refused:
+            notes.append(RowError("email", f"{refused};该地址不会被使用"))
+            return None
 
     def unit(self, value: str) -> str | None:
         if value not in self.unit_ids:

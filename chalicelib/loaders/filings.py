@@ -27,28 +27,36 @@ def _unit(row: Row, units: UnitIndex) -> str:
     return unit_id
 
 
-def parse_filing(row: Row, units: UnitIndex) -> Filing:
+def _group_id(row: Row) -> str:
+    group_id = row.id("group_id", required=True)
+    assert group_id is not None
+    return group_id
+
+
+def parse_filing(row: Row, units: UnitIndex, today: date) -> Filing:
+    """A filing row; filing and review dates cannot lie after today (one day's grace)."""
     category = row.word("category", CATEGORY_WORDS)
     end_on = row.date("end_on")
     if category is Category.TEMPORARY and end_on is None:
         raise RowError("end_on", "临时群必须填写截止日期")
-    filed_on = row.date("filed_on", required=True)
+    filed_on = row.date("filed_on", required=True, happened_by=today)
     assert filed_on is not None
     return Filing(
         platform=_platform(row),
-        group_id=row.required("group_id"),
+        group_id=_group_id(row),
         group_name=row.text("group_name"),
         unit_id=_unit(row, units),
         category=category,
-        owner_id=row.text("owner_id"),
+        owner_id=row.id("owner_id"),
         owner_name=row.text("owner_name"),
         responsible_name=row.text("responsible_name"),
-        responsible_email=row.text("responsible_email"),
+        responsible_email=row.email("responsible_email"),
         filed_on=filed_on,
-        reviewed_on=row.date("reviewed_on"),
+        reviewed_on=row.date("reviewed_on", happened_by=today),
         end_on=end_on,
         purpose=row.text("purpose"),
         status=row.word("status", FILING_STATUS_WORDS, FilingStatus.FILED),
+        invalid_emails=tuple(row.bad_emails),
     )
 
 
@@ -74,7 +82,7 @@ def parse_waiver(row: Row, today: date, settings: Settings) -> Waiver:
     rule_id = _rule_id(row)
     return Waiver(
         platform=_platform(row),
-        group_id=row.required("group_id"),
+        group_id=_group_id(row),
         rule=rule_id,
         reason=row.required("reason"),
         approved_by=row.required("approved_by"),

@@ -1,4 +1,9 @@
-"""Row-by-row parsing of the small tables, with errors that name the file, row and column."""
+"""Row-by-row parsing of the small tables, with errors that name the file, row and column.
+
+Every value is checked where it is read (DESIGN.md, "Plausible values"): a value that
+cannot be used raises `RowError` and the row is skipped; a value that can be used after a
+repair (text cut to its limit, an unusable email address left out) is kept and the repair
+is reported as a row error all the same, so the user sees it."""
 
 from __future__ import annotations
 
@@ -6,10 +11,12 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import date
 from typing import TypeVar
 
-from chalicelib.dates import DateFormatError, parse_date
+from chalicelib.dates import DateFormatError, check_not_future, parse_date
 from chalicelib.models import DataError
 from chalicelib.readers import Table
+from chalicelib.settings import Settings
 from chalicelib.source import SourceFile
+from chalicelib.values import ValueRefused, check_email, clean_text, cut_notice, normalize_id
 
 T = TypeVar("T")
 
@@ -24,17 +31,31 @@ class RowError(Exception):
 class Row:
     """One data row of a table, read field by field."""
 
-    __slots__ = ("cells", "table")
+    __slots__ = ("bad_emails", "cells", "notes", "settings", "table")
 
-    def __init__(self, table: Table, cells: list[str]):
+    def __init__(self, table: Table, cells: list[str], settings: Settings):
         self.table = table
         self.cells = cells
+        self.settings = settings
+        self.notes: list[RowError] = []  # repairs: reported, the row is kept
+        self.bad_emails: list[str] = []  # fields whose address could not be used
 
-    def text(self, field: str) -> str | None:
+    def raw(self, field: str) -> str | None:
         index = self.table.columns.get(field)
         if index is None or index >= len(self.cells):
             return None
         return self.cells[index].strip() or None
+
+    def text(self, field: str) -> str | None:
+        """Free text or a name: invisible characters removed, cut to `max_text_chars`."""
+        value = self.raw(field)
+        if value is None:
+            return None
+        limit = self.settings.max_text_chars
+        text, cut = clean_text(value, limit)
+        if cut:
+            self.notes.append(RowError(field, cut_notice(len(value), limit)))
+        return text or None
 
     def required(self, field: str) -> str:
         value = self.text(field)
@@ -42,12 +63,47 @@ class Row:
             raise RowError(field, "不能为空")
         return value
 
-    def date(self, field: str, *, required: bool = False) -> date | None:
-        value = self.required(field) if required else self.text(field)
+    def id(self, field: str, *, required: bool = False) -> str | None:
+        """A group, owner or person id, normalised (DESIGN.md, Real exports)."""
+        value = self.raw(field)
+        try:
+            account = normalize_id(value, self.settings.max_id_chars) if value else ""
+        except ValueRefused as refused:
+            raise RowError(field, str(refused)) from None
+        if not account and required:
+            raise RowError(field, "不能为空")
+        return account or None
+
+    def email(self, field: str, *, required: bool = False) -> str | None:
+        """One checked address. An unusable one is a row error when `required`; else it is
+        reported and left out, and the field is remembered in `bad_emails`, so that what it
+        would have routed is unroutable (never sent to a guessed address)."""
+        value = self.raw(field)
         if value is None:
+            if required:
+                raise RowError(field, "不能为空")
             return None
         try:
-            return parse_date(value)
+            return check_email(value)
+        except ValueRefused as refused:
+            if required:
+                raise RowError(field, str(refused)) from None
+            self.notes.append(RowError(field, f"{refused};该地址不会被使用"))
+            self.bad_emails.append(field)
+            return None
+
+    def date(
+        self, field: str, *, required: bool = False, happened_by: date | None = None
+    ) -> date | None:
+        """A date; with `happened_by` (today) one that cannot be in the future either."""
+        value = self.raw(field)
+        if value is None:
+            if required:
+                raise RowError(field, "不能为空")
+            return None
+        try:
+            day = parse_date(value)
+            return check_not_future(day, happened_by, value) if happened_by else day
         except DateFormatError as error:
             raise RowError(field, str(error)) from None
 
@@ -68,25 +124,30 @@ def is_blank(cells: list[str]) -> bool:
 
 
 def parse_rows(
-    table: Table, parse: Callable[[Row], T], errors: list[DataError]
+    table: Table, parse: Callable[[Row], T], errors: list[DataError], settings: Settings
 ) -> Iterator[tuple[int, T]]:
-    """Parsed rows with their spreadsheet row numbers; bad rows go to `errors`."""
+    """Parsed rows with their spreadsheet row numbers; bad rows and repairs go to `errors`."""
     for index, cells in enumerate(table.rows):
         if is_blank(cells):
             continue
+        number = table.row_number(index)
+        row = Row(table, cells, settings)
         try:
-            yield table.row_number(index), parse(Row(table, cells))
+            value = parse(row)
         except RowError as error:
-            errors.append(row_error(table, table.row_number(index), error.field, error.reason))
+            errors.append(row_error(table, number, error.field, error.reason))
+            continue
+        errors.extend(row_error(table, number, note.field, note.reason) for note in row.notes)
+        yield number, value
 
 
 def parse_table(
-    parse: Callable[[Row], T],
+    parse: Callable[[Row], T], settings: Settings
 ) -> Callable[[SourceFile, Table, list[DataError]], list[T]]:
     """A table consumer that keeps every row `parse` accepts."""
 
     def consume(file: SourceFile, table: Table, errors: list[DataError]) -> list[T]:
-        return [value for _, value in parse_rows(table, parse, errors)]
+        return [value for _, value in parse_rows(table, parse, errors, settings)]
 
     return consume
 

@@ -5,49 +5,65 @@ from __future__ import annotations
 import re
 
 from chalicelib.loaders.rows import Row, RowError, parse_rows, row_error
+from chalicelib.loaders.tables import Consume
 from chalicelib.models import Category, DataError, Office, Unit
 from chalicelib.readers import Table
+from chalicelib.settings import Settings
 from chalicelib.source import SourceFile
+from chalicelib.values import nfkc
 from chalicelib.vocab import CATEGORY_WORDS
 
 _KEYWORD_SEPARATORS = re.compile(r"[;；、,，]")
 
 
 class UnitIndex:
-    """Units in the order listed; a unit may be named by its id or its exact name."""
+    """Units in the order listed; a unit may be named by its id or its exact name (compared
+    after Unicode NFKC, so a full-width or Kangxi-radical spelling finds it too; ids and
+    names are otherwise exact)."""
 
     def __init__(self, units: list[Unit]):
         self.units = units
         self.by_id = {u.unit_id: u for u in units}
-        self._refs = {u.name: u.unit_id for u in units} | {u.unit_id: u.unit_id for u in units}
+        self._refs = {nfkc(u.name): u.unit_id for u in units} | {
+            nfkc(u.unit_id): u.unit_id for u in units
+        }
 
     def resolve(self, reference: str) -> str | None:
-        return self._refs.get(reference.strip())
+        return self._refs.get(nfkc(reference))
 
 
 def parse_unit(row: Row) -> Unit:
     name = row.required("name")
     keywords = [k.strip() for k in _KEYWORD_SEPARATORS.split(row.text("keywords") or "")]
+    unit_id = row.id("unit_id", required=True)
+    assert unit_id is not None
     return Unit(
-        unit_id=row.required("unit_id"),
+        unit_id=unit_id,
         name=name,
         keywords=tuple(k for k in keywords if k) or (name,),
-        contact_email=row.text("contact_email"),
+        contact_email=row.email("contact_email"),
         head_name=row.text("head_name"),
-        head_email=row.text("head_email"),
+        head_email=row.email("head_email"),
         party_org=row.text("party_org"),
-        party_org_email=row.text("party_org_email"),
+        party_org_email=row.email("party_org_email"),
+        invalid_emails=tuple(row.bad_emails),
     )
 
 
-def read_units(file: SourceFile, table: Table, errors: list[DataError]) -> list[Unit]:
-    units: dict[str, Unit] = {}
-    for row_number, unit in parse_rows(table, parse_unit, errors):
-        if unit.unit_id in units:
-            errors.append(row_error(table, row_number, "unit_id", f"单位编码“{unit.unit_id}”重复"))
-            continue
-        units[unit.unit_id] = unit
-    return list(units.values())
+def read_units(settings: Settings) -> Consume[list[Unit]]:
+    """A consumer of units tables: units in the order listed, a repeated id reported."""
+
+    def consume(file: SourceFile, table: Table, errors: list[DataError]) -> list[Unit]:
+        units: dict[str, Unit] = {}
+        for row_number, unit in parse_rows(table, parse_unit, errors, settings):
+            if unit.unit_id in units:
+                reason = f"单位编码“{unit.unit_id}”重复"
+                errors.append(row_error(table, row_number, "unit_id", reason))
+                continue
+            units[unit.unit_id] = unit
+        return list(units.values())
+
+    return consume
 
 
 def parse_office(row: Row) -> Office:
@@ -59,4 +75,6 @@ def parse_office(row: Row) -> Office:
         if unknown:
             raise RowError("scope", f"无法识别的范围“{'、'.join(unknown)}”(可用:all 或群类别)")
         categories = tuple(CATEGORY_WORDS[w.casefold()] for w in words)
-    return Office(office=row.required("office"), email=row.required("email"), scope=categories)
+    email = row.email("email", required=True)
+    assert email is not None
+    return Office(office=row.required("office"), email=email, scope=categories)

@@ -154,7 +154,7 @@ def _offices(source: S3Source, settings: Settings, errors: list[DataError]) -> l
         office
         for file in files
         for table in read_file(
-            source, file, schema.OFFICES, settings, errors, parse_table(parse_office)
+            source, file, schema.OFFICES, settings, errors, parse_table(parse_office, settings)
         )
         for office in table
     ]

@@ -3,7 +3,7 @@ from __future__ import annotations
 from chalicelib.masking import mask_name
 from chalicelib.models import PersonStatus, Severity
 from chalicelib.rules.context import GroupView, RuleContext
-from chalicelib.rules.registry import Violation, rule
+from chalicelib.rules.registry import Source, Violation, rule
 
 SAMPLE_SIZE = 5
 
@@ -14,6 +14,7 @@ SAMPLE_SIZE = 5
     severity=Severity.MEDIUM,
     clause="通知 三",
     remedy="请将已离职、毕业或调出的人员移出本群,然后提交新的成员名单。",
+    judged_on={Source.ROSTER, Source.FILING, Source.DIRECTORY},
 )
 def departed_members(group: GroupView, ctx: RuleContext) -> Violation | None:
     departed = _departed_members(group, ctx)

@@ -8,7 +8,7 @@ from typing import Any
 
 from chalicelib.models import Platform, Severity
 from chalicelib.rules.context import GroupView, RuleContext
-from chalicelib.rules.registry import Violation, rule
+from chalicelib.rules.registry import Source, Violation, rule
 
 Key = tuple[Platform, str]
 Partners = dict[Key, list[tuple[Key, float]]]
@@ -24,6 +24,7 @@ EPSILON = 1e-9  # float slack that only ever widens the candidate filters
     severity=Severity.LOW,
     clause="通知 一.3",
     remedy="这些群的成员高度重合,请合并为一个群并解散其余的群,同时在登记表中注销;确需分设的,请写明用途并申请豁免。",
+    judged_on={Source.ROSTER, Source.DIRECTORY},
 )
 def duplicate(group: GroupView, ctx: RuleContext) -> Violation | None:
     assert group.snapshot is not None

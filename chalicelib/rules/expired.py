@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from chalicelib.models import Severity
 from chalicelib.rules.context import GroupView, RuleContext
-from chalicelib.rules.registry import Violation, rule
+from chalicelib.rules.registry import Source, Violation, rule
 
 
 @rule(
@@ -14,6 +14,8 @@ from chalicelib.rules.registry import Violation, rule
     clause="通知 一.2; 管理办法 第七条(三)",
     remedy="临时任务已结束,请解散该群并在登记表中注销;确需延续的,请更新截止日期并重新审备。",
     needs_snapshot=False,
+    judged_on={Source.FILING},
+    needs_filing=True,
 )
 def expired(group: GroupView, ctx: RuleContext) -> Violation | None:
     if group.filing is None or group.filing.end_on is None:

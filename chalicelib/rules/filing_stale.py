@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from chalicelib.models import Severity
 from chalicelib.rules.context import GroupView, RuleContext
-from chalicelib.rules.registry import Violation, rule
+from chalicelib.rules.registry import Source, Violation, rule
 
 
 @rule(
@@ -12,6 +12,8 @@ from chalicelib.rules.registry import Violation, rule
     clause="管理办法 第七条(二)",
     remedy="请向审备部门复核该群的登记信息(用途、群主、责任人),并在登记表中填写复核日期。",
     needs_snapshot=False,
+    judged_on={Source.FILING},
+    needs_filing=True,
 )
 def filing_stale(group: GroupView, ctx: RuleContext) -> Violation | None:
     filing = group.filing

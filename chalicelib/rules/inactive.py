@@ -4,7 +4,7 @@ from datetime import date
 
 from chalicelib.models import Severity
 from chalicelib.rules.context import GroupView, RuleContext
-from chalicelib.rules.registry import Violation, rule
+from chalicelib.rules.registry import Source, Violation, rule
 
 
 @rule(
@@ -13,6 +13,7 @@ from chalicelib.rules.registry import Violation, rule
     severity=Severity.MEDIUM,
     clause="通知 一.2",
     remedy="长期不用的群请解散,并在登记表中注销;仍需保留的,请写明用途并申请豁免。",
+    judged_on={Source.ROSTER, Source.FILING},
 )
 def inactive(group: GroupView, ctx: RuleContext) -> Violation | None:
     snapshot = group.snapshot

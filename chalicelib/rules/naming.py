@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from chalicelib.models import Severity, Unit
 from chalicelib.rules.context import GroupView, RuleContext
-from chalicelib.rules.registry import Violation, rule
+from chalicelib.rules.registry import Source, Violation, rule
+from chalicelib.values import fold
 
 
 @rule(
@@ -12,14 +13,15 @@ from chalicelib.rules.registry import Violation, rule
     clause="管理办法 第四条(一)",
     remedy="请修改群名,使其包含所在单位或组织的核心词(如单位简称),并同步更新审备登记表。",
     needs_snapshot=False,
+    judged_on={Source.ROSTER, Source.FILING},
 )
 def naming(group: GroupView, ctx: RuleContext) -> Violation | None:
     if group.unit is None:
         return None
     name = group.name or ""
     keywords = _keywords(group.unit)
-    folded = name.casefold()
-    if any(keyword.casefold() in folded for keyword in keywords):
+    folded = fold(name)
+    if any(fold(keyword) in folded for keyword in keywords):
         return None
     listed = "、".join(keywords)
     observed = f"群名“{name}”" if name else "群名为空,"

@@ -3,7 +3,7 @@ from __future__ import annotations
 from chalicelib.masking import mask_name
 from chalicelib.models import Category, PersonStatus, Severity
 from chalicelib.rules.context import GroupView, RuleContext
-from chalicelib.rules.registry import Violation, rule
+from chalicelib.rules.registry import Source, Violation, rule
 
 SAMPLE_SIZE = 5
 
@@ -14,6 +14,7 @@ SAMPLE_SIZE = 5
     severity=Severity.LOW,
     clause="通知 三",
     remedy="工作群成员应为本单位人员:请将其他单位人员移出;确需跨单位协作的,请改为跨单位群备案或申请豁免。",
+    judged_on={Source.ROSTER, Source.FILING, Source.DIRECTORY},
 )
 def outsider_members(group: GroupView, ctx: RuleContext) -> Violation | None:
     if group.category is not Category.WORK or group.unit is None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from chalicelib.models import Severity
 from chalicelib.rules.context import GroupView, RuleContext
-from chalicelib.rules.registry import Violation, rule
+from chalicelib.rules.registry import Source, Violation, rule
 
 
 @rule(
@@ -12,6 +12,7 @@ from chalicelib.rules.registry import Violation, rule
     clause="管理办法 第五条(四)",
     remedy="请移出与本群工作无关的成员,或按工作需要拆分群组,将人数控制在上限以内;确需超限的,请申请豁免并写明上限。",
     waiver_sets_limit=True,
+    judged_on={Source.ROSTER},
 )
 def oversized(group: GroupView, ctx: RuleContext) -> Violation | None:
     assert group.snapshot is not None

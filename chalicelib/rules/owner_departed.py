@@ -3,7 +3,7 @@ from __future__ import annotations
 from chalicelib.masking import mask_id, mask_name
 from chalicelib.models import PersonStatus, Severity
 from chalicelib.rules.context import GroupView, RuleContext
-from chalicelib.rules.registry import Violation, rule
+from chalicelib.rules.registry import Source, Violation, rule
 
 
 @rule(
@@ -13,6 +13,7 @@ from chalicelib.rules.registry import Violation, rule
     clause="管理办法 第五条(一)",
     remedy="请由本单位指定一名在职在校人员接任群主,转让群主后再提交新名单。",
     needs_snapshot=False,
+    judged_on={Source.ROSTER, Source.FILING, Source.DIRECTORY},
 )
 def owner_departed(group: GroupView, ctx: RuleContext) -> Violation | None:
     owner = group.owner_id

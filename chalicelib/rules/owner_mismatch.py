@@ -3,7 +3,7 @@ from __future__ import annotations
 from chalicelib.masking import mask_id, mask_name
 from chalicelib.models import Severity
 from chalicelib.rules.context import GroupView, RuleContext
-from chalicelib.rules.registry import Violation, rule
+from chalicelib.rules.registry import Source, Violation, rule
 
 
 @rule(
@@ -12,6 +12,8 @@ from chalicelib.rules.registry import Violation, rule
     severity=Severity.MEDIUM,
     clause="管理办法 第七条(二)",
     remedy="请核实群主:如已更换群主,请更新审备登记表中的群主账号;否则请将群主转回备案人员。",
+    judged_on={Source.ROSTER, Source.FILING},
+    needs_filing=True,
 )
 def owner_mismatch(group: GroupView, ctx: RuleContext) -> Violation | None:
     assert group.snapshot is not None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
@@ -16,6 +17,15 @@ if TYPE_CHECKING:
 CLAUSE_PATTERN = r"^(管理办法|通知) .+"
 
 
+class Source(StrEnum):
+    """The data a rule reads. A finding not seen in a run is resolved only when every
+    source it is judged on was read completely (DESIGN.md, "Resolving")."""
+
+    ROSTER = "roster"
+    FILING = "filing"
+    DIRECTORY = "directory"
+
+
 class RuleMeta(Frozen):
     id: str = Field(pattern=r"^[a-z_]+$")
     title: str = Field(min_length=2)
@@ -26,6 +36,10 @@ class RuleMeta(Frozen):
     waiver_sets_limit: bool = Field(
         default=False,
         description="A waiver with a limit replaces the threshold instead of waiving.",
+    )
+    judged_on: frozenset[Source] = Field(min_length=1, description="The data the rule reads.")
+    needs_filing: bool = Field(
+        default=False, description="Fires only for a group with a current filing."
     )
 
 
@@ -56,7 +70,9 @@ def rule(
     severity: Severity,
     clause: str,
     remedy: str,
+    judged_on: set[Source],
     needs_snapshot: bool = True,
+    needs_filing: bool = False,
     waiver_sets_limit: bool = False,
 ) -> Callable[[Check], Check]:
     """Register a check under its id; the metadata is validated at import."""
@@ -68,6 +84,8 @@ def rule(
         remedy=remedy,
         needs_snapshot=needs_snapshot,
         waiver_sets_limit=waiver_sets_limit,
+        judged_on=frozenset(judged_on),
+        needs_filing=needs_filing,
     )
 
     def register(check: Check) -> Check:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from chalicelib.models import Severity
 from chalicelib.rules.context import GroupView, RuleContext
-from chalicelib.rules.registry import Violation, rule
+from chalicelib.rules.registry import Source, Violation, rule
 
 
 @rule(
@@ -12,6 +12,8 @@ from chalicelib.rules.registry import Violation, rule
     clause="通知 四",
     remedy="请导出该群的成员名单(含群主、入群时间和最后发言时间)并上传;已解散的群请在登记表中注销。",
     needs_snapshot=False,
+    judged_on={Source.ROSTER, Source.FILING},
+    needs_filing=True,
 )
 def roster_missing(group: GroupView, ctx: RuleContext) -> Violation | None:
     if group.filing is None or group.snapshot is not None:

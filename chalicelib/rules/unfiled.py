@@ -5,7 +5,7 @@ from typing import Any
 from chalicelib.masking import mask_id
 from chalicelib.models import Severity
 from chalicelib.rules.context import GroupView, RuleContext
-from chalicelib.rules.registry import Violation, rule
+from chalicelib.rules.registry import Source, Violation, rule
 
 
 @rule(
@@ -14,6 +14,7 @@ from chalicelib.rules.registry import Violation, rule
     severity=Severity.HIGH,
     clause="管理办法 第七条(二); 通知 四",
     remedy="请按归口填写群组审备登记表并报审备部门备案;不再需要的群请及时解散。",
+    judged_on={Source.ROSTER, Source.FILING},
 )
 def unfiled(group: GroupView, ctx: RuleContext) -> Violation | None:
     assert group.snapshot is not None

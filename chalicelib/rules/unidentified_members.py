@@ -3,7 +3,7 @@ from __future__ import annotations
 from chalicelib.masking import mask_id
 from chalicelib.models import Severity
 from chalicelib.rules.context import GroupView, RuleContext
-from chalicelib.rules.registry import Violation, rule
+from chalicelib.rules.registry import Source, Violation, rule
 
 SAMPLE_SIZE = 5
 
@@ -14,6 +14,7 @@ SAMPLE_SIZE = 5
     severity=Severity.MEDIUM,
     clause="管理办法 第四条(三), 第五条(二)",
     remedy="请核实这些账号的实名身份:本单位人员请补充到人员名册,无关人员请移出本群。",
+    judged_on={Source.ROSTER, Source.DIRECTORY},
 )
 def unidentified_members(group: GroupView, ctx: RuleContext) -> Violation | None:
     snapshot = group.snapshot

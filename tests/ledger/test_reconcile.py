@@ -9,14 +9,15 @@ from typing import Any
 import pytest
 
 from chalicelib.ledger.models import ChangeKind, LedgerChange, LedgerEntry, LedgerState
-from chalicelib.ledger.reconcile import Coverage, EntryKey, reconcile, units_with_rosters
-from chalicelib.models import Category, Finding, FindingStatus, Platform, Severity
-from tests.factories import TODAY, make_filing, make_group, make_snapshot, make_unit
+from chalicelib.ledger.reconcile import Coverage, EntryKey, reconcile
+from chalicelib.models import Category, Finding, FindingStatus, GroupKey, Platform, Severity
+from tests.factories import TODAY
 
 WEEK1 = TODAY
 WEEK2 = TODAY + timedelta(days=7)
 WEEK3 = TODAY + timedelta(days=14)
-ALL_UNITS: set[str | None] = {"U01", "U02", None}
+ONE_DAY = timedelta(days=1)
+KEY: GroupKey = (Platform.QQ, "100001")
 
 Ledger = dict[EntryKey, LedgerEntry]
 
@@ -46,19 +47,36 @@ def make_finding(
     )
 
 
+def seen(*group_ids: str) -> Coverage:
+    """A run that read a fresh roster and a filing of each of these QQ groups, and every
+    filings and directory file."""
+    keys: frozenset[GroupKey] = frozenset((Platform.QQ, g) for g in group_ids)
+    return Coverage(fresh=keys, filed=keys)
+
+
+def everything(ledger: Ledger, findings: Sequence[Finding] = ()) -> Coverage:
+    """A run that saw every group of the ledger and of its findings."""
+    return seen(*{key[1] for key in ledger}, *(f.group_id for f in findings))
+
+
 def run(
     ledger: Ledger,
     findings: Sequence[Finding],
     today: date,
-    complete_units: set[str | None] = ALL_UNITS,
+    coverage: Coverage | None = None,
 ) -> tuple[Ledger, dict[str, ChangeKind]]:
     """One weekly run: the ledger after applying the changes, and each change by group."""
-    changes = reconcile(ledger, findings, today, Coverage(frozenset(complete_units)))
+    coverage = coverage or everything(ledger, findings)
+    changes = reconcile(ledger, findings, today, coverage)
     return apply(ledger, changes), {c.entry.group_id: c.kind for c in changes}
 
 
 def apply(ledger: Ledger, changes: Iterable[LedgerChange]) -> Ledger:
     return {**ledger, **{change.entry.key: change.entry for change in changes}}
+
+
+def _keys(*group_ids: str) -> frozenset[GroupKey]:
+    return frozenset((Platform.QQ, g) for g in group_ids)
 
 
 def entry(ledger: Ledger, group_id: str, rule: str = "oversized") -> LedgerEntry:
@@ -130,33 +148,86 @@ def test_lifecycle_over_three_weeks() -> None:
     assert (oldest.weeks_open(WEEK3), oldest.escalation_level(WEEK3), oldest.version) == (3, 1, 1)
 
 
-def test_unit_without_rosters_resolves_nothing() -> None:
-    # GIVEN open findings in two units
-    findings = [
-        make_finding(group_id="a", unit_id="U01"),
-        make_finding(group_id="b", unit_id="U02"),
-    ]
-    ledger, _ = run({}, findings, WEEK1)
+def test_group_without_a_fresh_roster_resolves_nothing() -> None:
+    # GIVEN open roster findings of two filed groups
+    ledger, _ = run({}, [make_finding(group_id="a"), make_finding(group_id="b")], WEEK1)
 
-    # WHEN neither is seen, but only U01's rosters arrived
-    _, kinds = run(ledger, [], WEEK2, complete_units={"U01"})
+    # WHEN neither is seen, but only a's roster arrived (b is still filed)
+    _, kinds = run(ledger, [], WEEK2, Coverage(fresh=_keys("a"), filed=_keys("a", "b")))
 
-    # THEN only U01's finding is resolved
-    assert kinds == {"a": ChangeKind.RESOLVED}
+    # THEN only a's finding is resolved; b's is noted as unseen, still open
+    assert kinds == {"a": ChangeKind.RESOLVED, "b": ChangeKind.UNSEEN}
 
 
-def test_unroutable_findings_resolve_when_unitless_groups_were_scanned() -> None:
-    ledger, _ = run({}, [make_finding(group_id="lost", unit_id=None)], WEEK1)
+def test_unfiled_group_whose_export_stops_is_gone_after_roster_max_age_days() -> None:
+    # GIVEN an unfiled group's finding, and then weeks in which its export never comes
+    ledger, _ = run({}, [make_finding(group_id="lost", rule="unfiled", unit_id=None)], WEEK1)
+    nothing = Coverage(fresh=frozenset(), filed=frozenset(), gone_after_days=14)
 
-    assert run(ledger, [], WEEK2, complete_units={"U01"})[1] == {}
-    assert run(ledger, [], WEEK2, complete_units={None})[1] == {"lost": ChangeKind.RESOLVED}
+    # THEN it is noted as unseen, kept open for 14 days, resolved once unseen for longer
+    ledger, kinds = run(ledger, [], WEEK2, nothing)
+    assert kinds == {"lost": ChangeKind.UNSEEN}
+    assert entry(ledger, "lost", "unfiled").unseen_since == WEEK2
+    ledger, kinds = run(ledger, [], WEEK3, nothing)
+    assert kinds == {}
+    ledger, kinds = run(ledger, [], WEEK3 + timedelta(days=7), nothing)
+    assert kinds == {}  # 14 days unseen: not yet more than roster_max_age_days
+    _, kinds = run(ledger, [], WEEK3 + timedelta(days=14), nothing)
+    assert kinds == {"lost": ChangeKind.RESOLVED}
+
+
+def test_finding_seen_again_after_a_missing_week_clears_unseen_since() -> None:
+    ledger, _ = run({}, [make_finding()], WEEK1)
+    ledger, _ = run(ledger, [], WEEK2, Coverage(fresh=frozenset(), filed=_keys("100001")))
+
+    ledger, kinds = run(ledger, [make_finding()], WEEK3)
+
+    assert kinds == {"100001": ChangeKind.UPDATED}
+    assert (entry(ledger, "100001").unseen_since, entry(ledger, "100001").opened_on) == (
+        None,
+        WEEK1,
+    )
+
+
+@pytest.mark.parametrize(
+    ("rule", "coverage", "resolved"),
+    [
+        # a filing rule is resolved by the filing, whether a roster came or not
+        ("expired", Coverage(fresh=frozenset(), filed=_keys("100001")), True),
+        # ... but never when a filings file could not be read
+        ("expired", Coverage(_keys("100001"), _keys("100001"), filings_complete=False), False),
+        # ... nor when the group's filing row is missing (a row error, say)
+        ("expired", Coverage(fresh=_keys("100001"), filed=frozenset()), False),
+        # a rule judged on persons is not resolved when a directory file was not read
+        (
+            "departed_members",
+            Coverage(_keys("100001"), _keys("100001"), directory_complete=False),
+            False,
+        ),
+        ("departed_members", Coverage(_keys("100001"), _keys("100001")), True),
+        # a dissolved group (its filing closed since) is resolved without a roster
+        ("oversized", Coverage(frozenset(), frozenset(), closed={KEY: WEEK2}), True),
+        # ... but a filing closed before the finding opened is no news: the group went on
+        ("oversized", Coverage(frozenset(), frozenset(), closed={KEY: WEEK1 - ONE_DAY}), False),
+        # owner_mismatch needs the filing that it compares with
+        ("owner_mismatch", Coverage(fresh=_keys("100001"), filed=frozenset()), False),
+    ],
+)
+def test_a_finding_is_resolved_only_by_data_that_could_show_it(
+    rule: str, coverage: Coverage, resolved: bool
+) -> None:
+    ledger = _ledger_after_week1(rule)
+
+    (change,) = reconcile(ledger, [], WEEK2, coverage)
+
+    assert change.kind is (ChangeKind.RESOLVED if resolved else ChangeKind.UNSEEN)
 
 
 def test_replay_on_the_same_day_changes_nothing() -> None:
     # GIVEN a week whose changes touch every kind of transition, applied
     names = ("updated", "waived", "resolved", "lapsed", "back")
-    ledger, _ = run({}, [make_finding(group_id=name) for name in names], WEEK1)
-    week2 = [make_finding(group_id=name) for name in names[:3]]
+    ledger, _ = run({}, [make_finding(group_id=name) for name in (*names, "unseen")], WEEK1)
+    week2 = [make_finding(group_id=name) for name in (*names[:3], "unseen")]
     week2.append(make_finding(group_id="lapsed", status=FindingStatus.WAIVED))
     ledger, _ = run(ledger, week2, WEEK2)  # "back" is resolved
     findings = [
@@ -166,11 +237,13 @@ def test_replay_on_the_same_day_changes_nothing() -> None:
         make_finding(group_id="back"),
         make_finding(group_id="new"),
     ]
-    ledger, kinds = run(ledger, findings, WEEK3)
+    week3 = seen(*names, "new")  # "unseen": its roster did not come, it stays filed
+    week3 = Coverage(week3.fresh, week3.filed | _keys("unseen"))
+    ledger, kinds = run(ledger, findings, WEEK3, week3)
     assert set(kinds.values()) == set(ChangeKind)
 
     # WHEN the same run is replayed on the same day
-    changes = reconcile(ledger, findings, WEEK3, Coverage(frozenset(ALL_UNITS)))
+    changes = reconcile(ledger, findings, WEEK3, week3)
 
     # THEN nothing is written
     assert changes == []
@@ -221,7 +294,7 @@ def test_resolved_entry_not_seen_again_stays_unchanged() -> None:
     ledger, _ = run({}, [make_finding()], WEEK1)
     ledger, _ = run(ledger, [], WEEK2)
 
-    assert reconcile(ledger, [], WEEK3, Coverage(frozenset(ALL_UNITS))) == []
+    assert reconcile(ledger, [], WEEK3, everything(ledger)) == []
 
 
 def test_each_change_increments_the_version() -> None:
@@ -229,7 +302,7 @@ def test_each_change_increments_the_version() -> None:
     ledger, _ = run(ledger, [], WEEK2)
     ledger, _ = run(ledger, [make_finding()], WEEK3)
 
-    changes = reconcile(ledger, [], WEEK3 + timedelta(days=7), Coverage(frozenset(ALL_UNITS)))
+    changes = reconcile(ledger, [], WEEK3 + timedelta(days=7), everything(ledger))
 
     assert [(c.entry.version, c.expected_version) for c in changes] == [(4, 3)]
 
@@ -237,7 +310,7 @@ def test_each_change_increments_the_version() -> None:
 def test_changes_are_sorted_by_key() -> None:
     findings = [make_finding(group_id=g, rule=r) for g, r in [("b", "x"), ("a", "z"), ("a", "y")]]
 
-    changes = reconcile({}, findings, WEEK1, Coverage(frozenset(ALL_UNITS)))
+    changes = reconcile({}, findings, WEEK1, everything({}, findings))
 
     assert [c.entry.key for c in changes] == [
         (Platform.QQ, "a", "y"),
@@ -253,46 +326,14 @@ def test_evidence_compares_in_its_stored_json_form() -> None:
 
     # THEN the entry holds its JSON form and the same finding next week costs no write
     assert entry(ledger, "100001").evidence == {"sample": ["a", "b"], "since": "2026-01-05"}
-    assert reconcile(ledger, [finding], WEEK2, Coverage(frozenset(ALL_UNITS))) == []
+    assert reconcile(ledger, [finding], WEEK2, everything(ledger)) == []
 
 
 def test_two_findings_with_one_key_are_refused() -> None:
     with pytest.raises(ValueError, match="same ledger key"):
-        reconcile({}, [make_finding(), make_finding()], WEEK1, Coverage(frozenset(ALL_UNITS)))
-
-
-def test_units_with_rosters_counts_groups_with_a_snapshot() -> None:
-    groups = [
-        make_group(make_filing(group_id="1", unit_id="U01"), make_snapshot("1"), make_unit("U01")),
-        make_group(make_filing(group_id="2", unit_id="U02"), None, make_unit("U02")),
-        make_group(None, make_snapshot("3"), None),
-    ]
-
-    assert units_with_rosters(groups) == {"U01", None}
-
-
-def test_a_group_whose_own_roster_is_missing_keeps_its_roster_findings_open() -> None:
-    # GIVEN an open oversized finding for a group that is still filed, and a unit whose
-    # other groups sent rosters this week
-    ledger = _ledger_after_week1("oversized")
-    entry = next(iter(ledger.values()))
-    without_roster = Coverage(
-        units_with_rosters=frozenset({entry.unit_id}),
-        groups_present=frozenset({entry.group_key}),
-    )
-    with_roster = Coverage(
-        units_with_rosters=frozenset({entry.unit_id}),
-        groups_present=frozenset({entry.group_key}),
-        groups_with_roster=frozenset({entry.group_key}),
-    )
-    gone = Coverage(units_with_rosters=frozenset({entry.unit_id}))
-
-    # WHEN the finding is not seen THEN only the group's own roster (or its being gone) resolves it
-    assert reconcile(ledger, [], WEEK2, without_roster) == []
-    assert [c.kind for c in reconcile(ledger, [], WEEK2, with_roster)] == [ChangeKind.RESOLVED]
-    assert [c.kind for c in reconcile(ledger, [], WEEK2, gone)] == [ChangeKind.RESOLVED]
+        reconcile({}, [make_finding(), make_finding()], WEEK1, seen())
 
 
 def _ledger_after_week1(rule: str) -> dict[EntryKey, LedgerEntry]:
-    (change,) = reconcile({}, [make_finding(rule=rule)], WEEK1, Coverage(frozenset(ALL_UNITS)))
+    (change,) = reconcile({}, [make_finding(rule=rule)], WEEK1, seen("100001"))
     return {change.entry.key: change.entry}

@@ -12,12 +12,12 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from chalicelib.ledger.models import ChangeKind, LedgerChange, RunRecord, UnitRun, iso_period
-from chalicelib.ledger.reconcile import Coverage, reconcile
+from chalicelib.ledger.reconcile import reconcile
 from chalicelib.ledger.store import LedgerConflict, LedgerStore
 from chalicelib.models import FindingStatus, Platform
 from jobs.provision import create_table
 from tests.factories import TODAY
-from tests.ledger.test_reconcile import ALL_UNITS, make_finding
+from tests.ledger.test_reconcile import everything, make_finding
 
 TABLE = "qungov-ledger"
 WEEK2 = TODAY + timedelta(days=7)
@@ -42,9 +42,8 @@ def store(client: Any) -> LedgerStore:
 
 
 def created(*group_ids: str) -> list[LedgerChange]:
-    return reconcile(
-        {}, [make_finding(group_id=g) for g in group_ids], TODAY, Coverage(frozenset(ALL_UNITS))
-    )
+    findings = [make_finding(group_id=g) for g in group_ids]
+    return reconcile({}, findings, TODAY, everything({}, findings))
 
 
 def unit_run(index: int) -> UnitRun:
@@ -68,7 +67,7 @@ def test_entries_round_trip_with_chinese_text_and_float_evidence(store: LedgerSt
         "名单": ["张*", "李*"],
     }
     finding = make_finding(message="与同单位的群 200002 成员重合度为 91.3%。", evidence=evidence)
-    changes = reconcile({}, [finding], TODAY, Coverage(frozenset(ALL_UNITS)))
+    changes = reconcile({}, [finding], TODAY, everything({}, [finding]))
 
     # WHEN it is written and read back
     store.apply(changes)
@@ -76,7 +75,7 @@ def test_entries_round_trip_with_chinese_text_and_float_evidence(store: LedgerSt
 
     # THEN it is the same entry, and the same finding next week costs no write
     assert entries == {changes[0].entry.key: changes[0].entry}
-    assert reconcile(entries, [finding], WEEK2, ALL_UNITS) == []
+    assert reconcile(entries, [finding], WEEK2, everything(entries)) == []
 
 
 def test_entries_skips_run_unit_run_and_send_items(store: LedgerStore, client: Any) -> None:
@@ -110,7 +109,7 @@ def test_second_apply_of_the_same_changes_raises_conflict(store: LedgerStore) ->
 def test_replayed_update_raises_conflict(store: LedgerStore) -> None:
     store.apply(created("100001"))
     waived = [make_finding(status=FindingStatus.WAIVED)]
-    changes = reconcile(store.entries(), waived, WEEK2, Coverage(frozenset(ALL_UNITS)))
+    changes = reconcile(store.entries(), waived, WEEK2, everything(store.entries()))
     store.apply(changes)
 
     with pytest.raises(LedgerConflict, match="expected version 1"):
@@ -120,9 +119,9 @@ def test_replayed_update_raises_conflict(store: LedgerStore) -> None:
 def test_of_two_overlapping_runs_exactly_one_wins(store: LedgerStore) -> None:
     # GIVEN two runs that both read the entry at version 1
     store.apply(created("100001"))
-    first = reconcile(store.entries(), [], WEEK2, Coverage(frozenset(ALL_UNITS)))
+    first = reconcile(store.entries(), [], WEEK2, everything(store.entries()))
     second = reconcile(
-        store.entries(), [make_finding(unit_id="U02")], WEEK2, Coverage(frozenset(ALL_UNITS))
+        store.entries(), [make_finding(unit_id="U02")], WEEK2, everything(store.entries())
     )
     assert [c.kind for c in first + second] == [ChangeKind.RESOLVED, ChangeKind.UPDATED]
 

@@ -39,7 +39,7 @@ def load_units(
     root: Path, settings: Settings = DEFAULT_SETTINGS
 ) -> tuple[list[Unit], list[DataError]]:
     errors: list[DataError] = []
-    found = read_folder(LocalSource(root), "config/", schema.UNITS, settings, errors, read_units)
+    found = read_folder(LocalSource(root), "config/", schema.UNITS, settings, errors, read_units(settings))
     return [unit for table in found for unit in table], errors
 
 
@@ -51,7 +51,7 @@ def load_offices(root: Path) -> tuple[list[Office], list[DataError]]:
         schema.OFFICES,
         DEFAULT_SETTINGS,
         errors,
-        parse_table(parse_office),
+        parse_table(parse_office, DEFAULT_SETTINGS),
     )
     return [office for table in found for office in table], errors
 
@@ -72,7 +72,7 @@ def load_filings(
     root: Path, unit_index: UnitIndex = UNITS, settings: Settings = DEFAULT_SETTINGS
 ) -> tuple[list[Filing], list[DataError]]:
     errors: list[DataError] = []
-    consume = parse_table(lambda row: parse_filing(row, unit_index))
+    consume = parse_table(lambda row: parse_filing(row, unit_index, TODAY), settings)
     found = read_folder(LocalSource(root), "filings/", schema.FILINGS, settings, errors, consume)
     return [filing for table in found for filing in table], errors
 
@@ -81,6 +81,6 @@ def load_waivers(
     root: Path, today: date = TODAY, settings: Settings = DEFAULT_SETTINGS
 ) -> tuple[list[Waiver], list[DataError]]:
     errors: list[DataError] = []
-    consume = parse_table(lambda row: parse_waiver(row, today, settings))
+    consume = parse_table(lambda row: parse_waiver(row, today, settings), settings)
     found = read_folder(LocalSource(root), "waivers/", schema.WAIVERS, settings, errors, consume)
     return [waiver for table in found for waiver in table], errors

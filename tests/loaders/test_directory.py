@@ -154,7 +154,7 @@ def test_rejects_a_person_id_listed_in_two_directory_files(tmp_path: Path) -> No
     assert [p.name for p in directory.persons] == ["张三", "李四"]
     assert errors == [
         DataError(
-            file="directory/2-students.csv", row=3, column="学号", reason="人员编号“T1”在名册中重复"
+            file="directory/2-students.csv", row=3, column="学号", reason="人员编号“T*”在名册中重复"
         )
     ]
     assert directory.person_of(Platform.QQ, "20002") is None

@@ -1,0 +1,114 @@
+"""Values from a cell, checked where they are read (DESIGN.md, "Plausible values").
+
+- Text: control characters removed, cut to a bounded length (the caller reports the cut).
+- Ids: Unicode NFKC, zero-width and control characters removed, `123.0` read as `123`;
+  scientific notation and over-long ids are refused.
+- Email addresses: exactly one address, syntax-checked by email-validator, ASCII on the
+  wire (an internationalised domain becomes punycode), no display name, no second address.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from email_validator import EmailNotValidError, validate_email
+
+# C0/C1 controls, zero-width characters, bidirectional overrides and the BOM: invisible in
+# a name, and able to make two equal-looking ids differ or reorder what a reader sees.
+_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+_SCIENTIFIC = re.compile(r"[+-]?\d+(?:\.\d+)?[eE][+-]?\d+")
+_INTEGRAL_FLOAT = re.compile(r"(\d+)\.0+")
+_SEVERAL_ADDRESSES = re.compile(r"[,，;；\s]")
+# A strict subset of valid addresses, accepted without the full check (a directory lists
+# hundreds of thousands): dot-atoms of plain ASCII, a dotted domain, a letter TLD.
+_PLAIN_ADDRESS = re.compile(
+    r"(?=.{1,64}@)[A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*"
+    r"@((?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63})"
+)
+
+
+class ValueRefused(ValueError):
+    """A cell that cannot be used; the message, in Chinese, says why and what to do."""
+
+
+def clean_text(value: str, max_chars: int) -> tuple[str, bool]:
+    """The text without invisible characters, and whether it had to be cut to `max_chars`."""
+    text = value if value.isprintable() else _INVISIBLE.sub("", value)
+    text = text.strip()
+    if len(text) > max_chars:
+        return text[:max_chars], True
+    return text, False
+
+
+def cut_notice(length: int, max_chars: int) -> str:
+    return f"内容过长({length} 个字符),已截断为前 {max_chars} 个字符"
+
+
+def normalize_id(value: str, max_chars: int) -> str:
+    """An id as one string, whatever tool wrote it; "" for an empty cell.
+
+    Fast for the common case (ASCII digits, as QQ numbers are); raises `ValueRefused`."""
+    text = value.strip()
+    if text.isdigit() and text.isascii() and len(text) <= max_chars:
+        return text
+    text = unicodedata.normalize("NFKC", _INVISIBLE.sub("", text)).strip()
+    if _SCIENTIFIC.fullmatch(text):
+        raise ValueRefused(
+            f"账号“{text}”是科学计数法,原号码已丢失:请在 Excel 中把该列设为“文本”格式后重新导出"
+        )
+    integral = _INTEGRAL_FLOAT.fullmatch(text)
+    if integral:
+        text = integral.group(1)  # pandas writes 795425564.0 for an id column with blanks
+    if len(text) > max_chars:
+        raise ValueRefused(f"账号过长({len(text)} 个字符,上限 {max_chars}),不是有效的账号")
+    return text
+
+
+def check_email(value: str) -> str:
+    """The one address in a cell, normalised (domain lower case); raises `ValueRefused`."""
+    text = value.strip()
+    plain = _PLAIN_ADDRESS.fullmatch(text)
+    if plain is not None and len(text) <= 254 and _is_ordinary(plain.group(1)):
+        local, _, domain = text.rpartition("@")
+        return f"{local}@{domain.lower()}"
+    shown = _shown(text)
+    if "\n" in text or "\r" in text:
+        raise ValueRefused(f"邮箱“{shown}”含换行,只能填写一个地址")
+    if "<" in text or ">" in text:
+        raise ValueRefused(
+            f"邮箱“{shown}”含显示名或尖括号,只能填写地址本身(如 name@example.edu.cn)"
+        )
+    if text.count("@") > 1 or _SEVERAL_ADDRESSES.search(text):
+        raise ValueRefused(f"邮箱“{shown}”含多个地址或空格,每格只能填写一个地址")
+    try:
+        checked = validate_email(text, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError:
+        raise ValueRefused(f"邮箱“{shown}”格式不正确") from None
+    return str(checked.ascii_email or checked.normalized)
+
+
+_SPECIAL_USE = frozenset({"arpa", "invalid", "local", "localhost", "onion", "test"})  # RFC 6761
+
+
+def _is_ordinary(domain: str) -> bool:
+    """Not a special-use domain, and no `--` that IDNA reserves (`xn--`): those take the
+    full check."""
+    return "--" not in domain and domain.lower().rpartition(".")[2] not in _SPECIAL_USE
+
+
+def _shown(text: str, limit: int = 60) -> str:
+    """A value quoted back in a message: printable and short."""
+    text = _INVISIBLE.sub(" ", text)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def nfkc(text: str) -> str:
+    """A name as compared: Unicode NFKC (the Kangxi radical `⼯` is `工`, full-width
+    letters and digits are ASCII), invisible characters removed."""
+    return unicodedata.normalize("NFKC", _INVISIBLE.sub("", text)).strip()
+
+
+def fold(text: str) -> str:
+    """A name or keyword as matched inside another: `nfkc`, and case folded."""
+    return nfkc(text).casefold()
