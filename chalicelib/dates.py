@@ -30,6 +30,12 @@ def shanghai_today(now: datetime) -> date:
     return now.astimezone(SHANGHAI).date()
 
 
+def event_time(text: str) -> datetime:
+    """The `time` of an EventBridge event (`2026-11-16T00:00:00Z`), timezone-aware."""
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 def latest_plausible(today: date) -> date:
     """The last day an export, filing, review, join or speaking date may fall on: one day
     after today (an export made tonight in another time zone is still plausible)."""

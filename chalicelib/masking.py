@@ -17,3 +17,9 @@ def mask_name(name: str) -> str:
     if len(name) == 2:
         return name[0] + "*"
     return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+def mask_address(address: str) -> str:
+    """`zhang.san@example.edu.cn` -> `z***@example.edu.cn`, for logs and run records."""
+    local, at, domain = address.partition("@")
+    return f"{local[:1]}***{at}{domain}" if at else mask_id(address)

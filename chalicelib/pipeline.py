@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.aws.s3source import S3Source
 from chalicelib.dates import SHANGHAI
@@ -20,14 +20,33 @@ from chalicelib.digests.build import DigestPlan, build_digests
 from chalicelib.digests.mime import build_message
 from chalicelib.digests.models import Digest
 from chalicelib.digests.render import RenderedDigest, render_digest
-from chalicelib.ledger.models import LedgerChange, LedgerEntry, RunRecord, UnitRun, iso_period
+from chalicelib.ledger.models import (
+    MAX_PROBLEMS,
+    LedgerChange,
+    LedgerEntry,
+    RunRecord,
+    RunStatus,
+    UnitRun,
+    iso_period,
+)
 from chalicelib.ledger.reconcile import Coverage, EntryKey, reconcile
-from chalicelib.ledger.store import LedgerStore
+from chalicelib.ledger.store import LedgerConflict, LedgerStore
+from chalicelib.masking import mask_address
 from chalicelib.models import Finding, FindingStatus, Unit
-from chalicelib.rollups.registry import week_registry
-from chalicelib.scan import ScanResult, scan
-from chalicelib.sending import DigestMessage, DigestSender, SendFailed, SendLog, backoff_seconds
+from chalicelib.rollups.registry import WeekRegistry, week_registry
+from chalicelib.scan import ScanAborted, ScanResult, scan
+from chalicelib.sending import (
+    DIGEST,
+    DigestMessage,
+    DigestSender,
+    SendFailed,
+    SendLog,
+    SendStatus,
+    backoff_seconds,
+)
 from chalicelib.settings import Settings
+
+SCHEDULE_TIME = time(8, 0)  # Monday 08:00 Shanghai: the weekly run's time in emails and logs
 
 
 @dataclass(frozen=True)
@@ -52,6 +71,8 @@ class WeeklySummary:
     changes: dict[str, int]
     digests: int
     unroutable: int
+    held_back: int = 0  # not queued: sent (or under way) this week already, or a re-run
+    problems: list[str] = field(default_factory=list)  # isolated failures, in Chinese
     messages: list[DigestMessage] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -66,33 +87,54 @@ class WeeklySummary:
             "ledger_writes": self.ledger_writes,
             "changes": self.changes,
             "digests": self.digests,
+            "enqueued": len(self.messages),
+            "held_back": self.held_back,
             "unroutable": self.unroutable,
+            "problems": len(self.problems),
         }
 
     def lines(self) -> list[str]:
         rules = "、".join(f"{rule} {n}" for rule, n in self.findings_by_rule.items()) or "无"
         changes = "、".join(f"{kind} {n}" for kind, n in sorted(self.changes.items())) or "无变化"
-        return [
+        lines = [
             f"{self.period}({self.today}):群组 {self.groups} 个;问题 {sum(self.findings_by_rule.values())} 项"
             f"(豁免 {self.waived} 项);数据错误 {self.data_errors} 条",
             f"  按规则:{rules}",
-            f"  台账写入 {self.ledger_writes} 次({changes});提醒 {self.digests} 封;无法送达 {self.unroutable} 项",
+            f"  台账写入 {self.ledger_writes} 次({changes});提醒 {self.digests} 封"
+            f"(本次排队 {len(self.messages)} 封,本周已发过或重跑未排队 {self.held_back} 封);"
+            f"无法送达 {self.unroutable} 项",
         ]
+        if self.problems:
+            lines.append(f"  运行中的问题 {len(self.problems)} 项(其余照常完成):")
+            lines += [f"    {problem}" for problem in self.problems[:10]]
+        return lines
 
 
 def run_weekly(
-    clients: Clients, settings: Settings, today: date, *, dry_run: bool = False
+    clients: Clients,
+    settings: Settings,
+    today: date,
+    *,
+    dry_run: bool = False,
+    resend: str | None = None,
 ) -> tuple[WeeklySummary, DigestPlan, ScanResult]:
-    """Scan, reconcile and enqueue; with `dry_run` nothing is written or enqueued."""
-    result = scan(S3Source(clients.s3, settings.data_bucket), today, settings)
+    """Scan, reconcile and enqueue; with `dry_run` nothing is written or enqueued.
+
+    Each ledger write, each digest and the registry are isolated: one that fails is
+    recorded as a problem and the rest go on; the run record is always written. A
+    recipient gets this week's digest once, however often the week is run, unless an
+    operator asks for a `resend` (a label for it, e.g. the time it was asked)."""
+    period = iso_period(today)
     store = LedgerStore(clients.dynamodb, settings.ledger_table)
+    try:
+        result = scan(S3Source(clients.s3, settings.data_bucket), today, settings)
+    except ScanAborted as aborted:
+        if not dry_run:
+            store.put_run(_aborted_run(period, today, str(aborted)))
+        raise
     previous = store.entries()
     coverage = Coverage.of(result, settings.roster_max_age_days)
     changes = reconcile(previous, result.findings, today, coverage)
-    period = iso_period(today)
-    if not dry_run:
-        store.apply(changes)
-        store.put_unit_runs(_unit_runs(result, period, today))
     entries = _as_seen_today(previous, changes, result.findings)
     plan = build_digests(
         entries,
@@ -118,14 +160,16 @@ def run_weekly(
         digests=len(plan.digests),
         unroutable=len(plan.unroutable),
     )
-    if not dry_run:
-        summary.messages = _enqueue(clients, settings, plan, result)
-        registry = week_registry(result, period, plan.unroutable)
-        clients.s3.put_object(
-            Bucket=settings.data_bucket,
-            Key=registry.key,
-            Body=registry.model_dump_json().encode("utf-8"),
-        )
+    if dry_run:
+        return summary, plan, result
+    try:
+        _write_ledger(store, changes, _unit_runs(result, period, today), summary.problems)
+        previous_run = store.run(period)
+        rerun = previous_run is not None and previous_run.status is not RunStatus.ABORTED
+        outbox = Outbox(clients, settings, period, resend, rerun=rerun)
+        summary.messages, summary.held_back = outbox.enqueue(plan, result, summary.problems)
+        _put_registry(clients, settings, week_registry(result, period, plan.unroutable), summary)
+    finally:
         store.put_run(
             RunRecord(
                 period=period,
@@ -135,10 +179,65 @@ def run_weekly(
                 ledger_writes=store.writes + 1,  # counting this record itself
                 changes=dict(kinds),
                 open_counts=_open_counts(entries),
+                status=RunStatus.PARTIAL if summary.problems else RunStatus.COMPLETE,
+                digests=len(summary.messages),
+                problems=tuple(summary.problems[:MAX_PROBLEMS]),
+                problem_count=len(summary.problems),
             )
         )
         summary.ledger_writes = store.writes
     return summary, plan, result
+
+
+_ISOLATED = (ClientError, BotoCoreError, LedgerConflict)  # one write fails, the rest go on
+
+
+def _write_ledger(
+    store: LedgerStore, changes: Sequence[LedgerChange], runs: list[UnitRun], problems: list[str]
+) -> None:
+    for change in changes:
+        try:
+            store.apply([change])
+        except _ISOLATED as error:
+            platform, group_id, rule = change.entry.key
+            problems.append(f"台账写入失败:{platform}/{group_id}/{rule}({_reason(error)})")
+    try:
+        store.put_unit_runs(runs)
+    except (*_ISOLATED, RuntimeError) as error:
+        problems.append(f"各单位运行记录写入失败({_reason(error)})")
+
+
+def _put_registry(
+    clients: Clients, settings: Settings, registry: WeekRegistry, summary: WeeklySummary
+) -> None:
+    try:
+        clients.s3.put_object(
+            Bucket=settings.data_bucket,
+            Key=registry.key,
+            Body=registry.model_dump_json().encode("utf-8"),
+        )
+    except _ISOLATED as error:
+        summary.problems.append(f"登记表 {registry.key} 写入失败({_reason(error)})")
+
+
+def _aborted_run(period: str, today: date, reason: str) -> RunRecord:
+    return RunRecord(
+        period=period,
+        run_on=today,
+        groups=0,
+        findings=0,
+        ledger_writes=1,
+        changes={},
+        status=RunStatus.ABORTED,
+        problems=(reason[:500],),
+        problem_count=1,
+    )
+
+
+def _reason(error: BaseException) -> str:
+    if isinstance(error, ClientError):
+        return str(error.response.get("Error", {}).get("Code", "ClientError"))
+    return str(error)[:200] or type(error).__name__
 
 
 def _as_seen_today(
@@ -195,26 +294,74 @@ def _unit_runs(result: ScanResult, period: str, today: date) -> list[UnitRun]:
     ]
 
 
-def _enqueue(
-    clients: Clients, settings: Settings, plan: DigestPlan, result: ScanResult
-) -> list[DigestMessage]:
-    units = {u.unit_id: u for u in result.units}
-    queue_url = clients.sqs.get_queue_url(QueueName=settings.digest_queue)["QueueUrl"]
-    messages = []
-    for digest in plan.digests:
-        digest_hash = digest.content_hash()
-        _, raw = digest_email(digest, units, settings)
-        message = DigestMessage(
-            recipient=digest.recipient,
-            cc=digest.cc,
-            period=digest.period,
-            digest_hash=digest_hash,
-            eml_key=f"outbox/{digest.period}/{digest_hash}.eml",
-        )
-        clients.s3.put_object(Bucket=settings.data_bucket, Key=message.eml_key, Body=raw)
-        clients.sqs.send_message(QueueUrl=queue_url, MessageBody=message.to_json())
-        messages.append(message)
-    return messages
+class Outbox:
+    """Rendered digests into the bucket (`outbox/<week>/<hash>.eml`) and onto the send
+    queue, one at a time: one that cannot be rendered or queued is recorded as failed in
+    the send log (so the rollup lists it and a re-run queues it again), the rest go on.
+
+    One digest per recipient and ISO week: a recipient whose digest is sent, under way or
+    of unknown outcome gets nothing more; a re-run of a week that already ran (`rerun`)
+    queues only the digests whose sending failed, so it sends nothing new. A `resend`
+    (asked by an operator) is a new kind of send, for every recipient."""
+
+    def __init__(
+        self,
+        clients: Clients,
+        settings: Settings,
+        period: str,
+        resend: str | None,
+        *,
+        rerun: bool = False,
+    ) -> None:
+        self.clients, self.settings, self.period = clients, settings, period
+        self.rerun = rerun and resend is None
+        self.now = datetime.combine(date.fromisoformat(period + "-1"), SCHEDULE_TIME, SHANGHAI)
+        self.kind = DIGEST if resend is None else f"{DIGEST}-resend-{resend}"
+        self.log = SendLog(clients.dynamodb, settings.ledger_table)
+
+    def enqueue(
+        self, plan: DigestPlan, result: ScanResult, problems: list[str]
+    ) -> tuple[list[DigestMessage], int]:
+        """The messages queued, and how many digests were held back (see the class)."""
+        records = {r.recipient: r for r in self.log.records(self.period) if r.kind == self.kind}
+        units = {u.unit_id: u for u in result.units}
+        queue_url = self.clients.sqs.get_queue_url(QueueName=self.settings.digest_queue)["QueueUrl"]
+        messages, held_back = [], 0
+        for digest in plan.digests:
+            record = records.get(digest.recipient)
+            retry = record is not None and record.status is SendStatus.FAILED
+            if (record is not None or self.rerun) and not retry:
+                held_back += 1
+                continue
+            digest_hash = digest.content_hash()
+            message = DigestMessage(
+                recipient=digest.recipient,
+                cc=digest.cc,
+                period=digest.period,
+                kind=self.kind,
+                digest_hash=digest_hash,
+                eml_key=f"outbox/{digest.period}/{digest_hash}.eml",
+            )
+            try:
+                _, raw = digest_email(digest, units, self.settings)
+                self.clients.s3.put_object(
+                    Bucket=self.settings.data_bucket, Key=message.eml_key, Body=raw
+                )
+                self.clients.sqs.send_message(QueueUrl=queue_url, MessageBody=message.to_json())
+            except (ValueError, *_ISOLATED) as error:
+                problems.append(f"提醒未能排队({mask_address(digest.recipient)}):{_reason(error)}")
+                self._record_failure(message, error, problems)
+                continue
+            messages.append(message)
+        return messages, held_back
+
+    def _record_failure(
+        self, message: DigestMessage, error: BaseException, problems: list[str]
+    ) -> None:
+        try:
+            self.log.failed(message, f"未能排队:{_reason(error)}", self.now)
+        except _ISOLATED as also:
+            problems.append(f"发送记录写入失败({_reason(also)})")
 
 
 def digest_email(
@@ -227,7 +374,7 @@ def digest_email(
         sender=settings.sender_email,
         recipient=digest.recipient,
         cc=digest.cc,
-        sent_at=datetime.combine(digest.today, time(8, 0), SHANGHAI),  # the schedule's time
+        sent_at=datetime.combine(digest.today, SCHEDULE_TIME, SHANGHAI),
         message_id=f"{digest.period}.{digest.content_hash()}@qungov",
     )
     return rendered, raw

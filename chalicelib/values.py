@@ -112,3 +112,13 @@ def nfkc(text: str) -> str:
 def fold(text: str) -> str:
     """A name or keyword as matched inside another: `nfkc`, and case folded."""
     return nfkc(text).casefold()
+
+
+_UNSAFE_IN_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
+
+
+def safe_filename(text: str, max_chars: int = 80) -> str:
+    """A value from the data (an office, a recipient) as one file name: no separators,
+    no control characters, no leading dots (`../x` becomes `_x`), bounded length."""
+    name = _UNSAFE_IN_NAMES.sub("_", _INVISIBLE.sub("", text)).strip().lstrip(".").strip()
+    return name[:max_chars] or "未命名"

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from chalicelib.dates import shanghai_today
+from chalicelib.dates import SHANGHAI, shanghai_today
+from chalicelib.settings import Settings, SettingsError, load_settings
 
 
 def _day(text: str) -> date:
@@ -32,6 +33,11 @@ def parser() -> argparse.ArgumentParser:
     weekly.add_argument("--today", type=_day, default=today, help="YYYY-MM-DD (default: today)")
     weekly.add_argument("--dry-run", action="store_true", help="render digests, send nothing")
     weekly.add_argument("--out", type=Path, default=Path("out/weekly"), help="dry-run output")
+    weekly.add_argument(
+        "--resend",
+        action="store_true",
+        help="send this week's digests again, also to recipients who had them (logged)",
+    )
 
     rollup = commands.add_parser("rollup", help="the weekly or monthly rollup by hand")
     rollup.add_argument("--period", choices=["week", "month"], default="week")
@@ -53,18 +59,24 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.command in ("scan", "weekly", "rollup", "demo"):
+        try:
+            settings = load_settings()
+        except SettingsError as error:
+            print(error, file=sys.stderr)
+            return 2
     if args.command == "scan":
         from jobs.scan import run_scan
 
-        return run_scan(args.data, args.today, args.out)
+        return run_scan(args.data, args.today, args.out, settings)
     if args.command == "weekly":
-        return _weekly(args.today, args.dry_run, args.out)
+        return _weekly(settings, args.today, args.dry_run, args.out, args.resend)
     if args.command == "rollup":
-        return _rollup(args.period, args.today, args.dry_run, args.out)
+        return _rollup(settings, args.period, args.today, args.dry_run, args.out)
     if args.command == "demo":
         from jobs.demo import run_demo
 
-        run_demo(args.out, args.today)
+        run_demo(args.out, args.today, settings)
         return 0
     from jobs.sample import generate_college
 
@@ -76,26 +88,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _weekly(today: date, dry_run: bool, out: Path) -> int:
+def _weekly(settings: Settings, today: date, dry_run: bool, out: Path, resend: bool) -> int:
     from chalicelib.aws.clients import aws_clients
-    from chalicelib.settings import Settings
+    from chalicelib.scan import ScanAborted
     from jobs.weekly import run_weekly_job
 
     now = datetime.now(UTC)
-    summary, sent = run_weekly_job(aws_clients(), Settings(), today, now, dry_run, out)
+    label = now.astimezone(SHANGHAI).strftime("%Y%m%dT%H%M%S") if resend else None
+    if label is not None:
+        print(f"按操作员要求重新发送本周提醒(标记 {label}),收件人将再收到一份", file=sys.stderr)
+    try:
+        summary, sent = run_weekly_job(
+            aws_clients(), settings, today, now, dry_run, out, resend=label
+        )
+    except ScanAborted as aborted:
+        print(f"无法检查:{aborted}", file=sys.stderr)
+        return 2
     print("\n".join(summary.lines()))
     print(f"  发送结果:{dict(sent) or ('仅生成,未发送:' + str(out))}")
     return 0
 
 
-def _rollup(kind: str, today: date, dry_run: bool, out: Path) -> int:
+def _rollup(settings: Settings, kind: str, today: date, dry_run: bool, out: Path) -> int:
     from chalicelib.aws.clients import aws_clients
     from chalicelib.rollups.job import RollupSendFailed, RollupUnavailable, run_rollup
-    from chalicelib.settings import Settings
 
     try:
         summary = run_rollup(
-            aws_clients(), Settings(), kind, today, datetime.now(UTC), dry_run=dry_run, out=out
+            aws_clients(), settings, kind, today, datetime.now(UTC), dry_run=dry_run, out=out
         )
     except RollupUnavailable as unavailable:
         print(f"无法汇总:{unavailable}", file=sys.stderr)

@@ -24,8 +24,9 @@ from chalicelib.pipeline import Clients, run_weekly
 from chalicelib.rollups.build import archive_prefix
 from chalicelib.rollups.job import run_rollup
 from chalicelib.scan import ScanResult
-from chalicelib.sending import SendLog
+from chalicelib.sending import DIGEST, SendLog, SendStatus
 from chalicelib.settings import Settings
+from chalicelib.values import safe_filename
 from jobs.provision import provision, upload_folder
 from jobs.sample import SamplePlan, generate_college
 from jobs.weekly import drain_digests
@@ -40,14 +41,13 @@ FILING_HEADER = [
 ]  # fmt: skip
 
 
-def run_demo(out: Path, first_day: date) -> None:
+def run_demo(out: Path, first_day: date, settings: Settings) -> None:
     os.environ.setdefault("AWS_DEFAULT_REGION", REGION)
     for variable in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         os.environ.setdefault(variable, "demo")
     from moto import mock_aws  # a development dependency: the demo is never deployed
 
     shutil.rmtree(out, ignore_errors=True)
-    settings = Settings()
     with mock_aws():
         clients = aws_clients(REGION)
         provision(clients, settings)
@@ -82,11 +82,13 @@ def write_outbox(clients: Clients, settings: Settings, period: str, outbox: Path
     outbox.mkdir(parents=True, exist_ok=True)
     written = []
     for record in SendLog(clients.dynamodb, settings.ledger_table).records(period):
-        if record.status != "sent":
+        if record.status is not SendStatus.SENT:
+            continue
+        if record.kind != DIGEST:
             continue
         key = f"outbox/{period}/{record.digest_hash}.eml"
         raw = clients.s3.get_object(Bucket=settings.data_bucket, Key=key)["Body"].read()
-        stem = outbox / f"{period}-{record.recipient}"
+        stem = outbox / safe_filename(f"{period}-{record.recipient}")
         Path(f"{stem}.eml").write_bytes(raw)
         Path(f"{stem}.html").write_text(_html_part(email.message_from_bytes(raw)), encoding="utf-8")
         written.append(Path(f"{stem}.eml"))

@@ -10,7 +10,9 @@ from typing import Any
 
 from chalicelib.pipeline import Clients
 from chalicelib.settings import Settings
+from chalicelib.uploads import KINDS
 
+UPLOAD_FOLDERS = tuple(f"{kind}/" for kind in KINDS)  # every folder the validator reads
 MAX_RECEIVES = 5  # then a digest message moves to the dead-letter queue
 
 
@@ -50,7 +52,7 @@ def provision(clients: Clients, settings: Settings) -> None:
                     "Events": ["s3:ObjectCreated:*"],
                     "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": folder}]}},
                 }
-                for folder in ("rosters/", "directory/", "filings/", "waivers/")
+                for folder in UPLOAD_FOLDERS
             ]
         },
     )

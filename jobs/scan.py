@@ -21,12 +21,12 @@ def write_jsonl(path: Path, records: Iterable[dict[str, Any]]) -> None:
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
-def run_scan(data: Path, today: date, out: Path) -> int:
+def run_scan(data: Path, today: date, out: Path, settings: Settings) -> int:
     if not data.is_dir():
         print(f"数据目录不存在:{data}", file=sys.stderr)
         return 2
     try:
-        result = scan(LocalSource(data), today, Settings())
+        result = scan(LocalSource(data), today, settings)
     except ScanAborted as aborted:
         print(f"无法检查:{aborted}", file=sys.stderr)
         return 2

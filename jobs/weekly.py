@@ -16,6 +16,7 @@ from chalicelib.pipeline import (
 )
 from chalicelib.sending import SendFailed
 from chalicelib.settings import Settings
+from chalicelib.values import safe_filename
 
 
 def drain_digests(clients: Clients, settings: Settings, now: datetime) -> Counter[str]:
@@ -47,15 +48,22 @@ def drain_digests(clients: Clients, settings: Settings, now: datetime) -> Counte
 
 
 def run_weekly_job(
-    clients: Clients, settings: Settings, today: date, now: datetime, dry_run: bool, out: Path
+    clients: Clients,
+    settings: Settings,
+    today: date,
+    now: datetime,
+    dry_run: bool,
+    out: Path,
+    *,
+    resend: str | None = None,
 ) -> tuple[WeeklySummary, Counter[str]]:
-    summary, plan, result = run_weekly(clients, settings, today, dry_run=dry_run)
+    summary, plan, result = run_weekly(clients, settings, today, dry_run=dry_run, resend=resend)
     if dry_run:
         units = {u.unit_id: u for u in result.units}
         out.mkdir(parents=True, exist_ok=True)
         for digest in plan.digests:
             rendered, raw = digest_email(digest, units, settings)
-            stem = f"{digest.period}-{digest.recipient}"
+            stem = safe_filename(f"{digest.period}-{digest.recipient}")
             (out / f"{stem}.html").write_text(rendered.html, encoding="utf-8")
             (out / f"{stem}.eml").write_bytes(raw)
         return summary, Counter()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import email
 import json
-from datetime import UTC, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,6 @@ from moto.ses.models import ses_backends
 
 import app as app_module
 from chalicelib.aws.clients import aws_clients
-from chalicelib.dates import shanghai_today
 from chalicelib.ledger.models import iso_period
 from chalicelib.pipeline import Clients
 from chalicelib.sending import SendLog
@@ -25,7 +24,8 @@ from jobs.provision import upload_folder
 from jobs.sample import generate_college
 
 REGION = "us-east-1"
-TODAY = shanghai_today(datetime.now(UTC))  # the handlers read the clock, as Lambda does
+TODAY = date(2026, 11, 16)  # a Monday; scheduled handlers take the day from the event
+MONDAY_8 = "2026-11-16T00:00:00Z"  # when the weekly schedule fires (08:00 in Shanghai)
 
 
 @pytest.fixture(scope="module")
@@ -51,10 +51,11 @@ def queued(clients: Clients, queue: str) -> list[dict[str, Any]]:
     return messages
 
 
-def schedule_event(client: Client) -> dict[str, Any]:
+def schedule_event(client: Client, time: str = MONDAY_8) -> dict[str, Any]:
     event: dict[str, Any] = client.events.generate_cw_event(
         source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]
     )
+    event["time"] = time
     return event
 
 
@@ -75,12 +76,7 @@ def test_weekly_scan_enqueues_one_message_per_digest_and_each_is_sent_once(
 ) -> None:
     upload_folder(aws.s3, Settings().data_bucket, college)
     with Client(app_module.app) as client:
-        result = client.lambda_.invoke(
-            "weekly_scan",
-            client.events.generate_cw_event(
-                source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]
-            ),
-        ).payload
+        result = client.lambda_.invoke("weekly_scan", schedule_event(client)).payload
         bodies = [m["Body"] for m in queued(aws, "qungov-digests")]
         deliver(client, bodies)
 
@@ -88,6 +84,7 @@ def test_weekly_scan_enqueues_one_message_per_digest_and_each_is_sent_once(
     assert len(sent_emails()) == len(bodies)
     records = SendLog(aws.dynamodb, Settings().ledger_table).records(iso_period(TODAY))
     assert {r.status for r in records} == {"sent"} and all(r.message_id for r in records)
+    assert {r.kind for r in records} == {"digest"}
 
 
 def test_a_replayed_schedule_event_and_a_duplicated_message_send_no_second_copy(
@@ -99,11 +96,18 @@ def test_a_replayed_schedule_event_and_a_duplicated_message_send_no_second_copy(
         first = client.lambda_.invoke("weekly_scan", event).payload
         replay = client.lambda_.invoke("weekly_scan", event).payload
         bodies = [m["Body"] for m in queued(aws, "qungov-digests")]
-        deliver(client, bodies + bodies[:1])  # every message twice, one a third time
+        deliver(client, bodies + bodies + bodies[:1])  # every message twice, one 3 times
+        # AND the same schedule replayed on Wednesday of that week, after the sends
+        wednesday = client.lambda_.invoke(
+            "weekly_scan", schedule_event(client, "2026-11-18T03:00:00Z")
+        ).payload
+        later = [m["Body"] for m in queued(aws, "qungov-digests")]
 
-    assert len(bodies) == 2 * first["digests"]
-    assert replay["changes"] == {}  # the replay changed nothing in the ledger
-    assert len(sent_emails()) == first["digests"]
+    assert len(bodies) == first["digests"]  # the replay queued nothing ...
+    assert (replay["changes"], replay["enqueued"]) == ({}, 0)  # ... nor changed the ledger
+    assert len(sent_emails()) == first["digests"]  # a duplicated message sends nothing
+    assert wednesday["today"] == "2026-11-18"  # the event's day, not the clock's
+    assert (wednesday["enqueued"], later, len(sent_emails())) == (0, [], first["digests"])
 
 
 def test_throttled_send_is_retried_and_sent_exactly_once(

@@ -6,8 +6,13 @@ against AWS, a local endpoint, or moto."""
 from __future__ import annotations
 
 import boto3
+from botocore.config import Config
 
 from chalicelib.pipeline import Clients
+
+# SES is called exactly once per attempt: botocore would otherwise resend a message whose
+# answer timed out (it may have been accepted), and the send log decides what to retry.
+SES_CONFIG = Config(retries={"mode": "standard", "max_attempts": 1})
 
 
 def aws_clients(region: str | None = None) -> Clients:
@@ -16,5 +21,5 @@ def aws_clients(region: str | None = None) -> Clients:
         s3=session.client("s3"),
         dynamodb=session.client("dynamodb"),
         sqs=session.client("sqs"),
-        ses=session.client("ses"),
+        ses=session.client("ses", config=SES_CONFIG),
     )

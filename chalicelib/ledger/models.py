@@ -108,6 +108,15 @@ class UnitRun(Frozen):
     open_findings: int
 
 
+class RunStatus(StrEnum):
+    COMPLETE = "complete"
+    PARTIAL = "partial"  # some writes or emails failed; the rest went through
+    ABORTED = "aborted"  # the scan could not run (no readable unit list)
+
+
+MAX_PROBLEMS = 50  # a run record lists its first problems and counts them all
+
+
 class RunRecord(Frozen):
     period: str  # ISO week, e.g. 2026-W47
     run_on: date
@@ -118,6 +127,10 @@ class RunRecord(Frozen):
     open_counts: dict[str, dict[str, int]] = Field(default_factory=dict)
     """Open findings this week: category ("" for none) -> severity label -> count; the
     rollup's trend, scoped by category."""
+    status: RunStatus = RunStatus.COMPLETE
+    digests: int = 0  # enqueued this run
+    problems: tuple[str, ...] = ()  # what failed, in Chinese (no personal data)
+    problem_count: int = 0
 
 
 def iso_period(day: date) -> str:

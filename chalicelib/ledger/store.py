@@ -107,14 +107,18 @@ class LedgerStore:
         self.client.put_item(TableName=self.table, Item=_item(RUN_PK, run.period, data))
         self.writes += 1
 
+    def run(self, period: str) -> RunRecord | None:
+        """The record of this period's run, if one was written."""
+        item = self.client.get_item(
+            TableName=self.table,
+            Key={"pk": {"S": RUN_PK}, "sk": {"S": period}},
+            ConsistentRead=True,
+        ).get("Item")
+        return _run(item) if item is not None else None
+
     def runs(self) -> list[RunRecord]:
         """Every run record, oldest period first."""
-        records = []
-        for item in self._query(RUN_PK):
-            data = _plain(item)
-            data["open_counts"] = json.loads(data.get("open_counts") or "{}")
-            records.append(RunRecord.model_validate(data))
-        return records
+        return [_run(item) for item in self._query(RUN_PK)]
 
     def unit_runs(self, period: str) -> list[UnitRun]:
         return [UnitRun.model_validate(_plain(item)) for item in self._query(f"UNITRUN#{period}")]
@@ -162,6 +166,12 @@ def _entry_item(entry: LedgerEntry) -> dict[str, Any]:
     data = entry.model_dump(mode="json")
     data["evidence"] = json.dumps(entry.evidence, ensure_ascii=False, sort_keys=True)
     return _item(f"GROUP#{entry.platform}#{entry.group_id}", f"{ENTRY_PREFIX}{entry.rule}", data)
+
+
+def _run(item: Mapping[str, Any]) -> RunRecord:
+    data = _plain(item)
+    data["open_counts"] = json.loads(data.get("open_counts") or "{}")
+    return RunRecord.model_validate(data)
 
 
 def _entry(item: Mapping[str, Any]) -> LedgerEntry:

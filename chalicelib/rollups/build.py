@@ -8,7 +8,14 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from chalicelib.ledger.models import PARTY_WEEKS, LedgerEntry, LedgerState, RunRecord, iso_period
+from chalicelib.ledger.models import (
+    PARTY_WEEKS,
+    LedgerEntry,
+    LedgerState,
+    RunRecord,
+    RunStatus,
+    iso_period,
+)
 from chalicelib.models import Category, Office, Severity
 from chalicelib.rollups.models import Rollup, RollupItem, TrendPoint
 from chalicelib.rollups.registry import WeekRegistry
@@ -48,6 +55,8 @@ def build_rollup(
     runs: Sequence[RunRecord],
     registry: WeekRegistry,
     failed_digests: int,
+    *,
+    problems: Sequence[str] = (),
 ) -> Rollup:
     scope = set(office.scope) if office.scope is not None else None
 
@@ -96,6 +105,7 @@ def build_rollup(
         unroutable=len(registry.unroutable) if everything else 0,
         unroutable_items=registry.unroutable if everything else (),
         failed_digests=failed_digests if everything else 0,
+        problems=tuple(problems) if everything else (),
         units=_units(registry, open_items),
         rules=tuple((rule_id, rule.meta.title) for rule_id, rule in REGISTRY.items()),
         matrix=_matrix(open_items),
@@ -143,7 +153,8 @@ def _trend(
     runs: Sequence[RunRecord], today: date, scope: set[Category] | None
 ) -> tuple[TrendPoint, ...]:
     """Open findings of each of the last 12 weekly runs up to today, in scope."""
-    recent = sorted((r for r in runs if r.run_on <= today), key=lambda r: r.run_on)[-TREND_WEEKS:]
+    completed = (r for r in runs if r.run_on <= today and r.status is not RunStatus.ABORTED)
+    recent = sorted(completed, key=lambda r: r.run_on)[-TREND_WEEKS:]
     points = []
     for run in recent:
         by_severity: Counter[str] = Counter()

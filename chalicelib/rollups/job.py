@@ -5,28 +5,42 @@ email under `reports/`; send it once."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path, PurePosixPath
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from chalicelib import schema
 from chalicelib.aws.s3source import S3Source
 from chalicelib.dates import SHANGHAI
-from chalicelib.ledger.models import iso_period
+from chalicelib.ledger.models import RunRecord, RunStatus, iso_period
 from chalicelib.ledger.store import LedgerStore
 from chalicelib.loaders.rows import parse_table
 from chalicelib.loaders.tables import read_file
 from chalicelib.loaders.units import parse_office
+from chalicelib.masking import mask_address
 from chalicelib.models import DataError, Office
 from chalicelib.pipeline import Clients
-from chalicelib.rollups.build import archive_prefix, build_rollup, period_start
+from chalicelib.rollups.build import archive_prefix, build_rollup, period_start, rollup_period
 from chalicelib.rollups.chart import trend_png
 from chalicelib.rollups.mime import build_rollup_message
+from chalicelib.rollups.models import Rollup
 from chalicelib.rollups.registry import WeekRegistry, registry_key
 from chalicelib.rollups.render import render_rollup
 from chalicelib.rollups.workbook import build_workbook, workbook_filename
-from chalicelib.sending import DigestMessage, DigestSender, SendFailed, SendLog
+from chalicelib.sending import (
+    DIGEST,
+    DigestMessage,
+    DigestSender,
+    SendFailed,
+    SendLog,
+    SendRecord,
+    SendStatus,
+)
 from chalicelib.settings import Settings
+from chalicelib.values import safe_filename
 
 
 class RollupUnavailable(Exception):
@@ -65,18 +79,57 @@ def run_rollup(
     dry_run: bool = False,
     out: Path | None = None,
 ) -> RollupSummary:
-    """Build, archive and send the rollups; with `dry_run` write them to `out` only."""
+    """Build, archive and send the rollups; with `dry_run` write them to `out` only.
+
+    Each office is isolated: one whose rollup cannot be built, archived or sent is
+    recorded as failed and the others still get theirs; the schedule then retries, and
+    an office already served is not served twice (one send per office, period and kind)."""
     source = S3Source(clients.s3, settings.data_bucket)
     registry = _latest_registry(clients, settings, today)
     store = LedgerStore(clients.dynamodb, settings.ledger_table)
     entries, runs = list(store.entries().values()), store.runs()
-    summary = RollupSummary(kind=kind, period="")
+    summary = RollupSummary(kind=kind, period=rollup_period(kind, today))
     offices = _offices(source, settings, summary.errors)
-    failed = _failed_digests(clients, settings, kind, today)
-    prefix = archive_prefix(kind, today)
+    job = _Delivery(clients, settings, kind, today, now, dry_run, out, summary)
+    undelivered = _undelivered(job.log, kind, today, now)
+    problems = [
+        *_run_problems(runs, kind, today),
+        *(_office_problem(error) for error in summary.errors),
+        *undelivered.lines,
+    ]
     for office in offices:
-        rollup = build_rollup(kind, today, office, entries, runs, registry, failed)
-        summary.period = rollup.period
+        try:
+            rollup = build_rollup(
+                kind, today, office, entries, runs, registry, undelivered.digests, problems=problems
+            )
+            summary.sent[office.office] = job.deliver(office, rollup)
+        except (SendFailed, ValueError, OSError, ClientError, BotoCoreError) as failed:
+            summary.sent[office.office] = f"failed: {_reason(failed)}"
+    if any(outcome.startswith("failed") for outcome in summary.sent.values()):
+        raise RollupSendFailed(summary)  # the schedule retries; sent ones are not resent
+    return summary
+
+
+@dataclass
+class _Delivery:
+    """Where one run of the rollup job renders, archives and sends each office's rollup."""
+
+    clients: Clients
+    settings: Settings
+    kind: str
+    today: date
+    now: datetime
+    dry_run: bool
+    out: Path | None
+    summary: RollupSummary
+
+    @property
+    def log(self) -> SendLog:
+        return SendLog(self.clients.dynamodb, self.settings.ledger_table)
+
+    def deliver(self, office: Office, rollup: Rollup) -> str:
+        """Render, archive and send one office's rollup; its outcome."""
+        prefix = archive_prefix(self.kind, self.today)
         rendered = render_rollup(rollup)
         workbook, name = build_workbook(rollup), workbook_filename(rollup)
         content_hash = hashlib.sha256(rollup.model_dump_json().encode()).hexdigest()[:32]
@@ -85,50 +138,47 @@ def run_rollup(
             chart_png=trend_png(rollup.trend),
             workbook=workbook,
             workbook_name=name,
-            sender=settings.sender_email,
+            sender=self.settings.sender_email,
             recipients=[office.email],
-            sent_at=datetime.combine(today, time(10, 0), SHANGHAI),  # the schedule's time
+            sent_at=datetime.combine(self.today, time(10, 0), SHANGHAI),  # the schedule's time
             message_id=f"{rollup.period}.{content_hash}@qungov",
         )
-        files = {
-            f"{office.office}.html": rendered.html.encode(),
-            name: workbook,
-            f"{office.office}.eml": raw,
-        }
-        if dry_run:
-            summary.files += _write_local(out or Path("out/rollup"), prefix, files)
-            summary.sent[office.office] = "dry run"
-            continue
+        stem = safe_filename(office.office)
+        files = {f"{stem}.html": rendered.html.encode(), name: workbook, f"{stem}.eml": raw}
+        if self.dry_run:
+            self.summary.files += _write_local(self.out or Path("out/rollup"), prefix, files)
+            return "dry run"
+        bucket = self.settings.data_bucket
         for filename, body in files.items():
-            clients.s3.put_object(Bucket=settings.data_bucket, Key=prefix + filename, Body=body)
-            summary.files.append(prefix + filename)
-        if out is not None:
-            _write_local(out, prefix, files)
+            self.clients.s3.put_object(Bucket=bucket, Key=prefix + filename, Body=body)
+            self.summary.files.append(prefix + filename)
+        if self.out is not None:
+            _write_local(self.out, prefix, files)
         message = DigestMessage(
             recipient=office.email,
-            period=f"{rollup.period}-rollup",
+            period=rollup.period,
+            kind=f"rollup-{self.kind}:{office.office}",
             digest_hash=content_hash,
-            eml_key=f"{prefix}{office.office}.eml",
+            eml_key=f"{prefix}{stem}.eml",
         )
-        log = SendLog(clients.dynamodb, settings.ledger_table)
         sender = DigestSender(
-            clients.s3, clients.ses, log, settings.data_bucket, settings.sender_email
+            self.clients.s3, self.clients.ses, self.log, bucket, self.settings.sender_email
         )
-        try:
-            summary.sent[office.office] = sender.send(message, now)
-        except SendFailed as failed:  # the other offices still get theirs
-            summary.sent[office.office] = f"failed: {failed}"
-    if any(outcome.startswith("failed") for outcome in summary.sent.values()):
-        raise RollupSendFailed(summary)  # the schedule retries; sent ones are not resent
-    return summary
+        return sender.send(message, self.now)
 
 
 def _write_local(out: Path, prefix: str, files: dict[str, bytes]) -> list[str]:
-    folder = out / PurePosixPath(prefix).relative_to("reports")
+    """Local copies under `out`; every name is a safe file name, checked to stay inside."""
+    folder = (out / PurePosixPath(prefix).relative_to("reports")).resolve()
     folder.mkdir(parents=True, exist_ok=True)
+    written = []
     for filename, body in files.items():
-        (folder / filename).write_bytes(body)
-    return [str(folder / filename) for filename in files]
+        target = (folder / filename).resolve()
+        if target.parent != folder:
+            raise ValueError(f"refusing to write outside {folder}: {filename!r}")
+        target.write_bytes(body)
+        written.append(str(target))
+    return written
 
 
 def _latest_registry(clients: Clients, settings: Settings, today: date) -> WeekRegistry:
@@ -163,12 +213,61 @@ def _offices(source: S3Source, settings: Settings, errors: list[DataError]) -> l
     return offices
 
 
-def _failed_digests(clients: Clients, settings: Settings, kind: str, today: date) -> int:
-    """Digests of the period whose last attempt failed (each dead-lettered digest is one
-    of them: every failed attempt is recorded before SQS gives up on the message)."""
+@dataclass(frozen=True)
+class Undelivered:
+    digests: int  # digests of the period that failed or whose outcome is unknown
+    lines: tuple[str, ...]  # every such send, digests and rollups
+
+
+def _undelivered(log: SendLog, kind: str, today: date, now: datetime) -> Undelivered:
+    """Sends of the period (weeks, and the month for a monthly rollup) whose last attempt
+    failed or whose outcome is unknown: each dead-lettered digest is one of them (every
+    failed attempt is recorded before SQS gives up on the message)."""
     start = period_start(kind, today)
-    weeks = {
+    periods = {
         iso_period(date.fromordinal(day)) for day in range(start.toordinal(), today.toordinal() + 1)
     }
-    log = SendLog(clients.dynamodb, settings.ledger_table)
-    return sum(1 for week in weeks for record in log.records(week) if record.status == "failed")
+    periods.add(rollup_period("month", today))
+    lines, digests = [], 0
+    for period in sorted(periods):
+        for record in log.records(period):
+            status = record.outcome(now)
+            if status.undelivered:
+                lines.append(_undelivered_line(record, status))
+                digests += record.kind.startswith(DIGEST)
+    return Undelivered(digests, tuple(lines))
+
+
+def _undelivered_line(record: SendRecord, status: SendStatus) -> str:
+    what = "提醒" if record.kind.startswith(DIGEST) else "汇总"
+    who = f"{what}邮件 {mask_address(record.recipient)}({record.period})"
+    if status is SendStatus.UNKNOWN:
+        return (
+            f"{who}:发送结果不明({record.error or '应答丢失'}),SES 可能已发出;"
+            "请运维人员在 SES 发送记录中核实,确未收到时用 --resend 重发"
+        )
+    return f"{who}:发送失败({record.error or '未知原因'}),已自动重试 {record.attempts} 次"
+
+
+def _run_problems(runs: Sequence[RunRecord], kind: str, today: date) -> list[str]:
+    """What went wrong in the weekly runs of the period (in a partial or aborted run)."""
+    start = period_start(kind, today)
+    lines = []
+    for run in runs:
+        if start <= run.run_on <= today and run.status is not RunStatus.COMPLETE:
+            status = "未能运行" if run.status is RunStatus.ABORTED else "部分失败"
+            shown = ";".join(run.problems[:5])
+            more = f" 等 {run.problem_count} 项" if run.problem_count > 5 else ""
+            lines.append(f"每周检查 {run.period}({run.run_on}){status}:{shown}{more}")
+    return lines
+
+
+def _office_problem(error: DataError) -> str:
+    where = f"{error.file} 第 {error.row} 行" if error.row is not None else error.file
+    return f"汇总报送部门表 {where}:{error.reason};该部门本期收不到汇总"
+
+
+def _reason(error: BaseException) -> str:
+    if isinstance(error, ClientError):
+        return str(error.response.get("Error", {}).get("Code", "ClientError"))
+    return str(error)[:200] or type(error).__name__

@@ -75,6 +75,7 @@ class Rollup(Frozen):
     registry: tuple[RegistryRow, ...]
     trend: tuple[TrendPoint, ...]  # the last 12 weeks, oldest first
     unroutable_items: tuple[Unroutable, ...] = ()  # listed for the office that sees all
+    problems: tuple[str, ...] = ()  # failed runs and sends: for the office that sees all
 
     @property
     def overdue_items(self) -> tuple[RollupItem, ...]:

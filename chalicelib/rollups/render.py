@@ -88,6 +88,7 @@ def render_rollup(rollup: Rollup) -> RenderedRollup:
             for item in rollup.unroutable_items
         ],
         "sheets": "、".join(SHEETS),
+        "problems": rollup.problems,
     }
     return RenderedRollup(
         subject=context["subject"],

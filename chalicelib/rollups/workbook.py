@@ -7,7 +7,6 @@ same rollup always gives the same bytes."""
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Sequence
 from datetime import date, datetime, time
@@ -20,6 +19,7 @@ from chalicelib.digests.models import Unroutable
 from chalicelib.models import Category
 from chalicelib.rollups.models import RegistryRow, Rollup, RollupItem
 from chalicelib.rules import REGISTRY
+from chalicelib.values import safe_filename
 from chalicelib.vocab import CATEGORY_NAMES, PLATFORM_NAMES
 
 Cell = str | int | float | date | None
@@ -49,7 +49,7 @@ def display_width(text: str) -> int:
 
 def workbook_filename(rollup: Rollup) -> str:
     """群组合规汇总_2026-W47_党委工作部.xlsx, safe as a file name and an attachment name."""
-    office = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', "_", rollup.office).strip() or "全部"
+    office = safe_filename(rollup.office)
     return f"群组合规汇总_{rollup.period}_{office}.xlsx"
 
 
