@@ -44,4 +44,5 @@ def _finding(rule: Rule, group: GroupView, violation: Violation, status: Finding
         clause=meta.clause,
         remedy=meta.remedy,
         status=status,
+        filed=group.filing is not None,
     )

@@ -163,6 +163,7 @@ class Finding(Frozen):
     clause: str
     remedy: str
     status: FindingStatus = FindingStatus.OPEN
+    filed: bool = Field(default=False, description="The group had a current filing.")
 
     def to_json_dict(self) -> dict[str, Any]:
         data = self.model_dump(mode="json")

@@ -46,6 +46,7 @@ class LedgerEntry(Frozen):
     last_seen: date  # as of the last write; an active entry is seen by every run
     resolved_on: date | None = None
     unseen_since: date | None = None  # first run that did not see it and could not resolve it
+    filed: bool = False  # the group had a current filing when the finding was last written
     version: int = 0  # for conditional writes
 
     @property
@@ -70,10 +71,15 @@ class LedgerEntry(Frozen):
         return 2 if weeks >= PARTY_WEEKS else 1 if weeks >= HEAD_WEEKS else 0
 
     def same_place(self, finding: Finding) -> bool:
-        """Same unit and category: the rollup cell and the routing have not moved. (A new
+        """Same unit, category and filing: the rollup cell, the routing and what can resolve
+        it have not moved. (A new
         message or evidence alone costs no write: digests show this week's finding, and
         the entry is refreshed with its next transition.)"""
-        return self.unit_id == finding.unit_id and self.category == finding.category
+        return (self.unit_id, self.category, self.filed) == (
+            finding.unit_id,
+            finding.category,
+            finding.filed,
+        )
 
 
 class ChangeKind(StrEnum):

@@ -52,8 +52,8 @@ class Coverage:
           without a fresh roster: yes;
         - else every source the rule is judged on must have been read completely, and the
           group's own data must be there: a fresh roster for a rule judged on rosters (a
-          filing alone for one that also applies without a roster), a filing for a rule
-          that needs one;
+          filing alone for one that also applies without a roster), and its filing when the
+          rule needs one or the finding was judged with one;
         - a group with neither a filing nor a fresh roster (an unfiled group whose export
           stopped coming) is gone once it has gone unseen for more than `gone_after_days`.
         """
@@ -73,8 +73,8 @@ class Coverage:
         if not fresh and not filed:
             since = entry.unseen_since
             return since is not None and (today - since).days > self.gone_after_days
-        if meta.needs_filing and not filed:
-            return False
+        if (meta.needs_filing or (entry.filed and Source.FILING in meta.judged_on)) and not filed:
+            return False  # the filing it was judged with is missing this run
         return fresh or not meta.needs_snapshot
 
 
@@ -136,6 +136,7 @@ def _created(finding: Finding, today: date) -> LedgerChange:
         first_seen=today,
         opened_on=today,
         last_seen=today,
+        filed=finding.filed,
         version=1,
     )
     return LedgerChange(entry=entry, kind=ChangeKind.CREATED)
@@ -197,6 +198,7 @@ def _change(
         "clause": finding.clause,
         "remedy": finding.remedy,
         "opened_on": opened_on or entry.opened_on,
+        "filed": finding.filed,
         "last_seen": today,
         "resolved_on": None,
         "unseen_since": None,

@@ -1,8 +1,9 @@
-"""Embedded AWS for tests: moto in-process, fake credentials, objects with chosen times."""
+"""Embedded AWS for every test that needs it: moto in process, fake credentials, what
+qungov uses provisioned, SES's accepted messages, and objects with chosen times."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,28 +11,56 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from moto import mock_aws
+from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.s3 import models as moto_s3
+from moto.ses.models import ses_backends
 
+from chalicelib.aws.clients import aws_clients
 from chalicelib.dates import SHANGHAI
+from chalicelib.pipeline import Clients
+from chalicelib.settings import Settings
+from jobs.provision import provision
 
 REGION = "us-east-1"
 BUCKET = "qungov-data"
 
 
-@contextmanager
-def fake_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """An S3 client on moto with `BUCKET` created; no account, no network."""
+def fake_credentials(monkeypatch: pytest.MonkeyPatch, region: str = REGION) -> None:
+    """Fake credentials and a region; nothing from the machine's AWS setup leaks in."""
     for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_CONFIG_FILE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", region)
+
+
+@contextmanager
+def embedded_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clients]:
+    """Bucket, ledger table, queues (each with a dead-letter queue) and a verified sender,
+    on moto: no account, no network."""
+    fake_credentials(monkeypatch)
+    with mock_aws():
+        clients = aws_clients(REGION)
+        provision(clients, Settings())
+        yield clients
+
+
+@contextmanager
+def fake_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """An S3 client on moto with `BUCKET` created, and nothing else."""
+    fake_credentials(monkeypatch)
     with mock_aws():
         s3 = boto3.client("s3", region_name=REGION)
         s3.create_bucket(Bucket=BUCKET)
         yield s3
+
+
+def sent_emails() -> list[Any]:
+    """Every message moto's SES accepted in this test."""
+    return list(ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages)
 
 
 def put(
@@ -69,3 +98,19 @@ def upload_folder(s3: Any, root: Path, monkeypatch: pytest.MonkeyPatch) -> list[
 def keys_under(s3: Any, prefix: str, bucket: str = BUCKET) -> list[str]:
     listed = s3.list_objects_v2(Bucket=bucket, Prefix=prefix)
     return sorted(item["Key"] for item in listed.get("Contents", []))
+
+
+@contextmanager
+def injected(client: Any, event: str, handler: Callable[..., Any]) -> Iterator[None]:
+    """A fault injected into one real boto3 client through botocore's event system, e.g.
+    `before-parameter-build.s3.PutObject` (before the request; `params` are the API's) or
+    `after-call.ses.SendRawEmail` (after moto processed it: the answer is then lost)."""
+    client.meta.events.register(event, handler)
+    try:
+        yield
+    finally:
+        client.meta.events.unregister(event, handler)
+
+
+def client_error(code: str, operation: str) -> ClientError:
+    return ClientError({"Error": {"Code": code, "Message": "injected"}}, operation)

@@ -334,6 +334,18 @@ def test_two_findings_with_one_key_are_refused() -> None:
         reconcile({}, [make_finding(), make_finding()], WEEK1, seen())
 
 
+def test_a_finding_judged_with_a_filing_waits_for_that_filing() -> None:
+    # GIVEN an inactive group that was filed when the finding was recorded
+    finding = make_finding(rule="inactive").model_copy(update={"filed": True})
+    ledger, _ = run({}, [finding], WEEK1)
+
+    # WHEN its roster comes but the filings file that held its filing did not
+    _, kinds = run(ledger, [], WEEK2, Coverage(fresh=_keys("100001"), filed=frozenset()))
+
+    # THEN nothing is resolved: the data it was judged on is incomplete
+    assert kinds == {"100001": ChangeKind.UNSEEN}
+
+
 def _ledger_after_week1(rule: str) -> dict[EntryKey, LedgerEntry]:
     (change,) = reconcile({}, [make_finding(rule=rule)], WEEK1, seen("100001"))
     return {change.entry.key: change.entry}

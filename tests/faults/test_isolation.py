@@ -1,0 +1,185 @@
+"""Fault injection, isolation: each unit, recipient, office and file is processed on its
+own. One that fails is recorded as failed (and shown in the rollup), the rest go on, and
+the run record is always written."""
+
+from __future__ import annotations
+
+import email
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chalicelib.aws.clients import aws_clients
+from chalicelib.ledger.models import RunStatus
+from chalicelib.ledger.store import LedgerStore
+from chalicelib.pipeline import Clients, run_weekly
+from chalicelib.rollups.job import RollupSendFailed, run_rollup
+from chalicelib.scan import ScanAborted
+from chalicelib.sending import SendLog, SendStatus
+from jobs.weekly import drain_digests
+from tests.aws import REGION, client_error, injected, sent_emails
+from tests.faults.college import CS_CONTACT, DAY, SETTINGS, WANG, ZHAO, College, monday_morning
+
+
+def recipients() -> list[str]:
+    return sorted(str(email.message_from_string(m.raw_data)["To"]) for m in sent_emails())
+
+
+def rollup_text(office_email: str = "dw@college.example.com") -> str:
+    """The plain text of the last rollup SES accepted for this office."""
+    messages = [email.message_from_string(m.raw_data) for m in sent_emails()]
+    message = [m for m in messages if m["To"] == office_email][-1]
+    part = next(p for p in message.walk() if p.get_content_type() == "text/plain")
+    payload = part.get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    return payload.decode("utf-8")
+
+
+def test_a_digest_that_cannot_be_stored_is_recorded_failed_and_the_others_go_out(
+    aws: Clients, tmp_path: Path
+) -> None:
+    # GIVEN S3 refuses to store the first rendered digest (once)
+    College().upload(aws, tmp_path)
+    job = aws_clients(REGION)
+    refused: list[str] = []
+
+    def refuse_first_eml(params: dict[str, Any], **_: Any) -> None:
+        if params["Key"].startswith("outbox/") and not refused:
+            refused.append(params["Key"])
+            raise client_error("InternalError", "PutObject")
+
+    # WHEN the weekly job runs and its queue is drained
+    with injected(job.s3, "before-parameter-build.s3.PutObject", refuse_first_eml):
+        summary, _, _ = run_weekly(job, SETTINGS, DAY)
+    drain_digests(aws, SETTINGS, monday_morning())
+
+    # THEN the two other recipients got theirs; the failure is recorded, not lost
+    assert recipients() == [WANG, ZHAO]
+    (problem,) = summary.problems
+    assert problem.startswith("提醒未能排队(c***@college.example.com):InternalError")
+    records = {
+        r.recipient: r for r in SendLog(aws.dynamodb, SETTINGS.ledger_table).records(summary.period)
+    }
+    assert records[CS_CONTACT].status is SendStatus.FAILED
+    run = LedgerStore(aws.dynamodb, SETTINGS.ledger_table).run(summary.period)
+    assert run is not None and (run.status, run.problem_count, run.digests) == (
+        RunStatus.PARTIAL,
+        1,
+        2,
+    )
+    # AND the rollup shows it to the office that sees everything
+    run_rollup(aws, SETTINGS, "week", DAY, monday_morning())
+    assert (
+        "提醒邮件 c***@college.example.com(2026-W47):发送失败(未能排队:InternalError)"
+        in rollup_text()
+    )
+    # AND a re-run of the week queues only that digest: each recipient gets exactly one
+    rerun, _, _ = run_weekly(aws, SETTINGS, DAY)
+    drain_digests(aws, SETTINGS, monday_morning())
+    assert (len(rerun.messages), rerun.held_back) == (1, 2)
+    offices = {"dw@college.example.com", "xsc@college.example.com"}
+    assert [r for r in recipients() if r not in offices] == [CS_CONTACT, WANG, ZHAO]
+
+
+def test_a_ledger_write_that_fails_does_not_stop_the_others_and_the_run_is_recorded_partial(
+    aws: Clients, tmp_path: Path
+) -> None:
+    College().upload(aws, tmp_path)
+    job = aws_clients(REGION)
+
+    def throttle_200002(params: dict[str, Any], **_: Any) -> None:
+        if params.get("Item", {}).get("pk", {}).get("S") == "GROUP#qq#200002":
+            raise client_error("ProvisionedThroughputExceededException", "PutItem")
+
+    with injected(job.dynamodb, "before-parameter-build.dynamodb.PutItem", throttle_200002):
+        summary, _, _ = run_weekly(job, SETTINGS, DAY)
+    drain_digests(aws, SETTINGS, monday_morning())
+
+    assert summary.problems == [
+        "台账写入失败:qq/200002/unidentified_members(ProvisionedThroughputExceededException)"
+    ]
+    stored = LedgerStore(aws.dynamodb, SETTINGS.ledger_table)
+    assert {key[1] for key in stored.entries()} == {"100001", "300003"}
+    assert recipients() == [CS_CONTACT, WANG, ZHAO]  # the reminder still went out
+    run = stored.run(summary.period)
+    assert run is not None and run.status is RunStatus.PARTIAL
+
+
+def test_the_run_record_is_written_when_the_registry_cannot_be_stored(
+    aws: Clients, tmp_path: Path
+) -> None:
+    College().upload(aws, tmp_path)
+    job = aws_clients(REGION)
+
+    def refuse_registry(params: dict[str, Any], **_: Any) -> None:
+        if params["Key"].startswith("registry/"):
+            raise client_error("SlowDown", "PutObject")
+
+    with injected(job.s3, "before-parameter-build.s3.PutObject", refuse_registry):
+        summary, _, _ = run_weekly(job, SETTINGS, DAY)
+
+    assert summary.problems == ["登记表 registry/2026-W47.json 写入失败(SlowDown)"]
+    run = LedgerStore(aws.dynamodb, SETTINGS.ledger_table).run(summary.period)
+    assert run is not None and run.problems == tuple(summary.problems)
+
+
+def test_a_run_that_cannot_scan_writes_an_aborted_run_record_and_raises(
+    aws: Clients, tmp_path: Path
+) -> None:
+    college = College()
+    del college.files["config/units.csv"]
+    college.upload(aws, tmp_path)
+
+    with pytest.raises(ScanAborted):
+        run_weekly(aws, SETTINGS, DAY)
+
+    run = LedgerStore(aws.dynamodb, SETTINGS.ledger_table).run("2026-W47")
+    assert run is not None and run.status is RunStatus.ABORTED
+    assert "没有可用的单位名录" in run.problems[0]
+
+
+def test_a_roster_that_disappears_between_listing_and_reading_is_a_file_error_for_it_only(
+    aws: Clients, tmp_path: Path
+) -> None:
+    # Reproduces: a roster listed but gone when read (quarantined meanwhile) aborted the run.
+    College().upload(aws, tmp_path)
+    job = aws_clients(REGION)
+
+    def quarantine_before_read(params: dict[str, Any], **_: Any) -> None:
+        if params["Key"] == "rosters/qq/200002.csv":
+            aws.s3.delete_object(Bucket=SETTINGS.data_bucket, Key=params["Key"])
+
+    with injected(job.s3, "before-parameter-build.s3.GetObject", quarantine_before_read):
+        summary, _, result = run_weekly(job, SETTINGS, DAY)
+
+    (error,) = result.errors
+    assert (error.file, error.row) == ("rosters/qq/200002.csv", None)
+    assert "不存在" in error.reason
+    assert summary.findings_by_rule == {"departed_members": 1, "expired": 1, "roster_missing": 1}
+
+
+def test_one_office_whose_rollup_fails_does_not_stop_the_others_and_is_sent_on_the_retry(
+    aws: Clients, tmp_path: Path
+) -> None:
+    # Reproduces: one office's failure stopped every rollup.
+    College().upload(aws, tmp_path)
+    run_weekly(aws, SETTINGS, DAY)
+    job = aws_clients(REGION)
+
+    def reject_party_office(params: dict[str, Any], **_: Any) -> None:
+        if "dw@college.example.com" in params["Destinations"]:
+            raise client_error("MessageRejected", "SendRawEmail")
+
+    with (
+        injected(job.ses, "before-parameter-build.ses.SendRawEmail", reject_party_office),
+        pytest.raises(RollupSendFailed) as failed,
+    ):
+        run_rollup(job, SETTINGS, "week", DAY, monday_morning())
+    retry = run_rollup(aws, SETTINGS, "week", DAY, monday_morning())
+
+    outcomes = failed.value.summary.sent
+    assert outcomes["党委工作部"].startswith("failed: MessageRejected")
+    assert outcomes["学生处"] == "sent"
+    assert retry.sent == {"党委工作部": "sent", "学生处": "duplicate"}
+    assert recipients() == ["dw@college.example.com", "xsc@college.example.com"]
