@@ -59,6 +59,15 @@ class Clients:
     ses: Any
 
 
+@dataclass(frozen=True)
+class Resend:
+    """An operator's explicit request to send this week's digests again (`jobs weekly
+    --resend`): a new kind of send, so that its own replays are still sent once."""
+
+    label: str  # e.g. when it was asked, part of the send identity
+    to: str | None = None  # one recipient, or every recipient of the run
+
+
 @dataclass
 class WeeklySummary:
     period: str
@@ -116,14 +125,14 @@ def run_weekly(
     today: date,
     *,
     dry_run: bool = False,
-    resend: str | None = None,
+    resend: Resend | None = None,
 ) -> tuple[WeeklySummary, DigestPlan, ScanResult]:
     """Scan, reconcile and enqueue; with `dry_run` nothing is written or enqueued.
 
     Each ledger write, each digest and the registry are isolated: one that fails is
     recorded as a problem and the rest go on; the run record is always written. A
     recipient gets this week's digest once, however often the week is run, unless an
-    operator asks for a `resend` (a label for it, e.g. the time it was asked)."""
+    operator asks for a `resend`."""
     period = iso_period(today)
     store = LedgerStore(clients.dynamodb, settings.ledger_table)
     try:
@@ -309,14 +318,15 @@ class Outbox:
         clients: Clients,
         settings: Settings,
         period: str,
-        resend: str | None,
+        resend: Resend | None,
         *,
         rerun: bool = False,
     ) -> None:
         self.clients, self.settings, self.period = clients, settings, period
         self.rerun = rerun and resend is None
+        self.only = resend.to.lower() if resend is not None and resend.to else None
         self.now = datetime.combine(date.fromisoformat(period + "-1"), SCHEDULE_TIME, SHANGHAI)
-        self.kind = DIGEST if resend is None else f"{DIGEST}-resend-{resend}"
+        self.kind = DIGEST if resend is None else f"{DIGEST}-resend-{resend.label}"
         self.log = SendLog(clients.dynamodb, settings.ledger_table)
 
     def enqueue(
@@ -328,6 +338,8 @@ class Outbox:
         queue_url = self.clients.sqs.get_queue_url(QueueName=self.settings.digest_queue)["QueueUrl"]
         messages, held_back = [], 0
         for digest in plan.digests:
+            if self.only is not None and digest.recipient != self.only:
+                continue
             record = records.get(digest.recipient)
             retry = record is not None and record.status is SendStatus.FAILED
             if (record is not None or self.rerun) and not retry:

@@ -38,6 +38,7 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="send this week's digests again, also to recipients who had them (logged)",
     )
+    weekly.add_argument("--to", metavar="ADDRESS", help="with --resend: only this recipient")
 
     rollup = commands.add_parser("rollup", help="the weekly or monthly rollup by hand")
     rollup.add_argument("--period", choices=["week", "month"], default="week")
@@ -70,7 +71,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_scan(args.data, args.today, args.out, settings)
     if args.command == "weekly":
-        return _weekly(settings, args.today, args.dry_run, args.out, args.resend)
+        if args.to and not args.resend:
+            print("--to 只能与 --resend 一起使用", file=sys.stderr)
+            return 2
+        return _weekly(settings, args.today, args.dry_run, args.out, args.resend, args.to)
     if args.command == "rollup":
         return _rollup(settings, args.period, args.today, args.dry_run, args.out)
     if args.command == "demo":
@@ -88,18 +92,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _weekly(settings: Settings, today: date, dry_run: bool, out: Path, resend: bool) -> int:
+def _weekly(
+    settings: Settings, today: date, dry_run: bool, out: Path, resend: bool, to: str | None
+) -> int:
     from chalicelib.aws.clients import aws_clients
+    from chalicelib.pipeline import Resend
     from chalicelib.scan import ScanAborted
     from jobs.weekly import run_weekly_job
 
     now = datetime.now(UTC)
-    label = now.astimezone(SHANGHAI).strftime("%Y%m%dT%H%M%S") if resend else None
-    if label is not None:
-        print(f"按操作员要求重新发送本周提醒(标记 {label}),收件人将再收到一份", file=sys.stderr)
+    again = Resend(now.astimezone(SHANGHAI).strftime("%Y%m%dT%H%M%S"), to) if resend else None
+    if again is not None:
+        who = again.to or "本周每位收件人"
+        print(
+            f"按操作员要求重新发送本周提醒(标记 {again.label}):{who}将再收到一份", file=sys.stderr
+        )
     try:
         summary, sent = run_weekly_job(
-            aws_clients(), settings, today, now, dry_run, out, resend=label
+            aws_clients(), settings, today, now, dry_run, out, resend=again
         )
     except ScanAborted as aborted:
         print(f"无法检查:{aborted}", file=sys.stderr)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from chalicelib.pipeline import (
     Clients,
+    Resend,
     WeeklySummary,
     digest_email,
     run_weekly,
@@ -55,7 +56,7 @@ def run_weekly_job(
     dry_run: bool,
     out: Path,
     *,
-    resend: str | None = None,
+    resend: Resend | None = None,
 ) -> tuple[WeeklySummary, Counter[str]]:
     summary, plan, result = run_weekly(clients, settings, today, dry_run=dry_run, resend=resend)
     if dry_run:

@@ -12,6 +12,7 @@ import boto3
 import pytest
 
 from chalicelib.models import DataError
+from chalicelib.pipeline import Clients
 from chalicelib.uploads import Receipt, format_receipt, s3_objects_in, validate_upload
 from tests.aws import BUCKET, REGION, fake_aws, keys_under, put
 from tests.readers import DEFAULT_SETTINGS
@@ -228,3 +229,36 @@ def test_s3_notification_to_sqs_end_to_end(s3: Any) -> None:
     assert receipts[bad].quarantined_to == f"quarantine/{bad}"
     assert keys_under(s3, "receipts/") == [f"receipts/{bad}.json", f"receipts/{good}.json"]
     assert keys_under(s3, "rosters/") == [good]
+
+
+def test_a_person_id_in_a_receipt_and_its_log_line_is_masked(s3: Any) -> None:
+    # GIVEN a staff list with one student number listed twice
+    text = "学号,姓名,状态\n2021000123,张三,在读\n2021000123,张三,在读\n"
+
+    receipt = check(s3, "directory/学生名册.csv", text)
+
+    (error,) = receipt.row_errors
+    assert (error.row, error.reason) == (3, "人员编号“20****23”在名册中重复")
+    assert "2021000123" not in format_receipt(receipt)
+    assert "2021000123" not in stored_body(s3, "directory/学生名册.csv")
+
+
+def test_an_upload_under_config_reaches_the_validator_through_the_bucket_notification(
+    aws: Clients,
+) -> None:
+    # Reproduces: the upload notification covered every data folder but config/.
+    aws.s3.put_object(Bucket=BUCKET, Key="config/units.csv", Body=UNITS.encode())
+    url = aws.sqs.get_queue_url(QueueName=DEFAULT_SETTINGS.upload_queue)["QueueUrl"]
+    received = aws.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)
+    bodies = [m["Body"] for m in received.get("Messages", [])]  # a test event, and ours
+
+    keys = [key for body in bodies for _, key in s3_objects_in(body)]
+
+    assert keys == ["config/units.csv"]
+    receipt = validate_upload(aws.s3, BUCKET, "config/units.csv", DEFAULT_SETTINGS)
+    assert receipt is not None and receipt.kind == "config" and receipt.rejected is None
+
+
+def stored_body(s3: Any, key: str) -> str:
+    body: bytes = s3.get_object(Bucket=BUCKET, Key=f"receipts/{key}.json")["Body"].read()
+    return body.decode("utf-8")

@@ -12,7 +12,7 @@ import pytest
 from botocore.exceptions import ConnectionClosedError, ReadTimeoutError
 
 from chalicelib.aws.clients import aws_clients
-from chalicelib.pipeline import Clients, WeeklySummary, run_weekly, send_digest_record
+from chalicelib.pipeline import Clients, Resend, WeeklySummary, run_weekly, send_digest_record
 from chalicelib.rollups.job import run_rollup
 from chalicelib.sending import DigestMessage, SendInProgress, SendLog, SendStatus
 from jobs.weekly import drain_digests
@@ -212,12 +212,15 @@ def test_an_operator_resend_sends_once_more_under_its_own_identity(
 ) -> None:
     drain_digests(aws, SETTINGS, monday_morning())
 
-    run_weekly(aws, SETTINGS, DAY, resend="20261118T090000")
+    run_weekly(aws, SETTINGS, DAY, resend=Resend("20261118T090000"))
     outcomes = drain_digests(aws, SETTINGS, monday_morning() + LATER)
-    replay, _, _ = run_weekly(aws, SETTINGS, DAY, resend="20261118T090000")
+    replay, _, _ = run_weekly(aws, SETTINGS, DAY, resend=Resend("20261118T090000"))
+    drain_digests(aws, SETTINGS, monday_morning() + LATER)
+    one, _, _ = run_weekly(aws, SETTINGS, DAY, resend=Resend("20261118T100000", to=WANG))
     drain_digests(aws, SETTINGS, monday_morning() + LATER)
 
     assert outcomes == {"sent": 3} and replay.messages == []
-    assert len(sent_emails()) == 6
+    assert [m.recipient for m in one.messages] == [WANG]
+    assert (len(sent_emails()), sent_to(WANG)) == (7, 3)
     kinds = {r.kind for r in SendLog(aws.dynamodb, SETTINGS.ledger_table).records(week.period)}
-    assert kinds == {"digest", "digest-resend-20261118T090000"}
+    assert kinds == {"digest", "digest-resend-20261118T090000", "digest-resend-20261118T100000"}
