@@ -87,7 +87,7 @@ def child_xlsx(path: Path) -> dict[str, float]:
 
     from chalicelib.models import DataError
     from chalicelib.readers import read_tables
-    from chalicelib.roster_rows import Days, read_groups
+    from chalicelib.roster_rows import RosterCells, read_groups
     from chalicelib.schema import ROSTERS
     from chalicelib.settings import Settings
     from chalicelib.source import SourceFile
@@ -110,7 +110,7 @@ def child_xlsx(path: Path) -> dict[str, float]:
     tables, _ = read_tables(file.path, data, ROSTERS, Settings(), all_sheets=True)
     errors: list[DataError] = []
     for table in tables:
-        read_groups(file, table, errors, Days())
+        read_groups(file, table, errors, RosterCells(date(2026, 11, 16), Settings()))
     ours_s = time.perf_counter() - start
     return {
         "rows": rows,
@@ -143,7 +143,8 @@ def run_child(kind: str, target: Path) -> dict[str, float]:
         capture_output=True,
         text=True,
     )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    figures: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return figures
 
 
 def main() -> None:

@@ -10,9 +10,8 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+from chalice.app import ScheduledEventConfig
 from chalice.test import Client
-from moto.core.models import DEFAULT_ACCOUNT_ID
-from moto.ses.models import ses_backends
 
 import app as app_module
 from chalicelib.aws.clients import aws_clients
@@ -22,8 +21,8 @@ from chalicelib.sending import SendLog
 from chalicelib.settings import Settings
 from jobs.provision import upload_folder
 from jobs.sample import generate_college
+from tests.aws import sent_emails
 
-REGION = "us-east-1"
 TODAY = date(2026, 11, 16)  # a Monday; scheduled handlers take the day from the event
 MONDAY_8 = "2026-11-16T00:00:00Z"  # when the weekly schedule fires (08:00 in Shanghai)
 
@@ -33,10 +32,6 @@ def college(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("college")
     generate_college(root, today=TODAY, groups=60)
     return root
-
-
-def sent_emails() -> list[Any]:
-    return list(ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages)
 
 
 def queued(clients: Clients, queue: str) -> list[dict[str, Any]]:
@@ -66,9 +61,16 @@ def deliver(client: Client, bodies: list[str]) -> None:
 
 
 def test_weekly_scan_runs_on_mondays_at_eight_in_shanghai() -> None:
-    schedules = [s for s in app_module.app.event_sources if s.name == "weekly_scan"]
+    schedules = [
+        s
+        for s in app_module.app.event_sources
+        if isinstance(s, ScheduledEventConfig) and s.name == "weekly_scan"
+    ]
 
-    assert [s.schedule_expression.to_string() for s in schedules] == ["cron(0 0 ? * MON *)"]
+    expressions = [s.schedule_expression for s in schedules]
+    assert [e if isinstance(e, str) else e.to_string() for e in expressions] == [
+        "cron(0 0 ? * MON *)"
+    ]
 
 
 def test_weekly_scan_enqueues_one_message_per_digest_and_each_is_sent_once(
@@ -167,7 +169,7 @@ def test_a_hostile_group_name_is_escaped_in_the_email(
         deliver(client, [m["Body"] for m in queued(aws, "qungov-digests")])
 
     html = [
-        part.get_payload(decode=True).decode("utf-8")
+        bytes(part.get_payload(decode=True)).decode("utf-8")
         for message in sent_emails()
         for part in email.message_from_string(message.raw_data).walk()
         if part.get_content_type() == "text/html"

@@ -20,8 +20,6 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from moto.core.models import DEFAULT_ACCOUNT_ID
-from moto.ses.models import ses_backends
 
 from chalicelib.aws.clients import aws_clients
 from chalicelib.digests.build import DigestPlan
@@ -38,8 +36,8 @@ from jobs.demo import run_demo
 from jobs.provision import MAX_RECEIVES, upload_folder
 from jobs.sample import SamplePlan, generate_college
 from jobs.weekly import drain_digests, run_weekly_job
+from tests.aws import REGION, fake_credentials, sent_emails
 
-REGION = "us-east-1"
 DAY = date(2026, 11, 16)  # a Monday: week 1; weeks 2 and 3 follow on D+7 and D+14
 GROUPS = 40
 SETTINGS = Settings()
@@ -67,10 +65,6 @@ def upload_college(clients: Clients, root: Path, day: date, edit: Edit | None = 
         edit(root)
     upload_folder(clients.s3, SETTINGS.data_bucket, root)
     return plan
-
-
-def sent_emails() -> list[Any]:
-    return list(ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages)
 
 
 def table_items(clients: Clients) -> list[dict[str, Any]]:
@@ -497,9 +491,7 @@ def test_the_demo_writes_the_same_outbox_byte_for_byte_when_run_twice(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # GIVEN fake credentials (the demo runs on its own embedded moto)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    fake_credentials(monkeypatch)
 
     # WHEN the demo runs twice from the same first day into two folders
     run_demo(tmp_path / "a", DAY, SETTINGS)

@@ -11,8 +11,6 @@ from typing import Any
 import openpyxl
 import pytest
 from botocore.exceptions import ClientError
-from moto.core.models import DEFAULT_ACCOUNT_ID
-from moto.ses.models import ses_backends
 
 from chalicelib.aws.clients import aws_clients
 from chalicelib.digests.models import Unroutable
@@ -29,8 +27,8 @@ from chalicelib.sending import SendFailed, SendLog
 from chalicelib.settings import Settings
 from jobs.provision import MAX_RECEIVES, upload_folder
 from jobs.sample import generate_college
+from tests.aws import REGION, sent_emails
 
-REGION = "us-east-1"
 DAY = date(2026, 11, 16)  # a Monday
 SETTINGS = Settings()
 
@@ -45,7 +43,7 @@ def upload(clients: Clients, root: Path, day: date) -> None:
 
 
 def sent_count() -> int:
-    return len(ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages)
+    return len(sent_emails())
 
 
 def receive_all(clients: Clients, url: str) -> list[dict[str, Any]]:

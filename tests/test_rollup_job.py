@@ -11,22 +11,18 @@ from typing import Any
 import openpyxl
 import pytest
 from chalice.test import Client
-from moto import mock_aws
-from moto.core.models import DEFAULT_ACCOUNT_ID
-from moto.ses.models import ses_backends
 
 import app as app_module
-from chalicelib.aws.clients import aws_clients
 from chalicelib.ledger.models import LedgerState
 from chalicelib.ledger.store import LedgerStore
 from chalicelib.pipeline import Clients
 from chalicelib.rollups.job import RollupUnavailable, run_rollup
 from chalicelib.settings import Settings
-from jobs.provision import provision, upload_folder
+from jobs.provision import upload_folder
 from jobs.sample import generate_college
 from jobs.weekly import run_weekly_job
+from tests.aws import embedded_aws, sent_emails
 
-REGION = "us-east-1"
 DAY = date(2026, 11, 16)
 AT_TEN = datetime.combine(DAY, time(2, 0), UTC)
 SETTINGS = Settings()
@@ -42,9 +38,7 @@ def aws(aws: Clients, tmp_path: Path) -> Clients:
 
 
 def sent() -> list[Any]:
-    return [
-        m for m in ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages if "周报" in _subject(m)
-    ]
+    return [m for m in sent_emails() if "周报" in _subject(m)]
 
 
 def _subject(message: Any) -> str:
@@ -118,9 +112,7 @@ def test_monthly_rollup_is_archived_under_the_month(aws: Clients) -> None:
 
     assert summary.period == "2026-11"
     assert all(f.startswith("reports/2026/M11/") for f in summary.files)
-    monthly = [
-        m for m in ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages if "月报" in _subject(m)
-    ]
+    monthly = [m for m in sent_emails() if "月报" in _subject(m)]
     assert len(monthly) == 3 and sent() == []  # three monthly rollups, no weekly one
 
 
@@ -133,12 +125,8 @@ def test_dry_run_writes_files_locally_and_sends_nothing(aws: Clients, tmp_path: 
 
 
 def test_rollup_before_any_weekly_run_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    with mock_aws():
-        clients = aws_clients(REGION)
-        provision(clients, SETTINGS)
-        with pytest.raises(RollupUnavailable, match="每周检查"):
-            run_rollup(clients, SETTINGS, "week", DAY, AT_TEN)
+    with embedded_aws(monkeypatch) as clients, pytest.raises(RollupUnavailable, match="每周检查"):
+        run_rollup(clients, SETTINGS, "week", DAY, AT_TEN)
 
 
 def test_rollup_schedules_are_monday_ten_and_the_first_monday_of_the_month() -> None:

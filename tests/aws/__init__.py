@@ -38,6 +38,14 @@ def fake_credentials(monkeypatch: pytest.MonkeyPatch, region: str = REGION) -> N
 
 
 @contextmanager
+def bare_aws(monkeypatch: pytest.MonkeyPatch, region: str = REGION) -> Iterator[None]:
+    """moto with nothing created: for a test that makes its own resources (in `region`)."""
+    fake_credentials(monkeypatch, region)
+    with mock_aws():
+        yield
+
+
+@contextmanager
 def embedded_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clients]:
     """Bucket, ledger table, queues (each with a dead-letter queue) and a verified sender,
     on moto: no account, no network."""

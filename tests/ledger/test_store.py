@@ -9,13 +9,13 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
 
 from chalicelib.ledger.models import ChangeKind, LedgerChange, RunRecord, UnitRun, iso_period
 from chalicelib.ledger.reconcile import reconcile
 from chalicelib.ledger.store import LedgerConflict, LedgerStore
 from chalicelib.models import FindingStatus, Platform
 from jobs.provision import create_table
+from tests.aws import bare_aws
 from tests.factories import TODAY
 from tests.ledger.test_reconcile import everything, make_finding
 
@@ -25,12 +25,7 @@ WEEK2 = TODAY + timedelta(days=7)
 
 @pytest.fixture
 def client(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "cn-north-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    with mock_aws():
+    with bare_aws(monkeypatch, region="cn-north-1"):  # the table in AWS China
         dynamodb = boto3.client("dynamodb")
         create_table(dynamodb, TABLE)
         yield dynamodb
