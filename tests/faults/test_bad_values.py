@@ -237,3 +237,19 @@ def test_a_setting_out_of_range_exits_2_with_one_line_naming_it(tmp_path: Path) 
 
     assert done.returncode == 2
     assert done.stderr.strip() == "设置错误:MAX_MEMBERS=-1 无效,应为整数,取值 ≥ 0"
+
+
+def test_an_office_named_like_a_path_stays_inside_the_output_folder(
+    aws: Clients, tmp_path: Path
+) -> None:
+    # Reproduces: `jobs rollup --out` with an office named `../../x` wrote outside the folder.
+    college = College().replace("config/offices.csv", "学生处,", "../../x,")
+    weekly(aws, college, tmp_path / "data")
+    out = tmp_path / "deep" / "out"
+
+    summary = run_rollup(aws, SETTINGS, "week", DAY, monday_morning(), dry_run=True, out=out)
+
+    written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert "2026/W47/_.._x.html" in written and "2026/W47/_.._x.eml" in written
+    assert all(Path(f).resolve().is_relative_to(out.resolve()) for f in summary.files)
+    assert not list(tmp_path.glob("x*")) and not (tmp_path / "deep" / "x.html").exists()
