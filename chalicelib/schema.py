@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,13 +37,31 @@ class TableSchema:
 
     def locate(self, header: Sequence[str]) -> dict[str, int]:
         """Field name -> column index for the fields this header row carries (first match)."""
-        by_alias = {normalize_header(a): f.name for f in self.fields for a in f.accepted}
+        by_alias = _by_alias(self)
         columns: dict[str, int] = {}
         for index, cell in enumerate(header):
             name = by_alias.get(normalize_header(cell))
             if name is not None and name not in columns:
                 columns[name] = index
         return columns
+
+    def repeated(self, header: Sequence[str]) -> dict[str, int]:
+        """Column names of this schema that the header writes more than once (as first
+        written, trimmed) -> how many times. Two different aliases of one field (群名片 and
+        昵称) are not a repeat: `locate` takes the first; unknown names are ignored."""
+        by_alias = _by_alias(self)
+        written: dict[str, list[str]] = {}
+        for cell in header:
+            key = normalize_header(cell)
+            if key in by_alias:
+                written.setdefault(key, []).append(cell.strip())
+        return {cells[0]: len(cells) for cells in written.values() if len(cells) > 1}
+
+
+@cache
+def _by_alias(schema: TableSchema) -> dict[str, str]:
+    """Every accepted header, normalised -> its field's name; built once per schema."""
+    return {normalize_header(a): f.name for f in schema.fields for a in f.accepted}
 
 
 def normalize_header(cell: str) -> str:

@@ -69,8 +69,17 @@ class Settings(BaseSettings):
     max_file_bytes: int = Field(64 * MIB, gt=0)
     max_rows: int = Field(1_000_000, gt=0)
     max_cells: int = Field(20_000_000, gt=0)
-    max_part_bytes: int = Field(256 * MIB, gt=0)
-    """Uncompressed size of any one part (sheet, shared strings, styles ...) of a workbook."""
+    max_part_bytes: int = Field(512 * MIB, gt=0)
+    """Uncompressed size of any one part (sheet, shared strings, styles ...) of a workbook,
+    checked before the workbook is parsed. Measured with xlsxwriter, one sheet: a 200k-row
+    roster's largest part is 98 MB; a 1M-row roster's is 223 MB (6 columns) to 309 MB
+    (8 text columns) with shared strings, 285 to 493 MB with inline strings
+    (constant_memory), and reading it peaks at 0.6 to 1.0 GB. calamine holds a part it
+    parses at ~4× its size: shared strings of 256 MB peaked at 0.9-1.0 GB, of 512 MB at
+    1.7-2.1 GB, so one hostile workbook stays within ~2 GB, inside the scan's 3 GB. (The
+    311 KB workbook whose shared strings inflate to 300 MB peaked at 1.2 GB; over this
+    limit a bomb is rejected before anything is inflated.) Workbook XML compresses 8-10×,
+    so no legitimate workbook under max_file_bytes has a part near the limit."""
     # Cell limits: a cell over them makes its row an error, the other rows are read.
     max_cell_chars: int = Field(32_767, gt=0)  # Excel's own limit for one cell
     max_id_chars: int = Field(64, gt=0)  # group, member, person and account ids

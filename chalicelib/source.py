@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from stat import S_ISREG
 from typing import Protocol
 
 from chalicelib.dates import SHANGHAI
@@ -17,12 +18,23 @@ class SourceFile:
     size: int
 
 
+class SourceFileGone(Exception):
+    """A listed file that is no longer there when read (moved, deleted or quarantined in
+    between): an error for that file only, never for the scan."""
+
+    def __init__(self, path: str):
+        super().__init__(path)
+        self.path = path
+
+
 class DataSource(Protocol):
     def list(self, prefix: str) -> list[SourceFile]:
         """Files under `prefix` (any depth), sorted by path."""
         ...
 
-    def read(self, path: str) -> bytes: ...
+    def read(self, path: str) -> bytes:
+        """The file's bytes; SourceFileGone when it is no longer there."""
+        ...
 
 
 class LocalSource:
@@ -35,8 +47,11 @@ class LocalSource:
             return []
         files = []
         for path in base.rglob("*"):
-            if path.is_file():
+            try:
                 stat = path.stat()
+            except FileNotFoundError:  # removed while the folder was being listed
+                continue
+            if S_ISREG(stat.st_mode):
                 modified = datetime.fromtimestamp(stat.st_mtime, SHANGHAI).replace(tzinfo=None)
                 files.append(
                     SourceFile(path.relative_to(self.root).as_posix(), modified, stat.st_size)
@@ -44,4 +59,7 @@ class LocalSource:
         return sorted(files, key=lambda f: f.path)
 
     def read(self, path: str) -> bytes:
-        return (self.root / path).read_bytes()
+        try:
+            return (self.root / path).read_bytes()
+        except FileNotFoundError:
+            raise SourceFileGone(path) from None

@@ -9,7 +9,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib.dates import SHANGHAI
-from chalicelib.source import SourceFile
+from chalicelib.source import SourceFile, SourceFileGone
+
+_GONE = {"NoSuchKey", "404", "NotFound"}  # error codes of an object that is not there
 
 
 def shanghai_naive(moment: datetime) -> datetime:
@@ -45,7 +47,13 @@ class S3Source:
         return sorted(files, key=lambda f: f.path)
 
     def read(self, path: str) -> bytes:
-        response = self.client.get_object(Bucket=self.bucket, Key=self.prefix + path)
+        """The object's bytes; SourceFileGone when it was deleted or moved since listed."""
+        try:
+            response = self.client.get_object(Bucket=self.bucket, Key=self.prefix + path)
+        except self.client.exceptions.ClientError as error:
+            if _code(error) in _GONE:
+                raise SourceFileGone(path) from None
+            raise
         body: bytes = response["Body"].read()
         return body
 
@@ -62,7 +70,7 @@ class S3Objects:
         try:
             head = self.client.head_object(Bucket=self.bucket, Key=key)
         except self.client.exceptions.ClientError as error:
-            if error.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+            if _code(error) in _GONE:
                 return None
             raise
         return SourceFile(key, shanghai_naive(head["LastModified"]), int(head["ContentLength"]))
@@ -76,3 +84,8 @@ class S3Objects:
             Bucket=self.bucket, Key=to, CopySource={"Bucket": self.bucket, "Key": key}
         )
         self.client.delete_object(Bucket=self.bucket, Key=key)
+
+
+def _code(error: Any) -> str:
+    """The error code of a botocore ClientError."""
+    return str(error.response.get("Error", {}).get("Code", ""))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import PurePosixPath
 
-from chalicelib.readers.table import FileRejected, Table
+from chalicelib.readers.table import FileRejected, RowProblem, Table
 from chalicelib.readers.text import read_text_table
 from chalicelib.readers.xlsx import read_workbook
 from chalicelib.schema import TableSchema
@@ -14,7 +14,7 @@ ZIP_SIGNATURE = b"PK\x03\x04"
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 
-__all__ = ["FileRejected", "Table", "check_size", "read_tables"]
+__all__ = ["FileRejected", "RowProblem", "Table", "check_size", "read_tables"]
 
 
 def check_size(size: int, settings: Settings) -> None:

@@ -3,20 +3,30 @@
 calamine allocates a sheet's whole rectangle (last row × last column) at once, so one stray
 value at XFD1048576 asks for ~500 GB and aborts the process, beyond any `except`. The sheet's
 XML is scanned first for the last row and column holding a value (cells without a value, as
-calamine does, are ignored), and a sheet over `max_cells` is rejected before it is loaded."""
+calamine does, are ignored), and a sheet over `max_cells` is rejected before it is loaded.
+A `<dimension>` claiming a larger extent is ignored, as calamine ignores it.
+
+The sheets are found from xl/workbook.xml and its relationships, parsed here with
+ElementTree: a part with a DTD is rejected unparsed (Excel never writes one; entity
+expansion such as "billion laughs" needs one), and both parts are held to
+`INDEX_PART_BYTES`, as the parsed tree takes several times the part's size."""
 
 from __future__ import annotations
 
 import posixpath
 import re
 import zipfile
+from contextlib import closing
 from xml.etree import ElementTree
 
-CHUNK_BYTES = 1 << 22
+from chalicelib.readers.parts import part_chunks
+from chalicelib.readers.table import FileRejected
+
 TAIL_BYTES = 4096
+INDEX_PART_BYTES = 16 * 1024 * 1024  # Excel's own: a few KB, even with hundreds of sheets
+WORKBOOK_PART, RELATIONS_PART = "xl/workbook.xml", "xl/_rels/workbook.xml.rels"
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _DIGITS = "0123456789"
-_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 # A cell holding a value: `<c r="B7" t="s"><v>3</v></c>`; `<c r="B7" s="1"/>` holds none.
 _VALUE_CELL = rb' r="(%s)(%s)"[^>]*(?<!/)>'
 _SPACES = bytes.maketrans(b"\t\r\n", b"   ")  # so that ` r="` is a literal prefix: fast
@@ -59,32 +69,61 @@ def _beyond(rows: int, columns: int) -> re.Pattern[bytes]:
 
 
 def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name -> the path of its XML part in the archive."""
-    try:
-        workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-        relations = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-    except (KeyError, ElementTree.ParseError):
+    """Sheet name -> the path of its XML part in the archive; {} without a workbook part
+    (then calamine says what the file is not)."""
+    workbook = _index_part(archive, WORKBOOK_PART)
+    relations = _index_part(archive, RELATIONS_PART)
+    if workbook is None or relations is None:
         return {}
     targets = {
         r.get("Id"): r.get("Target", "") for r in relations if r.tag.endswith("}Relationship")
     }
     parts = {}
     for sheet in workbook.iter():
-        if sheet.tag.endswith("}sheet") and sheet.get(_REL) in targets:
-            target = targets[sheet.get(_REL)]
+        if not sheet.tag.endswith("}sheet"):
+            continue
+        # r:id, in the transitional or the strict (ISO 29500) relationships namespace
+        rel = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None)
+        if rel in targets:
+            target = targets[rel]
             path = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
             parts[sheet.get("name", "")] = posixpath.normpath(path)
     return parts
 
 
-def sheet_extent(archive: zipfile.ZipFile, part: str, max_cells: int) -> tuple[int, int]:
+def _index_part(archive: zipfile.ZipFile, part: str) -> ElementTree.Element | None:
+    try:
+        info = archive.getinfo(part)
+    except KeyError:
+        return None
+    if info.file_size > INDEX_PART_BYTES:
+        raise FileRejected(
+            f"不是有效的 Excel 工作簿:内部文件 {part} 有 {info.file_size} 字节,"
+            f"超过 {INDEX_PART_BYTES} 字节的上限(Excel 写出的只有几 KB)"
+        )
+    data = archive.read(info)  # zipfile reads no more than the claimed size
+    if b"<!DOCTYPE" in data:
+        raise FileRejected(
+            f"不是有效的 Excel 工作簿:内部文件 {part} 含有 DTD(<!DOCTYPE>)声明。"
+            "Excel 不会写出这样的文件,它可能被恶意构造(如实体膨胀“billion laughs”),未读取"
+        )
+    try:
+        return ElementTree.fromstring(data)
+    except ElementTree.ParseError as error:
+        raise FileRejected(f"不是有效的 Excel 工作簿:内部文件 {part} 无法解析:{error}") from None
+
+
+def sheet_extent(
+    archive: zipfile.ZipFile, part: str, max_cells: int, max_bytes: int
+) -> tuple[int, int]:
     """(last row, last column) holding a value, 1-based; the scan stops at the first chunk
-    after which the rectangle they span is over `max_cells`."""
+    after which the rectangle they span is over `max_cells`. The part is measured as it is
+    read: FileRejected once it inflates to more than `max_bytes`."""
     rows = columns = 0
-    with archive.open(part) as stream:
+    with closing(part_chunks(archive, part, max_bytes)) as chunks:
         carry = b""
         while True:
-            chunk = stream.read(CHUNK_BYTES)
+            chunk = next(chunks, b"")
             buffer = carry + chunk
             cut = buffer.rfind(b"<") if chunk else -1  # a tag is never split between chunks
             buffer, carry = (buffer[:cut], buffer[cut:]) if cut > 0 else (buffer, b"")

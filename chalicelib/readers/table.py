@@ -3,10 +3,9 @@ any `群号:` style lines above the header, and its data rows as lists of string
 
 from __future__ import annotations
 
-import csv
 import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain, islice
 
@@ -39,6 +38,46 @@ class FileRejected(Exception):
         self.reason = reason
 
 
+@dataclass(frozen=True, slots=True)
+class RowProblem:
+    """A row the reader could not read (damaged bytes, an oversized cell): it reaches the
+    consumers as a blank row, so every other row keeps its number."""
+
+    row: int  # as a spreadsheet shows it: the file's first line is 1
+    column: int | None  # index of the offending cell, when known
+    reason: str
+
+
+class BatchedRows(Iterator[list[str]]):
+    """Rows that a reader produces a batch at a time. `Table.batches` takes whole batches
+    (no per-row Python call on the hot path); iterating row by row (the header search,
+    a wrapper that counts rows) takes rows from the same batches."""
+
+    def __init__(self) -> None:
+        self.problems: list[RowProblem] = []
+        self._pending: list[list[str]] = []
+        self._next = 0
+
+    def read_batch(self, size: int) -> list[list[str]]:
+        """Up to `size` rows; an empty list at the end."""
+        raise NotImplementedError
+
+    def batch(self, size: int) -> list[list[str]]:
+        if self._next < len(self._pending):  # rows left over by row-by-row iteration
+            rest = self._pending[self._next :]
+            self._pending, self._next = [], 0
+            return rest
+        return self.read_batch(size)
+
+    def __next__(self) -> list[str]:
+        if self._next >= len(self._pending):
+            self._pending, self._next = self.read_batch(BATCH_ROWS), 0
+            if not self._pending:
+                raise StopIteration
+        self._next += 1
+        return self._pending[self._next - 1]
+
+
 @dataclass
 class Table:
     path: str
@@ -51,6 +90,8 @@ class Table:
     meta: dict[str, str] = field(default_factory=dict)
     max_rows: int = sys.maxsize
     row_limit_reason: str = ""
+    problems: list[RowProblem] = field(default_factory=list)
+    """Rows the reader could not read, found as the rows stream; complete once read."""
 
     def limit_rows(self, max_rows: int, reason: str) -> None:
         """Reject the table with `reason` once it has more than `max_rows` data rows."""
@@ -59,13 +100,12 @@ class Table:
 
     def batches(self, size: int | None = None) -> Iterator[list[list[str]]]:
         """The data rows in lists of `size`, each row at least as wide as the header: the
-        row limit and CSV errors are checked once per batch, not per row."""
+        row limit is checked once per batch, not per row."""
+        source, size = self.source, size or BATCH_ROWS
+        take = source.batch if isinstance(source, BatchedRows) else _taker(source)
         count = 0
         while True:
-            try:
-                batch = list(islice(self.source, size or BATCH_ROWS))
-            except csv.Error as error:
-                raise FileRejected(f"CSV 格式错误:{error}") from None
+            batch = take(size)
             if not batch:
                 return
             count += len(batch)
@@ -92,24 +132,36 @@ class Table:
 def locate_table(
     rows: Iterable[list[str]], schema: TableSchema, path: str, sheet: str | None = None
 ) -> Table:
-    """Find the header within the first rows; lines above it may carry `群号:` values."""
+    """Find the header within the first rows; lines above it may carry `群号:` values.
+
+    A header that names one of the schema's columns twice is rejected: which of the two
+    holds the data cannot be known."""
     iterator = iter(rows)
     meta: dict[str, str] = {}
     for row_number, row in enumerate(islice(iterator, HEADER_SEARCH_ROWS), start=1):
         columns = schema.locate(row)
         if all(f.name in columns for f in schema.required):
-            return Table(path, sheet, row, row_number, columns, iterator, meta)
+            repeated = schema.repeated(row)
+            if repeated:
+                raise FileRejected(_repeated_columns(repeated, sheet))
+            problems = iterator.problems if isinstance(iterator, BatchedRows) else []
+            return Table(path, sheet, row, row_number, columns, iterator, meta, problems=problems)
         meta.update(_preamble_values(row))
     missing = "、".join(f"{f.aliases[0] if f.aliases else f.name}" for f in schema.required)
     accepted = ";".join(f"{f.name}: {'/'.join(f.accepted)}" for f in schema.required)
-    where = (
-        f"前 {HEADER_SEARCH_ROWS} 行"
-        if sheet is None
-        else f"工作表“{sheet}”前 {HEADER_SEARCH_ROWS} 行"
-    )
     raise FileRejected(
-        f"不是有效的{schema.title}:{where}中找不到含必需列({missing})的表头。可用列名 {accepted}"
+        f"不是有效的{schema.title}:{_where(sheet)}前 {HEADER_SEARCH_ROWS} 行中找不到含必需列"
+        f"({missing})的表头。可用列名 {accepted}"
     )
+
+
+def _where(sheet: str | None) -> str:
+    return "" if sheet is None else f"工作表“{sheet}”"
+
+
+def _repeated_columns(repeated: dict[str, int], sheet: str | None) -> str:
+    names = "、".join(f"“{name}”列出现了 {count} 次" for name, count in repeated.items())
+    return f"{_where(sheet)}表头中{names},无法确定使用哪一列。请删除或重命名重复的列后重新上传"
 
 
 def _preamble_values(row: list[str]) -> dict[str, str]:
@@ -126,6 +178,13 @@ def _preamble_values(row: list[str]) -> dict[str, str]:
 
 def too_many_rows(what: str, max_rows: int) -> str:
     return f"{what}超过 {max_rows} 行的上限,请拆分后重新上传"
+
+
+def _taker(source: Iterator[list[str]]) -> Callable[[int], list[list[str]]]:
+    def take(size: int) -> list[list[str]]:
+        return list(islice(source, size))
+
+    return take
 
 
 def _padded(batch: list[list[str]], width: int) -> list[list[str]]:

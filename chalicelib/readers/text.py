@@ -4,14 +4,15 @@ tab separated."""
 from __future__ import annotations
 
 import codecs
-import csv
-import io
 
+from chalicelib.readers.csvrows import NUL, CsvRows, mostly_binary
 from chalicelib.readers.table import FileRejected, Table, locate_table, too_many_rows
 from chalicelib.schema import TableSchema
 from chalicelib.settings import Settings
 
 SNIFF_CHARS = 8192
+UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+NOT_TEXT = "不是文本表格:含有二进制内容(如为 UTF-16 编码,请带 BOM 保存;或另存为 CSV/XLSX)"
 
 
 def decode(data: bytes) -> str:
@@ -22,20 +23,18 @@ def decode(data: bytes) -> str:
             raise FileRejected(
                 "文件以 UTF-8 BOM 开头,但内容不是有效的 UTF-8(请按 UTF-8 或 GB18030 重新保存)"
             ) from None
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    if data.startswith(UTF16_BOMS):
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError:
             raise FileRejected("文件以 UTF-16 BOM 开头,但内容不是有效的 UTF-16") from None
-    if b"\x00" in data[:SNIFF_CHARS]:
-        raise FileRejected(
-            "不是文本表格:含有二进制内容(如为 UTF-16 编码,请带 BOM 保存;或另存为 CSV/XLSX)"
-        )
     for encoding in ("utf-8", "gb18030"):
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
+    if b"\x00" in data:
+        raise FileRejected(NOT_TEXT)
     raise FileRejected("无法识别文件编码:支持 UTF-8(可带 BOM)、GB18030/GBK、带 BOM 的 UTF-16")
 
 
@@ -45,16 +44,19 @@ def sniff_delimiter(text: str) -> str:
 
 
 def read_text_table(path: str, data: bytes, schema: TableSchema, settings: Settings) -> Table:
+    """The table of a text file. NUL characters on a few lines are damaged rows (reported
+    with the table's problems); on most lines they are binary content or UTF-16 without a
+    BOM, and the file is rejected."""
     text = decode(data)
     if not text.strip():
         raise FileRejected("文件为空")
-    if "\x00" in text:
-        raise FileRejected("不是文本表格:含有二进制内容")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
-    try:
-        table = locate_table(reader, schema, path)
-    except csv.Error as error:
-        raise FileRejected(f"CSV 格式错误:{error}") from None
+    # One search of the whole file. The bytes are searched ~10× faster than the decoded
+    # text, and in UTF-8 and GB18030 a zero byte is always NUL; not so in UTF-16.
+    has_nul = NUL in text if data.startswith(UTF16_BOMS) else b"\x00" in data
+    if has_nul and mostly_binary(text):
+        raise FileRejected(NOT_TEXT)
+    rows = CsvRows(text, sniff_delimiter(text), settings.max_cell_chars, has_nul=has_nul)
+    table = locate_table(rows, schema, path)
     table.limit_rows(settings.max_rows, too_many_rows("表格", settings.max_rows))
     width = max(len(table.header), 1)
     table.limit_rows(

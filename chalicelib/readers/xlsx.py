@@ -1,6 +1,9 @@
 """XLSX (and legacy XLS) workbooks, read with python-calamine: the first sheet, or every
 sheet for rosters. Ids stay strings: a QQ number in a number cell reads `12345`, not
-`12345.0`."""
+`12345.0`.
+
+Before calamine parses anything of an XLSX, every part of its zip is bounded by
+`max_part_bytes` (parts.py) and each sheet to be read by `max_cells` (extent.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from typing import Any
 import python_calamine as calamine
 
 from chalicelib.readers.extent import sheet_extent, sheet_parts
+from chalicelib.readers.parts import check_claimed_sizes, check_real_sizes
 from chalicelib.readers.table import FileRejected, Table, locate_table, too_many_rows
 from chalicelib.schema import TableSchema
 from chalicelib.settings import Settings
@@ -25,7 +29,8 @@ _UNREADABLE = (
     calamine.PasswordError,
     ValueError,
 )
-_BROKEN_ZIP = (zipfile.BadZipFile, zlib.error, EOFError, OSError)
+# NotImplementedError: a compression method zipfile lacks; RuntimeError: an encrypted part.
+_BROKEN_ZIP = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError)
 
 
 def cell_text(value: Any) -> str:
@@ -46,6 +51,7 @@ def read_workbook(
     path: str, data: bytes, schema: TableSchema, settings: Settings, *, all_sheets: bool
 ) -> tuple[list[Table], list[str]]:
     """Tables of the workbook, and the reasons for sheets that are not tables."""
+    archive, parts = _checked_archive(data, settings)
     try:
         workbook = calamine.CalamineWorkbook.from_object(io.BytesIO(data))
     except _UNREADABLE as error:
@@ -53,12 +59,11 @@ def read_workbook(
     names = [m.name for m in workbook.sheets_metadata if m.typ == calamine.SheetTypeEnum.WorkSheet]
     if not all_sheets:
         names = names[:1]
-    archive, parts = _sheet_parts(data)
     tables: list[Table] = []
     problems: list[str] = []
     for name in names:
-        if archive is not None and name in parts:
-            _check_cells(name, *_scan_extent(archive, parts[name], settings), settings)
+        if archive is not None:
+            _check_cells(name, *_scan_extent(archive, parts.get(name), name, settings), settings)
         try:
             sheet = workbook.get_sheet_by_name(name)
         except _UNREADABLE as error:
@@ -82,23 +87,38 @@ def read_workbook(
     return tables, problems
 
 
-def _sheet_parts(data: bytes) -> tuple[zipfile.ZipFile | None, dict[str, str]]:
-    """The archive of an XLSX workbook and its sheets' XML parts; (None, {}) for a legacy
-    .xls, whose format caps a sheet at 65,536 × 256 cells."""
+def _checked_archive(
+    data: bytes, settings: Settings
+) -> tuple[zipfile.ZipFile | None, dict[str, str]]:
+    """The archive of an XLSX workbook, every part checked against `max_part_bytes`, and its
+    sheets' XML parts; (None, {}) for a legacy .xls, whose format caps a sheet at
+    65,536 × 256 cells."""
     if not data.startswith(b"PK"):
         return None, {}
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-        return archive, sheet_parts(archive)
+        check_claimed_sizes(archive, settings.max_part_bytes)
+        parts = sheet_parts(archive)
+        check_real_sizes(archive, settings.max_part_bytes, measured_later=set(parts.values()))
+        return archive, parts
     except _BROKEN_ZIP as error:
-        raise FileRejected(f"不是有效的 Excel 工作簿:{error}") from None
+        raise _broken(error) from None
 
 
-def _scan_extent(archive: zipfile.ZipFile, part: str, settings: Settings) -> tuple[int, int]:
+def _scan_extent(
+    archive: zipfile.ZipFile, part: str | None, name: str, settings: Settings
+) -> tuple[int, int]:
+    """The sheet's extent, measured before it is loaded; a sheet whose part cannot be
+    found is not loaded unchecked."""
+    missing = FileRejected(f"不是有效的 Excel 工作簿:找不到工作表“{name}”的内部文件")
+    if part is None:
+        raise missing
     try:
-        return sheet_extent(archive, part, settings.max_cells)
+        return sheet_extent(archive, part, settings.max_cells, settings.max_part_bytes)
+    except KeyError:
+        raise missing from None
     except _BROKEN_ZIP as error:
-        raise FileRejected(f"不是有效的 Excel 工作簿:{error}") from None
+        raise _broken(error) from None
 
 
 def _check_cells(name: str, rows: int, columns: int, settings: Settings) -> None:
@@ -111,3 +131,9 @@ def _check_cells(name: str, rows: int, columns: int, settings: Settings) -> None
 def _text_rows(sheet: Any) -> Iterator[list[str]]:
     for row in sheet.iter_rows():
         yield [c if c.__class__ is str else cell_text(c) for c in row]
+
+
+def _broken(error: Exception) -> FileRejected:
+    return FileRejected(
+        f"不是有效的 Excel 工作簿:文件不完整或已损坏({error or type(error).__name__})"
+    )

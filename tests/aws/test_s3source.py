@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 
 from chalicelib.aws.s3source import S3Objects, S3Source
+from chalicelib.loaders.tables import FILE_GONE
 from chalicelib.scan import scan
-from chalicelib.source import LocalSource, SourceFile
+from chalicelib.source import LocalSource, SourceFile, SourceFileGone
 from jobs.sample import generate_college
-from tests.aws import BUCKET, fake_aws, keys_under, put, upload_folder
+from tests.aws import BUCKET, client_error, fake_aws, injected, keys_under, put, upload_folder
 from tests.readers import DEFAULT_SETTINGS
 
 TODAY = date(2026, 11, 16)
@@ -100,3 +101,65 @@ def test_scan_of_the_bucket_equals_scan_of_the_same_folder(
     assert remote.errors == local.errors
     assert remote.roster_rows == local.roster_rows
     assert [g.key for g in remote.groups] == [g.key for g in local.groups]
+
+
+def refusing(code: str) -> Callable[..., None]:
+    """A botocore handler that fails the call with `code`, as S3 would."""
+
+    def refuse(**kwargs: Any) -> None:
+        raise client_error(code, "GetObject")
+
+    return refuse
+
+
+def test_read_of_an_object_deleted_after_the_listing_raises_source_file_gone(s3: Any) -> None:
+    put(s3, "data/rosters/qq/1.csv", "QQ号\n1\n")
+    source = S3Source(s3, BUCKET, prefix="data")
+    (file,) = source.list("rosters/")
+    s3.delete_object(Bucket=BUCKET, Key="data/rosters/qq/1.csv")
+    with pytest.raises(SourceFileGone) as gone:
+        source.read(file.path)
+    assert gone.value.path == "rosters/qq/1.csv"
+
+
+@pytest.mark.parametrize("code", ["NoSuchKey", "404"])
+def test_read_maps_a_missing_object_answer_to_source_file_gone(s3: Any, code: str) -> None:
+    put(s3, "rosters/qq/1.csv", "QQ号\n1\n")
+    refused = injected(s3, "before-call.s3.GetObject", refusing(code))
+    with refused, pytest.raises(SourceFileGone):
+        S3Source(s3, BUCKET).read("rosters/qq/1.csv")
+
+
+def test_read_lets_other_errors_fail_loudly(s3: Any) -> None:
+    put(s3, "rosters/qq/1.csv", "QQ号\n1\n")
+    refused = injected(s3, "before-call.s3.GetObject", refusing("AccessDenied"))
+    with refused, pytest.raises(s3.exceptions.ClientError, match="AccessDenied"):
+        S3Source(s3, BUCKET).read("rosters/qq/1.csv")
+
+
+def test_scan_goes_on_when_a_listed_roster_is_gone_before_it_is_read(
+    s3: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN the sample college in the bucket, and one roster deleted right after the
+    # rosters are listed (a unit re-uploading, or upload validation quarantining it)
+    root = tmp_path / "data"
+    generate_college(root, today=TODAY, groups=40)
+    upload_folder(s3, root, monkeypatch)
+    victim = next(k for k in keys_under(s3, "rosters/") if k.endswith(".csv"))
+
+    def delete_after_listing(parsed: dict[str, Any], **kwargs: Any) -> None:
+        if any(item["Key"] == victim for item in parsed.get("Contents", [])):
+            s3.delete_object(Bucket=BUCKET, Key=victim)
+
+    local = scan(LocalSource(root), TODAY, DEFAULT_SETTINGS)
+    # WHEN the bucket is scanned
+    with injected(s3, "after-call.s3.ListObjectsV2", delete_after_listing):
+        remote = scan(S3Source(s3, BUCKET), TODAY, DEFAULT_SETTINGS)
+    # THEN that file is one error, and the scan read everything else
+    gone = [e for e in remote.errors if e.file == victim]
+    assert [(e.row, e.reason) for e in gone] == [(None, FILE_GONE)]
+    assert [e for e in remote.errors if e.file != victim] == [
+        e for e in local.errors if e.file.partition("#")[0] != victim
+    ]
+    assert 0 < remote.roster_rows < local.roster_rows
+    assert remote.findings

@@ -6,9 +6,11 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from chalicelib import schema
 from chalicelib.loaders.rows import Row, RowError, parse_table
-from chalicelib.loaders.tables import read_file, read_folder
+from chalicelib.loaders.tables import FILE_GONE, read_file, read_folder
 from chalicelib.models import DataError
 from chalicelib.readers import Table
 from chalicelib.settings import Settings
@@ -26,7 +28,7 @@ def member(row: Row) -> str:
 
 
 def member_ids(file: SourceFile, table: Table, errors: list[DataError]) -> tuple[str, list[str]]:
-    return table.name, parse_table(member)(file, table, errors)
+    return table.name, parse_table(member, DEFAULT_SETTINGS)(file, table, errors)
 
 
 def read_members(
@@ -100,7 +102,12 @@ def test_file_over_max_file_bytes_is_rejected_before_it_is_read(tmp_path: Path) 
     errors: list[DataError] = []
     # WHEN read
     results = read_file(
-        source, file, schema.ROSTERS, limits(max_file_bytes=100), errors, parse_table(member)
+        source,
+        file,
+        schema.ROSTERS,
+        limits(max_file_bytes=100),
+        errors,
+        parse_table(member, DEFAULT_SETTINGS),
     )
     # THEN it is rejected with its size and the limit, without being read
     assert results == []
@@ -167,3 +174,71 @@ def test_local_source_lists_files_with_shanghai_modification_time(tmp_path: Path
         "rosters/qq/a.csv", datetime(2026, 11, 14, 1, 30), len("QQ号\n1\n".encode())
     )
     assert LocalSource(tmp_path).read(file.path) == "QQ号\n1\n".encode()
+
+
+def test_a_row_the_reader_cannot_read_is_a_row_error_in_row_order(tmp_path: Path) -> None:
+    # GIVEN a bad row (refused by the consumer) on row 3 and a NUL byte on row 2
+    write(tmp_path, "rosters/a.csv", lines("QQ号,昵称", "1\x00,a", "bad,b", "3,c"))
+    # WHEN read
+    found, errors = read_members(tmp_path)
+    # THEN the other rows are read and both errors name their row, in row order
+    assert found == {"rosters/a.csv": ["3"]}
+    assert [(e.file, e.row, e.column) for e in errors] == [
+        ("rosters/a.csv", 2, "QQ号"),
+        ("rosters/a.csv", 3, "QQ号"),
+    ]
+    assert "空字符" in errors[0].reason
+
+
+def test_an_oversized_cell_is_a_row_error_naming_its_column(tmp_path: Path) -> None:
+    write(tmp_path, "rosters/a.csv", lines("QQ号,昵称", "1,a", "2," + "长" * 40, "3,c"))
+    found, errors = read_members(tmp_path, limits(max_cell_chars=32))
+    assert found == {"rosters/a.csv": ["1", "3"]}
+    assert [(e.row, e.column) for e in errors] == [(3, "昵称")]
+    assert errors[0].reason.startswith("单元格超过 32 个字符")
+
+
+class VanishingSource(LocalSource):
+    """A folder where some files are deleted after the listing, before they are read."""
+
+    def __init__(self, root: Path, gone: set[str]):
+        super().__init__(root)
+        self.gone = gone
+
+    def list(self, prefix: str) -> list[SourceFile]:
+        listed = super().list(prefix)
+        for path in self.gone:
+            (self.root / path).unlink()
+        return listed
+
+
+def test_a_file_gone_when_read_is_an_error_for_that_file_only(tmp_path: Path) -> None:
+    # GIVEN three files, the second deleted between the listing and the read
+    for name in ("a", "b", "c"):
+        write(tmp_path, f"rosters/{name}.csv", lines("QQ号", name))
+    errors: list[DataError] = []
+    source = VanishingSource(tmp_path, {"rosters/b.csv"})
+    # WHEN the folder is read
+    found = dict(
+        read_folder(source, "rosters/", schema.ROSTERS, DEFAULT_SETTINGS, errors, member_ids)
+    )
+    # THEN the other two are read and the gone one is one error saying so
+    assert found == {"rosters/a.csv": ["a"], "rosters/c.csv": ["c"]}
+    assert errors == [DataError(file="rosters/b.csv", reason=FILE_GONE)]
+    assert FILE_GONE.startswith("文件在读取时已不存在(可能已被移走或删除)")
+
+
+def test_local_listing_skips_a_file_removed_while_listing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path, "rosters/a.csv", lines("QQ号", "1"))
+    write(tmp_path, "rosters/b.csv", lines("QQ号", "2"))
+    stat = Path.stat
+
+    def vanished(path: Path, **kwargs: bool) -> os.stat_result:
+        if path.name == "a.csv":
+            raise FileNotFoundError(path)
+        return stat(path, **kwargs)
+
+    monkeypatch.setattr(Path, "stat", vanished)
+    assert [f.path for f in LocalSource(tmp_path).list("rosters/")] == ["rosters/b.csv"]

@@ -8,6 +8,7 @@ import zipfile
 import openpyxl
 import pytest
 
+from chalicelib.readers import FileRejected
 from chalicelib.readers.extent import column_letters, column_number, sheet_extent, sheet_parts
 
 SHEET_XML = (
@@ -40,7 +41,7 @@ def test_finds_last_row_and_column_holding_a_value() -> None:
         '<x:row r="9" ht="30" customHeight="1"></x:row>'
     )
     # THEN the bold-but-empty Z7 and the value-less row 9 do not count (as in calamine)
-    assert sheet_extent(archive, "xl/worksheets/sheet1.xml", 10**9) == (7, 3)
+    assert sheet_extent(archive, "xl/worksheets/sheet1.xml", 10**9, 10**9) == (7, 3)
 
 
 def test_finds_a_stray_cell_early_in_an_unsorted_sheet_with_odd_whitespace() -> None:
@@ -49,12 +50,12 @@ def test_finds_a_stray_cell_early_in_an_unsorted_sheet_with_odd_whitespace() -> 
         '<x:row r="1"><x:c\nr="AB500"\tt="n"><x:v>1</x:v></x:c></x:row>'
         '<x:row r="2"><x:c r="A2"><x:v>2</x:v></x:c></x:row>'
     )
-    assert sheet_extent(archive, "xl/worksheets/sheet1.xml", 10**9) == (500, 28)
+    assert sheet_extent(archive, "xl/worksheets/sheet1.xml", 10**9, 10**9) == (500, 28)
 
 
 def test_empty_sheet_has_no_extent() -> None:
     archive = archive_with_sheet("")
-    assert sheet_extent(archive, "xl/worksheets/sheet1.xml", 10) == (0, 0)
+    assert sheet_extent(archive, "xl/worksheets/sheet1.xml", 10, 10**9) == (0, 0)
 
 
 def test_maps_sheet_names_to_parts_with_absolute_and_relative_targets() -> None:
@@ -84,3 +85,42 @@ def test_maps_sheet_names_to_parts_with_absolute_and_relative_targets() -> None:
 
 def test_archive_without_workbook_part_maps_no_sheets() -> None:
     assert sheet_parts(archive_with_sheet("")) == {}
+
+
+def test_maps_sheets_of_a_strict_open_xml_workbook() -> None:
+    # GIVEN a workbook saved as "Strict Open XML": r:id in the ISO relationships namespace
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "成员"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    source = zipfile.ZipFile(buffer)
+    rewritten = io.BytesIO()
+    with zipfile.ZipFile(rewritten, "w") as target:
+        for item in source.infolist():
+            content = source.read(item)
+            if item.filename == "xl/workbook.xml":
+                content = content.replace(
+                    b"http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+                    b"http://purl.oclc.org/ooxml/officeDocument/relationships",
+                )
+            target.writestr(item, content)
+    # THEN its sheet is found all the same
+    assert sheet_parts(zipfile.ZipFile(rewritten)) == {"成员": "xl/worksheets/sheet1.xml"}
+
+
+@pytest.mark.parametrize("part", ["xl/workbook.xml", "xl/_rels/workbook.xml.rels"])
+def test_an_index_part_with_a_dtd_is_rejected_unparsed(part: str) -> None:
+    # GIVEN a DTD declaring one harmless entity (Excel never writes a DTD)
+    workbook = openpyxl.Workbook()
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    source = zipfile.ZipFile(buffer)
+    rewritten = io.BytesIO()
+    with zipfile.ZipFile(rewritten, "w") as target:
+        for item in source.infolist():
+            content = source.read(item)
+            if item.filename == part:
+                content = b'<!DOCTYPE x [<!ENTITY e "e">]>' + content.split(b"?>", 1)[-1]
+            target.writestr(item, content)
+    with pytest.raises(FileRejected, match="DTD"):
+        sheet_parts(zipfile.ZipFile(rewritten))

@@ -136,9 +136,14 @@ def test_rejects_header_below_the_twentieth_line() -> None:
     assert "找不到" in rejection(data)
 
 
-def test_rejects_csv_with_a_field_over_the_csv_field_limit() -> None:
-    data = ('学号,姓名,状态\n1,"' + "x" * 200_000 + '",在读\n').encode("utf-8")
-    assert "CSV 格式错误" in rejection(data)
+def test_a_field_over_max_cell_chars_is_a_row_problem_not_a_rejection() -> None:
+    # GIVEN a 200,000-character name on row 2 (over Excel's 32,767) and a good row 3
+    data = ('学号,姓名,状态\n1,"' + "x" * 200_000 + '",在读\n2,李四,在读\n').encode("utf-8")
+    # WHEN read THEN the file is read: row 2 is blank and reported, row 3 is read
+    tables, _ = read(data, schema.DIRECTORY)
+    assert [row[0] for row in tables[0].rows] == ["", "2"]
+    assert [(p.row, p.column) for p in tables[0].problems] == [(2, 1)]
+    assert "单元格超过 32767 个字符" in tables[0].problems[0].reason
 
 
 def test_rejects_file_over_max_file_bytes_with_the_limit() -> None:

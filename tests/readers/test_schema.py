@@ -84,3 +84,15 @@ def test_documented_aliases_are_accepted() -> None:
         "filed_on": 3,
         "end_on": 4,
     }
+
+
+def test_repeated_counts_an_accepted_name_written_twice_in_any_case() -> None:
+    header = ["QQ号", "群名片", " qq号 ", "备注", "备注", "QQ号"]
+    # THEN the name is given as first written; the unknown 备注 is not a repeat
+    assert schema.ROSTERS.repeated(header) == {"QQ号": 3}
+
+
+def test_two_aliases_of_one_field_are_not_a_repeat() -> None:
+    header = ["成员账号", "群名片", "昵称", "QQ号"]
+    assert schema.ROSTERS.repeated(header) == {}
+    assert schema.ROSTERS.locate(header) == {"member_id": 0, "display_name": 1}

@@ -7,6 +7,7 @@ import codecs
 import pytest
 
 from chalicelib import schema
+from chalicelib.readers import FileRejected
 from tests.readers import lines, read_one, records
 
 DIRECTORY_CSV = lines(
@@ -154,6 +155,23 @@ def test_first_of_two_columns_for_the_same_field_wins() -> None:
     data = lines("学号,工号,姓名,状态", "S1,T1,张三,在读").encode("utf-8")
     # THEN the leftmost one is used
     assert records(read_one(data, schema.DIRECTORY), "person_id") == [("S1",)]
+
+
+def test_a_column_of_ours_written_twice_rejects_the_file_naming_it() -> None:
+    # GIVEN a roster whose header has QQ号 twice (which one holds the members?)
+    data = lines("QQ号,群名片,QQ号", "10001,张三,20001").encode("utf-8")
+    # WHEN read THEN it is rejected, naming the column and how often it appears
+    with pytest.raises(FileRejected) as rejected:
+        read_one(data, schema.ROSTERS)
+    assert rejected.value.reason.startswith("表头中“QQ号”列出现了 2 次,无法确定使用哪一列")
+
+
+def test_two_aliases_of_one_field_and_repeated_unknown_columns_are_read() -> None:
+    # GIVEN 群名片 and 昵称 (both display_name) and two 备注 columns
+    data = lines("QQ号,群名片,昵称,备注,备注", "10001,张三,小张,a,b").encode("utf-8")
+    # THEN the first alias is used and the unknown columns are ignored
+    table = read_one(data, schema.ROSTERS)
+    assert table.columns == {"member_id": 0, "display_name": 1}
 
 
 def test_header_only_file_is_a_table_without_rows() -> None:

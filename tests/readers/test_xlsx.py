@@ -15,7 +15,7 @@ from chalicelib.dates import parse_date, parse_datetime
 from chalicelib.readers import FileRejected
 from tests.readers import limits, read, read_one, records, xlsx_bytes
 
-ROSTER_HEADER = ["QQ号", "群名片", "身份"]
+ROSTER_HEADER: list[object] = ["QQ号", "群名片", "身份"]
 
 
 def roster_sheet(*member_ids: object) -> list[list[object]]:
@@ -219,3 +219,18 @@ def test_rejects_a_workbook_whose_sheet_data_is_corrupt() -> None:
     # WHEN read THEN it is rejected with a reason, not an unexpected exception
     with pytest.raises(FileRejected, match="不是有效的 Excel 工作簿"):
         read(data, schema.ROSTERS, all_sheets=True)
+
+
+def test_a_sheet_whose_header_repeats_a_column_of_ours_is_a_problem_naming_sheet_and_column() -> (
+    None
+):
+    # GIVEN a roster workbook: one good sheet, one with 群名片 written twice
+    data = xlsx_bytes(
+        {"群1": roster_sheet("10001"), "群2": [["QQ号", "群名片", "群名片"], [20001, "a", "b"]]}
+    )
+    # WHEN every sheet is read THEN the good one loads and the other is one problem
+    tables, problems = read(data, schema.ROSTERS, all_sheets=True)
+    assert [t.sheet for t in tables] == ["群1"]
+    assert problems == [
+        "工作表“群2”表头中“群名片”列出现了 2 次,无法确定使用哪一列。请删除或重命名重复的列后重新上传"
+    ]
