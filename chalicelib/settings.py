@@ -69,6 +69,10 @@ class Settings(BaseSettings):
     max_file_bytes: int = Field(64 * MIB, gt=0)
     max_rows: int = Field(1_000_000, gt=0)
     max_cells: int = Field(20_000_000, gt=0)
+    max_part_ratio: int = Field(100, gt=1)
+    """How many times its compressed size a workbook part over 16 MiB may inflate: real
+    exports compress 5-20:1, a zip bomb ~1000:1 (the 311 KB workbook whose shared strings
+    inflate to 300 MB is refused by this, before anything is inflated)."""
     max_part_bytes: int = Field(512 * MIB, gt=0)
     """Uncompressed size of any one part (sheet, shared strings, styles ...) of a workbook,
     checked before the workbook is parsed. Measured with xlsxwriter, one sheet: a 200k-row

@@ -21,7 +21,7 @@ from chalicelib.aws.s3source import S3Objects, S3Source
 from chalicelib.loaders.directory import DirectoryBuilder
 from chalicelib.loaders.filings import parse_filing, parse_waiver
 from chalicelib.loaders.rows import is_blank, parse_table
-from chalicelib.loaders.tables import Consume, read_file
+from chalicelib.loaders.tables import FILE_GONE, Consume, read_file
 from chalicelib.loaders.units import UnitIndex, parse_office, read_units
 from chalicelib.models import DataError, Frozen
 from chalicelib.readers import Table
@@ -94,6 +94,8 @@ def validate_upload(
         return None
     source = S3Source(s3, bucket)
     receipt = check_file(source, file, settings, today or file.modified.date())
+    if receipt.rejected == FILE_GONE:  # moved or deleted since it was stat'ed: nothing to do
+        return None
     if receipt.rejected is not None:
         receipt = receipt.model_copy(update={"quarantined_to": QUARANTINE + key})
         objects.move(key, QUARANTINE + key)

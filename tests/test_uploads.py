@@ -14,7 +14,7 @@ import pytest
 from chalicelib.models import DataError
 from chalicelib.pipeline import Clients
 from chalicelib.uploads import Receipt, format_receipt, s3_objects_in, validate_upload
-from tests.aws import BUCKET, REGION, fake_aws, keys_under, put
+from tests.aws import BUCKET, REGION, fake_aws, injected, keys_under, put
 from tests.readers import DEFAULT_SETTINGS
 
 UNITS = "单位编码,单位名称,核心词\nU1,机电工程学院,机电\nU2,经济管理学院,经管\n"
@@ -262,3 +262,18 @@ def test_an_upload_under_config_reaches_the_validator_through_the_bucket_notific
 def stored_body(s3: Any, key: str) -> str:
     body: bytes = s3.get_object(Bucket=BUCKET, Key=f"receipts/{key}.json")["Body"].read()
     return body.decode("utf-8")
+
+
+def test_a_file_gone_between_its_notification_and_its_reading_is_left_alone(s3: Any) -> None:
+    # GIVEN a roster whose object is deleted after it was looked up, before it is read
+    put(s3, "rosters/qq/123456.csv", ROSTER)
+
+    def delete_first(params: dict[str, Any], **_: Any) -> None:
+        s3.delete_object(Bucket=BUCKET, Key=params["Key"])
+
+    with injected(s3, "before-parameter-build.s3.GetObject", delete_first):
+        receipt = validate_upload(s3, BUCKET, "rosters/qq/123456.csv", DEFAULT_SETTINGS)
+
+    # THEN no receipt, no quarantine copy, and no error for the Lambda to retry
+    assert receipt is None
+    assert keys_under(s3, "") == ["config/units.csv"]

@@ -19,7 +19,7 @@ import zipfile
 from contextlib import closing
 from xml.etree import ElementTree
 
-from chalicelib.readers.parts import part_chunks
+from chalicelib.readers.parts import PartLimits, part_chunks
 from chalicelib.readers.table import FileRejected
 
 TAIL_BYTES = 4096
@@ -114,13 +114,13 @@ def _index_part(archive: zipfile.ZipFile, part: str) -> ElementTree.Element | No
 
 
 def sheet_extent(
-    archive: zipfile.ZipFile, part: str, max_cells: int, max_bytes: int
+    archive: zipfile.ZipFile, part: str, max_cells: int, limits: PartLimits
 ) -> tuple[int, int]:
     """(last row, last column) holding a value, 1-based; the scan stops at the first chunk
     after which the rectangle they span is over `max_cells`. The part is measured as it is
-    read: FileRejected once it inflates to more than `max_bytes`."""
+    read: FileRejected once it inflates beyond its `limits`."""
     rows = columns = 0
-    with closing(part_chunks(archive, part, max_bytes)) as chunks:
+    with closing(part_chunks(archive, part, limits)) as chunks:
         carry = b""
         while True:
             chunk = next(chunks, b"")

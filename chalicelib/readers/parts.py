@@ -12,12 +12,45 @@ from __future__ import annotations
 import copy
 import zipfile
 from collections.abc import Collection, Generator
+from dataclasses import dataclass
 
 from chalicelib.readers.table import FileRejected
 
 MAX_DEFLATE_RATIO = 1032  # the most one byte of deflate data can inflate to
 CHUNK_BYTES = 1 << 22
 MIB = 1024 * 1024
+ANY_RATIO_BELOW = 16 * MIB  # a part this small may compress as well as it likes
+
+
+@dataclass(frozen=True)
+class PartLimits:
+    """How far a part may inflate: `max_bytes` at most, and, once over `ANY_RATIO_BELOW`,
+    no more than `max_ratio` times its compressed size. Real exports compress 5-20:1; a
+    zip bomb 1000:1 (Apache POI's ZipSecureFile refuses over 100:1 by default too)."""
+
+    max_bytes: int
+    max_ratio: int | None = None
+
+    def of(self, info: zipfile.ZipInfo) -> int:
+        if self.max_ratio is None:
+            return self.max_bytes
+        by_ratio = max(ANY_RATIO_BELOW, self.max_ratio * info.compress_size)
+        return min(self.max_bytes, by_ratio)
+
+    def too_large(self, name: str, size: int, info: zipfile.ZipInfo, claimed: bool) -> str:
+        """Why a part of `size` (claimed in the directory, or measured) is refused."""
+        limit = self.of(info)
+        if limit < self.max_bytes:
+            ratio = size // max(info.compress_size, 1)
+            lie = "" if claimed else f"(文件目录中记为 {_size(info.file_size)},与实际不符)"
+            return (
+                f"工作簿内部文件 {name} 解压后{' ' if claimed else '超过 '}{_size(size)}{lie},"
+                f"压缩比约 {ratio}:1,超过 {self.max_ratio}:1 的上限(正常导出约为 10:1),"
+                f"工作簿未读取。{ADVICE}"
+            )
+        if claimed:
+            return part_too_large(name, size, self.max_bytes)
+        return part_larger_than_claimed(name, info.file_size, self.max_bytes)
 
 
 ADVICE = "这样的文件多为损坏或恶意构造(“压缩炸弹”);如确为正常导出,请拆分后重新上传"
@@ -37,32 +70,35 @@ def part_larger_than_claimed(name: str, claimed: int, max_bytes: int) -> str:
     )
 
 
-def check_claimed_sizes(archive: zipfile.ZipFile, max_bytes: int) -> None:
-    """Reject the workbook when the directory says a part inflates to more than `max_bytes`."""
+def check_claimed_sizes(archive: zipfile.ZipFile, limits: PartLimits) -> None:
+    """Reject the workbook when the directory says a part inflates beyond its limits."""
     for info in archive.infolist():
-        if info.file_size > max_bytes:
-            raise FileRejected(part_too_large(info.filename, info.file_size, max_bytes))
+        if info.file_size > limits.of(info):
+            raise FileRejected(limits.too_large(info.filename, info.file_size, info, True))
 
 
 def check_real_sizes(
-    archive: zipfile.ZipFile, max_bytes: int, measured_later: Collection[str]
+    archive: zipfile.ZipFile, limits: PartLimits, measured_later: Collection[str]
 ) -> None:
-    """Reject the workbook when a part inflates to more than `max_bytes` whatever its claimed
+    """Reject the workbook when a part inflates beyond its limits whatever its claimed
     size. Parts in `measured_later` (the sheets: measured while their extent is scanned, or
     never read) are skipped, and so are parts too small to inflate that far."""
     for info in archive.infolist():
-        if info.filename not in measured_later and not _bounded_by_compressed_size(info, max_bytes):
-            for _ in part_chunks(archive, info, max_bytes):
+        if info.filename not in measured_later and not _bounded_by_compressed_size(
+            info, limits.of(info)
+        ):
+            for _ in part_chunks(archive, info, limits):
                 pass
 
 
 def part_chunks(
-    archive: zipfile.ZipFile, part: str | zipfile.ZipInfo, max_bytes: int
+    archive: zipfile.ZipFile, part: str | zipfile.ZipInfo, limits: PartLimits
 ) -> Generator[bytes, None, None]:
     """The inflated bytes of `part`, read to the real end of its data whatever size the
-    directory claims; FileRejected once more than `max_bytes` come out. The CRC is checked
+    directory claims; FileRejected once more than its limit comes out. The CRC is checked
     at the end, as zipfile always does."""
     info = archive.getinfo(part) if isinstance(part, str) else part
+    max_bytes = limits.of(info)
     unclaimed = copy.copy(info)
     unclaimed.file_size = 1 << 62  # zipfile stops at the claimed size: claim no size
     total = 0
@@ -70,8 +106,7 @@ def part_chunks(
         while chunk := stream.read(CHUNK_BYTES):
             total += len(chunk)
             if total > max_bytes:
-                reason = part_larger_than_claimed(info.filename, info.file_size, max_bytes)
-                raise FileRejected(reason)
+                raise FileRejected(limits.too_large(info.filename, total, info, False))
             yield chunk
 
 

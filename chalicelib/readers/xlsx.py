@@ -17,7 +17,11 @@ from typing import Any
 import python_calamine as calamine
 
 from chalicelib.readers.extent import sheet_extent, sheet_parts
-from chalicelib.readers.parts import check_claimed_sizes, check_real_sizes
+from chalicelib.readers.parts import (
+    PartLimits,
+    check_claimed_sizes,
+    check_real_sizes,
+)
 from chalicelib.readers.table import FileRejected, Table, locate_table, too_many_rows
 from chalicelib.schema import TableSchema
 from chalicelib.settings import Settings
@@ -87,6 +91,10 @@ def read_workbook(
     return tables, problems
 
 
+def part_limits(settings: Settings) -> PartLimits:
+    return PartLimits(settings.max_part_bytes, settings.max_part_ratio)
+
+
 def _checked_archive(
     data: bytes, settings: Settings
 ) -> tuple[zipfile.ZipFile | None, dict[str, str]]:
@@ -97,9 +105,9 @@ def _checked_archive(
         return None, {}
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-        check_claimed_sizes(archive, settings.max_part_bytes)
+        check_claimed_sizes(archive, part_limits(settings))
         parts = sheet_parts(archive)
-        check_real_sizes(archive, settings.max_part_bytes, measured_later=set(parts.values()))
+        check_real_sizes(archive, part_limits(settings), measured_later=set(parts.values()))
         return archive, parts
     except _BROKEN_ZIP as error:
         raise _broken(error) from None
@@ -114,7 +122,7 @@ def _scan_extent(
     if part is None:
         raise missing
     try:
-        return sheet_extent(archive, part, settings.max_cells, settings.max_part_bytes)
+        return sheet_extent(archive, part, settings.max_cells, part_limits(settings))
     except KeyError:
         raise missing from None
     except _BROKEN_ZIP as error:

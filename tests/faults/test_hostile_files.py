@@ -209,28 +209,35 @@ def test_shared_strings_bomb_observed_300_mb_from_311_kb_is_rejected_before_infl
     no_calamine: None,
 ) -> None:
     """The observed failure: a ~311 KB workbook whose xl/sharedStrings.xml inflates to
-    ~300 MB took ~1.2 GB to open. With a 256 MB limit it is rejected from the zip
-    directory alone, naming the part, its size and the limit."""
+    ~300 MB took ~1.2 GB to open. With the default settings it is rejected from the zip
+    directory alone (its compression ratio), naming the part, its size and the limit."""
     data = shared_strings_bomb(300)
     assert 250_000 < len(data) < 400_000
-    reason = rejection(data, limits(max_part_bytes=256 * MIB))
-    assert reason.startswith(f"工作簿内部文件 {SST} 解压后 300 MB,超过 256 MB 的上限,工作簿未读取")
+    reason = rejection(data)
+    assert reason.startswith(f"工作簿内部文件 {SST} 解压后 300 MB,压缩比约 ")
+    assert "超过 100:1 的上限" in reason
 
 
-def test_shared_strings_bomb_over_the_default_limit_is_rejected(no_calamine: None) -> None:
-    """The same bomb at 600 MB, over the default max_part_bytes of 512 MB."""
+def test_shared_strings_bomb_over_max_part_bytes_is_rejected(no_calamine: None) -> None:
+    """A part over max_part_bytes (here the only limit: no ratio check) is rejected too."""
     assert DEFAULT_SETTINGS.max_part_bytes == 512 * MIB
-    reason = rejection(shared_strings_bomb(600))
+    reason = rejection(shared_strings_bomb(600), limits(max_part_ratio=100_000))
     assert f"{SST} 解压后 600 MB,超过 512 MB 的上限" in reason
+    reason = rejection(
+        shared_strings_bomb(300), limits(max_part_bytes=256 * MIB, max_part_ratio=100_000)
+    )
+    assert reason.startswith(f"工作簿内部文件 {SST} 解压后 300 MB,超过 256 MB 的上限,工作簿未读取")
 
 
 def test_shared_strings_bomb_that_understates_its_size_is_measured_and_rejected(
     no_calamine: None,
 ) -> None:
     """The bomb with a lying zip directory (1 KB claimed): it is inflated as a stream,
-    counted, and rejected once past the limit; calamine never sees it."""
+    counted, and rejected once past its limits; calamine never sees it."""
     data = understated(shared_strings_bomb(300), SST, 1024)
-    reason = rejection(data, limits(max_part_bytes=256 * MIB))
+    reason = rejection(data)
+    assert reason.startswith(f"工作簿内部文件 {SST} 解压后超过 ") and "压缩比约" in reason
+    reason = rejection(data, limits(max_part_bytes=256 * MIB, max_part_ratio=100_000))
     assert reason.startswith(f"工作簿内部文件 {SST} 解压后超过 256 MB 的上限")
     assert "文件目录中记为 1024 字节,与实际不符" in reason
 
@@ -386,7 +393,7 @@ def test_scan_with_every_hostile_file_runs_under_1_gib_and_keeps_the_valid_findi
     assert done.returncode == 0, done.stderr[-2000:]
     errors = jsonl(tmp_path / "out" / "errors.jsonl")
     by_file = {e["file"]: e for e in errors if e["row"] is None}
-    assert f"{SST} 解压后 600 MB,超过 512 MB 的上限" in by_file["rosters/qq/bomb.xlsx"]["reason"]
+    assert f"{SST} 解压后 600 MB,压缩比约" in by_file["rosters/qq/bomb.xlsx"]["reason"]
     assert "与实际不符" in by_file["rosters/qq/liar.xlsx"]["reason"]
     assert "含有 DTD" in by_file["rosters/qq/laughs.xlsx"]["reason"]
     assert "不完整或已损坏" in by_file["rosters/qq/truncated.xlsx"]["reason"]

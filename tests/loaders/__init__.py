@@ -39,7 +39,9 @@ def load_units(
     root: Path, settings: Settings = DEFAULT_SETTINGS
 ) -> tuple[list[Unit], list[DataError]]:
     errors: list[DataError] = []
-    found = read_folder(LocalSource(root), "config/", schema.UNITS, settings, errors, read_units(settings))
+    found = read_folder(
+        LocalSource(root), "config/", schema.UNITS, settings, errors, read_units(settings)
+    )
     return [unit for table in found for unit in table], errors
 
 

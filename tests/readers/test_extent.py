@@ -10,6 +10,7 @@ import pytest
 
 from chalicelib.readers import FileRejected
 from chalicelib.readers.extent import column_letters, column_number, sheet_extent, sheet_parts
+from chalicelib.readers.parts import PartLimits
 
 SHEET_XML = (
     '<?xml version="1.0" encoding="UTF-8"?>'
@@ -41,7 +42,7 @@ def test_finds_last_row_and_column_holding_a_value() -> None:
         '<x:row r="9" ht="30" customHeight="1"></x:row>'
     )
     # THEN the bold-but-empty Z7 and the value-less row 9 do not count (as in calamine)
-    assert sheet_extent(archive, "xl/worksheets/sheet1.xml", 10**9, 10**9) == (7, 3)
+    assert sheet_extent(archive, "xl/worksheets/sheet1.xml", 10**9, PartLimits(10**9)) == (7, 3)
 
 
 def test_finds_a_stray_cell_early_in_an_unsorted_sheet_with_odd_whitespace() -> None:
@@ -50,12 +51,12 @@ def test_finds_a_stray_cell_early_in_an_unsorted_sheet_with_odd_whitespace() -> 
         '<x:row r="1"><x:c\nr="AB500"\tt="n"><x:v>1</x:v></x:c></x:row>'
         '<x:row r="2"><x:c r="A2"><x:v>2</x:v></x:c></x:row>'
     )
-    assert sheet_extent(archive, "xl/worksheets/sheet1.xml", 10**9, 10**9) == (500, 28)
+    assert sheet_extent(archive, "xl/worksheets/sheet1.xml", 10**9, PartLimits(10**9)) == (500, 28)
 
 
 def test_empty_sheet_has_no_extent() -> None:
     archive = archive_with_sheet("")
-    assert sheet_extent(archive, "xl/worksheets/sheet1.xml", 10, 10**9) == (0, 0)
+    assert sheet_extent(archive, "xl/worksheets/sheet1.xml", 10, PartLimits(10**9)) == (0, 0)
 
 
 def test_maps_sheet_names_to_parts_with_absolute_and_relative_targets() -> None:

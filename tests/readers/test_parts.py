@@ -128,9 +128,9 @@ def test_only_parts_that_could_inflate_past_the_limit_are_inflated(
     measured: list[str] = []
     chunks = parts.part_chunks
 
-    def spy(archive: zipfile.ZipFile, part: Any, max_bytes: int) -> Any:
+    def spy(archive: zipfile.ZipFile, part: Any, bounds: parts.PartLimits) -> Any:
         measured.append(part if isinstance(part, str) else part.filename)
-        return chunks(archive, part, max_bytes)
+        return chunks(archive, part, bounds)
 
     monkeypatch.setattr(parts, "part_chunks", spy)
     monkeypatch.setattr(extent_module, "part_chunks", spy)
