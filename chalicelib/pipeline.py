@@ -14,6 +14,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from chalicelib.aws.errors import describe
 from chalicelib.aws.s3source import S3Source
 from chalicelib.dates import SHANGHAI
 from chalicelib.digests.build import DigestPlan, build_digests
@@ -209,11 +210,11 @@ def _write_ledger(
             store.apply([change])
         except _ISOLATED as error:
             platform, group_id, rule = change.entry.key
-            problems.append(f"台账写入失败:{platform}/{group_id}/{rule}({_reason(error)})")
+            problems.append(f"台账写入失败:{platform}/{group_id}/{rule}({describe(error)})")
     try:
         store.put_unit_runs(runs)
     except (*_ISOLATED, RuntimeError) as error:
-        problems.append(f"各单位运行记录写入失败({_reason(error)})")
+        problems.append(f"各单位运行记录写入失败({describe(error)})")
 
 
 def _put_registry(
@@ -226,7 +227,7 @@ def _put_registry(
             Body=registry.model_dump_json().encode("utf-8"),
         )
     except _ISOLATED as error:
-        summary.problems.append(f"登记表 {registry.key} 写入失败({_reason(error)})")
+        summary.problems.append(f"登记表 {registry.key} 写入失败({describe(error)})")
 
 
 def _aborted_run(period: str, today: date, reason: str) -> RunRecord:
@@ -241,12 +242,6 @@ def _aborted_run(period: str, today: date, reason: str) -> RunRecord:
         problems=(reason[:500],),
         problem_count=1,
     )
-
-
-def _reason(error: BaseException) -> str:
-    if isinstance(error, ClientError):
-        return str(error.response.get("Error", {}).get("Code", "ClientError"))
-    return str(error)[:200] or type(error).__name__
 
 
 def _as_seen_today(
@@ -361,7 +356,7 @@ class Outbox:
                 )
                 self.clients.sqs.send_message(QueueUrl=queue_url, MessageBody=message.to_json())
             except (ValueError, *_ISOLATED) as error:
-                problems.append(f"提醒未能排队({mask_address(digest.recipient)}):{_reason(error)}")
+                problems.append(f"提醒未能排队({mask_address(digest.recipient)}):{describe(error)}")
                 self._record_failure(message, error, problems)
                 continue
             messages.append(message)
@@ -371,9 +366,9 @@ class Outbox:
         self, message: DigestMessage, error: BaseException, problems: list[str]
     ) -> None:
         try:
-            self.log.failed(message, f"未能排队:{_reason(error)}", self.now)
+            self.log.failed(message, f"未能排队:{describe(error)}", self.now)
         except _ISOLATED as also:
-            problems.append(f"发送记录写入失败({_reason(also)})")
+            problems.append(f"发送记录写入失败({describe(also)})")
 
 
 def digest_email(

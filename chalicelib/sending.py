@@ -41,6 +41,7 @@ from botocore.exceptions import (
     ParamValidationError,
 )
 
+from chalicelib.aws.errors import describe
 from chalicelib.models import Frozen
 
 STALE_CLAIM = timedelta(minutes=3)  # longer than a sending Lambda lives (60 s)
@@ -277,8 +278,8 @@ class DigestSender:
             raw = self.s3.get_object(Bucket=self.bucket, Key=message.eml_key)["Body"].read()
             self.log.submitting(message)
         except Exception as error:  # nothing reached SES: release the claim
-            self.log.failed(message, _reason(error), now)
-            raise SendFailed(f"{_reason(error)} for {message.recipient}") from error
+            self.log.failed(message, describe(error), now)
+            raise SendFailed(f"{describe(error)} for {message.recipient}") from error
         try:
             response = self.ses.send_raw_email(
                 Source=self.sender,
@@ -286,22 +287,16 @@ class DigestSender:
                 RawMessage={"Data": raw},
             )
         except (ClientError, *_NOT_SENT) as error:  # SES answered no, or was never reached
-            self.log.failed(message, _reason(error), now)
-            raise SendFailed(f"{_reason(error)} for {message.recipient}") from error
+            self.log.failed(message, describe(error), now)
+            raise SendFailed(f"{describe(error)} for {message.recipient}") from error
         except Exception as error:  # the answer was lost: SES may have sent it
-            self.log.unknown(message, _reason(error), now)
+            self.log.unknown(message, describe(error), now)
             return "unknown"
         try:
             self.log.sent(message, response["MessageId"], now)
         except (ClientError, BotoCoreError):  # sent, but the log still says `submitting`:
             return "sent-unrecorded"  # never resent; the rollup reports it as unknown
         return "sent"
-
-
-def _reason(error: Exception) -> str:
-    if isinstance(error, ClientError):
-        return str(error.response["Error"]["Code"])
-    return type(error).__name__
 
 
 def backoff_seconds(receive_count: int) -> int:

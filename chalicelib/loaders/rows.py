@@ -46,6 +46,13 @@ class Row:
             return None
         return self.cells[index].strip() or None
 
+    def given(self, field: str, *, required: bool) -> str | None:
+        """The cell's text, None when empty; a row error when empty and `required`."""
+        value = self.raw(field)
+        if value is None and required:
+            raise RowError(field, "不能为空")
+        return value
+
     def text(self, field: str) -> str | None:
         """Free text or a name: invisible characters removed, cut to `max_text_chars`."""
         value = self.raw(field)
@@ -78,10 +85,8 @@ class Row:
         """One checked address. An unusable one is a row error when `required`; else it is
         reported and left out, and the field is remembered in `bad_emails`, so that what it
         would have routed is unroutable (never sent to a guessed address)."""
-        value = self.raw(field)
+        value = self.given(field, required=required)
         if value is None:
-            if required:
-                raise RowError(field, "不能为空")
             return None
         try:
             return check_email(value)
@@ -96,10 +101,8 @@ class Row:
         self, field: str, *, required: bool = False, happened_by: date | None = None
     ) -> date | None:
         """A date; with `happened_by` (today) one that cannot be in the future either."""
-        value = self.raw(field)
+        value = self.given(field, required=required)
         if value is None:
-            if required:
-                raise RowError(field, "不能为空")
             return None
         try:
             day = parse_date(value)

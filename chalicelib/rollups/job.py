@@ -13,6 +13,7 @@ from pathlib import Path, PurePosixPath
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib import schema
+from chalicelib.aws.errors import describe
 from chalicelib.aws.s3source import S3Source
 from chalicelib.dates import SHANGHAI
 from chalicelib.ledger.models import RunRecord, RunStatus, iso_period
@@ -104,7 +105,7 @@ def run_rollup(
             )
             summary.sent[office.office] = job.deliver(office, rollup)
         except (SendFailed, ValueError, OSError, ClientError, BotoCoreError) as failed:
-            summary.sent[office.office] = f"failed: {_reason(failed)}"
+            summary.sent[office.office] = f"failed: {describe(failed)}"
     if any(outcome.startswith("failed") for outcome in summary.sent.values()):
         raise RollupSendFailed(summary)  # the schedule retries; sent ones are not resent
     return summary
@@ -265,9 +266,3 @@ def _run_problems(runs: Sequence[RunRecord], kind: str, today: date) -> list[str
 def _office_problem(error: DataError) -> str:
     where = f"{error.file} 第 {error.row} 行" if error.row is not None else error.file
     return f"汇总报送部门表 {where}:{error.reason};该部门本期收不到汇总"
-
-
-def _reason(error: BaseException) -> str:
-    if isinstance(error, ClientError):
-        return str(error.response.get("Error", {}).get("Code", "ClientError"))
-    return str(error)[:200] or type(error).__name__
