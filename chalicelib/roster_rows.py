@@ -14,6 +14,7 @@ from operator import itemgetter
 from pathlib import PurePosixPath
 from typing import Any
 
+from chalicelib import group_ids
 from chalicelib.dates import (
     DateFormatError,
     check_not_future,
@@ -111,7 +112,8 @@ class RosterCells:
 
 
 def table_defaults(file: SourceFile, table: Table, max_id: int) -> dict[str, str | None]:
-    """Values for the whole table when a column is absent: `群号:` lines, folder, file name."""
+    """Values for the whole table when a column is absent: `群号:` lines and the folder.
+    (Without a 群号 column or line, the group id comes from the sheet or file name.)"""
     folder_platform = next(
         (
             p.casefold()
@@ -127,11 +129,12 @@ def table_defaults(file: SourceFile, table: Table, max_id: int) -> dict[str, str
         raise FileRejected(
             "无法确定平台:请加“平台”列,或把文件放在 rosters/qq/、rosters/wechat/ 等目录下"
         )
-    group_id = table.meta.get("group_id") or PurePosixPath(file.path).stem
-    try:
-        group_id = normalize_id(group_id, max_id)
-    except ValueRefused as refused:
-        raise FileRejected(f"无法确定群号:{refused}") from None
+    group_id = table.meta.get("group_id")  # a `群号:` line above the header
+    if group_id is not None:
+        try:
+            group_id = normalize_id(group_id, max_id)
+        except ValueRefused as refused:
+            raise FileRejected(f"表头上方的群号无法使用:{refused}") from None
     return {"platform": platform or folder_platform, "group_id": group_id}
 
 
@@ -140,6 +143,7 @@ class _Keys:
 
     def __init__(self, table: Table, defaults: dict[str, str | None], max_id: int):
         fields = [f for f in ("platform", "group_id") if f in table.columns]
+        self.table = table
         self.max_id = max_id
         self.fields = fields
         self.of: Callable[[list[str]], Any] | None = (
@@ -161,13 +165,27 @@ class _Keys:
         word = PLATFORM_WORDS.get(platform.casefold())
         if word is None:
             raise RowError("platform", f"无法识别的平台“{platform}”" if platform else "平台为空")
-        group_id = values.get("group_id", "").strip() or self.defaults["group_id"] or ""
-        if not group_id or ("group_id" in values and not values["group_id"].strip()):
+        if "group_id" not in values:
+            return word, self._named(word)
+        group_id = values["group_id"].strip()
+        if not group_id:
             raise RowError("group_id", "群号为空")
         try:
             return word, normalize_id(group_id, self.max_id)
         except ValueRefused as refused:
             raise RowError("group_id", str(refused).replace("账号", "群号")) from None
+
+    def _named(self, platform: Platform) -> str:
+        """The group id of a table without a 群号 column: its `群号:` line, else its sheet's
+        or file's name when that holds an id of the platform; else the table is rejected."""
+        explicit = self.defaults["group_id"]
+        if explicit is not None:
+            return explicit
+        table = self.table
+        found = group_ids.from_names(platform, table.path, table.sheet)
+        if found is None:
+            raise FileRejected(group_ids.unknown_group(platform, table.path, table.sheet))
+        return found
 
 
 def read_groups(

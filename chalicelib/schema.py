@@ -1,11 +1,15 @@
-"""Accepted headers of every table in the data root (DESIGN.md, Data root).
+"""Accepted headers of every table in the data root (DESIGN.md, Data root), with the
+aliases that real exports use (docs/formats.md gives each one's source).
 
 Headers match after trimming spaces and ignoring case; each field's own English name is
-always accepted besides its aliases.
+always accepted besides its aliases. When a header carries two aliases of one field (a
+QQ export has both 群名片 and 昵称), the alias listed first wins: the lists are in order
+of preference.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -23,10 +27,20 @@ class Field:
 
 
 @dataclass(frozen=True, slots=True)
+class Hint:
+    """A header that looks like one of our columns without being an accepted name: reported
+    as a warning, so the user sees what was not used."""
+
+    pattern: str  # a regular expression searched in the normalised header cell
+    field: str  # the field it looks like
+
+
+@dataclass(frozen=True, slots=True)
 class TableSchema:
     kind: str
     title: str
     fields: tuple[Field, ...]
+    hints: tuple[Hint, ...] = ()
 
     def field(self, name: str) -> Field:
         return next(f for f in self.fields if f.name == name)
@@ -36,19 +50,22 @@ class TableSchema:
         return tuple(f for f in self.fields if f.required)
 
     def locate(self, header: Sequence[str]) -> dict[str, int]:
-        """Field name -> column index for the fields this header row carries (first match)."""
+        """Field name -> column index for the fields this header row carries; of two
+        columns for one field, the one whose alias comes first in the field's list."""
         by_alias = _by_alias(self)
-        columns: dict[str, int] = {}
+        best: dict[str, tuple[int, int]] = {}  # field -> (alias rank, column)
         for index, cell in enumerate(header):
-            name = by_alias.get(normalize_header(cell))
-            if name is not None and name not in columns:
-                columns[name] = index
-        return columns
+            found = by_alias.get(normalize_header(cell))
+            if found is not None:
+                name, rank = found
+                if name not in best or rank < best[name][0]:
+                    best[name] = (rank, index)
+        return {name: index for name, (_, index) in best.items()}
 
     def repeated(self, header: Sequence[str]) -> dict[str, int]:
         """Column names of this schema that the header writes more than once (as first
         written, trimmed) -> how many times. Two different aliases of one field (群名片 and
-        昵称) are not a repeat: `locate` takes the first; unknown names are ignored."""
+        昵称) are not a repeat: `locate` prefers one; unknown names are ignored."""
         by_alias = _by_alias(self)
         written: dict[str, list[str]] = {}
         for cell in header:
@@ -57,29 +74,52 @@ class TableSchema:
                 written.setdefault(key, []).append(cell.strip())
         return {cells[0]: len(cells) for cells in written.values() if len(cells) > 1}
 
+    def lookalikes(self, header: Sequence[str], located: dict[str, int]) -> list[tuple[str, str]]:
+        """(column as written, field) for unused columns that look like a field this header
+        does not carry."""
+        found = []
+        for index, cell in enumerate(header):
+            text = normalize_header(cell)
+            if not text or index in located.values() or text in _by_alias(self):
+                continue
+            for hint in self.hints:
+                if hint.field not in located and re.search(hint.pattern, text):
+                    found.append((cell.strip(), hint.field))
+                    break
+        return found
+
+    def is_header_name(self, cell: str) -> bool:
+        return normalize_header(cell) in _by_alias(self)
+
 
 @cache
-def _by_alias(schema: TableSchema) -> dict[str, str]:
-    """Every accepted header, normalised -> its field's name; built once per schema."""
-    return {normalize_header(a): f.name for f in schema.fields for a in f.accepted}
+def _by_alias(schema: TableSchema) -> dict[str, tuple[str, int]]:
+    """Every accepted header, normalised -> (its field's name, its rank in the field's
+    list); built once per schema."""
+    return {
+        normalize_header(alias): (f.name, rank)
+        for f in schema.fields
+        for rank, alias in enumerate(f.accepted)
+    }
 
 
 def normalize_header(cell: str) -> str:
     return cell.strip().strip("\ufeff").strip().casefold()
 
 
-def _f(name: str, *aliases: str, required: bool = False) -> Field:
-    return Field(name, aliases, required)
+def _f(name: str, aliases: str = "", *, required: bool = False) -> Field:
+    """A field and its aliases, one space-separated string in order of preference."""
+    return Field(name, tuple(aliases.split()), required)
 
 
 UNITS = TableSchema(
     "units",
     "单位名录",
     (
-        _f("unit_id", "单位编码", "编码", required=True),
-        _f("name", "单位名称", "单位", required=True),
-        _f("keywords", "核心词", "关键词"),
-        _f("contact_email", "联系邮箱", "邮箱"),
+        _f("unit_id", "单位编码 编码", required=True),
+        _f("name", "单位名称 单位", required=True),
+        _f("keywords", "核心词 关键词"),
+        _f("contact_email", "联系邮箱 邮箱"),
         _f("head_name", "第一责任人"),
         _f("head_email", "第一责任人邮箱"),
         _f("party_org", "所属党组织"),
@@ -101,16 +141,37 @@ DIRECTORY = TableSchema(
     "directory",
     "人员名册",
     (
-        _f("person_id", "工号", "学号", "学工号", "编号", required=True),
-        _f("name", "姓名", required=True),
-        _f("unit", "单位", "部门", "院系", "学院"),
-        _f("status", "状态", required=True),
-        _f("left_on", "离职日期", "离校日期", "离开日期"),
-        _f("qq", "QQ号", "QQ"),
-        _f("wechat", "微信号", "微信"),
-        _f("wecom", "企业微信", "企业微信账号"),
-        _f("dingtalk", "钉钉号", "钉钉"),
-        _f("email", "邮箱"),
+        # HR (人事) and academic (教务/学籍) exports, data-centre pinyin headers (XH, ZGH ...)
+        _f(
+            "person_id",
+            "工号 学号 学工号 学号/工号 工号/学号 职工号 教工号 编号 人员编号 xh gh zgh",
+            required=True,
+        ),
+        _f("name", "姓名 xm", required=True),
+        _f(
+            "unit",
+            "单位 部门 院系 学院 所在单位 所在部门 所在院系 原属部门 院系名称 学院名称 部门名称",
+        ),
+        _f(
+            "status", "状态 人员状态 在职状态 当前状态 学籍状态 学生状态 xjzt xjztmc", required=True
+        ),
+        _f(
+            "left_on",
+            "离职日期 离校日期 离开日期 离岗日期 离校时间 实际毕业日期 毕业日期 结业日期 退休日期",
+        ),
+        _f("enrolled", "是否在籍 是否在册 sfzj"),
+        _f("qq", "QQ号 QQ QQ号码"),
+        _f("wechat", "微信号 微信"),
+        _f("wecom", "企业微信 企业微信账号 企业微信帐号 帐号 账号"),
+        _f("dingtalk", "钉钉号 钉钉"),
+        _f("email", "邮箱 电子邮箱 个人邮箱"),
+    ),
+    (
+        Hint("状态|在校|在职|在岗", "status"),
+        Hint("(离职|离校|离岗|毕业|结业|退休|调出).*(日期|时间)", "left_on"),
+        Hint("^qq|qq号|qq账号", "qq"),
+        Hint("微信(?!群)", "wechat"),
+        Hint("钉钉", "dingtalk"),
     ),
 )
 
@@ -118,9 +179,9 @@ FILINGS = TableSchema(
     "filings",
     "群组审备登记表",
     (
-        _f("platform", "平台", "类型", required=True),
-        _f("group_id", "群号", "账号", "群ID", required=True),
-        _f("group_name", "群名称", "名称"),
+        _f("platform", "平台 类型", required=True),
+        _f("group_id", "群号 账号 群ID", required=True),
+        _f("group_name", "群名称 名称"),
         _f("unit", "单位", required=True),
         _f("category", "类别"),
         _f("owner_id", "群主账号"),
@@ -139,8 +200,8 @@ WAIVERS = TableSchema(
     "waivers",
     "豁免清单",
     (
-        _f("platform", "平台", "类型", required=True),
-        _f("group_id", "群号", "账号", "群ID", required=True),
+        _f("platform", "平台 类型", required=True),
+        _f("group_id", "群号 账号 群ID", required=True),
         _f("rule", "规则", required=True),
         _f("reason", "理由", required=True),
         _f("approved_by", "审批人", required=True),
@@ -154,13 +215,31 @@ ROSTERS = TableSchema(
     "群成员导出",
     (
         _f("platform", "平台"),
-        _f("group_id", "群号", "群ID", "group"),
-        _f("group_name", "群名称"),
-        _f("member_id", "成员账号", "QQ号", "微信号", "uin", "user_id", "userid", required=True),
-        _f("display_name", "群名片", "昵称", "nick", "card"),
-        _f("role", "身份", "群职务"),
-        _f("joined_at", "入群时间"),
-        _f("last_spoke_at", "最后发言", "最后发言时间"),
+        # qun.qq.com and its exporters, OneBot (group_id), WeCom (chat_id), WeChat tools
+        _f("group_id", "群号 群ID 群号码 QQ群号 group chat_id chatid chatroomid"),
+        _f("group_name", "群名称 群名 gn"),
+        _f(
+            "member_id",
+            "成员账号 QQ号 QQ QQ号码 q号 uin user_id userid 微信号 wxid member_wxid 企业微信账号 帐号 账号",
+            required=True,
+        ),
+        # the group card first: 昵称/nick is the account's own nickname
+        _f(
+            "display_name",
+            "群名片 群昵称 card group_nickname groupnick displayname membername 昵称 用户昵称 QQ昵称 nick nickname 成员",
+        ),
+        _f("role", "身份 群职务 角色 成员类别 role permission"),
+        _f("joined_at", "入群时间 加群时间 加入时间 join_time jointimestamp"),
+        _f(
+            "last_spoke_at",
+            "最后发言 最后发言时间 last_sent_time last_speak_time lastspeaktimestamp",
+        ),
         _f("exported_at", "导出时间"),
+    ),
+    (
+        Hint("(入群|加群|加入|进群).*(时间|日期)", "joined_at"),
+        Hint("(发言|活跃|说话).*(时间|日期)|上次发言|最近发言|最后活跃", "last_spoke_at"),
+        Hint("身份|职务|权限|群主|管理", "role"),
+        Hint("群号|群id|群编号", "group_id"),
     ),
 )

@@ -11,26 +11,29 @@ from pydantic_settings import SettingsError as PydanticSettingsError
 
 from chalicelib.models import PersonStatus
 
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+# Status words of HR (人事) and academic (学籍) exports and of WeCom's contacts (docs/
+# formats.md, "Status vocabularies"). Numeric codes are not words: schools renumber them.
 DEFAULT_STATUS_WORDS: dict[str, PersonStatus] = {
     **dict.fromkeys(
-        ["在职", "在读", "在学", "在校", "正常", "休学", "停职", "active"], PersonStatus.ACTIVE
+        _words(
+            "在职 在岗 待岗 延聘 待退休 停职 在读 在学 在校 在籍 注册学籍 有学籍 正常 休学 复学 保留学籍 "
+            "延期毕业 已激活 active"
+        ),
+        PersonStatus.ACTIVE,
     ),
     **dict.fromkeys(
-        [
-            "离职",
-            "退休",
-            "调出",
-            "毕业",
-            "结业",
-            "退学",
-            "离校",
-            "departed",
-            "retired",
-            "graduated",
-        ],
+        _words(
+            "离职 辞职 退休 离休 调出 开除 死亡 下落不明 毕业 结业 肄业 退学 辍学 转出 转学 离校 不在籍 "
+            "无学籍 已禁用 退出企业 departed retired graduated"
+        ),
         PersonStatus.DEPARTED,
     ),
-    **dict.fromkeys(["校外", "外聘", "external"], PersonStatus.EXTERNAL),
+    **dict.fromkeys(_words("校外 外聘 返聘 external"), PersonStatus.EXTERNAL),
 }
 
 MIB = 1024 * 1024

@@ -181,7 +181,7 @@ def test_a_hostile_group_name_is_escaped_in_the_email(
 def test_validate_upload_writes_a_receipt_for_an_s3_notification(aws: Clients) -> None:
     bucket = Settings().data_bucket
     aws.s3.put_object(
-        Bucket=bucket, Key="rosters/qq/123.csv", Body="QQ号,身份\n10001,群主\n,成员\n".encode()
+        Bucket=bucket, Key="rosters/qq/123456.csv", Body="QQ号,身份\n10001,群主\n,成员\n".encode()
     )
     (notification,) = [
         m["Body"] for m in queued(aws, "qungov-uploads") if "ObjectCreated" in m["Body"]
@@ -193,7 +193,7 @@ def test_validate_upload_writes_a_receipt_for_an_s3_notification(aws: Clients) -
         client.lambda_.invoke("validate_upload", event)
 
     receipt = json.loads(
-        aws.s3.get_object(Bucket=bucket, Key="receipts/rosters/qq/123.csv.json")["Body"].read()
+        aws.s3.get_object(Bucket=bucket, Key="receipts/rosters/qq/123456.csv.json")["Body"].read()
     )
     assert receipt["rows_read"] == 2
     assert [(e["row"], e["column"]) for e in receipt["row_errors"]] == [(3, "QQ号")]

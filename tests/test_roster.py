@@ -126,7 +126,7 @@ def test_stale_newer_looking_file_does_not_hide_a_fresh_export(tmp_path: Path) -
 
 
 def test_object_time_is_the_export_time_when_the_file_has_none(tmp_path: Path) -> None:
-    path = write(tmp_path, "rosters/qq/555.csv", "QQ号\n10001\n")
+    path = write(tmp_path, "rosters/qq/555001.csv", "QQ号\n10001\n")
     stale = datetime(2026, 10, 1, 12, 0, tzinfo=SHANGHAI).timestamp()
     write(tmp_path, "rosters/qq/556.csv", "QQ号\n10001\n")
     os.utime(tmp_path / "rosters/qq/556.csv", (stale, stale))
@@ -135,8 +135,8 @@ def test_object_time_is_the_export_time_when_the_file_has_none(tmp_path: Path) -
 
     snapshots, _ = read(tmp_path)
 
-    assert set(snapshots) == {(Platform.QQ, "555")}
-    assert snapshots[(Platform.QQ, "555")].exported_at == datetime(2026, 11, 15, 12, 0)
+    assert set(snapshots) == {(Platform.QQ, "555001")}
+    assert snapshots[(Platform.QQ, "555001")].exported_at == datetime(2026, 11, 15, 12, 0)
 
 
 def test_qq_export_takes_group_id_and_name_from_lines_above_the_header(tmp_path: Path) -> None:
@@ -166,11 +166,11 @@ def test_qq_export_takes_group_id_and_name_from_lines_above_the_header(tmp_path:
 
 
 def test_group_id_falls_back_to_the_file_name_and_platform_to_the_folder(tmp_path: Path) -> None:
-    write(tmp_path, "rosters/wechat/2026/wx_group_77.csv", "微信号,最后发言\nwxid_a,\n")
+    write(tmp_path, "rosters/wechat/2026/7700123456@chatroom.csv", "微信号,最后发言\nwxid_a,\n")
 
     snapshots, _ = read(tmp_path)
 
-    snapshot = snapshots[(Platform.WECHAT, "wx_group_77")]
+    snapshot = snapshots[(Platform.WECHAT, "7700123456@chatroom")]
     assert snapshot.has_activity and snapshot.last_spoke_on is None  # nobody ever spoke
 
 
@@ -207,7 +207,7 @@ def test_bad_rows_are_reported_with_row_numbers_across_chunks(
     ]
     write(
         tmp_path,
-        "rosters/qq/9.csv",
+        "rosters/qq/900009.csv",
         "QQ号,身份,入群时间\n" + "\n".join(lines) + "\n10004,群主,2024-12-01\n",
     )
 
@@ -215,17 +215,17 @@ def test_bad_rows_are_reported_with_row_numbers_across_chunks(
 
     assert [(e.row, e.column) for e in errors] == [(6, "QQ号"), (7, "身份"), (8, "入群时间")]
     assert "大王" in errors[1].reason and "2025-02-30" in errors[2].reason
-    snapshot = snapshots[(Platform.QQ, "9")]
+    snapshot = snapshots[(Platform.QQ, "900009")]
     assert (snapshot.member_count, snapshot.owner_id) == (2, "10004")
     assert snapshot.first_joined_on == date(2024, 12, 1)
 
 
 def test_a_file_over_the_row_limit_is_rejected_whole_and_others_still_count(tmp_path: Path) -> None:
     write(tmp_path, "rosters/qq/big.csv", "群号,QQ号\n" + "".join(f"1,{i}\n" for i in range(6)))
-    write(tmp_path, "rosters/qq/2.csv", "QQ号\n10001\n")
+    write(tmp_path, "rosters/qq/200002.csv", "QQ号\n10001\n")
 
     snapshots, errors = read(tmp_path, Settings(max_rows=5))
 
-    assert set(snapshots) == {(Platform.QQ, "2")}
+    assert set(snapshots) == {(Platform.QQ, "200002")}
     assert [e.file for e in errors] == ["rosters/qq/big.csv"]
     assert "5 行" in errors[0].reason

@@ -192,8 +192,8 @@ def test_a_group_whose_latest_filing_row_is_closed_has_no_filing(tmp_path: Path)
 
 
 def test_platform_folder_names_ignore_case(tmp_path: Path) -> None:
-    root = data_root(tmp_path, {"rosters/QQ/1.csv": "QQ号,身份\n10001,群主\n"})
+    root = data_root(tmp_path, {"rosters/QQ/100001.csv": "QQ号,身份\n10001,群主\n"})
 
     result = run(root)
 
-    assert [(g.platform.value, g.group_id) for g in result.groups] == [("qq", "1")]
+    assert [(g.platform.value, g.group_id) for g in result.groups] == [("qq", "100001")]

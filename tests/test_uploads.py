@@ -211,7 +211,7 @@ def test_s3_notification_to_sqs_end_to_end(s3: Any) -> None:
         },
     )
     good, bad = "rosters/qq/机电学院/2024级 1班.csv", "rosters/qq/坏文件.xlsx"
-    put(s3, good, ROSTER)
+    put(s3, good, "群号:551047987\n" + ROSTER)
     put(s3, bad, b"garbage")
 
     receipts: dict[str, Receipt] = {}

@@ -62,10 +62,13 @@ def test_no_header_is_claimed_by_two_fields_of_one_table(table_schema: TableSche
 
 def test_documented_aliases_are_accepted() -> None:
     # A sample of DESIGN.md's tables, as users would write them
+    # of two member-id columns, the alias listed first (QQ号 before userid)
     assert schema.ROSTERS.locate(["USERID", " QQ号 ", "Nick"]) == {
-        "member_id": 0,
+        "member_id": 1,
         "display_name": 2,
     }
+    # the group card is preferred to the nickname, whatever the column order
+    assert schema.ROSTERS.locate(["昵称", "群名片", "QQ号"]) == {"display_name": 1, "member_id": 2}
     assert schema.DIRECTORY.locate(
         ["学工号", "姓名", "学院", "状态", "离校日期", "QQ", "微信"]
     ) == {
