@@ -15,8 +15,8 @@ UNIX_SECONDS_MIN = 100_000_000  # 1973-03-03
 
 _TIME_PATTERN = r"(\d{1,2})[:：](\d{1,2})(?:[:：](\d{1,2})(?:\.\d+)?)?"
 _DATE_TIME = re.compile(
-    r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
-    rf"(?:[T\s]+{_TIME_PATTERN})?"
+    r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})(?:\s*日)?"
+    rf"(?:(?:(?<=日)\s*|[T\s]+){_TIME_PATTERN})?"  # after 日 the time may follow directly
 )
 _TIME = re.compile(_TIME_PATTERN)
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
@@ -52,6 +52,10 @@ def check_not_future(day: date, today: date, text: str) -> date:
 def parse_datetime(text: str) -> datetime:
     """A naive datetime in Shanghai local time."""
     return _parse_datetime(text.strip())
+
+
+# `2015年10月13日14时5分` (a QQ exporter) reads as `2015年10月13日14:5`.
+_CHINESE_TIME = str.maketrans({"时": ":", "分": ":", "秒": ""})
 
 
 def parse_date(text: str) -> date:
@@ -96,6 +100,8 @@ def _parse_datetime(text: str) -> datetime:
 
 
 def _read_datetime(text: str) -> datetime:
+    if "时" in text:
+        text = text.translate(_CHINESE_TIME).rstrip(":")
     match = _DATE_TIME.fullmatch(text)
     if match:
         year, month, day, hour, minute, second = (int(g) if g else 0 for g in match.groups())

@@ -172,9 +172,16 @@ class Finding(Frozen):
 
 
 class DataError(Frozen):
-    """A rejected file (row and column empty) or a skipped row, in words a user can act on."""
+    """A rejected file (row and column empty) or a skipped row, in words a user can act on;
+    or, with `warning`, something read that a user should know of (a column not used, an
+    activity column that looks unreliable): the data was read all the same."""
 
     file: str
     row: int | None = None
     column: str | None = None
     reason: str
+    warning: bool = False
+
+    @property
+    def rejects_file(self) -> bool:
+        return self.row is None and not self.warning

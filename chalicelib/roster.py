@@ -18,7 +18,12 @@ from chalicelib.source import SourceFile
 
 UNMAPPED_SAMPLE = 5
 
-Candidate = tuple[tuple[datetime, str, str], GroupSnapshot]
+# A snapshot's claim to be the group's newest: its export time, its file, how many members
+# it lists, its sheet. Of several sheets of one workbook holding the group at one export
+# time (a bot's 所有成员 / 已绑定成员 / 未绑定成员), the most complete one wins, not the one
+# whose name sorts last; only then the sheet's name decides.
+Order = tuple[datetime, str, int, str]
+Candidate = tuple[Order, GroupSnapshot]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +59,7 @@ class SnapshotBook:
         for key, rows in groups.items():
             exported = rows.exported or table_time
             if exported.date() >= oldest:
-                order = (exported, file.path, table.sheet or "")
+                order = (exported, file.path, len(rows.ids), table.sheet or "")
                 candidates.append((order, self._snapshot(key, rows, exported, table)))
         return TableSnapshots(row_count, candidates)
 

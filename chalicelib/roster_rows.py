@@ -28,10 +28,15 @@ from chalicelib.readers import FileRejected, Table
 from chalicelib.settings import Settings
 from chalicelib.source import SourceFile
 from chalicelib.values import ValueRefused, clean_text, cut_notice, normalize_id
-from chalicelib.vocab import PLATFORM_WORDS, ROLE_WORDS
+from chalicelib.vocab import PLATFORM_WORDS, ROLE_CODES, ROLE_WORDS
 
 PLATFORM_FOLDERS = {p.value for p in Platform}
-NEVER = {"", "从未发言", "未发言", "never"}
+# What exports write in a join or speaking cell for "never" or "unknown" (docs/formats.md,
+# "Activity columns and never-markers"): bots write 0 or -1, the web page `-`, plugins 未知
+# or `0000-00-00 00:00:00`, and a Unix 0 rendered in Shanghai time is 1970-01-01 08:00.
+NEVER = {"", "从未发言", "未发言", "never", "0", "-1", "-", "—", "--", "无", "未知", "null", "none"}
+NEVER_PREFIX = "0000-00-00"
+EARLIEST_DAY = "1995-01-01"  # before QQ groups existed: an epoch rendered as a date
 ROLE_CHOICES = "、".join(word for word in ROLE_WORDS if word)
 NO_DAY = "~"  # sorts after every `YYYY-MM-DD`
 
@@ -47,6 +52,8 @@ class GroupRows:
     last_day: str = ""  # latest last_spoke_at, as `YYYY-MM-DD`; "" when nobody spoke
     has_activity: bool = False
     exported: datetime | None = None
+    spoke_rows: int = 0  # rows with a speaking day
+    same_day_rows: int = 0  # ... equal to the row's joining day
 
 
 class RosterCells:
@@ -91,13 +98,15 @@ class RosterCells:
         if known is not None:
             return known
         text = value.strip()
-        if text.casefold() in NEVER:
+        if text.casefold() in NEVER or text.startswith(NEVER_PREFIX):
             day = ""
         else:
             try:
                 day = parse_date(text).isoformat()
             except DateFormatError as error:
                 raise RowError(field, str(error)) from None
+            if day < EARLIEST_DAY:
+                day = ""
             if day > self.latest_day:
                 try:
                     check_not_future(date.fromisoformat(day), self.today, text)
@@ -201,7 +210,8 @@ def read_groups(
     exported_at = columns.get("exported_at")
     good_days, good_tails, day_of = cells.good_days, cells.good_tails, cells.day
     max_id = cells.max_id
-    roles: dict[str, Role] = {}
+    roles = _Roles(table)
+    known_roles = roles.known
     groups: dict[GroupKey, GroupRows] = {}
     key_of = keys.of
     raw_key: Any = None
@@ -228,7 +238,7 @@ def read_groups(
                         raw_key, group = raw, groups.get(key) or groups.setdefault(key, GroupRows())
                 role = None
                 if role_at is not None:
-                    role = roles.get(row[role_at]) or _role(row[role_at], roles)
+                    role = known_roles.get(row[role_at]) or roles.of(row[role_at])
                 joined = ""
                 if joined_at is not None:
                     value = row[joined_at]
@@ -254,8 +264,11 @@ def read_groups(
                 group.owner = member
             if joined and joined < group.first_day:
                 group.first_day = joined
-            if spoke > group.last_day:
-                group.last_day = spoke
+            if spoke:
+                group.spoke_rows += 1
+                group.same_day_rows += spoke == joined
+                if spoke > group.last_day:
+                    group.last_day = spoke
             if export_group is not group and exported is not None:
                 export_group = group  # this export time is folded into this group once
                 if group.exported is None or exported > group.exported:
@@ -263,18 +276,61 @@ def read_groups(
             if name_at is not None and group.name is None and row[name_at].strip():
                 group.name = _group_name(table, index, row[name_at], cells.max_text, errors)
         start += len(batch)
-    for group in groups.values():
+    for key, group in groups.items():
         group.has_activity = spoke_at is not None
+        doubt = _unreliable_activity(group, joined_at is not None)
+        if doubt and group.ids:
+            group.has_activity = False
+            reason = (
+                f"群 {key[1]} 的{doubt},发言时间不可靠,本次不据此判断僵尸群;请用其他工具重新导出"
+            )
+            errors.append(DataError(file=table.name, reason=reason, warning=True))
     groups = {key: group for key, group in groups.items() if group.ids}  # all rows bad: none
     return groups, start
 
 
-def _role(value: str, roles: dict[str, Role]) -> Role:
-    role = ROLE_WORDS.get(value.strip().casefold())
-    if role is None:
-        raise RowError("role", f"无法识别的身份“{value.strip()}”(可用:{ROLE_CHOICES})")
-    roles[value] = role
-    return role
+NUMERIC_ROLES = (
+    "“{column}”列是数字代码(如 {value}),而各工具的编号含义不同:qun.qq.com 0=群主、1=管理员、"
+    "2=群员;mirai 2=群主、1=管理员、0=成员;酷Q 3=群主、2=管理员、1=成员;钉钉 1=群主、"
+    "2=管理员、3=群员。无法确定本文件来自哪个工具,请导出文字身份(群主、管理员、成员)"
+)
+
+
+class _Roles:
+    """Role cells, each distinct value checked once: words in any table, numeric codes
+    only in a table whose source gives them a meaning (one rejection of the table else,
+    not one error per row)."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self.codes = ROLE_CODES.get(table.tool or "")
+        self.known: dict[str, Role] = {}
+
+    def of(self, value: str) -> Role:
+        text = value.strip()
+        role = ROLE_WORDS.get(text.casefold())
+        if role is None and text.isdigit():
+            if self.codes is None:
+                column = self.table.column_name("role")
+                raise FileRejected(NUMERIC_ROLES.format(column=column, value=text))
+            role = self.codes.get(text)
+        if role is None:
+            raise RowError("role", f"无法识别的身份“{text}”(可用:{ROLE_CHOICES})")
+        self.known[value] = role
+        return role
+
+
+def _unreliable_activity(group: GroupRows, has_joined: bool) -> str | None:
+    """Why a group's activity columns cannot be trusted, if they cannot: bots that write 0
+    for every time (LLOneBot 3.27), or the joining time as the last speaking time for every
+    member (mirai's member list); docs/formats.md, "Known data defects"."""
+    if not group.has_activity:
+        return None
+    if has_joined and group.spoke_rows == 0 and group.first_day == NO_DAY:
+        return "入群时间和最后发言时间全部为空或为 0"
+    if group.spoke_rows >= 2 and group.same_day_rows == group.spoke_rows:
+        return "每位成员的最后发言日期都等于入群日期"
+    return None
 
 
 def _group_name(

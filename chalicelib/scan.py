@@ -46,7 +46,7 @@ class ScanResult:
 
     def folder_complete(self, folder: str) -> bool:
         """Every file under the data-root folder was read (rows may still have errors)."""
-        return not any(e.row is None and e.file.startswith(folder) for e in self.errors)
+        return not any(e.rejects_file and e.file.startswith(folder) for e in self.errors)
 
 
 def load_units(source: DataSource, settings: Settings, errors: list[DataError]) -> UnitIndex:

@@ -103,6 +103,16 @@ def _by_alias(schema: TableSchema) -> dict[str, tuple[str, int]]:
     }
 
 
+def export_tool(header: Sequence[str]) -> str | None:
+    """The tool a table comes from, when its header says so: a dump of qun.qq.com's member
+    list keeps its field names (uin, qage, lv, last_speak_time ...), and with them its role
+    codes (0 群主, 1 管理员, 2 群员; vocab.ROLE_CODES)."""
+    names = {normalize_header(cell) for cell in header}
+    if "uin" in names and names & {"qage", "lv", "last_speak_time"}:
+        return "qun.qq.com"
+    return None
+
+
 def normalize_header(cell: str) -> str:
     return cell.strip().strip("\ufeff").strip().casefold()
 

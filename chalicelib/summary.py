@@ -28,15 +28,19 @@ def format_summary(result: ScanResult) -> str:
     open_findings = [f for f in result.findings if f.status is FindingStatus.OPEN]
     waived = len(result.findings) - len(open_findings)
     snapshots = sum(1 for g in result.groups if g.snapshot is not None)
+    errors = [e for e in result.errors if not e.warning]
+    warnings = [e for e in result.errors if e.warning]
     lines = [
         f"检查日期 {result.today}:群组 {len(result.groups)} 个(有名单 {snapshots} 个),"
         f"名单行 {result.roster_rows} 行,人员 {len(result.directory)} 人;"
-        f"问题 {len(open_findings)} 项(另有豁免 {waived} 项);数据错误 {len(result.errors)} 条。",
+        f"问题 {len(open_findings)} 项(另有豁免 {waived} 项);数据错误 {len(errors)} 条"
+        f"{f',提示 {len(warnings)} 条' if warnings else ''}。",
         "",
         *_unit_table(result, open_findings),
         "",
         *_top_findings(open_findings),
-        *_first_errors(result.errors),
+        *_first(errors, "数据错误"),
+        *_first(warnings, "提示(已读取,但请留意)"),
     ]
     return "\n".join(lines)
 
@@ -77,10 +81,10 @@ def _top_findings(findings: list[Finding]) -> list[str]:
     return lines
 
 
-def _first_errors(errors: list[DataError]) -> list[str]:
+def _first(errors: list[DataError], title: str) -> list[str]:
     if not errors:
         return []
-    lines = ["", f"数据错误(前 {min(TOP_ERRORS, len(errors))} 条,共 {len(errors)} 条):"]
+    lines = ["", f"{title}(前 {min(TOP_ERRORS, len(errors))} 条,共 {len(errors)} 条):"]
     for error in errors[:TOP_ERRORS]:
         where = error.file
         if error.row is not None:

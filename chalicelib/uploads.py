@@ -124,7 +124,7 @@ def check_file(source: DataSource, file: SourceFile, settings: Settings, today: 
         all_sheets=plan.all_sheets,
     )
     if not tables:  # rejected whole, or not one sheet of it is a table
-        reasons = [e.reason for e in errors if e.row is None] or ["文件中没有可读取的表格"]
+        reasons = [e.reason for e in errors if e.rejects_file] or ["文件中没有可读取的表格"]
         return Receipt(file=file.path, kind=kind, rejected=";".join(reasons), notes=notes)
     return Receipt(
         file=file.path,

@@ -79,7 +79,8 @@ def test_tie_on_export_time_goes_to_the_path_that_sorts_last(tmp_path: Path) -> 
     assert snapshots[(Platform.QQ, "9")].source == "rosters/qq/b.csv"
 
 
-def test_tie_within_a_workbook_goes_to_the_sheet_that_sorts_last(tmp_path: Path) -> None:
+def test_tie_within_a_workbook_goes_to_the_sheet_with_the_most_members(tmp_path: Path) -> None:
+    # GIVEN a workbook with the group twice at one export time: sheet B lists 1 member, A 2
     workbook = openpyxl.Workbook()
     first = workbook.active
     assert first is not None
@@ -95,8 +96,9 @@ def test_tie_within_a_workbook_goes_to_the_sheet_that_sorts_last(tmp_path: Path)
 
     snapshots, _ = read(tmp_path)
 
-    assert snapshots[(Platform.QQ, "9")].source == "rosters/qq/book.xlsx#B"
-    assert snapshots[(Platform.QQ, "9")].member_count == 1
+    # THEN the complete list wins, not the sheet whose name sorts last
+    assert snapshots[(Platform.QQ, "9")].source == "rosters/qq/book.xlsx#A"
+    assert snapshots[(Platform.QQ, "9")].member_count == 2
 
 
 @pytest.mark.parametrize(

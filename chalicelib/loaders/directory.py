@@ -15,12 +15,14 @@ from chalicelib.loaders.rows import RowError, is_blank, row_error
 from chalicelib.loaders.units import UnitIndex
 from chalicelib.masking import mask_id
 from chalicelib.models import DataError, PersonStatus, Platform
-from chalicelib.readers import Table
+from chalicelib.readers import FileRejected, Table
 from chalicelib.settings import Settings
 from chalicelib.source import SourceFile
 from chalicelib.values import ValueRefused, check_email, clean_text, cut_notice, normalize_id
 
 _ACCOUNT_SEPARATORS = re.compile(r"[;；,，、\s]+")
+_YES = {"是", "y", "yes", "1", "true", "在籍", "在册"}
+_NO = {"否", "n", "no", "0", "false", "不在籍", "不在册"}
 
 
 @dataclass
@@ -40,6 +42,7 @@ class DirectoryBuilder:
         columns = table.columns
         id_at, name_at, status_at = columns["person_id"], columns["name"], columns["status"]
         unit_at, left_at, email_at = (columns.get(f) for f in ("unit", "left_on", "email"))
+        enrolled_at = columns.get("enrolled")
         account_columns = [(p, columns[p.value]) for p in Platform if p.value in columns]
         cells = _CellReader(self.units, self.settings)
         statuses, unit_ids, days = cells.statuses, cells.unit_ids, cells.days  # the memos
@@ -65,6 +68,8 @@ class DirectoryBuilder:
                             continue
                         raise RowError("name" if person_id else "person_id", "不能为空")
                     status = statuses.get(row[status_at]) or cells.status(row[status_at])
+                    if enrolled_at is not None and not cells.enrolled(row[enrolled_at]):
+                        status = PersonStatus.DEPARTED
                     unit_id = left_on = None
                     if unit_at is not None:
                         raw = row[unit_at]
@@ -162,10 +167,25 @@ class _CellReader:
             if not word:
                 raise RowError("status", "不能为空")
             known = self.words.get(word.casefold())
+            if known is None and word.isdigit():  # schools renumber the national codes
+                raise FileRejected(
+                    f"状态列是数字代码(如 {word}),各学校的编码不同,无法判断在职在读还是已离开;"
+                    f"请导出文字状态(如 {'、'.join(list(self.words)[:6])} 等)"
+                )
             if known is None:
                 raise RowError("status", f"无法识别的取值“{word}”(可用:{self.allowed})")
             self.statuses[value] = known
         return known
+
+    def enrolled(self, value: str) -> bool:
+        """是否在籍 / 是否在册: 否 makes a person departed whatever the status says (学籍状态
+        正常 with 是否在籍 否 is a student who has left); empty says nothing."""
+        word = value.strip().casefold()
+        if word in _NO:
+            return False
+        if word in _YES or not word:
+            return True
+        raise RowError("enrolled", f"无法识别的取值“{value.strip()}”(可用:是、否)")
 
     def person_id(self, value: str) -> str:
         try:

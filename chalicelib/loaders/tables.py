@@ -58,6 +58,10 @@ def read_file(
             table_errors: list[DataError] = []
             results.append(consume(file, table, table_errors))
             row_errors.extend(_in_row_order(table_errors, reader_errors(table)))
+            row_errors.extend(
+                DataError(file=table.name, reason=warning, warning=True)
+                for warning in table.warnings
+            )
     except SourceFileGone:
         errors.append(DataError(file=file.path, reason=FILE_GONE))
         return []

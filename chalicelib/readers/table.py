@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain, islice
 
-from chalicelib.schema import TableSchema, normalize_header
+from chalicelib.schema import TableSchema, export_tool, normalize_header
 
 HEADER_SEARCH_ROWS = 20
 BATCH_ROWS = 1_000
@@ -69,6 +69,11 @@ class BatchedRows(Iterator[list[str]]):
             return rest
         return self.read_batch(size)
 
+    def unread(self) -> None:
+        """Give back the row `next` returned last (a header search looked one row ahead)."""
+        assert self._next > 0, "nothing to give back"
+        self._next -= 1
+
     def __next__(self) -> list[str]:
         if self._next >= len(self._pending):
             self._pending, self._next = self.read_batch(BATCH_ROWS), 0
@@ -92,6 +97,12 @@ class Table:
     row_limit_reason: str = ""
     problems: list[RowProblem] = field(default_factory=list)
     """Rows the reader could not read, found as the rows stream; complete once read."""
+    tool: str | None = None
+    """The tool the table was exported from, when known (it gives role codes a meaning)."""
+    format: str = ""
+    """How the file was read, in words: `CSV(UTF-8,逗号分隔)`, `XLSX`, `JSON(OneBot)`."""
+    warnings: list[str] = field(default_factory=list)
+    """What a user should know of the header: columns that look like ours but are not used."""
 
     def limit_rows(self, max_rows: int, reason: str) -> None:
         """Reject the table with `reason` once it has more than `max_rows` data rows."""
@@ -141,11 +152,29 @@ def locate_table(
     for row_number, row in enumerate(islice(iterator, HEADER_SEARCH_ROWS), start=1):
         columns = schema.locate(row)
         if all(f.name in columns for f in schema.required):
-            repeated = schema.repeated(row)
+            header, header_row, iterator = _second_header_row(schema, row, row_number, iterator)
+            columns = schema.locate(header)
+            repeated = schema.repeated(header)
             if repeated:
                 raise FileRejected(_repeated_columns(repeated, sheet))
             problems = iterator.problems if isinstance(iterator, BatchedRows) else []
-            return Table(path, sheet, row, row_number, columns, iterator, meta, problems=problems)
+            warnings = [
+                f"“{written}”列看起来是{schema.field(name).aliases[0]},但不是可识别的列名,"
+                f"未使用;可识别的列名:{'、'.join(schema.field(name).accepted)}"
+                for written, name in schema.lookalikes(header, columns)
+            ]
+            return Table(
+                path,
+                sheet,
+                header,
+                header_row,
+                columns,
+                iterator,
+                meta,
+                problems=problems,
+                tool=export_tool(header),
+                warnings=warnings,
+            )
         meta.update(_preamble_values(row))
     missing = "、".join(f"{f.aliases[0] if f.aliases else f.name}" for f in schema.required)
     accepted = ";".join(f"{f.name}: {'/'.join(f.accepted)}" for f in schema.required)
@@ -153,6 +182,43 @@ def locate_table(
         f"不是有效的{schema.title}:{_where(sheet)}前 {HEADER_SEARCH_ROWS} 行中找不到含必需列"
         f"({missing})的表头。可用列名 {accepted}"
     )
+
+
+def _second_header_row(
+    schema: TableSchema, header: list[str], row_number: int, rows: Iterator[list[str]]
+) -> tuple[list[str], int, Iterator[list[str]]]:
+    """The header, combined with the row below it when that row is a second header row:
+    merged headings such as 联系方式 above QQ号 / 微信号 / 企业微信. It is one when it names a
+    column of ours that the first row does not, and leaves the required columns blank
+    (a data row fills them). Returns the header, its last row number, and the rows left."""
+    below = next(rows, None)
+    if below is not None:
+        located = schema.locate(header)
+        names_new = any(
+            cell.strip() and schema.is_header_name(cell) and schema.locate([cell]).keys() - located
+            for cell in below
+        )
+        required_blank = all(
+            located[f.name] >= len(below) or not below[located[f.name]].strip()
+            for f in schema.required
+        )
+        if names_new and required_blank:
+            width = max(len(header), len(below))
+            padded = [*header, *[""] * (width - len(header))]
+            combined = [
+                cell if index >= len(below) or not below[index].strip() else below[index]
+                for index, cell in enumerate(padded)
+            ]
+            return combined, row_number + 1, rows
+        rows = _give_back(below, rows)
+    return header, row_number, rows
+
+
+def _give_back(row: list[str], rows: Iterator[list[str]]) -> Iterator[list[str]]:
+    if isinstance(rows, BatchedRows):
+        rows.unread()
+        return rows
+    return chain([row], rows)
 
 
 def _where(sheet: str | None) -> str:
