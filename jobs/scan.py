@@ -32,7 +32,13 @@ def run_scan(data: Path, today: date, out: Path, settings: Settings) -> int:
         return 2
     out.mkdir(parents=True, exist_ok=True)
     write_jsonl(out / "findings.jsonl", (f.to_json_dict() for f in result.findings))
-    write_jsonl(out / "errors.jsonl", (e.model_dump(mode="json") for e in result.errors))
+    errors = [e for e in result.errors if not e.warning]
+    warnings = [e for e in result.errors if e.warning]
+    fields = {"file", "row", "column", "reason"}  # the contract's errors.jsonl
+    write_jsonl(out / "errors.jsonl", (e.model_dump(mode="json", include=fields) for e in errors))
+    write_jsonl(
+        out / "warnings.jsonl", (e.model_dump(mode="json", include=fields) for e in warnings)
+    )
     print(format_summary(result))
-    print(f"\n已写出 {out / 'findings.jsonl'} 与 {out / 'errors.jsonl'}")
+    print(f"\n已写出 {out / 'findings.jsonl'}、{out / 'errors.jsonl'} 与 {out / 'warnings.jsonl'}")
     return 0
