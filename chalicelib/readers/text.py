@@ -4,33 +4,37 @@ tab separated."""
 from __future__ import annotations
 
 import codecs
+from pathlib import PurePosixPath
 
 from chalicelib.readers.csvrows import NUL, CsvRows, mostly_binary
+from chalicelib.readers.jsontable import NotJson, looks_like_json, read_json_table
 from chalicelib.readers.table import FileRejected, Table, locate_table, too_many_rows
 from chalicelib.schema import TableSchema
 from chalicelib.settings import Settings
 
 SNIFF_CHARS = 8192
+TAB = "\t"
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 NOT_TEXT = "不是文本表格:含有二进制内容(如为 UTF-16 编码,请带 BOM 保存;或另存为 CSV/XLSX)"
 
 
-def decode(data: bytes) -> str:
+def decode(data: bytes) -> tuple[str, str]:
+    """The text, and the name of its encoding as a user would say it."""
     if data.startswith(codecs.BOM_UTF8):
         try:
-            return data[len(codecs.BOM_UTF8) :].decode("utf-8")
+            return data[len(codecs.BOM_UTF8) :].decode("utf-8"), "UTF-8 带 BOM"
         except UnicodeDecodeError:
             raise FileRejected(
                 "文件以 UTF-8 BOM 开头,但内容不是有效的 UTF-8(请按 UTF-8 或 GB18030 重新保存)"
             ) from None
     if data.startswith(UTF16_BOMS):
         try:
-            return data.decode("utf-16")
+            return data.decode("utf-16"), "UTF-16"
         except UnicodeDecodeError:
             raise FileRejected("文件以 UTF-16 BOM 开头,但内容不是有效的 UTF-16") from None
-    for encoding in ("utf-8", "gb18030"):
+    for encoding, name in (("utf-8", "UTF-8"), ("gb18030", "GB18030/GBK")):
         try:
-            return data.decode(encoding)
+            return data.decode(encoding), name
         except UnicodeDecodeError:
             continue
     if b"\x00" in data:
@@ -40,14 +44,25 @@ def decode(data: bytes) -> str:
 
 def sniff_delimiter(text: str) -> str:
     sample = text[:SNIFF_CHARS]
-    return "\t" if sample.count("\t") > sample.count(",") else ","
+    return TAB if sample.count(TAB) > sample.count(",") else ","
+
+
+def _json_table(path: str, text: str, schema: TableSchema) -> Table | None:
+    """The table of a JSON export; None when the text is not JSON and the file is not
+    named .json (a CSV may begin with `[`)."""
+    try:
+        return read_json_table(path, text, schema)
+    except NotJson:
+        if PurePosixPath(path).suffix.lower() == ".json":
+            raise
+        return None
 
 
 def read_text_table(path: str, data: bytes, schema: TableSchema, settings: Settings) -> Table:
     """The table of a text file. NUL characters on a few lines are damaged rows (reported
     with the table's problems); on most lines they are binary content or UTF-16 without a
     BOM, and the file is rejected."""
-    text = decode(data)
+    text, encoding = decode(data)
     if not text.strip():
         raise FileRejected("文件为空")
     # One search of the whole file. The bytes are searched ~10× faster than the decoded
@@ -55,8 +70,12 @@ def read_text_table(path: str, data: bytes, schema: TableSchema, settings: Setti
     has_nul = NUL in text if data.startswith(UTF16_BOMS) else b"\x00" in data
     if has_nul and mostly_binary(text):
         raise FileRejected(NOT_TEXT)
-    rows = CsvRows(text, sniff_delimiter(text), settings.max_cell_chars, has_nul=has_nul)
-    table = locate_table(rows, schema, path)
+    table = _json_table(path, text, schema) if looks_like_json(text) else None
+    if table is None:
+        delimiter = sniff_delimiter(text)
+        rows = CsvRows(text, delimiter, settings.max_cell_chars, has_nul=has_nul)
+        table = locate_table(rows, schema, path)
+        table.format = f"{'TSV' if delimiter == TAB else 'CSV'}({encoding})"
     table.limit_rows(settings.max_rows, too_many_rows("表格", settings.max_rows))
     width = max(len(table.header), 1)
     table.limit_rows(
