@@ -20,10 +20,15 @@ class Field:
     name: str
     aliases: tuple[str, ...] = ()
     required: bool = False
+    title: str = ""  # what users call it; else its first alias
 
     @property
     def accepted(self) -> tuple[str, ...]:
         return (self.name, *self.aliases)
+
+    @property
+    def label(self) -> str:
+        return self.title or (self.aliases[0] if self.aliases else self.name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,9 +122,9 @@ def normalize_header(cell: str) -> str:
     return cell.strip().strip("\ufeff").strip().casefold()
 
 
-def _f(name: str, aliases: str = "", *, required: bool = False) -> Field:
+def _f(name: str, aliases: str = "", *, required: bool = False, title: str = "") -> Field:
     """A field and its aliases, one space-separated string in order of preference."""
-    return Field(name, tuple(aliases.split()), required)
+    return Field(name, tuple(aliases.split()), required, title)
 
 
 UNITS = TableSchema(
@@ -155,6 +160,7 @@ DIRECTORY = TableSchema(
         _f(
             "person_id",
             "工号 学号 学工号 学号/工号 工号/学号 职工号 教工号 编号 人员编号 xh gh zgh",
+            title="人员编号",
             required=True,
         ),
         _f("name", "姓名 xm", required=True),
@@ -168,6 +174,7 @@ DIRECTORY = TableSchema(
         _f(
             "left_on",
             "离职日期 离校日期 离开日期 离岗日期 离校时间 实际毕业日期 毕业日期 结业日期 退休日期",
+            title="离开日期",
         ),
         _f("enrolled", "是否在籍 是否在册 sfzj"),
         _f("qq", "QQ号 QQ QQ号码"),
@@ -237,12 +244,14 @@ ROSTERS = TableSchema(
         _f(
             "display_name",
             "群名片 群昵称 card group_nickname groupnick displayname membername 昵称 用户昵称 QQ昵称 nick nickname 成员",
+            title="群内名称",
         ),
         _f("role", "身份 群职务 角色 成员类别 role permission"),
         _f("joined_at", "入群时间 加群时间 加入时间 join_time jointimestamp"),
         _f(
             "last_spoke_at",
             "最后发言 最后发言时间 last_sent_time last_speak_time lastspeaktimestamp",
+            title="最后发言时间",
         ),
         _f("exported_at", "导出时间"),
     ),

@@ -46,6 +46,12 @@ def parser() -> argparse.ArgumentParser:
     rollup.add_argument("--dry-run", action="store_true", help="render only, send nothing")
     rollup.add_argument("--out", type=Path, default=Path("out/rollup"), help="local copies")
 
+    inspect = commands.add_parser("inspect", help="how qungov reads each file")
+    inspect.add_argument("files", type=Path, nargs="+", metavar="FILE")
+    inspect.add_argument("--kind", choices=["rosters", "directory", "filings", "waivers", "config"])
+    inspect.add_argument("--platform", choices=["qq", "wechat", "wecom", "dingtalk"])
+    inspect.add_argument("--today", type=_day, default=today, help="YYYY-MM-DD (default: today)")
+
     demo = commands.add_parser("demo", help="three weeks on embedded AWS (moto)")
     demo.add_argument("--out", type=Path, default=Path("out/demo"))
     demo.add_argument("--today", type=_day, default=date(2026, 11, 16), help="the first Monday")
@@ -60,7 +66,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    if args.command in ("scan", "weekly", "rollup", "demo"):
+    if args.command in ("scan", "weekly", "rollup", "demo", "inspect"):
         try:
             settings = load_settings()
         except SettingsError as error:
@@ -70,6 +76,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from jobs.scan import run_scan
 
         return run_scan(args.data, args.today, args.out, settings)
+    if args.command == "inspect":
+        from jobs.inspect import run_inspect
+
+        return run_inspect(args.files, args.kind, args.platform, args.today, settings)
     if args.command == "weekly":
         if args.to and not args.resend:
             print("--to 只能与 --resend 一起使用", file=sys.stderr)

@@ -155,7 +155,9 @@ class _CellReader:
         self.units = units
         self.max_id, self.max_text = settings.max_id_chars, settings.max_text_chars
         self.words = {w.strip().casefold(): s for w, s in settings.status_words.items()}
-        self.allowed = "、".join(sorted(settings.status_words))
+        words = settings.status_words
+        shown = [w for status in PersonStatus for w in [w for w in words if words[w] is status][:8]]
+        self.allowed = "、".join(shown) + (" 等" if len(shown) < len(words) else "")
         self.statuses: dict[str, PersonStatus] = {}
         self.unit_ids: dict[str, str | None] = {}
         self.days: dict[str, date | None] = {}

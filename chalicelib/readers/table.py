@@ -159,7 +159,7 @@ def locate_table(
                 raise FileRejected(_repeated_columns(repeated, sheet))
             problems = iterator.problems if isinstance(iterator, BatchedRows) else []
             warnings = [
-                f"“{written}”列看起来是{schema.field(name).aliases[0]},但不是可识别的列名,"
+                f"“{written}”列看起来是“{schema.field(name).label}”,但不是可识别的列名,"
                 f"未使用;可识别的列名:{'、'.join(schema.field(name).accepted)}"
                 for written, name in schema.lookalikes(header, columns)
             ]

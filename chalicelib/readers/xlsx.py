@@ -85,6 +85,7 @@ def read_workbook(
             problems.append(rejected.reason)
             continue
         table.limit_rows(settings.max_rows, too_many_rows(f"工作表“{name}”", settings.max_rows))
+        table.format = "XLSX 工作簿" if archive is not None else "XLS 工作簿(旧版 Excel)"
         tables.append(table)
     if not tables and not problems:
         raise FileRejected("工作簿中没有任何数据")

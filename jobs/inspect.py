@@ -1,0 +1,136 @@
+"""`python -m jobs inspect FILE…`: how qungov reads each file, before the weekly run does.
+
+For a file inside a data root (under rosters/, directory/, filings/, waivers/ or config/)
+the folder says what it is and the root's unit list checks its units; elsewhere, say what
+it is with `--kind` (and for a roster, `--platform`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from chalicelib import schema
+from chalicelib.dates import SHANGHAI
+from chalicelib.inspection import KINDS, Receipt, check_file, describe_error
+from chalicelib.settings import Settings
+from chalicelib.source import LocalSource, SourceFile
+from chalicelib.vocab import PLATFORM_NAMES
+
+SHOWN_ERRORS = 10
+SCHEMAS = {
+    s.kind: s
+    for s in (
+        schema.DIRECTORY, schema.FILINGS, schema.WAIVERS, schema.ROSTERS, schema.UNITS, schema.OFFICES
+    )
+}  # fmt: skip
+TITLES = {**{kind: s.title for kind, s in SCHEMAS.items()}, "config": "配置"}
+
+
+def run_inspect(
+    paths: list[Path], kind: str | None, platform: str | None, today: date, settings: Settings
+) -> int:
+    """Print what each file holds; 0 when every file could be looked at (even rejected)."""
+    status = 0
+    for path in paths:
+        if not path.is_file():
+            print(f"{path}:文件不存在\n")
+            status = 2
+            continue
+        try:
+            place = locate(path, kind, platform)
+        except ValueError as why:
+            print(f"{path}:{why}\n")
+            status = 2
+            continue
+        receipt = check_file(place.source, place.file, settings, today)
+        print("\n".join(describe(receipt, path)) + "\n")
+    return status
+
+
+@dataclass(frozen=True)
+class Place:
+    source: LocalSource
+    file: SourceFile
+
+
+def locate(path: Path, kind: str | None, platform: str | None) -> Place:
+    """The data root a file is in and its path there, or a root made up for it."""
+    resolved = path.resolve()
+    for parent in resolved.parents:
+        if parent.name in KINDS and (kind is None or parent.name == kind):
+            source = LocalSource(parent.parent)
+            return Place(source, _file(source.root, resolved.relative_to(parent.parent)))
+    if kind is None:
+        raise ValueError(
+            f"不在数据目录中(rosters/、directory/、filings/、waivers/、config/ 之下),"
+            f"请用 --kind 说明是哪类表格:{'、'.join(KINDS)}"
+        )
+    inside = (
+        Path(kind, platform or "", resolved.name)
+        if kind == "rosters"
+        else Path(kind, resolved.name)
+    )
+    return Place(_OneFile(resolved, inside), _file(resolved.parent, inside, real=resolved))
+
+
+class _OneFile(LocalSource):
+    """A lone file seen as if it were at `inside` in a data root (with nothing else)."""
+
+    def __init__(self, real: Path, inside: Path) -> None:
+        super().__init__(real.parent)
+        self.real, self.inside = real, inside.as_posix()
+
+    def list(self, prefix: str) -> list[SourceFile]:
+        return (
+            [_file(self.root, Path(self.inside), real=self.real)]
+            if self.inside.startswith(prefix)
+            else []
+        )
+
+    def read(self, path: str) -> bytes:
+        return self.real.read_bytes()
+
+
+def _file(root: Path, inside: Path, *, real: Path | None = None) -> SourceFile:
+    stat = (real or root / inside).stat()
+    modified = datetime.fromtimestamp(stat.st_mtime, SHANGHAI).replace(tzinfo=None)
+    return SourceFile(inside.as_posix(), modified, stat.st_size)
+
+
+def describe(receipt: Receipt, path: Path) -> list[str]:
+    """The receipt in words, as a unit secretary reads it."""
+    lines = [f"{path}({TITLES.get(receipt.kind, receipt.kind)})"]
+    if receipt.rejected is not None:
+        return [*lines, f"  已拒收:{receipt.rejected}", *(f"  说明:{n}" for n in receipt.notes)]
+    kind = Path(receipt.file).stem.lower() if receipt.kind == "config" else receipt.kind
+    labels = SCHEMAS.get(kind)
+    for table in receipt.tables:
+        where = f"工作表“{table.sheet}”" if table.sheet else "表格"
+        lines.append(f"  {where}:{table.format},表头在第 {table.header_row} 行")
+        columns = "、".join(
+            f"{_label(labels, name)} ← “{written}”" for name, written in table.columns.items()
+        )
+        lines.append(f"    读取的列:{columns}")
+        if table.ignored:
+            lines.append(f"    未使用的列:{'、'.join(table.ignored)}")
+    for group in receipt.groups:
+        name = f"「{group.group_name}」" if group.group_name else ""
+        owner = f",群主 {group.owner}" if group.owner else ",未标明群主"
+        activity = ",有发言时间" if group.activity else ",无可用的发言时间"
+        lines.append(
+            f"  群:{PLATFORM_NAMES[group.platform]} {group.group_id}{name}"
+            f" {group.members} 人{owner}{activity}"
+        )
+    lines.append(f"  共读取 {receipt.rows_read} 行,数据错误 {receipt.error_count} 条")
+    for error in receipt.row_errors[:SHOWN_ERRORS]:
+        lines.append(f"    {describe_error(receipt.file, error)}")
+    if receipt.error_count > SHOWN_ERRORS:
+        lines.append(f"    ……另有 {receipt.error_count - SHOWN_ERRORS} 条")
+    lines += [f"  提示:{warning}" for warning in receipt.warnings]
+    lines += [f"  说明:{note}" for note in receipt.notes]
+    return lines
+
+
+def _label(table_schema: schema.TableSchema | None, name: str) -> str:
+    return table_schema.field(name).label if table_schema is not None else name
