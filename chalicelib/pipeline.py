@@ -16,6 +16,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.aws.errors import describe
 from chalicelib.aws.s3source import S3Source
+from chalicelib.aws.sendlog import DynamoSendLog
 from chalicelib.dates import SHANGHAI
 from chalicelib.digests.build import DigestPlan, build_digests
 from chalicelib.digests.mime import build_message
@@ -38,10 +39,10 @@ from chalicelib.rollups.registry import WeekRegistry, week_registry
 from chalicelib.scan import ScanAborted, ScanResult, scan
 from chalicelib.sending import (
     DIGEST,
-    DigestMessage,
-    DigestSender,
+    Mailer,
+    MailMessage,
     SendFailed,
-    SendLog,
+    SendOutcome,
     SendStatus,
     backoff_seconds,
 )
@@ -83,7 +84,7 @@ class WeeklySummary:
     unroutable: int
     held_back: int = 0  # not queued: sent (or under way) this week already, or a re-run
     problems: list[str] = field(default_factory=list)  # isolated failures, in Chinese
-    messages: list[DigestMessage] = field(default_factory=list)
+    messages: list[MailMessage] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """What the scheduled Lambda returns (and logs)."""
@@ -172,13 +173,18 @@ def run_weekly(
     )
     if dry_run:
         return summary, plan, result
+    status = RunStatus.FAILED  # until the run gets to its end
     try:
         _write_ledger(store, changes, _unit_runs(result, period, today), summary.problems)
         previous_run = store.run(period)
-        rerun = previous_run is not None and previous_run.status is not RunStatus.ABORTED
+        rerun = previous_run is not None and previous_run.status.ran
         outbox = Outbox(clients, settings, period, resend, rerun=rerun)
         summary.messages, summary.held_back = outbox.enqueue(plan, result, summary.problems)
         _put_registry(clients, settings, week_registry(result, period, plan.unroutable), summary)
+        status = RunStatus.PARTIAL if summary.problems else RunStatus.COMPLETE
+    except Exception as error:
+        summary.problems.append(f"运行中断:{describe(error)}")
+        raise
     finally:
         store.put_run(
             RunRecord(
@@ -189,7 +195,7 @@ def run_weekly(
                 ledger_writes=store.writes + 1,  # counting this record itself
                 changes=dict(kinds),
                 open_counts=_open_counts(entries),
-                status=RunStatus.PARTIAL if summary.problems else RunStatus.COMPLETE,
+                status=status,
                 digests=len(summary.messages),
                 problems=tuple(summary.problems[:MAX_PROBLEMS]),
                 problem_count=len(summary.problems),
@@ -322,11 +328,11 @@ class Outbox:
         self.only = resend.to.lower() if resend is not None and resend.to else None
         self.now = datetime.combine(date.fromisoformat(period + "-1"), SCHEDULE_TIME, SHANGHAI)
         self.kind = DIGEST if resend is None else f"{DIGEST}-resend-{resend.label}"
-        self.log = SendLog(clients.dynamodb, settings.ledger_table)
+        self.log = DynamoSendLog(clients.dynamodb, settings.ledger_table)
 
     def enqueue(
         self, plan: DigestPlan, result: ScanResult, problems: list[str]
-    ) -> tuple[list[DigestMessage], int]:
+    ) -> tuple[list[MailMessage], int]:
         """The messages queued, and how many digests were held back (see the class)."""
         records = {r.recipient: r for r in self.log.records(self.period) if r.kind == self.kind}
         units = {u.unit_id: u for u in result.units}
@@ -336,12 +342,14 @@ class Outbox:
             if self.only is not None and digest.recipient != self.only:
                 continue
             record = records.get(digest.recipient)
-            retry = record is not None and record.status is SendStatus.FAILED
+            # a failed send, or a claim whose worker may have stopped: queue it again (a
+            # live claim makes the new message wait; the send identity allows one email)
+            retry = record is not None and record.status in (SendStatus.FAILED, SendStatus.CLAIMED)
             if (record is not None or self.rerun) and not retry:
                 held_back += 1
                 continue
             digest_hash = digest.content_hash()
-            message = DigestMessage(
+            message = MailMessage(
                 recipient=digest.recipient,
                 cc=digest.cc,
                 period=digest.period,
@@ -363,10 +371,10 @@ class Outbox:
         return messages, held_back
 
     def _record_failure(
-        self, message: DigestMessage, error: BaseException, problems: list[str]
+        self, message: MailMessage, error: BaseException, problems: list[str]
     ) -> None:
         try:
-            self.log.failed(message, f"未能排队:{describe(error)}", self.now)
+            self.log.refused(message, f"未能排队:{describe(error)}", self.now)
         except _ISOLATED as also:
             problems.append(f"发送记录写入失败({describe(also)})")
 
@@ -389,11 +397,11 @@ def digest_email(
 
 def send_digest_record(
     record: dict[str, Any], clients: Clients, settings: Settings, now: datetime
-) -> str:
+) -> SendOutcome:
     """One SQS record of the digest queue: send it, or hide it for a while and re-raise."""
-    message = DigestMessage.from_json(record["body"])
-    log = SendLog(clients.dynamodb, settings.ledger_table)
-    sender = DigestSender(clients.s3, clients.ses, log, settings.data_bucket, settings.sender_email)
+    message = MailMessage.from_json(record["body"])
+    log = DynamoSendLog(clients.dynamodb, settings.ledger_table)
+    sender = Mailer(clients.s3, clients.ses, log, settings.data_bucket, settings.sender_email)
     try:
         return sender.send(message, now)
     except SendFailed:

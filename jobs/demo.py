@@ -20,11 +20,12 @@ from email.message import Message
 from pathlib import Path, PurePosixPath
 
 from chalicelib.aws.clients import aws_clients
+from chalicelib.aws.sendlog import DynamoSendLog
 from chalicelib.pipeline import Clients, run_weekly
 from chalicelib.rollups.build import archive_prefix
 from chalicelib.rollups.job import run_rollup
 from chalicelib.scan import ScanResult
-from chalicelib.sending import DIGEST, SendLog, SendStatus
+from chalicelib.sending import DIGEST, SendStatus
 from chalicelib.settings import Settings
 from chalicelib.values import safe_filename
 from jobs.provision import provision, upload_folder
@@ -81,7 +82,7 @@ def write_outbox(clients: Clients, settings: Settings, period: str, outbox: Path
     """Every digest the send log records as sent this period, as .eml and .html."""
     outbox.mkdir(parents=True, exist_ok=True)
     written = []
-    for record in SendLog(clients.dynamodb, settings.ledger_table).records(period):
+    for record in DynamoSendLog(clients.dynamodb, settings.ledger_table).records(period):
         if record.status is not SendStatus.SENT:
             continue
         if record.kind != DIGEST:

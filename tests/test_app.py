@@ -15,9 +15,9 @@ from chalice.test import Client
 
 import app as app_module
 from chalicelib.aws.clients import aws_clients
+from chalicelib.aws.sendlog import DynamoSendLog
 from chalicelib.ledger.models import iso_period
 from chalicelib.pipeline import Clients
-from chalicelib.sending import SendLog
 from chalicelib.settings import Settings
 from jobs.provision import upload_folder
 from jobs.sample import generate_college
@@ -84,7 +84,7 @@ def test_weekly_scan_enqueues_one_message_per_digest_and_each_is_sent_once(
 
     assert result["digests"] == len(bodies) > 0
     assert len(sent_emails()) == len(bodies)
-    records = SendLog(aws.dynamodb, Settings().ledger_table).records(iso_period(TODAY))
+    records = DynamoSendLog(aws.dynamodb, Settings().ledger_table).records(iso_period(TODAY))
     assert {r.status for r in records} == {"sent"} and all(r.message_id for r in records)
     assert {r.kind for r in records} == {"digest"}
 
@@ -148,7 +148,7 @@ def test_throttled_send_is_retried_and_sent_exactly_once(
     assert outcomes == ["SendFailed", "SendFailed", "ok"]
     assert len(sent_emails()) == 1
     (record,) = [
-        r for r in SendLog(aws.dynamodb, Settings().ledger_table).records(iso_period(TODAY))
+        r for r in DynamoSendLog(aws.dynamodb, Settings().ledger_table).records(iso_period(TODAY))
     ]
     assert (record.status, record.attempts) == ("sent", 3)
 

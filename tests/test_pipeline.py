@@ -22,6 +22,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from chalicelib.aws.clients import aws_clients
+from chalicelib.aws.sendlog import DynamoSendLog
 from chalicelib.digests.build import DigestPlan
 from chalicelib.digests.models import Digest
 from chalicelib.ledger.models import LedgerEntry, LedgerState
@@ -30,7 +31,7 @@ from chalicelib.ledger.store import LedgerStore
 from chalicelib.models import Platform
 from chalicelib.pipeline import Clients, WeeklySummary, run_weekly, send_digest_record
 from chalicelib.scan import ScanResult
-from chalicelib.sending import SendFailed, SendLog
+from chalicelib.sending import SendFailed
 from chalicelib.settings import Settings
 from jobs.demo import run_demo
 from jobs.provision import MAX_RECEIVES, upload_folder
@@ -239,7 +240,7 @@ def test_a_digest_ses_always_refuses_is_retried_with_backoff_then_dead_lettered_
     dead = receive_all(aws, queue_url(aws, f"{SETTINGS.digest_queue}-dlq"))
     assert sorted(m["Body"] for m in dead) == enqueued
     # AND the send log records each as failed after five attempts; nothing was sent
-    records = SendLog(aws.dynamodb, SETTINGS.ledger_table).records(summary.period)
+    records = DynamoSendLog(aws.dynamodb, SETTINGS.ledger_table).records(summary.period)
     assert len(records) == len(enqueued)
     assert {(r.status, r.attempts, r.error, r.message_id) for r in records} == {
         ("failed", MAX_RECEIVES, "Throttling", None)
@@ -283,7 +284,7 @@ def test_a_digest_whose_rendered_eml_cannot_be_read_once_is_sent_when_sqs_delive
     recipient = json.loads(first["Body"])["recipient"]
     (record,) = [
         r
-        for r in SendLog(aws.dynamodb, SETTINGS.ledger_table).records(summary.period)
+        for r in DynamoSendLog(aws.dynamodb, SETTINGS.ledger_table).records(summary.period)
         if r.recipient == recipient
     ]
     assert (record.status, record.attempts) == ("sent", 2)

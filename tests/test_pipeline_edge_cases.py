@@ -13,6 +13,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from chalicelib.aws.clients import aws_clients
+from chalicelib.aws.sendlog import DynamoSendLog
 from chalicelib.digests.models import Unroutable
 from chalicelib.ledger.models import LedgerState
 from chalicelib.ledger.store import LedgerStore
@@ -23,7 +24,7 @@ from chalicelib.rollups.job import run_rollup
 from chalicelib.rollups.registry import WeekRegistry
 from chalicelib.rollups.render import render_rollup
 from chalicelib.rollups.workbook import build_workbook
-from chalicelib.sending import SendFailed, SendLog
+from chalicelib.sending import SendFailed
 from chalicelib.settings import Settings
 from jobs.provision import MAX_RECEIVES, upload_folder
 from jobs.sample import generate_college
@@ -83,12 +84,13 @@ def test_a_claim_left_by_a_worker_that_died_before_ses_is_not_acknowledged_as_a_
     upload(aws, tmp_path / "data", DAY)
     summary, _, _ = run_weekly(aws, SETTINGS, DAY)
     message = summary.messages[0]
-    SendLog(aws.dynamodb, SETTINGS.ledger_table).claim(message, at(DAY))
+    DynamoSendLog(aws.dynamodb, SETTINGS.ledger_table).claim(message, at(DAY))
     url = aws.sqs.get_queue_url(QueueName=SETTINGS.digest_queue)["QueueUrl"]
     (first,) = [m for m in receive_all(aws, url) if m["Body"] == message.to_json()]
 
     # WHEN SQS redelivers it after the queue's 60 s visibility timeout
     raised = False
+    outcome: str
     try:
         outcome = send_digest_record(record(first), aws, SETTINGS, at(DAY) + timedelta(minutes=2))
     except Exception:

@@ -117,7 +117,13 @@ class UnitRun(Frozen):
 class RunStatus(StrEnum):
     COMPLETE = "complete"
     PARTIAL = "partial"  # some writes or emails failed; the rest went through
+    FAILED = "failed"  # stopped partway by an error: the week's next run is not a re-run
     ABORTED = "aborted"  # the scan could not run (no readable unit list)
+
+    @property
+    def ran(self) -> bool:
+        """The week's digests were queued: a later run of the week is a re-run."""
+        return self in (RunStatus.COMPLETE, RunStatus.PARTIAL)
 
 
 MAX_PROBLEMS = 50  # a run record lists its first problems and counts them all

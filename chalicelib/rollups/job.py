@@ -15,6 +15,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from chalicelib import schema
 from chalicelib.aws.errors import describe
 from chalicelib.aws.s3source import S3Source
+from chalicelib.aws.sendlog import DynamoSendLog
 from chalicelib.dates import SHANGHAI
 from chalicelib.ledger.models import RunRecord, RunStatus, iso_period
 from chalicelib.ledger.store import LedgerStore
@@ -33,8 +34,8 @@ from chalicelib.rollups.render import render_rollup
 from chalicelib.rollups.workbook import build_workbook, workbook_filename
 from chalicelib.sending import (
     DIGEST,
-    DigestMessage,
-    DigestSender,
+    Mailer,
+    MailMessage,
     SendFailed,
     SendLog,
     SendRecord,
@@ -126,7 +127,7 @@ class _Delivery:
 
     @property
     def log(self) -> SendLog:
-        return SendLog(self.clients.dynamodb, self.settings.ledger_table)
+        return DynamoSendLog(self.clients.dynamodb, self.settings.ledger_table)
 
     def deliver(self, office: Office, rollup: Rollup) -> str:
         """Render, archive and send one office's rollup; its outcome."""
@@ -155,14 +156,14 @@ class _Delivery:
             self.summary.files.append(prefix + filename)
         if self.out is not None:
             _write_local(self.out, prefix, files)
-        message = DigestMessage(
+        message = MailMessage(
             recipient=office.email,
             period=rollup.period,
             kind=f"rollup-{self.kind}:{office.office}",
             digest_hash=content_hash,
             eml_key=f"{prefix}{stem}.eml",
         )
-        sender = DigestSender(
+        sender = Mailer(
             self.clients.s3, self.clients.ses, self.log, bucket, self.settings.sender_email
         )
         return sender.send(message, self.now)
@@ -256,7 +257,9 @@ def _run_problems(runs: Sequence[RunRecord], kind: str, today: date) -> list[str
     lines = []
     for run in runs:
         if start <= run.run_on <= today and run.status is not RunStatus.COMPLETE:
-            status = "未能运行" if run.status is RunStatus.ABORTED else "部分失败"
+            status = {RunStatus.ABORTED: "未能运行", RunStatus.FAILED: "中途停止"}.get(
+                run.status, "部分失败"
+            )
             shown = ";".join(run.problems[:5])
             more = f" 等 {run.problem_count} 项" if run.problem_count > 5 else ""
             lines.append(f"每周检查 {run.period}({run.run_on}){status}:{shown}{more}")

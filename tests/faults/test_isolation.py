@@ -9,14 +9,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
 from chalicelib.aws.clients import aws_clients
+from chalicelib.aws.sendlog import DynamoSendLog
 from chalicelib.ledger.models import RunStatus
 from chalicelib.ledger.store import LedgerStore
 from chalicelib.pipeline import Clients, run_weekly
 from chalicelib.rollups.job import RollupSendFailed, run_rollup
 from chalicelib.scan import ScanAborted
-from chalicelib.sending import SendLog, SendStatus
+from chalicelib.sending import SendStatus
 from jobs.weekly import drain_digests
 from tests.aws import REGION, client_error, injected, sent_emails
 from tests.faults.college import CS_CONTACT, DAY, SETTINGS, WANG, ZHAO, College, monday_morning
@@ -59,7 +61,8 @@ def test_a_digest_that_cannot_be_stored_is_recorded_failed_and_the_others_go_out
     (problem,) = summary.problems
     assert problem.startswith("提醒未能排队(c***@college.example.com):InternalError")
     records = {
-        r.recipient: r for r in SendLog(aws.dynamodb, SETTINGS.ledger_table).records(summary.period)
+        r.recipient: r
+        for r in DynamoSendLog(aws.dynamodb, SETTINGS.ledger_table).records(summary.period)
     }
     assert records[CS_CONTACT].status is SendStatus.FAILED
     run = LedgerStore(aws.dynamodb, SETTINGS.ledger_table).run(summary.period)
@@ -183,3 +186,30 @@ def test_one_office_whose_rollup_fails_does_not_stop_the_others_and_is_sent_on_t
     assert outcomes["学生处"] == "sent"
     assert retry.sent == {"党委工作部": "sent", "学生处": "duplicate"}
     assert recipients() == ["dw@college.example.com", "xsc@college.example.com"]
+
+
+def test_a_run_stopped_by_a_fault_is_recorded_failed_and_its_retry_sends_every_digest(
+    aws: Clients, tmp_path: Path
+) -> None:
+    # Reproduces (review): a fault before any digest was queued left a `complete` run
+    # record, so the retry took itself for a re-run and held every digest back.
+    College().upload(aws, tmp_path)
+    job = aws_clients(REGION)
+
+    def queue_unreachable(**_: Any) -> None:
+        raise client_error("AWS.SimpleQueueService.NonExistentQueue", "GetQueueUrl")
+
+    with (
+        injected(job.sqs, "before-call.sqs.GetQueueUrl", queue_unreachable),
+        pytest.raises(ClientError),
+    ):
+        run_weekly(job, SETTINGS, DAY)
+    failed = LedgerStore(aws.dynamodb, SETTINGS.ledger_table).run("2026-W47")
+
+    retry, _, _ = run_weekly(aws, SETTINGS, DAY)  # Lambda retries the scheduled event
+    drain_digests(aws, SETTINGS, monday_morning())
+
+    assert failed is not None and failed.status is RunStatus.FAILED
+    assert failed.problems[-1] == "运行中断:AWS.SimpleQueueService.NonExistentQueue"
+    assert (len(retry.messages), retry.held_back) == (3, 0)
+    assert recipients() == [CS_CONTACT, WANG, ZHAO]

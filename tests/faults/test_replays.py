@@ -4,7 +4,7 @@ week; a send whose outcome is unknown is reported, never blindly repeated."""
 from __future__ import annotations
 
 import email
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +12,10 @@ import pytest
 from botocore.exceptions import ConnectionClosedError, ReadTimeoutError
 
 from chalicelib.aws.clients import aws_clients
+from chalicelib.aws.sendlog import DynamoSendLog
 from chalicelib.pipeline import Clients, Resend, WeeklySummary, run_weekly, send_digest_record
 from chalicelib.rollups.job import run_rollup
-from chalicelib.sending import DigestMessage, SendInProgress, SendLog, SendStatus
+from chalicelib.sending import Claim, MailMessage, SendFailed, SendInProgress, SendStatus
 from jobs.weekly import drain_digests
 from tests.aws import REGION, client_error, injected, sent_emails
 from tests.faults.college import DAY, SETTINGS, WANG, College, monday_morning
@@ -39,13 +40,13 @@ def queued(aws: Clients) -> list[dict[str, Any]]:
 
 
 def wang_record(aws: Clients) -> dict[str, Any]:
-    (record,) = [r for r in queued(aws) if DigestMessage.from_json(r["body"]).recipient == WANG]
+    (record,) = [r for r in queued(aws) if MailMessage.from_json(r["body"]).recipient == WANG]
     return record
 
 
 def status(aws: Clients, summary: WeeklySummary, recipient: str = WANG) -> SendStatus:
-    records = SendLog(aws.dynamodb, SETTINGS.ledger_table).records(summary.period)
-    (record,) = [r for r in records if r.recipient == recipient]
+    records = DynamoSendLog(aws.dynamodb, SETTINGS.ledger_table).records(summary.period)
+    (record,) = [r for r in records if r.recipient == recipient and r.kind == "digest"]
     return record.status
 
 
@@ -120,7 +121,7 @@ def test_recording_sent_that_fails_once_is_retried_in_process_and_nothing_is_res
 
     def fail_recording_sent_once(params: dict[str, Any], **_: Any) -> None:
         values = params.get("ExpressionAttributeValues", {})
-        if values.get(":status", {}).get("S") == "sent" and not failures:
+        if values.get(":set_status", {}).get("S") == "sent" and not failures:
             failures.append("once")
             raise client_error("ProvisionedThroughputExceededException", "UpdateItem")
 
@@ -141,7 +142,7 @@ def test_recording_sent_that_never_succeeds_leaves_the_digest_unknown_not_resent
     worker = aws_clients(REGION)
 
     def refuse_sent(params: dict[str, Any], **_: Any) -> None:
-        if params.get("ExpressionAttributeValues", {}).get(":status", {}).get("S") == "sent":
+        if params.get("ExpressionAttributeValues", {}).get(":set_status", {}).get("S") == "sent":
             raise client_error("InternalServerError", "UpdateItem")
 
     record = wang_record(aws)
@@ -160,8 +161,9 @@ def test_a_worker_that_died_after_claiming_but_before_ses_is_taken_over_and_send
     aws: Clients, week: WeeklySummary
 ) -> None:
     record = wang_record(aws)
-    message = DigestMessage.from_json(record["body"])
-    assert SendLog(aws.dynamodb, SETTINGS.ledger_table).claim(message, monday_morning()) is None
+    message = MailMessage.from_json(record["body"])
+    claim = DynamoSendLog(aws.dynamodb, SETTINGS.ledger_table).claim(message, monday_morning())
+    assert isinstance(claim, Claim)
 
     with pytest.raises(SendInProgress):  # too soon: that worker may still be alive
         send_digest_record(record, aws, SETTINGS, monday_morning() + timedelta(minutes=1))
@@ -174,10 +176,11 @@ def test_a_worker_that_died_while_ses_had_the_message_leaves_it_unknown(
     aws: Clients, week: WeeklySummary
 ) -> None:
     record = wang_record(aws)
-    message = DigestMessage.from_json(record["body"])
-    log = SendLog(aws.dynamodb, SETTINGS.ledger_table)
-    log.claim(message, monday_morning())
-    log.submitting(message)  # ... and the Lambda timed out inside send_raw_email
+    message = MailMessage.from_json(record["body"])
+    log = DynamoSendLog(aws.dynamodb, SETTINGS.ledger_table)
+    claim = log.claim(message, monday_morning())
+    assert isinstance(claim, Claim)
+    log.submitting(message, claim)  # ... and the Lambda timed out inside send_raw_email
 
     outcome = send_digest_record(record, aws, SETTINGS, monday_morning() + LATER)
 
@@ -222,5 +225,78 @@ def test_an_operator_resend_sends_once_more_under_its_own_identity(
     assert outcomes == {"sent": 3} and replay.messages == []
     assert [m.recipient for m in one.messages] == [WANG]
     assert (len(sent_emails()), sent_to(WANG)) == (7, 3)
-    kinds = {r.kind for r in SendLog(aws.dynamodb, SETTINGS.ledger_table).records(week.period)}
+    kinds = {
+        r.kind for r in DynamoSendLog(aws.dynamodb, SETTINGS.ledger_table).records(week.period)
+    }
     assert kinds == {"digest", "digest-resend-20261118T090000", "digest-resend-20261118T100000"}
+
+
+def test_a_worker_whose_claim_was_taken_over_sends_nothing(
+    aws: Clients, week: WeeklySummary
+) -> None:
+    # GIVEN worker A claimed wang's digest, then stalled for longer than a stale claim
+    record = wang_record(aws)
+    message = MailMessage.from_json(record["body"])
+    log = DynamoSendLog(aws.dynamodb, SETTINGS.ledger_table)
+    stalled = log.claim(message, monday_morning())
+    assert isinstance(stalled, Claim)
+
+    # WHEN worker B takes the send over and sends it, and A wakes up
+    taken_over = send_digest_record(record, aws, SETTINGS, monday_morning() + LATER)
+    with pytest.raises(SendInProgress):
+        log.submitting(message, stalled)
+
+    # THEN one email: A may neither hand it to SES nor record anything in its name
+    assert (taken_over, sent_to(WANG), status(aws, week)) == ("sent", 1, SendStatus.SENT)
+
+
+def test_claims_in_two_time_zones_compare_as_instants(aws: Clients, week: WeeklySummary) -> None:
+    # GIVEN a claim made by a worker on UTC (as Lambda is) at 00:05Z
+    record = wang_record(aws)
+    message = MailMessage.from_json(record["body"])
+    utc_claim = DynamoSendLog(aws.dynamodb, SETTINGS.ledger_table).claim(
+        message, monday_morning().astimezone(UTC)
+    )
+    assert isinstance(utc_claim, Claim)
+
+    # WHEN a worker on Shanghai time sees it one minute later (08:06+08:00)
+    # THEN the claim is recent, not eight hours old: it waits, it does not take over
+    with pytest.raises(SendInProgress):
+        send_digest_record(record, aws, SETTINGS, monday_morning() + timedelta(minutes=1))
+
+
+def test_a_rerun_that_cannot_queue_never_erases_a_sent_record(
+    aws: Clients, week: WeeklySummary
+) -> None:
+    # GIVEN wang's digest failed once (SES throttled) and waits in the queue for a retry
+    worker = aws_clients(REGION)
+
+    def throttle(**_: Any) -> None:
+        raise client_error("Throttling", "SendRawEmail")
+
+    with (
+        injected(worker.ses, "before-call.ses.SendRawEmail", throttle),
+        pytest.raises(SendFailed),
+    ):
+        send_digest_record(wang_record(aws), worker, SETTINGS, monday_morning())
+    assert status(aws, week) is SendStatus.FAILED
+
+    # WHEN a re-run queues it again, and while it does SQS's retry sends it (SENT), and
+    # then the re-run's own send_message fails
+    job = aws_clients(REGION)
+
+    def retry_succeeds_then_refuse(params: dict[str, Any], **_: Any) -> None:
+        if WANG in params["MessageBody"]:  # SQS's retry of the same send, delivered now
+            retry = {"body": params["MessageBody"], "receiptHandle": "-", "attributes": {}}
+            send_digest_record(retry, aws, SETTINGS, monday_morning())
+            raise client_error("InternalError", "SendMessage")
+
+    with injected(job.sqs, "before-parameter-build.sqs.SendMessage", retry_succeeds_then_refuse):
+        rerun, _, _ = run_weekly(job, SETTINGS, DAY)
+    replay, _, _ = run_weekly(aws, SETTINGS, DAY)
+    drain_digests(aws, SETTINGS, monday_morning() + LATER)
+
+    # THEN the record stays sent, and no replay sends it a second time
+    assert any("w***@college.example.com" in problem for problem in rerun.problems)
+    assert status(aws, week) is SendStatus.SENT
+    assert (replay.messages, sent_to(WANG)) == ([], 1)
