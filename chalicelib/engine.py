@@ -45,4 +45,5 @@ def _finding(rule: Rule, group: GroupView, violation: Violation, status: Finding
         remedy=meta.remedy,
         status=status,
         filed=group.filing is not None,
+        rostered=group.snapshot is not None,
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date
 
 from chalicelib.directory import Directory
 from chalicelib.models import Filing, FilingStatus, GroupKey, Unit
@@ -29,9 +28,9 @@ def current_filings(latest: Mapping[GroupKey, Filing]) -> dict[GroupKey, Filing]
     return {key: f for key, f in latest.items() if f.status is not FilingStatus.CLOSED}
 
 
-def closed_groups(latest: Mapping[GroupKey, Filing]) -> dict[GroupKey, date]:
-    """Groups whose latest filing row is closed (dissolved), with that row's date."""
-    return {key: f.filed_on for key, f in latest.items() if f.status is FilingStatus.CLOSED}
+def closed_groups(latest: Mapping[GroupKey, Filing]) -> frozenset[GroupKey]:
+    """Groups whose latest filing row is closed (dissolved)."""
+    return frozenset(key for key, f in latest.items() if f.status is FilingStatus.CLOSED)
 
 
 def build_groups(

@@ -164,6 +164,7 @@ class Finding(Frozen):
     remedy: str
     status: FindingStatus = FindingStatus.OPEN
     filed: bool = Field(default=False, description="The group had a current filing.")
+    rostered: bool = Field(default=False, description="The group had a fresh roster.")
 
     def to_json_dict(self) -> dict[str, Any]:
         data = self.model_dump(mode="json")

@@ -144,7 +144,8 @@ def run_weekly(
             store.put_run(_aborted_run(period, today, str(aborted)))
         raise
     previous = store.entries()
-    coverage = Coverage.of(result, settings.roster_max_age_days)
+    last_inputs = next((r.inputs for r in reversed(store.runs()) if r.inputs), {})
+    coverage = Coverage.of(result, settings.roster_max_age_days, last_inputs)
     changes = reconcile(previous, result.findings, today, coverage)
     entries = _as_seen_today(previous, changes, result.findings)
     plan = build_digests(
@@ -199,6 +200,7 @@ def run_weekly(
                 digests=len(summary.messages),
                 problems=tuple(summary.problems[:MAX_PROBLEMS]),
                 problem_count=len(summary.problems),
+                inputs=result.inputs,
             )
         )
         summary.ledger_writes = store.writes

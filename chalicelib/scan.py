@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,6 +26,8 @@ from chalicelib.settings import Settings
 from chalicelib.source import DataSource
 from chalicelib.waivers import WaiverBook
 
+INPUT_FOLDERS = ("directory/", "filings/")  # whole files: one missing is data missing
+
 
 class ScanAborted(Exception):
     """The scan cannot run at all (no readable unit list)."""
@@ -41,8 +43,9 @@ class ScanResult:
     errors: list[DataError]
     roster_rows: int
     waivers: WaiverBook
-    closed: Mapping[GroupKey, date] = field(default_factory=dict)
-    """Groups whose latest filing row is closed, with that row's date."""
+    closed: frozenset[GroupKey] = frozenset()  # groups whose latest filing row is closed
+    inputs: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """The files under directory/ and filings/ (see RunRecord.inputs)."""
 
     def folder_complete(self, folder: str) -> bool:
         """Every file under the data-root folder was read (rows may still have errors)."""
@@ -145,4 +148,5 @@ def _scan(source: DataSource, today: date, settings: Settings) -> ScanResult:
         book.rows_read,
         waivers,
         closed_groups(latest),
+        {folder: tuple(f.path for f in source.list(folder)) for folder in INPUT_FOLDERS},
     )

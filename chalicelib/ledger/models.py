@@ -47,6 +47,7 @@ class LedgerEntry(Frozen):
     resolved_on: date | None = None
     unseen_since: date | None = None  # first run that did not see it and could not resolve it
     filed: bool = False  # the group had a current filing when the finding was last written
+    rostered: bool = False  # ... and a fresh roster
     version: int = 0  # for conditional writes
 
     @property
@@ -75,10 +76,11 @@ class LedgerEntry(Frozen):
         it have not moved. (A new
         message or evidence alone costs no write: digests show this week's finding, and
         the entry is refreshed with its next transition.)"""
-        return (self.unit_id, self.category, self.filed) == (
+        return (self.unit_id, self.category, self.filed, self.rostered) == (
             finding.unit_id,
             finding.category,
             finding.filed,
+            finding.rostered,
         )
 
 
@@ -143,6 +145,9 @@ class RunRecord(Frozen):
     digests: int = 0  # enqueued this run
     problems: tuple[str, ...] = ()  # what failed, in Chinese (no personal data)
     problem_count: int = 0
+    inputs: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    """The files read under directory/ and filings/: one of them gone next week is a
+    missing upload, and resolves nothing."""
 
 
 def iso_period(day: date) -> str:

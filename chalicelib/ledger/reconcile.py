@@ -6,7 +6,7 @@ An unchanged finding produces no change (weeks open and escalation are derived f
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -30,52 +30,76 @@ class Coverage:
 
     fresh: frozenset[GroupKey]  # groups with a fresh roster snapshot this run
     filed: frozenset[GroupKey]  # groups with a current (filed or pending) filing
-    closed: Mapping[GroupKey, date] = field(default_factory=dict)  # closed filings' dates
+    closed: frozenset[GroupKey] = frozenset()  # groups whose latest filing row is closed
     filings_complete: bool = True  # every filings/ file was read (rows may have errors)
     directory_complete: bool = True  # every directory/ file was read
     gone_after_days: int = 14  # roster_max_age_days: an unfiled group this long unseen is gone
 
     @classmethod
-    def of(cls, result: ScanResult, gone_after_days: int) -> Coverage:
+    def of(
+        cls,
+        result: ScanResult,
+        gone_after_days: int,
+        last_inputs: Mapping[str, Sequence[str]] | None = None,
+    ) -> Coverage:
+        """What `result` saw; `last_inputs` are the files the last run read, so that one
+        gone since (not uploaded this week) makes its folder incomplete."""
+
+        def complete(folder: str) -> bool:
+            gone = set((last_inputs or {}).get(folder, ())) - set(result.inputs.get(folder, ()))
+            return result.folder_complete(folder) and not gone
+
         return cls(
             fresh=frozenset(g.key for g in result.groups if g.snapshot is not None),
             filed=frozenset(g.key for g in result.groups if g.filing is not None),
             closed=result.closed,
-            filings_complete=result.folder_complete("filings/"),
-            directory_complete=result.folder_complete("directory/"),
+            filings_complete=complete("filings/"),
+            directory_complete=complete("directory/"),
             gone_after_days=gone_after_days,
         )
 
     def can_resolve(self, entry: LedgerEntry, today: date) -> bool:
-        """Whether not seeing `entry` this run means it is fixed:
-        - a group dissolved (its filing closed on or after the day the finding opened) and
-          without a fresh roster: yes;
-        - else every source the rule is judged on must have been read completely, and the
-          group's own data must be there: a fresh roster for a rule judged on rosters (a
-          filing alone for one that also applies without a roster), and its filing when the
-          rule needs one or the finding was judged with one;
-        - a group with neither a filing nor a fresh roster (an unfiled group whose export
-          stopped coming) is gone once it has gone unseen for more than `gone_after_days`.
-        """
+        """Whether not seeing `entry` this run means it is fixed (DESIGN.md, "Resolving"):
+        only data that could show it resolves it.
+
+        - A fresh roster alone shows a rule about the roster itself (roster_missing) fixed.
+        - A group dissolved (its filing closed, no fresh roster) resolves what was judged
+          while it was filed.
+        - Else every source the rule is judged on must have been read completely, and the
+          data the finding was judged with must be there again: a fresh roster if it was
+          judged on one, the filing if it needs one or was judged with one, the partner
+          groups' rosters for a rule across groups.
+        - An unfiled group with neither a filing nor a fresh roster is gone once unseen
+          for more than `gone_after_days` (its export stopped coming)."""
         key = entry.group_key
-        closed_on = self.closed.get(key)
-        if closed_on is not None and closed_on >= entry.opened_on and key not in self.fresh:
-            return True
+        fresh, filed = key in self.fresh, key in self.filed
         rule = REGISTRY.get(entry.rule)
         if rule is None:  # a rule retired since: nothing will ever show it again
             return True
         meta = rule.meta
+        if meta.fixed_by_roster and fresh:
+            return True
+        if key in self.closed and not fresh and entry.filed:
+            return True
         if Source.FILING in meta.judged_on and not self.filings_complete:
             return False
         if Source.DIRECTORY in meta.judged_on and not self.directory_complete:
             return False
-        fresh, filed = key in self.fresh, key in self.filed
         if not fresh and not filed:
             since = entry.unseen_since
-            return since is not None and (today - since).days > self.gone_after_days
+            gone = since is not None and (today - since).days > self.gone_after_days
+            return gone and not entry.filed
+        if (entry.rostered and Source.ROSTER in meta.judged_on) and not fresh:
+            return False  # the roster it was judged on is missing this run
         if (meta.needs_filing or (entry.filed and Source.FILING in meta.judged_on)) and not filed:
             return False  # the filing it was judged with is missing this run
+        if meta.partners_in_evidence and not self._partners_fresh(entry):
+            return False
         return fresh or not meta.needs_snapshot
+
+    def _partners_fresh(self, entry: LedgerEntry) -> bool:
+        partners = entry.evidence.get("partners") or []
+        return all((Platform(p["platform"]), p["group_id"]) in self.fresh for p in partners)
 
 
 def reconcile(
@@ -137,6 +161,7 @@ def _created(finding: Finding, today: date) -> LedgerChange:
         opened_on=today,
         last_seen=today,
         filed=finding.filed,
+        rostered=finding.rostered,
         version=1,
     )
     return LedgerChange(entry=entry, kind=ChangeKind.CREATED)
@@ -199,6 +224,7 @@ def _change(
         "remedy": finding.remedy,
         "opened_on": opened_on or entry.opened_on,
         "filed": finding.filed,
+        "rostered": finding.rostered,
         "last_seen": today,
         "resolved_on": None,
         "unseen_since": None,

@@ -41,6 +41,13 @@ class RuleMeta(Frozen):
     needs_filing: bool = Field(
         default=False, description="Fires only for a group with a current filing."
     )
+    fixed_by_roster: bool = Field(
+        default=False, description="A fresh roster of the group alone shows it fixed."
+    )
+    partners_in_evidence: bool = Field(
+        default=False,
+        description="Judged on other groups too (evidence['partners']): their rosters count.",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +80,8 @@ def rule(
     judged_on: set[Source],
     needs_snapshot: bool = True,
     needs_filing: bool = False,
+    fixed_by_roster: bool = False,
+    partners_in_evidence: bool = False,
     waiver_sets_limit: bool = False,
 ) -> Callable[[Check], Check]:
     """Register a check under its id; the metadata is validated at import."""
@@ -86,6 +95,8 @@ def rule(
         waiver_sets_limit=waiver_sets_limit,
         judged_on=frozenset(judged_on),
         needs_filing=needs_filing,
+        fixed_by_roster=fixed_by_roster,
+        partners_in_evidence=partners_in_evidence,
     )
 
     def register(check: Check) -> Check:

@@ -14,6 +14,7 @@ from chalicelib.rules.registry import Source, Violation, rule
     needs_snapshot=False,
     judged_on={Source.ROSTER, Source.FILING},
     needs_filing=True,
+    fixed_by_roster=True,
 )
 def roster_missing(group: GroupView, ctx: RuleContext) -> Violation | None:
     if group.filing is None or group.snapshot is not None:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
+
 from chalicelib.ledger.models import LedgerEntry, LedgerState
 from chalicelib.ledger.store import LedgerStore
 from chalicelib.pipeline import Clients, run_weekly
@@ -121,14 +123,18 @@ def test_an_unfiled_group_whose_export_stops_for_good_is_resolved_after_roster_m
     assert states == [open_, open_, open_, resolved]
 
 
-def test_a_missing_directory_upload_resolves_no_rule_judged_on_persons(
-    aws: Clients, tmp_path: Path
+@pytest.mark.parametrize("fault", ["rejected", "missing"])
+def test_a_directory_upload_rejected_or_missing_resolves_no_rule_judged_on_persons(
+    aws: Clients, tmp_path: Path, fault: str
 ) -> None:
     # GIVEN week 1: a departed member in 100001, an unknown one in 200002
     run(aws, tmp_path, DAY, college())
-    # WHEN the staff directory is rejected in week 2 (everyone becomes unknown)
-    broken = college(DAY + WEEK)
-    broken.files["directory/staff.csv"] = "姓名,备注\n张三,没有工号列\n"
+    # WHEN the staff directory is rejected in week 2, or not uploaded at all
+    if fault == "missing":
+        broken = college(DAY + WEEK, missing="directory/staff.csv")
+    else:
+        broken = college(DAY + WEEK)
+        broken.files["directory/staff.csv"] = "姓名,备注\n张三,没有工号列\n"
     week2 = run(aws, tmp_path, DAY + WEEK, broken)
 
     # THEN the departed member finding is not resolved (it would be mailed as fixed)

@@ -16,8 +16,6 @@ from tests.factories import TODAY
 WEEK1 = TODAY
 WEEK2 = TODAY + timedelta(days=7)
 WEEK3 = TODAY + timedelta(days=14)
-ONE_DAY = timedelta(days=1)
-KEY: GroupKey = (Platform.QQ, "100001")
 
 Ledger = dict[EntryKey, LedgerEntry]
 
@@ -189,34 +187,41 @@ def test_finding_seen_again_after_a_missing_week_clears_unseen_since() -> None:
     )
 
 
+NONE: frozenset[GroupKey] = frozenset()
+BOTH = _keys("100001")
+FILED_AND_ROSTERED = {"filed": True, "rostered": True}
+
+
 @pytest.mark.parametrize(
-    ("rule", "coverage", "resolved"),
+    ("rule", "judged_with", "coverage", "resolved"),
     [
         # a filing rule is resolved by the filing, whether a roster came or not
-        ("expired", Coverage(fresh=frozenset(), filed=_keys("100001")), True),
+        ("expired", {"filed": True}, Coverage(fresh=NONE, filed=BOTH), True),
         # ... but never when a filings file could not be read
-        ("expired", Coverage(_keys("100001"), _keys("100001"), filings_complete=False), False),
+        ("expired", {"filed": True}, Coverage(BOTH, BOTH, filings_complete=False), False),
         # ... nor when the group's filing row is missing (a row error, say)
-        ("expired", Coverage(fresh=_keys("100001"), filed=frozenset()), False),
+        ("expired", {"filed": True}, Coverage(fresh=BOTH, filed=NONE), False),
         # a rule judged on persons is not resolved when a directory file was not read
-        (
-            "departed_members",
-            Coverage(_keys("100001"), _keys("100001"), directory_complete=False),
-            False,
-        ),
-        ("departed_members", Coverage(_keys("100001"), _keys("100001")), True),
-        # a dissolved group (its filing closed since) is resolved without a roster
-        ("oversized", Coverage(frozenset(), frozenset(), closed={KEY: WEEK2}), True),
-        # ... but a filing closed before the finding opened is no news: the group went on
-        ("oversized", Coverage(frozenset(), frozenset(), closed={KEY: WEEK1 - ONE_DAY}), False),
+        ("departed_members", FILED_AND_ROSTERED, Coverage(BOTH, BOTH, directory_complete=False), False),
+        ("departed_members", FILED_AND_ROSTERED, Coverage(BOTH, BOTH), True),
+        # a dissolved group (its filing closed, no roster) resolves what was judged filed
+        ("oversized", FILED_AND_ROSTERED, Coverage(NONE, NONE, closed=BOTH), True),
+        # ... but an unfiled group whose old filing is closed went on: no news
+        ("oversized", {"rostered": True}, Coverage(NONE, NONE, closed=BOTH), False),
         # owner_mismatch needs the filing that it compares with
-        ("owner_mismatch", Coverage(fresh=_keys("100001"), filed=frozenset()), False),
+        ("owner_mismatch", FILED_AND_ROSTERED, Coverage(fresh=BOTH, filed=NONE), False),
+        # owner_departed and naming judged on the roster wait for the roster, filing or not
+        ("owner_departed", FILED_AND_ROSTERED, Coverage(fresh=NONE, filed=BOTH), False),
+        ("naming", FILED_AND_ROSTERED, Coverage(fresh=NONE, filed=BOTH), False),
+        ("naming", {"filed": True}, Coverage(fresh=NONE, filed=BOTH), True),
+        # a fresh roster shows roster_missing fixed, even when the filing was closed
+        ("roster_missing", {"filed": True}, Coverage(BOTH, NONE, closed=BOTH), True),
     ],
-)
+)  # fmt: skip
 def test_a_finding_is_resolved_only_by_data_that_could_show_it(
-    rule: str, coverage: Coverage, resolved: bool
+    rule: str, judged_with: dict[str, bool], coverage: Coverage, resolved: bool
 ) -> None:
-    ledger = _ledger_after_week1(rule)
+    ledger = _ledger_after_week1(rule, **judged_with)
 
     (change,) = reconcile(ledger, [], WEEK2, coverage)
 
@@ -334,6 +339,22 @@ def test_two_findings_with_one_key_are_refused() -> None:
         reconcile({}, [make_finding(), make_finding()], WEEK1, seen())
 
 
+def test_a_duplicate_waits_for_its_partner_groups_rosters() -> None:
+    # GIVEN two groups flagged as duplicates of each other
+    partners = {"partners": [{"platform": "qq", "group_id": "200002", "overlap": 0.9}]}
+    finding = make_finding(rule="duplicate", evidence=partners).model_copy(
+        update=FILED_AND_ROSTERED
+    )
+    ledger, _ = run({}, [finding], WEEK1)
+
+    # WHEN the group's roster comes but its partner's does not, and then both come
+    waiting = reconcile(ledger, [], WEEK2, Coverage(BOTH, BOTH))
+    fixed = reconcile(ledger, [], WEEK2, Coverage(_keys("100001", "200002"), BOTH))
+
+    # THEN only the second run can tell that they no longer overlap
+    assert [c.kind for c in waiting + fixed] == [ChangeKind.UNSEEN, ChangeKind.RESOLVED]
+
+
 def test_a_finding_judged_with_a_filing_waits_for_that_filing() -> None:
     # GIVEN an inactive group that was filed when the finding was recorded
     finding = make_finding(rule="inactive").model_copy(update={"filed": True})
@@ -346,6 +367,7 @@ def test_a_finding_judged_with_a_filing_waits_for_that_filing() -> None:
     assert kinds == {"100001": ChangeKind.UNSEEN}
 
 
-def _ledger_after_week1(rule: str) -> dict[EntryKey, LedgerEntry]:
-    (change,) = reconcile({}, [make_finding(rule=rule)], WEEK1, seen("100001"))
+def _ledger_after_week1(rule: str, **judged_with: bool) -> dict[EntryKey, LedgerEntry]:
+    finding = make_finding(rule=rule).model_copy(update=judged_with)
+    (change,) = reconcile({}, [finding], WEEK1, seen("100001"))
     return {change.entry.key: change.entry}
