@@ -48,7 +48,7 @@ class Settings(BaseSettings):
 
     # Rule thresholds (DESIGN.md, Rules).
     max_members: int = Field(150, ge=0)
-    inactive_days: int = Field(90, ge=0)
+    inactive_days: int = Field(90, ge=0, le=36500)
     expired_grace_days: int = Field(7, ge=0, le=3650)
     departed_grace_days: int = Field(14, ge=0, le=3650)
     filing_review_days: int = Field(365, ge=0, le=36500)
@@ -72,21 +72,19 @@ class Settings(BaseSettings):
     max_file_bytes: int = Field(64 * MIB, gt=0)
     max_rows: int = Field(1_000_000, gt=0)
     max_cells: int = Field(20_000_000, gt=0)
+    max_strings_bytes: int = Field(64 * MIB, gt=0)
+    """Uncompressed size of a workbook's shared strings (xl/sharedStrings.xml), which
+    calamine holds whole, at ~4× its size: a 1M-row roster's are 27 to 52 MB."""
     max_part_ratio: int = Field(100, gt=1)
     """How many times its compressed size a workbook part over 16 MiB may inflate: real
     exports compress 5-20:1, a zip bomb ~1000:1 (the 311 KB workbook whose shared strings
     inflate to 300 MB is refused by this, before anything is inflated)."""
-    max_part_bytes: int = Field(512 * MIB, gt=0)
-    """Uncompressed size of any one part (sheet, shared strings, styles ...) of a workbook,
-    checked before the workbook is parsed. Measured with xlsxwriter, one sheet: a 200k-row
-    roster's largest part is 98 MB; a 1M-row roster's is 223 MB (6 columns) to 309 MB
-    (8 text columns) with shared strings, 285 to 493 MB with inline strings
-    (constant_memory), and reading it peaks at 0.6 to 1.0 GB. calamine holds a part it
-    parses at ~4× its size: shared strings of 256 MB peaked at 0.9-1.0 GB, of 512 MB at
-    1.7-2.1 GB, so one hostile workbook stays within ~2 GB, inside the scan's 3 GB. (The
-    311 KB workbook whose shared strings inflate to 300 MB peaked at 1.2 GB; over this
-    limit a bomb is rejected before anything is inflated.) Workbook XML compresses 8-10×,
-    so no legitimate workbook under max_file_bytes has a part near the limit."""
+    max_part_bytes: int = Field(256 * MIB, gt=0)
+    """Uncompressed size of any one part (sheet, styles ...) of a workbook, checked before
+    the workbook is parsed. Measured with xlsxwriter, one sheet: a 200k-row roster's
+    largest part is 98 MB; a 1M-row roster's is 223 MB (6 columns, shared strings) and
+    reading it peaks at 0.6 GB; with 8 text columns or inline strings (285 to 493 MB) it is
+    refused, to be split. One workbook's scan stays within ~1 GB (tests/faults)."""
     # Cell limits: a cell over them makes its row an error, the other rows are read.
     max_cell_chars: int = Field(32_767, gt=0)  # Excel's own limit for one cell
     max_id_chars: int = Field(64, gt=0)  # group, member, person and account ids

@@ -20,6 +20,7 @@ MAX_DEFLATE_RATIO = 1032  # the most one byte of deflate data can inflate to
 CHUNK_BYTES = 1 << 22
 MIB = 1024 * 1024
 ANY_RATIO_BELOW = 16 * MIB  # a part this small may compress as well as it likes
+SHARED_STRINGS = "xl/sharedstrings.xml"
 
 
 @dataclass(frozen=True)
@@ -30,17 +31,20 @@ class PartLimits:
 
     max_bytes: int
     max_ratio: int | None = None
+    max_strings_bytes: int | None = None  # for the shared strings, which calamine holds whole
 
     def of(self, info: zipfile.ZipInfo) -> int:
+        limit = self.max_bytes
+        if self.max_strings_bytes is not None and info.filename.lower() == SHARED_STRINGS:
+            limit = min(limit, self.max_strings_bytes)
         if self.max_ratio is None:
-            return self.max_bytes
-        by_ratio = max(ANY_RATIO_BELOW, self.max_ratio * info.compress_size)
-        return min(self.max_bytes, by_ratio)
+            return limit
+        return min(limit, max(ANY_RATIO_BELOW, self.max_ratio * info.compress_size))
 
     def too_large(self, name: str, size: int, info: zipfile.ZipInfo, claimed: bool) -> str:
         """Why a part of `size` (claimed in the directory, or measured) is refused."""
         limit = self.of(info)
-        if limit < self.max_bytes:
+        if limit < self.max_bytes and limit != self.max_strings_bytes:
             ratio = size // max(info.compress_size, 1)
             lie = "" if claimed else f"(文件目录中记为 {_size(info.file_size)},与实际不符)"
             return (
@@ -49,8 +53,8 @@ class PartLimits:
                 f"工作簿未读取。{ADVICE}"
             )
         if claimed:
-            return part_too_large(name, size, self.max_bytes)
-        return part_larger_than_claimed(name, info.file_size, self.max_bytes)
+            return part_too_large(name, size, limit)
+        return part_larger_than_claimed(name, info.file_size, limit)
 
 
 ADVICE = "这样的文件多为损坏或恶意构造(“压缩炸弹”);如确为正常导出,请拆分后重新上传"

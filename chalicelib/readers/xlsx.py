@@ -93,7 +93,7 @@ def read_workbook(
 
 
 def part_limits(settings: Settings) -> PartLimits:
-    return PartLimits(settings.max_part_bytes, settings.max_part_ratio)
+    return PartLimits(settings.max_part_bytes, settings.max_part_ratio, settings.max_strings_bytes)
 
 
 def _checked_archive(

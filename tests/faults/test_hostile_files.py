@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import resource
 import struct
@@ -39,6 +40,7 @@ from tests.readers import DEFAULT_SETTINGS, limits
 TODAY = date(2026, 11, 16)
 MIB = 1024 * 1024
 SST = "xl/sharedStrings.xml"
+MAIN_NS = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 ROOT = Path(__file__).resolve().parents[2]
 MEMORY_LIMIT = 1024 * MIB  # the scan subprocess's address space (RLIMIT_AS)
 
@@ -218,14 +220,19 @@ def test_shared_strings_bomb_observed_300_mb_from_311_kb_is_rejected_before_infl
     assert "超过 100:1 的上限" in reason
 
 
-def test_shared_strings_bomb_over_max_part_bytes_is_rejected(no_calamine: None) -> None:
-    """A part over max_part_bytes (here the only limit: no ratio check) is rejected too."""
-    assert DEFAULT_SETTINGS.max_part_bytes == 512 * MIB
-    reason = rejection(shared_strings_bomb(600), limits(max_part_ratio=100_000))
-    assert f"{SST} 解压后 600 MB,超过 512 MB 的上限" in reason
-    reason = rejection(
-        shared_strings_bomb(300), limits(max_part_bytes=256 * MIB, max_part_ratio=100_000)
-    )
+def test_shared_strings_over_max_strings_bytes_are_rejected(no_calamine: None) -> None:
+    """Shared strings compressing like real ones but over max_strings_bytes (64 MiB):
+    calamine would hold them whole at ~4× their size."""
+    assert DEFAULT_SETTINGS.max_strings_bytes == 64 * MIB
+    reason = rejection(shared_strings_bomb(300), limits(max_part_ratio=100_000))
+    assert reason.startswith(f"工作簿内部文件 {SST} 解压后 300 MB,超过 64 MB 的上限,工作簿未读取")
+
+
+def test_a_part_over_max_part_bytes_is_rejected(no_calamine: None) -> None:
+    """Any part over max_part_bytes (256 MiB), whatever it compresses to."""
+    assert DEFAULT_SETTINGS.max_part_bytes == 256 * MIB
+    unlimited = limits(max_part_ratio=100_000, max_strings_bytes=10**12)
+    reason = rejection(shared_strings_bomb(300), unlimited)
     assert reason.startswith(f"工作簿内部文件 {SST} 解压后 300 MB,超过 256 MB 的上限,工作簿未读取")
 
 
@@ -237,7 +244,7 @@ def test_shared_strings_bomb_that_understates_its_size_is_measured_and_rejected(
     data = understated(shared_strings_bomb(300), SST, 1024)
     reason = rejection(data)
     assert reason.startswith(f"工作簿内部文件 {SST} 解压后超过 ") and "压缩比约" in reason
-    reason = rejection(data, limits(max_part_bytes=256 * MIB, max_part_ratio=100_000))
+    reason = rejection(data, limits(max_part_ratio=100_000, max_strings_bytes=10**12))
     assert reason.startswith(f"工作簿内部文件 {SST} 解压后超过 256 MB 的上限")
     assert "文件目录中记为 1024 字节,与实际不符" in reason
 
@@ -344,6 +351,36 @@ HOSTILE: dict[str, Callable[[], bytes]] = {
     "rosters/qq/dup.csv": lambda: csv_bytes(["QQ号,群名片,QQ号", "10001,张三,20001"]),
 }
 NUL_ROSTER, BIG_CELL_ROSTER = "rosters/qq/nul/876543210.csv", "rosters/qq/big/765432109.csv"
+# The worst workbooks the limits still accept: read, within the same memory limit.
+WIDEST_STRINGS, LARGEST_SHEET = "rosters/qq/543210987.xlsx", "rosters/qq/432109876.xlsx"
+
+
+def noise(size: int, alphabet: bytes) -> bytes:
+    """`size` random bytes over `alphabet`: compresses about as a real export does."""
+    table = bytes(alphabet[i % len(alphabet)] for i in range(256))
+    return os.urandom(size).translate(table)
+
+
+def widest_strings_workbook() -> bytes:
+    """Shared strings just under max_strings_bytes, compressing ~3:1 (under max_part_ratio)."""
+    workbook = small_workbook()
+    own = zipfile.ZipFile(io.BytesIO(workbook)).read(SST)  # the header's strings come first
+    size = DEFAULT_SETTINGS.max_strings_bytes // 1000 - len(own)
+    extra = b"".join(b"<si><t>" + noise(size, b"ACGT") + b"</t></si>" for _ in range(1000))
+    return replaced(workbook, SST, own.replace(b"</sst>", extra + b"</sst>"))
+
+
+def largest_sheet_workbook() -> bytes:
+    """One sheet of inline strings just under max_part_bytes, compressing ~7:1."""
+    cell, rows = 30_000, (DEFAULT_SETTINGS.max_part_bytes - 4096) // 30_100
+    body = b"".join(
+        b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>%s</t></is></c></row>'
+        % (r, r, noise(cell, b"AB"))
+        for r in range(2, rows + 2)
+    )
+    head = b'<row r="1"><c r="A1" t="inlineStr"><is><t>QQ\xe5\x8f\xb7</t></is></c></row>'
+    xml = b'<worksheet xmlns="%s"><sheetData>%s%s</sheetData></worksheet>' % (MAIN_NS, head, body)
+    return replaced(small_workbook(), "xl/worksheets/sheet1.xml", xml)
 
 
 def run_scan_limited(data: Path, out: Path) -> subprocess.CompletedProcess[str]:
@@ -378,7 +415,12 @@ def test_scan_with_every_hostile_file_runs_under_1_gib_and_keeps_the_valid_findi
     generate_college(data, today=TODAY, groups=20)
     clean = scan(LocalSource(data), TODAY, DEFAULT_SETTINGS)
     assert clean.findings
-    for path, make in HOSTILE.items():
+    hostile = {
+        **HOSTILE,
+        WIDEST_STRINGS: widest_strings_workbook,
+        LARGEST_SHEET: largest_sheet_workbook,
+    }
+    for path, make in hostile.items():
         (data / path).write_bytes(make())
     nul = roster_csv(303, "876543210")
     nul[201] = nul[201].replace("成员202", "成员\x00202")
@@ -404,6 +446,7 @@ def test_scan_with_every_hostile_file_runs_under_1_gib_and_keeps_the_valid_findi
     assert "单元格超过 32767 个字符" in rows[(BIG_CELL_ROSTER, 100)]
     damaged = sorted(key for key in rows if key[0] in (NUL_ROSTER, BIG_CELL_ROSTER))
     assert damaged == [(BIG_CELL_ROSTER, 100), (NUL_ROSTER, 202)]
+    assert WIDEST_STRINGS not in by_file and LARGEST_SHEET not in by_file  # read, not refused
     findings = jsonl(tmp_path / "out" / "findings.jsonl")
     assert finding_keys([f.to_json_dict() for f in clean.findings]) <= finding_keys(findings)
     counts = {
