@@ -49,9 +49,19 @@ def check_not_future(day: date, today: date, text: str) -> date:
     return day
 
 
+MAX_DATE_CHARS = 40  # `2024年03月05日 14时05分30秒` is 22: longer cells are not dates
+
+
 def parse_datetime(text: str) -> datetime:
     """A naive datetime in Shanghai local time."""
-    return _parse_datetime(text.strip())
+    return _parse_datetime(_bounded(text.strip()))
+
+
+def _bounded(text: str) -> str:
+    """The cell, if it is short enough to be a date: what is parsed is also cached."""
+    if len(text) > MAX_DATE_CHARS:
+        raise DateFormatError(f"日期单元格过长({len(text)} 个字符),不是日期")
+    return text
 
 
 # `2015年10月13日14时5分` (a QQ exporter) reads as `2015年10月13日14:5`.
@@ -60,7 +70,7 @@ _CHINESE_TIME = str.maketrans({"时": ":", "分": ":", "秒": ""})
 
 def parse_date(text: str) -> date:
     """The calendar date (Shanghai) of a date or date-time cell."""
-    text = text.strip()
+    text = _bounded(text.strip())
     day, space, time = text.partition(" ")
     if not space:
         day, space, time = text.partition("T")

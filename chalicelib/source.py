@@ -32,8 +32,9 @@ class DataSource(Protocol):
         """Files under `prefix` (any depth), sorted by path."""
         ...
 
-    def read(self, path: str) -> bytes:
-        """The file's bytes; SourceFileGone when it is no longer there."""
+    def read(self, path: str, at_most: int | None = None) -> bytes:
+        """The file's bytes, no more than `at_most` + 1 of them (so that a file grown since
+        it was listed is still bounded); SourceFileGone when it is no longer there."""
         ...
 
 
@@ -58,8 +59,9 @@ class LocalSource:
                 )
         return sorted(files, key=lambda f: f.path)
 
-    def read(self, path: str) -> bytes:
+    def read(self, path: str, at_most: int | None = None) -> bytes:
         try:
-            return (self.root / path).read_bytes()
+            with (self.root / path).open("rb") as stream:
+                return stream.read() if at_most is None else stream.read(at_most + 1)
         except FileNotFoundError:
             raise SourceFileGone(path) from None

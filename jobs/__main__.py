@@ -45,6 +45,9 @@ def parser() -> argparse.ArgumentParser:
     rollup.add_argument("--today", type=_day, default=today, help="YYYY-MM-DD (default: today)")
     rollup.add_argument("--dry-run", action="store_true", help="render only, send nothing")
     rollup.add_argument("--out", type=Path, default=Path("out/rollup"), help="local copies")
+    rollup.add_argument(
+        "--resend", action="store_true", help="send this period's rollups again (logged)"
+    )
 
     inspect = commands.add_parser("inspect", help="how qungov reads each file")
     inspect.add_argument("files", type=Path, nargs="+", metavar="FILE")
@@ -86,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         return _weekly(settings, args.today, args.dry_run, args.out, args.resend, args.to)
     if args.command == "rollup":
-        return _rollup(settings, args.period, args.today, args.dry_run, args.out)
+        return _rollup(settings, args.period, args.today, args.dry_run, args.out, args.resend)
     if args.command == "demo":
         from jobs.demo import run_demo
 
@@ -129,13 +132,19 @@ def _weekly(
     return 0
 
 
-def _rollup(settings: Settings, kind: str, today: date, dry_run: bool, out: Path) -> int:
+def _rollup(
+    settings: Settings, kind: str, today: date, dry_run: bool, out: Path, resend: bool
+) -> int:
     from chalicelib.aws.clients import aws_clients
     from chalicelib.rollups.job import RollupSendFailed, RollupUnavailable, run_rollup
 
     try:
+        now = datetime.now(UTC)
+        label = now.astimezone(SHANGHAI).strftime("%Y%m%dT%H%M%S") if resend else None
+        if label is not None:
+            print(f"按操作员要求重新发送汇总(标记 {label})", file=sys.stderr)
         summary = run_rollup(
-            aws_clients(), settings, kind, today, datetime.now(UTC), dry_run=dry_run, out=out
+            aws_clients(), settings, kind, today, now, dry_run=dry_run, out=out, resend=label
         )
     except RollupUnavailable as unavailable:
         print(f"无法汇总:{unavailable}", file=sys.stderr)

@@ -88,8 +88,8 @@ class _OneFile(LocalSource):
             else []
         )
 
-    def read(self, path: str) -> bytes:
-        return self.real.read_bytes()
+    def read(self, path: str, at_most: int | None = None) -> bytes:
+        return super().read(self.real.name, at_most)
 
 
 def _file(root: Path, inside: Path, *, real: Path | None = None) -> SourceFile:

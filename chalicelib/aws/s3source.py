@@ -46,13 +46,17 @@ class S3Source:
                 files.append(SourceFile(key[len(self.prefix) :], modified, int(item["Size"])))
         return sorted(files, key=lambda f: f.path)
 
-    def read(self, path: str) -> bytes:
-        """The object's bytes; SourceFileGone when it was deleted or moved since listed."""
+    def read(self, path: str, at_most: int | None = None) -> bytes:
+        """The object's bytes (no more than `at_most` + 1, however large it has grown since
+        it was listed); SourceFileGone when it was deleted or moved since."""
+        ranged = {} if at_most is None else {"Range": f"bytes=0-{at_most}"}
         try:
-            response = self.client.get_object(Bucket=self.bucket, Key=self.prefix + path)
+            response = self.client.get_object(Bucket=self.bucket, Key=self.prefix + path, **ranged)
         except self.client.exceptions.ClientError as error:
             if _code(error) in _GONE:
                 raise SourceFileGone(path) from None
+            if _code(error) == "InvalidRange":  # a range of an empty object
+                return b""
             raise
         body: bytes = response["Body"].read()
         return body

@@ -52,7 +52,11 @@ def read_file(
     try:
         check_size(file.size, settings)  # before reading it into memory
         tables, problems = read_tables(
-            file.path, source.read(file.path), schema, settings, all_sheets=all_sheets
+            file.path,
+            source.read(file.path, at_most=settings.max_file_bytes),
+            schema,
+            settings,
+            all_sheets=all_sheets,
         )
         for table in tables:
             table_errors: list[DataError] = []

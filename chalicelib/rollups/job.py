@@ -80,19 +80,21 @@ def run_rollup(
     *,
     dry_run: bool = False,
     out: Path | None = None,
+    resend: str | None = None,
 ) -> RollupSummary:
     """Build, archive and send the rollups; with `dry_run` write them to `out` only.
 
     Each office is isolated: one whose rollup cannot be built, archived or sent is
     recorded as failed and the others still get theirs; the schedule then retries, and
-    an office already served is not served twice (one send per office, period and kind)."""
+    an office already served is not served twice (one send per office, period and kind)
+    unless an operator asks for a `resend` (a label for it, part of the send's kind)."""
     source = S3Source(clients.s3, settings.data_bucket)
     registry = _latest_registry(clients, settings, today)
     store = LedgerStore(clients.dynamodb, settings.ledger_table)
     entries, runs = list(store.entries().values()), store.runs()
     summary = RollupSummary(kind=kind, period=rollup_period(kind, today))
     offices = _offices(source, settings, summary.errors)
-    job = _Delivery(clients, settings, kind, today, now, dry_run, out, summary)
+    job = _Delivery(clients, settings, kind, today, now, dry_run, out, summary, resend)
     undelivered = _undelivered(job.log, kind, today, now)
     problems = [
         *_run_problems(runs, kind, today),
@@ -124,6 +126,7 @@ class _Delivery:
     dry_run: bool
     out: Path | None
     summary: RollupSummary
+    resend: str | None = None
 
     @property
     def log(self) -> SendLog:
@@ -159,7 +162,8 @@ class _Delivery:
         message = MailMessage(
             recipient=office.email,
             period=rollup.period,
-            kind=f"rollup-{self.kind}:{office.office}",
+            kind=f"rollup-{self.kind}:{office.office}"
+            + (f"-resend-{self.resend}" if self.resend else ""),
             digest_hash=content_hash,
             eml_key=f"{prefix}{stem}.eml",
         )
@@ -201,18 +205,23 @@ def _latest_registry(clients: Clients, settings: Settings, today: date) -> WeekR
 
 
 def _offices(source: S3Source, settings: Settings, errors: list[DataError]) -> list[Office]:
+    """The offices of config/offices.*; an office listed twice is served once, as first
+    listed (its rollup, archive and send are named after it), and reported."""
     files = [f for f in source.list("config/") if PurePosixPath(f.path).stem.lower() == "offices"]
-    offices = [
-        office
-        for file in files
-        for table in read_file(
+    offices: dict[str, Office] = {}
+    for file in files:
+        tables = read_file(
             source, file, schema.OFFICES, settings, errors, parse_table(parse_office, settings)
         )
-        for office in table
-    ]
+        for office in (office for table in tables for office in table):
+            if office.office in offices:
+                reason = f"部门“{office.office}”重复列出,只向先列出的邮箱发送"
+                errors.append(DataError(file=file.path, reason=reason, warning=True))
+                continue
+            offices[office.office] = office
     if not offices:
         raise RollupUnavailable("找不到可用的汇总报送部门 config/offices.csv,无法发送汇总")
-    return offices
+    return list(offices.values())
 
 
 @dataclass(frozen=True)
@@ -246,7 +255,8 @@ def _undelivered_line(record: SendRecord, status: SendStatus) -> str:
     if status is SendStatus.UNKNOWN:
         return (
             f"{who}:发送结果不明({record.error or '应答丢失'}),SES 可能已发出;"
-            "请运维人员在 SES 发送记录中核实,确未收到时用 --resend 重发"
+            "请运维人员在 SES 发送记录中核实,确未收到时用"
+            f" python -m jobs {'weekly' if what == '提醒' else 'rollup'} --resend 重发"
         )
     return f"{who}:发送失败({record.error or '未知原因'}),已自动重试 {record.attempts} 次"
 
@@ -268,4 +278,5 @@ def _run_problems(runs: Sequence[RunRecord], kind: str, today: date) -> list[str
 
 def _office_problem(error: DataError) -> str:
     where = f"{error.file} 第 {error.row} 行" if error.row is not None else error.file
-    return f"汇总报送部门表 {where}:{error.reason};该部门本期收不到汇总"
+    consequence = "" if error.warning else ";该部门本期收不到汇总"
+    return f"汇总报送部门表 {where}:{error.reason}{consequence}"

@@ -163,3 +163,17 @@ def test_scan_goes_on_when_a_listed_roster_is_gone_before_it_is_read(
     ]
     assert 0 < remote.roster_rows < local.roster_rows
     assert remote.findings
+
+
+def test_an_object_grown_since_it_was_listed_is_read_no_further_than_the_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Reproduces (review): the read was bounded only by the size seen when listing.
+    with fake_aws(monkeypatch) as s3:
+        put(s3, "rosters/qq/123456.csv", "QQ号\n10001\n")
+        put(s3, "rosters/qq/empty.csv", b"")
+        source = S3Source(s3, BUCKET)
+        put(s3, "rosters/qq/123456.csv", "QQ号\n" + "10001\n" * 100_000)  # replaced, larger
+
+        assert len(source.read("rosters/qq/123456.csv", at_most=1000)) == 1001
+        assert source.read("rosters/qq/empty.csv", at_most=1000) == b""

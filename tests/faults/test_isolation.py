@@ -213,3 +213,20 @@ def test_a_run_stopped_by_a_fault_is_recorded_failed_and_its_retry_sends_every_d
     assert failed.problems[-1] == "运行中断:AWS.SimpleQueueService.NonExistentQueue"
     assert (len(retry.messages), retry.held_back) == (3, 0)
     assert recipients() == [CS_CONTACT, WANG, ZHAO]
+
+
+def test_an_office_listed_twice_is_served_once_and_reported(aws: Clients, tmp_path: Path) -> None:
+    # Reproduces (review): outcomes were keyed by office, so a second row's failure was
+    # hidden behind the first row's success.
+    college = College().replace(
+        "config/offices.csv", "学生处,xsc@college.example.com,class\n",
+        "学生处,xsc@college.example.com,class\n学生处,xsc2@college.example.com,class\n",
+    )  # fmt: skip
+    college.upload(aws, tmp_path)
+    run_weekly(aws, SETTINGS, DAY)
+
+    summary = run_rollup(aws, SETTINGS, "week", DAY, monday_morning())
+
+    assert summary.sent == {"党委工作部": "sent", "学生处": "sent"}
+    assert "xsc2@college.example.com" not in recipients()
+    assert "部门“学生处”重复列出,只向先列出的邮箱发送" in rollup_text()

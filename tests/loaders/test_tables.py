@@ -89,9 +89,9 @@ class CountingSource(LocalSource):
         super().__init__(root)
         self.reads: list[str] = []
 
-    def read(self, path: str) -> bytes:
+    def read(self, path: str, at_most: int | None = None) -> bytes:
         self.reads.append(path)
-        return super().read(path)
+        return super().read(path, at_most)
 
 
 def test_file_over_max_file_bytes_is_rejected_before_it_is_read(tmp_path: Path) -> None:
