@@ -17,6 +17,10 @@ from itertools import islice
 from chalicelib.readers.table import BatchedRows, RowProblem
 
 NUL = "\x00"
+UNCLOSED_QUOTE = (
+    "此行有一个未闭合的引号,其后 {lines} 行被读成了这一行的一个单元格;此行未读取,其后的行"
+    '照常读取。请检查此行中的英文引号(")'
+)
 NUL_REASON = "此行含有空字符(NUL),文件可能在传输或导出时损坏,此行未读取"
 # From after an opening quote to just after its closing quote; `""` is a quote inside.
 _QUOTED_TAIL = re.compile(r'[^"]*+(?:""[^"]*+)*+"')
@@ -44,12 +48,14 @@ class CsvRows(BatchedRows):
         self.reader = csv.reader(self.stream, delimiter=delimiter)
         self.has_nul = NUL in text if has_nul is None else has_nul
         self.records = 0  # records read so far; the next one is row `records + 1`
+        self.width = 0  # cells of the widest record read so far (the header's, at least)
 
     def read_batch(self, size: int) -> list[list[str]]:
         csv.field_size_limit(self.max_cell_chars)  # process-wide: set again for each batch
         start = self.stream.tell()
         batch: list[list[str]] = []
         clean_from, clean_rows = start, 0  # where the rows read since the last error begin
+        lines_before = self.reader.line_num
         while len(batch) < size:
             try:
                 batch.extend(islice(self.reader, size - len(batch)))  # keeps rows read
@@ -59,9 +65,37 @@ class CsvRows(BatchedRows):
                 clean_from = self._skip_record(clean_from, len(batch) - clean_rows, row, error)
                 batch.append([])
                 clean_rows = len(batch)
+        if clean_from == start and self.reader.line_num - lines_before > len(batch):
+            batch = self._cut_at_swallowed_rows(batch, start)  # some record spans lines
+        if batch:
+            self.width = max(self.width, max(map(len, batch)))
         if self.has_nul and self.text.find(NUL, start, self.stream.tell()) >= 0:
             self._blank_rows_with_nul(batch)
         self.records += len(batch)
+        return batch
+
+    def _cut_at_swallowed_rows(self, batch: list[list[str]], start: int) -> list[list[str]]:
+        """A quote opened and never closed makes csv.reader read the lines after it into
+        one cell. The first record holding a cell whose continuation lines look like rows
+        (as many delimiters as a row has) becomes a blank row and a row problem, and
+        reading resumes on the line after its first."""
+        for index, row in enumerate(batch):
+            width = max(self.width, *(len(r) for r in batch[:index]), 2)
+            column = next(
+                (i for i, cell in enumerate(row) if _swallows(cell, self.delimiter, width)), None
+            )
+            if column is None:
+                continue
+            self.stream.seek(start)  # re-read the rows before it, to find where it starts
+            for _ in range(index):
+                next(self.reader)
+            line_end = self.text.find("\n", self.stream.tell())
+            self.stream.seek(len(self.text) if line_end < 0 else line_end + 1)
+            lines = row[column].count("\n")
+            self.problems.append(
+                RowProblem(self.records + index + 1, column, UNCLOSED_QUOTE.format(lines=lines))
+            )
+            return [*batch[:index], []]
         return batch
 
     def _skip_record(self, clean_from: int, clean_rows: int, row: int, error: csv.Error) -> int:
@@ -112,6 +146,14 @@ def record_end(text: str, start: int, delimiter: str, max_chars: int) -> tuple[i
                 position += 1
             return position, oversized
         column += 1
+
+
+def _swallows(cell: str, delimiter: str, width: int) -> bool:
+    """Whether a cell holds lines that look like whole rows of `width` cells."""
+    if "\n" not in cell:
+        return False
+    first = cell.split("\n", 2)[1]
+    return first.count(delimiter) >= width - 1
 
 
 @cache

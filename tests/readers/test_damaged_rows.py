@@ -195,3 +195,30 @@ def test_record_end_finds_where_csv_reader_ends_the_record(
     expected_rest = list(csv.reader(io.StringIO(stream_text, newline="")))
     csv.field_size_limit(1 << 20)
     assert list(reader)[1:] == expected_rest
+
+
+def test_an_unclosed_quote_loses_its_row_only_not_every_row_after_it() -> None:
+    # Reproduces (review): a nickname cell `"阿杰` made csv.reader read rows 3 to 13 into
+    # one cell, in silence: the group had 2 members instead of 13.
+    rows = member_rows(12)
+    rows[1] = '10003,"阿杰'
+    # WHEN read
+    table = read_one(roster(*rows), schema.ROSTERS)
+    # THEN row 3 is a blank row and a row problem; every other row is read
+    assert members(table) == ["10002", "", *(f"{10000 + n}" for n in range(4, 14))]
+    (problem,) = table.problems
+    assert (problem.row, problem.column) == (3, 1) and "未闭合的引号" in problem.reason
+
+
+def test_a_quoted_cell_with_a_line_break_in_free_text_is_read_as_one_cell() -> None:
+    data = lines(
+        "platform,group_id,unit,filed_on,purpose",
+        'qq,123456,CS,2026-01-01,"用于通知,',
+        '发布作业"',
+        "qq,123457,CS,2026-01-01,x",
+    ).encode()
+
+    table = read_one(data, schema.FILINGS)
+
+    assert [row[4] for row in table.rows] == ["用于通知,\n发布作业", "x"]
+    assert table.problems == []
