@@ -87,7 +87,8 @@ def child_xlsx(path: Path) -> dict[str, float]:
 
     from chalicelib.models import DataError
     from chalicelib.readers import read_tables
-    from chalicelib.roster_rows import RosterCells, read_groups
+    from chalicelib.roster_cells import RosterCells
+    from chalicelib.roster_rows import read_groups
     from chalicelib.schema import ROSTERS
     from chalicelib.settings import Settings
     from chalicelib.source import SourceFile

@@ -20,7 +20,8 @@ from chalicelib.loaders.units import UnitIndex, parse_office, read_units
 from chalicelib.masking import mask_id
 from chalicelib.models import DataError, Frozen, GroupKey, Platform
 from chalicelib.readers import Table
-from chalicelib.roster_rows import GroupRows, RosterCells, read_groups
+from chalicelib.roster_cells import RosterCells
+from chalicelib.roster_rows import GroupRows, read_groups
 from chalicelib.scan import ScanAborted, load_units
 from chalicelib.settings import Settings
 from chalicelib.source import DataSource, SourceFile

@@ -11,7 +11,8 @@ from chalicelib.dates import DateFormatError, check_not_future, parse_date, pars
 from chalicelib.directory import Directory
 from chalicelib.models import DataError, GroupKey
 from chalicelib.readers import FileRejected, Table
-from chalicelib.roster_rows import NO_DAY, GroupRows, RosterCells, read_groups
+from chalicelib.roster_cells import RosterCells
+from chalicelib.roster_rows import NO_DAY, GroupRows, read_groups
 from chalicelib.rules.context import GroupSnapshot
 from chalicelib.settings import Settings
 from chalicelib.source import SourceFile

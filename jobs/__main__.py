@@ -109,7 +109,7 @@ def _weekly(
     settings: Settings, today: date, dry_run: bool, out: Path, resend: bool, to: str | None
 ) -> int:
     from chalicelib.aws.clients import aws_clients
-    from chalicelib.pipeline import Resend
+    from chalicelib.outbox import Resend
     from chalicelib.scan import ScanAborted
     from jobs.weekly import run_weekly_job
 

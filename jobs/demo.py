@@ -19,9 +19,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from email.message import Message
 from pathlib import Path, PurePosixPath
 
-from chalicelib.aws.clients import aws_clients
+from chalicelib.aws.clients import Clients, aws_clients
 from chalicelib.aws.sendlog import DynamoSendLog
-from chalicelib.pipeline import Clients, run_weekly
+from chalicelib.pipeline import run_weekly
 from chalicelib.rollups.build import archive_prefix
 from chalicelib.rollups.job import run_rollup
 from chalicelib.scan import ScanResult

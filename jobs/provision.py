@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from chalicelib.pipeline import Clients
+from chalicelib.aws.clients import Clients
 from chalicelib.settings import Settings
 from chalicelib.uploads import KINDS
 

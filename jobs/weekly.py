@@ -8,14 +8,9 @@ from collections import Counter
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from chalicelib.pipeline import (
-    Clients,
-    Resend,
-    WeeklySummary,
-    digest_email,
-    run_weekly,
-    send_digest_record,
-)
+from chalicelib.aws.clients import Clients
+from chalicelib.outbox import Resend, digest_email
+from chalicelib.pipeline import WeeklySummary, run_weekly, send_digest_record
 from chalicelib.sending import SendFailed
 from chalicelib.settings import Settings
 from chalicelib.values import safe_filename

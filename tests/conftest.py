@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from chalicelib.pipeline import Clients
+from chalicelib.aws.clients import Clients
 from tests.aws import embedded_aws
 
 

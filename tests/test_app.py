@@ -14,10 +14,9 @@ from chalice.app import ScheduledEventConfig
 from chalice.test import Client
 
 import app as app_module
-from chalicelib.aws.clients import aws_clients
+from chalicelib.aws.clients import Clients, aws_clients
 from chalicelib.aws.sendlog import DynamoSendLog
 from chalicelib.ledger.models import iso_period
-from chalicelib.pipeline import Clients
 from chalicelib.settings import Settings
 from jobs.provision import upload_folder
 from jobs.sample import generate_college

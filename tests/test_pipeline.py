@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from chalicelib.aws.clients import aws_clients
+from chalicelib.aws.clients import Clients, aws_clients
 from chalicelib.aws.sendlog import DynamoSendLog
 from chalicelib.digests.build import DigestPlan
 from chalicelib.digests.models import Digest
@@ -29,7 +29,7 @@ from chalicelib.ledger.models import LedgerEntry, LedgerState
 from chalicelib.ledger.reconcile import EntryKey
 from chalicelib.ledger.store import LedgerStore
 from chalicelib.models import Platform
-from chalicelib.pipeline import Clients, WeeklySummary, run_weekly, send_digest_record
+from chalicelib.pipeline import WeeklySummary, run_weekly, send_digest_record
 from chalicelib.scan import ScanResult
 from chalicelib.sending import SendFailed
 from chalicelib.settings import Settings

@@ -13,9 +13,9 @@ import pytest
 from chalice.test import Client
 
 import app as app_module
+from chalicelib.aws.clients import Clients
 from chalicelib.ledger.models import LedgerState
 from chalicelib.ledger.store import LedgerStore
-from chalicelib.pipeline import Clients
 from chalicelib.rollups.job import RollupUnavailable, run_rollup
 from chalicelib.settings import Settings
 from jobs.provision import upload_folder

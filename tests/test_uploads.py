@@ -11,8 +11,8 @@ from typing import Any
 import boto3
 import pytest
 
+from chalicelib.aws.clients import Clients
 from chalicelib.models import DataError
-from chalicelib.pipeline import Clients
 from chalicelib.uploads import Receipt, format_receipt, s3_objects_in, validate_upload
 from tests.aws import BUCKET, REGION, fake_aws, injected, keys_under, put
 from tests.readers import DEFAULT_SETTINGS

@@ -5,14 +5,25 @@ against AWS, a local endpoint, or moto."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import boto3
 from botocore.config import Config
-
-from chalicelib.pipeline import Clients
 
 # SES is called exactly once per attempt: botocore would otherwise resend a message whose
 # answer timed out (it may have been accepted), and the send log decides what to retry.
 SES_CONFIG = Config(retries={"mode": "standard", "max_attempts": 1})
+
+
+@dataclass(frozen=True)
+class Clients:
+    """boto3 clients, made by the caller (handler or command line), never at import."""
+
+    s3: Any
+    dynamodb: Any
+    sqs: Any
+    ses: Any
 
 
 def aws_clients(region: str | None = None) -> Clients:

@@ -13,3 +13,6 @@ def describe(error: BaseException) -> str:
     if isinstance(error, BotoCoreError):
         return type(error).__name__
     return str(error)[:200] or type(error).__name__
+
+
+AWS_ERRORS = (ClientError, BotoCoreError)  # a call to AWS that failed: isolated, reported

@@ -13,6 +13,7 @@ from pathlib import Path, PurePosixPath
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib import schema
+from chalicelib.aws.clients import Clients
 from chalicelib.aws.errors import describe
 from chalicelib.aws.s3source import S3Source
 from chalicelib.aws.sendlog import DynamoSendLog
@@ -24,7 +25,6 @@ from chalicelib.loaders.tables import read_file
 from chalicelib.loaders.units import parse_office
 from chalicelib.masking import mask_address
 from chalicelib.models import DataError, Office
-from chalicelib.pipeline import Clients
 from chalicelib.rollups.build import archive_prefix, build_rollup, period_start, rollup_period
 from chalicelib.rollups.chart import trend_png
 from chalicelib.rollups.mime import build_rollup_message

@@ -17,9 +17,8 @@ from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.s3 import models as moto_s3
 from moto.ses.models import ses_backends
 
-from chalicelib.aws.clients import aws_clients
+from chalicelib.aws.clients import Clients, aws_clients
 from chalicelib.dates import SHANGHAI
-from chalicelib.pipeline import Clients
 from chalicelib.settings import Settings
 from jobs.provision import provision
 

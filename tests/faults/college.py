@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 
+from chalicelib.aws.clients import Clients
 from chalicelib.dates import SHANGHAI
-from chalicelib.pipeline import Clients
 from chalicelib.settings import Settings
 from jobs.provision import upload_folder
 

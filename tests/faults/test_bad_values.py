@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from chalicelib.aws.clients import Clients
 from chalicelib.ledger.store import LedgerStore
-from chalicelib.pipeline import Clients, WeeklySummary, run_weekly
+from chalicelib.pipeline import WeeklySummary, run_weekly
 from chalicelib.rollups.job import run_rollup
 from chalicelib.scan import ScanResult
 from jobs.weekly import drain_digests

@@ -30,7 +30,8 @@ from chalicelib import schema
 from chalicelib.loaders.tables import read_file
 from chalicelib.models import DataError
 from chalicelib.readers import FileRejected, Table, read_tables
-from chalicelib.roster_rows import RosterCells, read_groups
+from chalicelib.roster_cells import RosterCells
+from chalicelib.roster_rows import read_groups
 from chalicelib.scan import scan
 from chalicelib.settings import Settings
 from chalicelib.source import LocalSource, SourceFile

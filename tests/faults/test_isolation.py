@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from chalicelib.aws.clients import aws_clients
+from chalicelib.aws.clients import Clients, aws_clients
 from chalicelib.aws.sendlog import DynamoSendLog
 from chalicelib.ledger.models import RunStatus
 from chalicelib.ledger.store import LedgerStore
-from chalicelib.pipeline import Clients, run_weekly
+from chalicelib.pipeline import run_weekly
 from chalicelib.rollups.job import RollupSendFailed, run_rollup
 from chalicelib.scan import ScanAborted
 from chalicelib.sending import SendStatus

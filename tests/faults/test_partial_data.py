@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from chalicelib.aws.clients import Clients
 from chalicelib.ledger.models import LedgerEntry, LedgerState
 from chalicelib.ledger.store import LedgerStore
-from chalicelib.pipeline import Clients, run_weekly
+from chalicelib.pipeline import run_weekly
 from tests.faults.college import DAY, SETTINGS, College, roster
 
 WEEK = timedelta(days=7)
