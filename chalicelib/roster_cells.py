@@ -71,7 +71,7 @@ class RosterCells:
         if known is not None:
             return known
         text = value.strip()
-        if text.casefold() in NEVER or text.startswith(NEVER_PREFIX):
+        if text.casefold() in NEVER or text.startswith(NEVER_PREFIX) or _is_zero(text):
             day = ""
         else:
             try:
@@ -122,3 +122,8 @@ class Roles:
             raise RowError("role", f"无法识别的身份“{text}”(可用:{ROLE_CHOICES})")
         self.known[value] = role
         return role
+
+
+def _is_zero(text: str) -> bool:
+    """`0.0`, `-1.0`: a Unix 0 or -1 as pandas re-saves it (a float column)."""
+    return text in ("0.0", "-1.0") or (text.replace(".", "", 1).strip("0") == "" and "." in text)

@@ -30,12 +30,15 @@ FILING_STATUS_WORDS: dict[str, FilingStatus] = {
 ROLE_WORDS: dict[str, Role] = {
     **dict.fromkeys(["owner", "群主", "创建者"], Role.OWNER),
     **dict.fromkeys(["admin", "administrator", "管理员", "群管理员", "管理"], Role.ADMIN),
-    **dict.fromkeys(["member", "成员", "群员", "群成员", "普通群员", "普通成员", ""], Role.MEMBER),
+    # an empty or dashed role cell (a tool's "no role") is a member, the default
+    **dict.fromkeys(
+        ["member", "成员", "群员", "群成员", "普通群员", "普通成员", "", "-", "—"], Role.MEMBER
+    ),
 }
 
 # A role written as a number means different things in different tools: 2 is a member on
 # qun.qq.com, the owner in mirai, an admin in 酷Q and DingTalk. Codes are read only for a
-# table whose source is known (`ExportSource`); anywhere else they reject the table.
+# table whose source is known (`schema.export_tool`); anywhere else they reject the table.
 ROLE_CODES: dict[str, dict[str, Role]] = {
     "qun.qq.com": {"0": Role.OWNER, "1": Role.ADMIN, "2": Role.MEMBER},
     "dingtalk": {"1": Role.OWNER, "2": Role.ADMIN, "3": Role.MEMBER},

@@ -48,6 +48,8 @@ def read_json_table(path: str, text: str, schema: TableSchema) -> Table:
     rows = [[_cell(member.get(key), key, tool) for key in header] for member in members]
     table = locate_table([header, *rows], schema, path)
     table.tool, table.format = tool, f"JSON({tool} 导出)"
+    if isinstance(document, dict) and isinstance(document.get("svr_time"), int | str):
+        table.meta["exported_at"] = str(document["svr_time"])  # when qun.qq.com answered
     return table
 
 

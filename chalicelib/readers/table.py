@@ -119,10 +119,37 @@ class Table:
             batch = take(size)
             if not batch:
                 return
+            first = count
             count += len(batch)
             if count > self.max_rows:
                 raise FileRejected(self.row_limit_reason)
+            if max(map(len, batch)) > self.named_width:
+                self._blank_shifted_rows(batch, first, self.named_width)
             yield _padded(batch, len(self.header))
+
+    @property
+    def named_width(self) -> int:
+        """Columns up to the header's last named one (an export's trailing comma adds an
+        unnamed, always empty, column)."""
+        named = [i for i, cell in enumerate(self.header) if cell.strip()]
+        return named[-1] + 1 if named else 0
+
+    def _blank_shifted_rows(self, batch: list[list[str]], first: int, width: int) -> None:
+        """A row with more (non-empty) cells than the header has its cells shifted, most
+        often by an unquoted comma in a name: read as it is, every cell after the comma
+        would be taken for the next column's. It becomes a blank row and a row problem."""
+        for index, row in enumerate(batch):
+            extra = [cell for cell in row[width:] if cell.strip()]
+            if extra:
+                batch[index] = []
+                self.problems.append(
+                    RowProblem(
+                        self.row_number(first + index),
+                        None,
+                        f"此行比表头多出 {len(extra)} 个单元格,可能是某个单元格中含有"
+                        "未加引号的逗号(如昵称中的逗号),各列已错位;此行未读取",
+                    )
+                )
 
     @property
     def rows(self) -> Iterator[list[str]]:

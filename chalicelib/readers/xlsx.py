@@ -11,6 +11,7 @@ import io
 import zipfile
 import zlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, time
 from typing import Any
 
@@ -57,7 +58,8 @@ def read_workbook(
     """Tables of the workbook, and the reasons for sheets that are not tables."""
     archive, parts = _checked_archive(data, settings)
     try:
-        workbook = calamine.CalamineWorkbook.from_object(io.BytesIO(data))
+        with _no_panic():
+            workbook = calamine.CalamineWorkbook.from_object(io.BytesIO(data))
     except _UNREADABLE as error:
         raise FileRejected(f"不是有效的 Excel 工作簿:{error}") from None
     names = [m.name for m in workbook.sheets_metadata if m.typ == calamine.SheetTypeEnum.WorkSheet]
@@ -69,7 +71,8 @@ def read_workbook(
         if archive is not None:
             _check_cells(name, *_scan_extent(archive, parts.get(name), name, settings), settings)
         try:
-            sheet = workbook.get_sheet_by_name(name)
+            with _no_panic():
+                sheet = workbook.get_sheet_by_name(name)
         except _UNREADABLE as error:
             problems.append(f"工作表“{name}”无法读取:{error}")
             continue
@@ -138,8 +141,22 @@ def _check_cells(name: str, rows: int, columns: int, settings: Settings) -> None
 
 
 def _text_rows(sheet: Any) -> Iterator[list[str]]:
-    for row in sheet.iter_rows():
-        yield [c if c.__class__ is str else cell_text(c) for c in row]
+    with _no_panic():
+        for row in sheet.iter_rows():
+            yield [c if c.__class__ is str else cell_text(c) for c in row]
+
+
+@contextmanager
+def _no_panic() -> Iterator[None]:
+    """calamine panics (a Rust panic, raised as pyo3's PanicException, a BaseException that
+    no `except Exception` catches) on some damaged workbooks, e.g. a truncated .xls: the
+    file is rejected like any broken workbook, and the scan goes on."""
+    try:
+        yield
+    except BaseException as error:
+        if type(error).__name__ != "PanicException":
+            raise
+        raise FileRejected("不是有效的 Excel 工作簿:文件不完整或已损坏,读取时出错") from None
 
 
 def _broken(error: Exception) -> FileRejected:

@@ -112,12 +112,6 @@ def test_pandas_resaved_roster_reads_float_ids_as_integers(tmp_path: Path) -> No
     assert errors[0].reason == "成员账号为空"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="`0.0`, pandas' float for a Unix 0, is not a never marker: roster_cells.NEVER "
-    "holds `0` only and dates._from_number refuses 0, so the member who never spoke is a "
-    "row error (数字“0.0”既不是 Excel 日期序列号,也不是 Unix 秒) and drops out of the group",
-)
 def test_pandas_resaved_unix_times_read_zero_point_zero_as_never(tmp_path: Path) -> None:
     # GIVEN the same roster with its times as Unix seconds: the blank makes them floats
     # too, 1725147000.0, and 0 (never spoke) becomes 0.0
