@@ -1,4 +1,7 @@
-"""qungov on AWS Lambda: thin Chalice handlers; all domain code lives in chalicelib/."""
+"""qungov on AWS Lambda: thin Chalice handlers; all domain code lives in chalicelib/.
+
+The resources, roles and alarms around them are in the template (`make package`,
+jobs/template.py), which reads the schedules and queues from this app."""
 
 from __future__ import annotations
 
@@ -7,25 +10,33 @@ from typing import Any
 
 from chalice.app import Chalice, CloudWatchEvent, Cron, SQSEvent
 
-from chalicelib import pipeline, uploads
+from chalicelib import delivery, pipeline, uploads
 from chalicelib.aws.clients import aws_clients
 from chalicelib.dates import event_time, shanghai_today
+from chalicelib.ledger.store import LedgerStore
+from chalicelib.masking import mask_address
+from chalicelib.observability import count, job, summary
 from chalicelib.rollups.job import run_rollup
-from chalicelib.settings import load_settings
+from chalicelib.sending import MailMessage
+from chalicelib.settings import Settings, load_settings
+from chalicelib.watch import check_weekly_run
 
 app = Chalice(app_name="qungov")
 
-DIGEST_QUEUE = "qungov-digests"  # = Settings.digest_queue; Chalice needs the name at deploy
-UPLOAD_QUEUE = "qungov-uploads"  # = Settings.upload_queue
+# The queues' names on a developer's machine; a deployment's come from its stack.
+DIGEST_QUEUE = Settings.model_fields["digest_queue"].default
+UPLOAD_QUEUE = Settings.model_fields["upload_queue"].default
 
 
 @app.schedule(Cron(0, 0, "?", "*", "MON", "*"))  # Monday 08:00 Asia/Shanghai
 def weekly_scan(event: CloudWatchEvent) -> dict[str, Any]:
-    # The run's day comes from the event, so a replay later in the week is the same run.
-    today = shanghai_today(event_time(event.time))
-    summary, _, _ = pipeline.run_weekly(aws_clients(), load_settings(), today)
-    app.log.info("weekly scan %s", summary.to_dict())
-    return summary.to_dict()
+    with job("weekly_scan"):
+        # The run's day comes from the event: a replay later in the week is the same run.
+        today = shanghai_today(event_time(event.time))
+        result, _, _ = pipeline.run_weekly(aws_clients(), load_settings(), today)
+        count(result.metrics())
+        summary("weekly run", result.to_dict())
+        return result.to_dict()
 
 
 @app.schedule(Cron(0, 2, "?", "*", "MON", "*"))  # Monday 10:00 Asia/Shanghai
@@ -39,28 +50,45 @@ def monthly_rollup(event: CloudWatchEvent) -> dict[str, Any]:
 
 
 def _rollup(kind: str, event: CloudWatchEvent) -> dict[str, Any]:
-    today = shanghai_today(event_time(event.time))
-    now = datetime.now(UTC)  # for the send log's claims: the clock of this invocation
-    summary = run_rollup(aws_clients(), load_settings(), kind, today, now)
-    app.log.info("%s rollup %s: %s", kind, summary.period, summary.sent)
-    return {"period": summary.period, "sent": summary.sent, "files": summary.files}
+    with job(f"{kind}_rollup"):
+        today = shanghai_today(event_time(event.time))
+        now = datetime.now(UTC)  # for the send log's claims: the clock of this invocation
+        result = run_rollup(aws_clients(), load_settings(), kind, today, now)
+        count({"RollupsSent": sum(o == "sent" for o in result.sent.values())})
+        summary(f"{kind} rollup", {"period": result.period, "sent": result.sent})
+        return {"period": result.period, "sent": result.sent, "files": result.files}
+
+
+@app.schedule(Cron(0, 4, "?", "*", "MON", "*"))  # Monday 12:00 Asia/Shanghai
+def weekly_watch(event: CloudWatchEvent) -> dict[str, Any]:
+    with job("weekly_watch"):
+        store = LedgerStore(aws_clients().dynamodb, load_settings().ledger_table)
+        run = check_weekly_run(store, shanghai_today(event_time(event.time)))
+        summary("weekly run seen", {"period": run.period, "status": run.status.value})
+        return {"period": run.period, "status": run.status.value}
 
 
 @app.on_sqs_message(queue=DIGEST_QUEUE, batch_size=1)
 def send_digest(event: SQSEvent) -> None:
-    clients, settings = aws_clients(), load_settings()
-    for record in event:
-        outcome = pipeline.send_digest_record(
-            record.to_dict(), clients, settings, datetime.now(UTC)
-        )
-        app.log.info("digest %s", outcome)
+    with job("send_digest"):
+        clients, settings = aws_clients(), load_settings()
+        for record in event:
+            message = MailMessage.from_json(record.body)
+            outcome = delivery.send_digest_record(
+                record.to_dict(), clients, settings, datetime.now(UTC)
+            )
+            count({f"Send_{outcome.value}": 1})
+            summary("send", {"to": mask_address(message.recipient), "kind": message.kind,
+                             "period": message.period, "outcome": outcome.value})  # fmt: skip
 
 
 @app.on_sqs_message(queue=UPLOAD_QUEUE, batch_size=1)
 def validate_upload(event: SQSEvent) -> None:
-    clients, settings = aws_clients(), load_settings()
-    for record in event:
-        for bucket, key in uploads.s3_objects_in(record.body):
-            receipt = uploads.validate_upload(clients.s3, bucket, key, settings)
-            if receipt is not None:
-                app.log.info(uploads.format_receipt(receipt))
+    with job("validate_upload"):
+        clients, settings = aws_clients(), load_settings()
+        for record in event:
+            for bucket, key in uploads.s3_objects_in(record.body):
+                receipt = uploads.validate_upload(clients.s3, bucket, key, settings)
+                if receipt is not None:
+                    count({"UploadsRejected": receipt.rejected is not None})
+                    summary("upload", {"receipt": uploads.format_receipt(receipt)})

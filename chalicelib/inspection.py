@@ -23,10 +23,10 @@ from chalicelib.readers import Table
 from chalicelib.roster_cells import RosterCells
 from chalicelib.roster_rows import GroupRows, read_groups
 from chalicelib.scan import ScanAborted, load_units
-from chalicelib.settings import Settings
+from chalicelib.settings import DATA_FOLDERS, Settings
 from chalicelib.source import DataSource, SourceFile
 
-KINDS = ("rosters", "directory", "filings", "waivers", "config")
+KINDS = DATA_FOLDERS
 MAX_RECEIPT_ERRORS = 500  # a receipt lists the first errors and counts them all
 CONFIG_ONLY = "config/ 下只读取 units(单位名录)和 offices(汇总报送部门),此文件不会被使用"
 

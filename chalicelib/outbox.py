@@ -21,7 +21,7 @@ from chalicelib.masking import mask_address
 from chalicelib.models import Unit
 from chalicelib.scan import ScanResult
 from chalicelib.sending import DIGEST, MailMessage, SendStatus
-from chalicelib.settings import Settings
+from chalicelib.settings import OUTBOX, Settings
 
 SCHEDULE_TIME = time(8, 0)  # Monday 08:00 Shanghai: the weekly run's time in emails and logs
 
@@ -87,7 +87,7 @@ class Outbox:
                 period=digest.period,
                 kind=self.kind,
                 digest_hash=digest_hash,
-                eml_key=f"outbox/{digest.period}/{digest_hash}.eml",
+                eml_key=f"{OUTBOX}{digest.period}/{digest_hash}.eml",
             )
             try:
                 _, raw = digest_email(digest, units, self.settings)

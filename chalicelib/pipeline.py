@@ -9,15 +9,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-
-from botocore.exceptions import ClientError
 
 from chalicelib.aws.clients import Clients
 from chalicelib.aws.errors import AWS_ERRORS, describe
 from chalicelib.aws.s3source import S3Source
-from chalicelib.aws.sendlog import DynamoSendLog
 from chalicelib.digests.build import DigestPlan, build_digests
 from chalicelib.ledger.models import (
     MAX_PROBLEMS,
@@ -35,11 +32,7 @@ from chalicelib.outbox import Outbox, Resend
 from chalicelib.rollups.registry import WeekRegistry, week_registry
 from chalicelib.scan import ScanAborted, ScanResult, scan
 from chalicelib.sending import (
-    Mailer,
     MailMessage,
-    SendFailed,
-    SendOutcome,
-    backoff_seconds,
 )
 from chalicelib.settings import Settings
 
@@ -76,6 +69,18 @@ class WeeklySummary:
             "held_back": self.held_back,
             "unroutable": self.unroutable,
             "problems": len(self.problems),
+        }
+
+    def metrics(self) -> dict[str, int]:
+        """Counts for CloudWatch: the run's figures and open findings by rule."""
+        return {
+            "GroupsScanned": self.groups,
+            "DataErrors": self.data_errors,
+            "DigestsQueued": len(self.messages),
+            "DigestsHeldBack": self.held_back,
+            "Unroutable": self.unroutable,
+            "RunProblems": len(self.problems),
+            **{f"Findings_{rule}": n for rule, n in self.findings_by_rule.items()},
         }
 
     def lines(self) -> list[str]:
@@ -278,32 +283,3 @@ def _unit_runs(result: ScanResult, period: str, today: date) -> list[UnitRun]:
         )
         for unit in result.units
     ]
-
-
-def send_digest_record(
-    record: dict[str, Any], clients: Clients, settings: Settings, now: datetime
-) -> SendOutcome:
-    """One SQS record of the digest queue: send it, or hide it for a while and re-raise."""
-    message = MailMessage.from_json(record["body"])
-    log = DynamoSendLog(clients.dynamodb, settings.ledger_table)
-    sender = Mailer(clients.s3, clients.ses, log, settings.data_bucket, settings.sender_email)
-    try:
-        return sender.send(message, now)
-    except SendFailed:
-        _back_off(record, clients, settings)
-        raise
-
-
-def _back_off(record: dict[str, Any], clients: Clients, settings: Settings) -> None:
-    """Hide the message longer after each failed delivery (best effort: SQS redelivers
-    after the queue's visibility timeout anyway)."""
-    receives = int(record.get("attributes", {}).get("ApproximateReceiveCount", "1"))
-    try:
-        queue_url = clients.sqs.get_queue_url(QueueName=settings.digest_queue)["QueueUrl"]
-        clients.sqs.change_message_visibility(
-            QueueUrl=queue_url,
-            ReceiptHandle=record["receiptHandle"],
-            VisibilityTimeout=backoff_seconds(receives),
-        )
-    except ClientError:
-        pass

@@ -38,6 +38,16 @@ DEFAULT_STATUS_WORDS: dict[str, PersonStatus] = {
 
 MIB = 1024 * 1024
 
+# Where things live in the data bucket: one name each, for the code, the IAM policies and
+# the template (jobs/template.py).
+DATA_FOLDERS = ("config", "directory", "filings", "waivers", "rosters")  # what units upload
+RECEIPTS = "receipts/"  # receipts/<key>.json for each upload
+QUARANTINE = "quarantine/"  # uploads rejected whole
+OUTBOX = "outbox/"  # outbox/<week>/<hash>.eml, the rendered digests
+REPORTS = "reports/"  # reports/<year>/W<week>/ and M<month>/, the archived rollups
+REGISTRY = "registry/"  # registry/<week>.json, the week's 登记表 for the rollups
+TABLE_KEYS = ("pk", "sk")  # the ledger table's hash and range keys, both strings
+
 
 class SettingsError(Exception):
     """A setting from the environment is out of range: one line naming it and what is allowed."""
@@ -61,7 +71,8 @@ class Settings(BaseSettings):
     waiver_due_days: int = Field(14, ge=0, le=365)
     temporary_due_days: int = Field(7, ge=0, le=365)
 
-    # Where things live on AWS (the same names locally against moto).
+    # Where things live on AWS. The defaults serve local runs on moto; a deployment sets
+    # each from its stack (resource_names and jobs/template.py).
     data_bucket: str = "qungov-data"
     ledger_table: str = "qungov-ledger"
     digest_queue: str = "qungov-digests"
@@ -136,3 +147,27 @@ def _allowed(field_name: str) -> str:
         if name in bounds
     ]
     return f"应为{kind}" + (f",取值 {' 且 '.join(parts)}" if parts else "")
+
+
+# The environment variable of each AWS name; the template sets them on every function.
+AWS_NAME_VARIABLES = {
+    "data_bucket": "DATA_BUCKET",
+    "ledger_table": "LEDGER_TABLE",
+    "digest_queue": "DIGEST_QUEUE",
+    "upload_queue": "UPLOAD_QUEUE",
+    "sender_email": "SENDER_EMAIL",
+}
+
+
+def resource_names(stage: str) -> dict[str, str]:
+    """The names a deployment's resources take in `stage` (the bucket is a parameter: its
+    name must be unique in all of AWS)."""
+    return {
+        "ledger_table": f"qungov-ledger-{stage}",
+        "digest_queue": f"qungov-digests-{stage}",
+        "upload_queue": f"qungov-uploads-{stage}",
+    }
+
+
+def dead_letter_queue(queue: str) -> str:
+    return f"{queue}-dlq"

@@ -12,14 +12,12 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from chalicelib.aws.s3source import S3Objects, S3Source
-from chalicelib.inspection import KINDS, Receipt, check_file, describe_error
+from chalicelib.inspection import Receipt, check_file, describe_error
 from chalicelib.inspection import kind_of as upload_kind
 from chalicelib.loaders.tables import FILE_GONE
-from chalicelib.settings import Settings
+from chalicelib.settings import QUARANTINE, RECEIPTS, Settings
 
-__all__ = ["KINDS", "Receipt", "format_receipt", "s3_objects_in", "upload_kind", "validate_upload"]
-
-RECEIPTS, QUARANTINE = "receipts/", "quarantine/"
+__all__ = ["Receipt", "format_receipt", "s3_objects_in", "upload_kind", "validate_upload"]
 SHOWN_ERRORS = 3  # in the one-line log summary
 
 

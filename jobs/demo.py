@@ -26,7 +26,7 @@ from chalicelib.rollups.build import archive_prefix
 from chalicelib.rollups.job import run_rollup
 from chalicelib.scan import ScanResult
 from chalicelib.sending import DIGEST, SendStatus
-from chalicelib.settings import Settings
+from chalicelib.settings import OUTBOX, Settings
 from chalicelib.values import safe_filename
 from jobs.provision import provision, upload_folder
 from jobs.sample import SamplePlan, generate_college
@@ -87,7 +87,7 @@ def write_outbox(clients: Clients, settings: Settings, period: str, outbox: Path
             continue
         if record.kind != DIGEST:
             continue
-        key = f"outbox/{period}/{record.digest_hash}.eml"
+        key = f"{OUTBOX}{period}/{record.digest_hash}.eml"
         raw = clients.s3.get_object(Bucket=settings.data_bucket, Key=key)["Body"].read()
         stem = outbox / safe_filename(f"{period}-{record.recipient}")
         Path(f"{stem}.eml").write_bytes(raw)

@@ -9,10 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.aws.clients import Clients
-from chalicelib.settings import Settings
-from chalicelib.uploads import KINDS
+from chalicelib.settings import DATA_FOLDERS, Settings
 
-UPLOAD_FOLDERS = tuple(f"{kind}/" for kind in KINDS)  # every folder the validator reads
+UPLOAD_FOLDERS = tuple(f"{folder}/" for folder in DATA_FOLDERS)  # every folder units upload to
 MAX_RECEIVES = 5  # then a digest message moves to the dead-letter queue
 
 

@@ -9,8 +9,9 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from chalicelib.aws.clients import Clients
+from chalicelib.delivery import send_digest_record
 from chalicelib.outbox import Resend, digest_email
-from chalicelib.pipeline import WeeklySummary, run_weekly, send_digest_record
+from chalicelib.pipeline import WeeklySummary, run_weekly
 from chalicelib.sending import SendFailed
 from chalicelib.settings import Settings
 from chalicelib.values import safe_filename

@@ -18,6 +18,7 @@ from chalicelib.aws.clients import Clients, aws_clients
 from chalicelib.aws.sendlog import DynamoSendLog
 from chalicelib.ledger.models import iso_period
 from chalicelib.settings import Settings
+from chalicelib.watch import WeeklyRunMissing
 from jobs.provision import upload_folder
 from jobs.sample import generate_college
 from tests.aws import sent_emails
@@ -196,3 +197,36 @@ def test_validate_upload_writes_a_receipt_for_an_s3_notification(aws: Clients) -
     )
     assert receipt["rows_read"] == 2
     assert [(e["row"], e["column"]) for e in receipt["row_errors"]] == [(3, "QQ号")]
+
+
+def test_the_weekly_run_logs_one_json_summary_line_and_its_metrics(
+    aws: Clients, college: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    upload_folder(aws.s3, Settings().data_bucket, college)
+    with Client(app_module.app) as client:
+        client.lambda_.invoke("weekly_scan", schedule_event(client))
+
+    lines = [
+        json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")
+    ]
+    (log,) = [line for line in lines if line.get("message") == "weekly run"]
+    assert (log["level"], log["service"], log["period"]) == ("INFO", "qungov", "2026-W47")
+    assert "@" not in json.dumps(log)  # counts and ids, never an address
+    (emf,) = [line for line in lines if "_aws" in line]
+    names = {m["Name"] for m in emf["_aws"]["CloudWatchMetrics"][0]["Metrics"]}
+    assert {"GroupsScanned", "DigestsQueued", "JobSeconds"} <= names
+    assert emf["GroupsScanned"] == [float(log["groups"])] and emf["job"] == "weekly_scan"
+
+
+def test_the_noon_watch_fails_when_the_weekly_run_did_not_happen(
+    aws: Clients, college: Path
+) -> None:
+    noon = "2026-11-16T04:00:00Z"
+    with Client(app_module.app) as client:
+        with pytest.raises(WeeklyRunMissing, match="no weekly run recorded for 2026-W47"):
+            client.lambda_.invoke("weekly_watch", schedule_event(client, noon))
+        upload_folder(aws.s3, Settings().data_bucket, college)
+        client.lambda_.invoke("weekly_scan", schedule_event(client))
+        seen = client.lambda_.invoke("weekly_watch", schedule_event(client, noon)).payload
+
+    assert seen == {"period": "2026-W47", "status": "complete"}

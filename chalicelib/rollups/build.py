@@ -20,6 +20,7 @@ from chalicelib.models import Category, Office, Severity
 from chalicelib.rollups.models import Rollup, RollupItem, TrendPoint
 from chalicelib.rollups.registry import WeekRegistry
 from chalicelib.rules import REGISTRY
+from chalicelib.settings import REPORTS
 
 TREND_WEEKS = 12
 NO_UNIT = ("", "未归属")
@@ -35,8 +36,8 @@ def archive_prefix(kind: str, today: date) -> str:
     """`reports/<year>/W<week>/` or `reports/<year>/M<month>/`."""
     if kind == "week":
         year, week, _ = today.isocalendar()
-        return f"reports/{year}/W{week:02d}/"
-    return f"reports/{today.year}/M{today.month:02d}/"
+        return f"{REPORTS}{year}/W{week:02d}/"
+    return f"{REPORTS}{today.year}/M{today.month:02d}/"
 
 
 def period_start(kind: str, today: date) -> date:

@@ -41,7 +41,7 @@ from chalicelib.sending import (
     SendRecord,
     SendStatus,
 )
-from chalicelib.settings import Settings
+from chalicelib.settings import REGISTRY, Settings
 from chalicelib.values import safe_filename
 
 
@@ -193,7 +193,7 @@ def _latest_registry(clients: Clients, settings: Settings, today: date) -> WeekR
     keys = [
         item["Key"]
         for page in clients.s3.get_paginator("list_objects_v2").paginate(
-            Bucket=settings.data_bucket, Prefix="registry/"
+            Bucket=settings.data_bucket, Prefix=REGISTRY
         )
         for item in page.get("Contents", [])
         if item["Key"] <= this_week

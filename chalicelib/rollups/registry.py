@@ -12,6 +12,7 @@ from chalicelib.models import FilingStatus, Frozen
 from chalicelib.rollups.models import RegistryRow
 from chalicelib.rules import GroupView
 from chalicelib.scan import ScanResult
+from chalicelib.settings import REGISTRY
 
 STATUS_WORDS = {FilingStatus.FILED: "已备案", FilingStatus.PENDING: "待审"}
 
@@ -28,7 +29,7 @@ class WeekRegistry(Frozen):
 
 
 def registry_key(period: str) -> str:
-    return f"registry/{period}.json"
+    return f"{REGISTRY}{period}.json"
 
 
 def week_registry(

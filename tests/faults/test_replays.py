@@ -13,8 +13,9 @@ from botocore.exceptions import ConnectionClosedError, ReadTimeoutError
 
 from chalicelib.aws.clients import Clients, aws_clients
 from chalicelib.aws.sendlog import DynamoSendLog
+from chalicelib.delivery import send_digest_record
 from chalicelib.outbox import Resend
-from chalicelib.pipeline import WeeklySummary, run_weekly, send_digest_record
+from chalicelib.pipeline import WeeklySummary, run_weekly
 from chalicelib.rollups.job import run_rollup
 from chalicelib.sending import Claim, MailMessage, SendFailed, SendInProgress, SendStatus
 from jobs.weekly import drain_digests

@@ -1,0 +1,45 @@
+"""The digest queue's worker: one SQS record, one email, through the send log.
+
+Kept apart from the weekly job (chalicelib/pipeline.py) so that each Lambda function's
+code, and so its role (jobs/template.py), holds only the AWS calls it makes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from chalicelib.aws.clients import Clients
+from chalicelib.aws.sendlog import DynamoSendLog
+from chalicelib.sending import Mailer, MailMessage, SendFailed, SendOutcome, backoff_seconds
+from chalicelib.settings import Settings
+
+
+def send_digest_record(
+    record: dict[str, Any], clients: Clients, settings: Settings, now: datetime
+) -> SendOutcome:
+    """One SQS record of the digest queue: send it, or hide it for a while and re-raise."""
+    message = MailMessage.from_json(record["body"])
+    log = DynamoSendLog(clients.dynamodb, settings.ledger_table)
+    sender = Mailer(clients.s3, clients.ses, log, settings.data_bucket, settings.sender_email)
+    try:
+        return sender.send(message, now)
+    except SendFailed:
+        _back_off(record, clients, settings)
+        raise
+
+
+def _back_off(record: dict[str, Any], clients: Clients, settings: Settings) -> None:
+    """Hide the message longer after each failed delivery (best effort: SQS redelivers
+    after the queue's visibility timeout anyway)."""
+    receives = int(record.get("attributes", {}).get("ApproximateReceiveCount", "1"))
+    try:
+        queue_url = clients.sqs.get_queue_url(QueueName=settings.digest_queue)["QueueUrl"]
+        clients.sqs.change_message_visibility(
+            QueueUrl=queue_url,
+            ReceiptHandle=record["receiptHandle"],
+            VisibilityTimeout=backoff_seconds(receives),
+        )
+    except ClientError:
+        pass
