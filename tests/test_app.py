@@ -207,7 +207,7 @@ def test_the_weekly_run_logs_one_json_summary_line_and_its_metrics(
         client.lambda_.invoke("weekly_scan", schedule_event(client))
 
     lines = [
-        json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")
+        json.loads(line) for line in capfd.readouterr().out.splitlines() if line.startswith("{")
     ]
     (log,) = [line for line in lines if line.get("message") == "weekly run"]
     assert (log["level"], log["service"], log["period"]) == ("INFO", "qungov", "2026-W47")
