@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import json
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from chalice.app import ScheduledEventConfig
 from chalice.test import Client
 
 import app as app_module
+from chalicelib import observability
 from chalicelib.aws.clients import Clients, aws_clients
 from chalicelib.aws.sendlog import DynamoSendLog
 from chalicelib.ledger.models import iso_period
@@ -200,14 +202,16 @@ def test_validate_upload_writes_a_receipt_for_an_s3_notification(aws: Clients) -
 
 
 def test_the_weekly_run_logs_one_json_summary_line_and_its_metrics(
-    aws: Clients, college: Path, capfd: pytest.CaptureFixture[str]
+    aws: Clients, college: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # the logger's handler took the stdout of when it was made: give it this test's
+    monkeypatch.setattr(observability.logger.registered_handler, "stream", sys.stdout)
     upload_folder(aws.s3, Settings().data_bucket, college)
     with Client(app_module.app) as client:
         client.lambda_.invoke("weekly_scan", schedule_event(client))
 
     lines = [
-        json.loads(line) for line in capfd.readouterr().out.splitlines() if line.startswith("{")
+        json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")
     ]
     (log,) = [line for line in lines if line.get("message") == "weekly run"]
     assert (log["level"], log["service"], log["period"]) == ("INFO", "qungov", "2026-W47")
