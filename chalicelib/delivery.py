@@ -1,4 +1,4 @@
-"""The digest queue's worker: one SQS record, one email, through the send log.
+"""The digest queue's worker: one SQS record, one email handed to SES through the Mailer.
 
 Kept apart from the weekly job (chalicelib/pipeline.py) so that each Lambda function's
 code, and so its role (jobs/template.py), holds only the AWS calls it makes."""
@@ -11,8 +11,9 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from chalicelib.aws.clients import Clients
+from chalicelib.aws.mailer import Mailer
 from chalicelib.aws.sendlog import DynamoSendLog
-from chalicelib.sending import Mailer, MailMessage, SendFailed, SendOutcome, backoff_seconds
+from chalicelib.sending import MailMessage, SendFailed, SendOutcome, backoff_seconds
 from chalicelib.settings import Settings
 
 

@@ -11,7 +11,8 @@ from datetime import date
 from typing import Any
 from urllib.parse import unquote_plus
 
-from chalicelib.aws.s3source import S3Objects, S3Source
+from chalicelib.aws.s3objects import S3Objects
+from chalicelib.aws.s3source import S3Source
 from chalicelib.inspection import Receipt, check_file, describe_error
 from chalicelib.inspection import kind_of as upload_kind
 from chalicelib.loaders.tables import FILE_GONE

@@ -4,14 +4,18 @@ boto3 ships no type stubs here, so clients are typed `Any`; they are always pass
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib.dates import SHANGHAI
 from chalicelib.source import SourceFile, SourceFileGone
 
-_GONE = {"NoSuchKey", "404", "NotFound"}  # error codes of an object that is not there
+GONE = {"NoSuchKey", "404", "NotFound"}  # error codes of an object that is not there
+
+
+def error_code(error: Any) -> str:
+    """The error code of a botocore ClientError."""
+    return str(error.response.get("Error", {}).get("Code", ""))
 
 
 def shanghai_naive(moment: datetime) -> datetime:
@@ -53,43 +57,10 @@ class S3Source:
         try:
             response = self.client.get_object(Bucket=self.bucket, Key=self.prefix + path, **ranged)
         except self.client.exceptions.ClientError as error:
-            if _code(error) in _GONE:
+            if error_code(error) in GONE:
                 raise SourceFileGone(path) from None
-            if _code(error) == "InvalidRange":  # a range of an empty object
+            if error_code(error) == "InvalidRange":  # a range of an empty object
                 return b""
             raise
         body: bytes = response["Body"].read()
         return body
-
-
-@dataclass(frozen=True)
-class S3Objects:
-    """The few writes upload validation makes: receipts, and moving a file to quarantine."""
-
-    client: Any  # boto3 S3 client
-    bucket: str
-
-    def stat(self, key: str) -> SourceFile | None:
-        """The object's size and time, or None when it is gone (e.g. already quarantined)."""
-        try:
-            head = self.client.head_object(Bucket=self.bucket, Key=key)
-        except self.client.exceptions.ClientError as error:
-            if _code(error) in _GONE:
-                return None
-            raise
-        return SourceFile(key, shanghai_naive(head["LastModified"]), int(head["ContentLength"]))
-
-    def put(self, key: str, body: bytes, content_type: str) -> None:
-        self.client.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type)
-
-    def move(self, key: str, to: str) -> None:
-        """Copy then delete: S3 has no rename. A failed copy leaves the original in place."""
-        self.client.copy_object(
-            Bucket=self.bucket, Key=to, CopySource={"Bucket": self.bucket, "Key": key}
-        )
-        self.client.delete_object(Bucket=self.bucket, Key=key)
-
-
-def _code(error: Any) -> str:
-    """The error code of a botocore ClientError."""
-    return str(error.response.get("Error", {}).get("Code", ""))

@@ -15,6 +15,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from chalicelib import schema
 from chalicelib.aws.clients import Clients
 from chalicelib.aws.errors import describe
+from chalicelib.aws.mailer import Mailer
 from chalicelib.aws.s3source import S3Source
 from chalicelib.aws.sendlog import DynamoSendLog
 from chalicelib.dates import SHANGHAI
@@ -34,7 +35,6 @@ from chalicelib.rollups.render import render_rollup
 from chalicelib.rollups.workbook import build_workbook, workbook_filename
 from chalicelib.sending import (
     DIGEST,
-    Mailer,
     MailMessage,
     SendFailed,
     SendLog,

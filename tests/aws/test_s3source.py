@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from chalicelib.aws.s3source import S3Objects, S3Source
+from chalicelib.aws.s3objects import S3Objects
+from chalicelib.aws.s3source import S3Source
 from chalicelib.loaders.tables import FILE_GONE
 from chalicelib.scan import scan
 from chalicelib.source import LocalSource, SourceFile, SourceFileGone
