@@ -55,6 +55,11 @@ def parser() -> argparse.ArgumentParser:
     inspect.add_argument("--platform", choices=["qq", "wechat", "wecom", "dingtalk"])
     inspect.add_argument("--today", type=_day, default=today, help="YYYY-MM-DD (default: today)")
 
+    package = commands.add_parser("package", help="the deployable template and code")
+    package.add_argument("--stage", default="dev")
+    package.add_argument("--out", type=Path, default=None, help="default out/package/<stage>")
+    package.add_argument("--no-code", action="store_true", help="the template only")
+
     demo = commands.add_parser("demo", help="three weeks on embedded AWS (moto)")
     demo.add_argument("--out", type=Path, default=Path("out/demo"))
     demo.add_argument("--today", type=_day, default=date(2026, 11, 16), help="the first Monday")
@@ -79,6 +84,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from jobs.scan import run_scan
 
         return run_scan(args.data, args.today, args.out, settings)
+    if args.command == "package":
+        from jobs.package import run_package
+
+        out = args.out or Path("out/package") / args.stage
+        return run_package(args.stage, out, with_code=not args.no_code)
     if args.command == "inspect":
         from jobs.inspect import run_inspect
 

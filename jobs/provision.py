@@ -1,6 +1,7 @@
-"""Create what qungov uses on AWS: the data bucket, the ledger table, the queues (with a
-dead-letter queue) and a verified sender. For the demo and tests on moto; a deployment
-makes the same resources with its own tooling."""
+"""Create what qungov uses on AWS, for the demo and tests on moto: the data bucket and its
+upload notifications, the ledger table, the queues with their dead-letter queues and a
+verified sender, with the names and settings of the template (jobs/template.py), which
+is what a deployment uses."""
 
 from __future__ import annotations
 
@@ -9,45 +10,23 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.aws.clients import Clients
-from chalicelib.settings import DATA_FOLDERS, Settings
+from chalicelib.settings import DATA_FOLDERS, TABLE_KEYS, Settings, dead_letter_queue
+from jobs.template import MAX_RECEIVES, visibility_timeout
 
 UPLOAD_FOLDERS = tuple(f"{folder}/" for folder in DATA_FOLDERS)  # every folder units upload to
-MAX_RECEIVES = 5  # then a digest message moves to the dead-letter queue
 
 
 def provision(clients: Clients, settings: Settings) -> None:
     clients.s3.create_bucket(Bucket=settings.data_bucket)
     create_table(clients.dynamodb, settings.ledger_table)
-    dead_letters = clients.sqs.create_queue(QueueName=f"{settings.digest_queue}-dlq")["QueueUrl"]
-    dlq_arn = clients.sqs.get_queue_attributes(QueueUrl=dead_letters, AttributeNames=["QueueArn"])[
-        "Attributes"
-    ]["QueueArn"]
-    redrive = {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(MAX_RECEIVES)}
-    clients.sqs.create_queue(
-        QueueName=settings.digest_queue,
-        Attributes={"RedrivePolicy": json.dumps(redrive), "VisibilityTimeout": "60"},
-    )
-    bad_uploads = clients.sqs.create_queue(QueueName=f"{settings.upload_queue}-dlq")["QueueUrl"]
-    bad_uploads_arn = clients.sqs.get_queue_attributes(
-        QueueUrl=bad_uploads, AttributeNames=["QueueArn"]
-    )["Attributes"]["QueueArn"]
-    uploads = clients.sqs.create_queue(
-        QueueName=settings.upload_queue,
-        Attributes={
-            "RedrivePolicy": json.dumps(
-                {"deadLetterTargetArn": bad_uploads_arn, "maxReceiveCount": str(MAX_RECEIVES)}
-            )
-        },
-    )["QueueUrl"]
-    uploads_arn = clients.sqs.get_queue_attributes(QueueUrl=uploads, AttributeNames=["QueueArn"])[
-        "Attributes"
-    ]["QueueArn"]
+    create_queue(clients.sqs, settings.digest_queue, visibility_timeout("digests"))
+    uploads = create_queue(clients.sqs, settings.upload_queue, visibility_timeout("uploads"))
     clients.s3.put_bucket_notification_configuration(
         Bucket=settings.data_bucket,
         NotificationConfiguration={
             "QueueConfigurations": [
                 {
-                    "QueueArn": uploads_arn,
+                    "QueueArn": uploads,
                     "Events": ["s3:ObjectCreated:*"],
                     "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": folder}]}},
                 }
@@ -58,32 +37,44 @@ def provision(clients: Clients, settings: Settings) -> None:
     clients.ses.verify_email_identity(EmailAddress=settings.sender_email)
 
 
+def create_queue(sqs: Any, name: str, visibility: int) -> str:
+    """A queue and its dead-letter queue, as the template makes them; returns its ARN."""
+    dead_letters = sqs.create_queue(QueueName=dead_letter_queue(name))["QueueUrl"]
+    redrive = {"deadLetterTargetArn": _arn(sqs, dead_letters), "maxReceiveCount": MAX_RECEIVES}
+    queue = sqs.create_queue(
+        QueueName=name,
+        Attributes={"RedrivePolicy": json.dumps(redrive), "VisibilityTimeout": str(visibility)},
+    )["QueueUrl"]
+    return _arn(sqs, queue)
+
+
+def _arn(sqs: Any, queue_url: str) -> str:
+    attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])
+    return str(attributes["Attributes"]["QueueArn"])
+
+
 def upload_folder(s3: Any, bucket: str, root: Path) -> int:
     """Mirror a local data root into the bucket: put every file, delete data-root keys
     that are gone locally (receipts, quarantine, outbox and reports stay)."""
     local = {p.relative_to(root).as_posix(): p for p in sorted(root.rglob("*")) if p.is_file()}
     for key, path in local.items():
         s3.put_object(Bucket=bucket, Key=key, Body=path.read_bytes())
-    folders = ("config/", "directory/", "filings/", "waivers/", "rosters/")
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
         for item in page.get("Contents", []):
-            if item["Key"].startswith(folders) and item["Key"] not in local:
+            if item["Key"].startswith(UPLOAD_FOLDERS) and item["Key"] not in local:
                 s3.delete_object(Bucket=bucket, Key=item["Key"])
     return len(local)
 
 
 def create_table(client: Any, name: str) -> None:
-    """The ledger table: string keys pk and sk, billed per request."""
+    """The ledger table: string keys (TABLE_KEYS), billed per request."""
     client.create_table(
         TableName=name,
         KeySchema=[
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
+            {"AttributeName": key, "KeyType": kind}
+            for key, kind in zip(TABLE_KEYS, ("HASH", "RANGE"), strict=True)
         ],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
+        AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"} for key in TABLE_KEYS],
         BillingMode="PAY_PER_REQUEST",
     )
     client.get_waiter("table_exists").wait(TableName=name)

@@ -35,8 +35,9 @@ from chalicelib.scan import ScanResult
 from chalicelib.sending import SendFailed
 from chalicelib.settings import Settings
 from jobs.demo import run_demo
-from jobs.provision import MAX_RECEIVES, upload_folder
+from jobs.provision import upload_folder
 from jobs.sample import SamplePlan, generate_college
+from jobs.template import MAX_RECEIVES
 from jobs.weekly import drain_digests, run_weekly_job
 from tests.aws import REGION, fake_credentials, sent_emails
 

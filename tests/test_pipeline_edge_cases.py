@@ -27,8 +27,9 @@ from chalicelib.rollups.render import render_rollup
 from chalicelib.rollups.workbook import build_workbook
 from chalicelib.sending import SendFailed
 from chalicelib.settings import Settings
-from jobs.provision import MAX_RECEIVES, upload_folder
+from jobs.provision import upload_folder
 from jobs.sample import generate_college
+from jobs.template import MAX_RECEIVES
 from tests.aws import REGION, sent_emails
 
 DAY = date(2026, 11, 16)  # a Monday

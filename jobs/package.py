@@ -1,0 +1,87 @@
+"""`python -m jobs package --stage prod`: the deployable template and code, no account needed.
+
+Writes `<out>/template.json` (jobs/template.py) and `<out>/deployment.zip`: app.py,
+chalicelib/, Chalice's runtime module and the requirements' Linux wheels for the Lambda
+runtime's Python. `make deploy` hands both to `aws cloudformation package` and `deploy`.
+
+Not `chalice package`: it takes the wheels of the Python that runs it (3.11 here and in
+CI), and so would tie the functions to python3.11, which Lambda deprecates on 2027-06-30
+and whose Amazon Linux 2 (glibc 2.26) loads no manylinux_2_28 wheel."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+import chalice
+
+from jobs.template import ROOT, RUNTIME, build_template
+
+MIB = 1024 * 1024
+LAMBDA_UNZIPPED_LIMIT = 250 * MIB
+GLIBC_MINOR = 34  # the runtime's Amazon Linux 2023 has glibc 2.34
+# Every Linux wheel tag that loads there: pip matches given platforms exactly.
+PLATFORMS = [
+    "manylinux2014_x86_64",
+    *(f"manylinux_2_{minor}_x86_64" for minor in range(17, GLIBC_MINOR + 1)),
+]
+_NOT_CODE = shutil.ignore_patterns("__pycache__", "*.pyc")
+
+
+def run_package(stage: str, out: Path, *, with_code: bool = True) -> int:
+    out.mkdir(parents=True, exist_ok=True)
+    template = build_template(stage, "deployment.zip")
+    (out / "template.json").write_text(json.dumps(template, indent=2, ensure_ascii=False) + "\n")
+    print(f"模板已写出:{out / 'template.json'}({len(template['Resources'])} 个资源)")
+    if not with_code:
+        return 0
+    zip_path = out / "deployment.zip"
+    build_code(zip_path)
+    with zipfile.ZipFile(zip_path) as archive:
+        unzipped = sum(info.file_size for info in archive.infolist())
+    print(
+        f"代码包已写出:{zip_path}({zip_path.stat().st_size / MIB:.1f} MB,"
+        f"解压后 {unzipped / MIB:.1f} MB,Lambda 上限 {LAMBDA_UNZIPPED_LIMIT // MIB} MB)"
+    )
+    return 0 if unzipped < LAMBDA_UNZIPPED_LIMIT else 1
+
+
+def build_code(target: Path) -> None:
+    """app.py, chalicelib/, Chalice's runtime module and the requirements as the Linux wheels
+    of the Lambda runtime's Python, whatever Python runs this (pip's cross-platform install,
+    the way AWS documents for a .zip package). Only wheels: a package that would need
+    compiling on Lambda fails here, loudly."""
+    with tempfile.TemporaryDirectory() as folder:
+        build = Path(folder)
+        subprocess.run(
+            [
+                sys.executable, "-m", "pip", "install", "--quiet", "--no-compile",
+                "--disable-pip-version-check", "--target", str(build),
+                *(f"--platform={platform}" for platform in PLATFORMS), "--implementation=cp",
+                "--python-version", RUNTIME.removeprefix("python"), "--only-binary=:all:",
+                "-r", str(ROOT / "requirements.txt"),
+            ],
+            check=True,
+        )  # fmt: skip
+        (build / "chalice").mkdir(exist_ok=True)
+        for module in ("__init__.py", "app.py"):  # what Chalice itself puts in its packages
+            shutil.copyfile(Path(chalice.__file__).with_name(module), build / "chalice" / module)
+        shutil.copyfile(ROOT / "app.py", build / "app.py")
+        shutil.copytree(ROOT / "chalicelib", build / "chalicelib", ignore=_NOT_CODE)
+        _zip(build, target)
+
+
+def _zip(folder: Path, target: Path) -> None:
+    """The same files give the same zip (sorted, dated 1980), so CloudFormation sees an
+    unchanged package as unchanged."""
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            info = zipfile.ZipInfo(path.relative_to(folder).as_posix(), (1980, 1, 1, 0, 0, 0))
+            info.external_attr = 0o644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, path.read_bytes())
