@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_TODAY ?= 2026-11-16
 DEMO_DIR := out/demo
 STAGE ?= dev
-PACKAGE_DIR := out/package/$(STAGE)
+PACKAGE_DIR ?= out/package/$(STAGE)
 
 .PHONY: test lint typecheck demo bench package deploy clean
 
@@ -49,6 +49,7 @@ deploy: package
 		--use-json --output-template-file $(PACKAGE_DIR)/packaged.json
 	aws cloudformation deploy --template-file $(PACKAGE_DIR)/packaged.json \
 		--stack-name qungov-$(STAGE) --capabilities CAPABILITY_IAM --no-fail-on-empty-changeset \
+		--s3-bucket "$$ARTIFACT_BUCKET" --s3-prefix qungov-$(STAGE) \
 		--parameter-overrides Stage=$(STAGE) BucketName="$$BUCKET" SenderEmail="$$SENDER" \
 		AlarmEmail="$$ALARM_EMAIL"
 	aws cloudformation describe-stacks --stack-name qungov-$(STAGE) \
