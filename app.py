@@ -12,8 +12,8 @@ from chalice.app import Chalice, CloudWatchEvent, Cron, SQSEvent
 
 from chalicelib import delivery, pipeline, uploads
 from chalicelib.aws.clients import aws_clients
+from chalicelib.aws.ledger import LedgerStore
 from chalicelib.dates import event_time, shanghai_today
-from chalicelib.ledger.store import LedgerStore
 from chalicelib.masking import mask_address
 from chalicelib.observability import count, job, summary
 from chalicelib.rollups.job import run_rollup

@@ -8,10 +8,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from chalicelib.aws.clients import Clients
 from chalicelib.aws.mailer import Mailer
+from chalicelib.aws.redelivery import hide_for
 from chalicelib.aws.sendlog import DynamoSendLog
 from chalicelib.sending import MailMessage, SendFailed, SendOutcome, backoff_seconds
 from chalicelib.settings import Settings
@@ -32,15 +31,6 @@ def send_digest_record(
 
 
 def _back_off(record: dict[str, Any], clients: Clients, settings: Settings) -> None:
-    """Hide the message longer after each failed delivery (best effort: SQS redelivers
-    after the queue's visibility timeout anyway)."""
+    """Hide the message longer after each failed delivery: 30 s, 60 s, 120 s ..."""
     receives = int(record.get("attributes", {}).get("ApproximateReceiveCount", "1"))
-    try:
-        queue_url = clients.sqs.get_queue_url(QueueName=settings.digest_queue)["QueueUrl"]
-        clients.sqs.change_message_visibility(
-            QueueUrl=queue_url,
-            ReceiptHandle=record["receiptHandle"],
-            VisibilityTimeout=backoff_seconds(receives),
-        )
-    except ClientError:
-        pass
+    hide_for(clients.sqs, settings.digest_queue, record["receiptHandle"], backoff_seconds(receives))

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from chalicelib.aws.clients import Clients
+from chalicelib.aws.digestqueue import DigestQueue
 from chalicelib.aws.errors import AWS_ERRORS, describe
 from chalicelib.aws.sendlog import DynamoSendLog
 from chalicelib.dates import SHANGHAI
@@ -61,6 +62,9 @@ class Outbox:
         self.now = datetime.combine(date.fromisoformat(period + "-1"), SCHEDULE_TIME, SHANGHAI)
         self.kind = DIGEST if resend is None else f"{DIGEST}-resend-{resend.label}"
         self.log = DynamoSendLog(clients.dynamodb, settings.ledger_table)
+        self.queue = DigestQueue(
+            clients.s3, clients.sqs, settings.data_bucket, settings.digest_queue
+        )
 
     def enqueue(
         self, plan: DigestPlan, result: ScanResult, problems: list[str]
@@ -68,7 +72,6 @@ class Outbox:
         """The messages queued, and how many digests were held back (see the class)."""
         records = {r.recipient: r for r in self.log.records(self.period) if r.kind == self.kind}
         units = {u.unit_id: u for u in result.units}
-        queue_url = self.clients.sqs.get_queue_url(QueueName=self.settings.digest_queue)["QueueUrl"]
         messages, held_back = [], 0
         for digest in plan.digests:
             if self.only is not None and digest.recipient != self.only:
@@ -91,10 +94,7 @@ class Outbox:
             )
             try:
                 _, raw = digest_email(digest, units, self.settings)
-                self.clients.s3.put_object(
-                    Bucket=self.settings.data_bucket, Key=message.eml_key, Body=raw
-                )
-                self.clients.sqs.send_message(QueueUrl=queue_url, MessageBody=message.to_json())
+                self.queue.post(message, raw)
             except (ValueError, *AWS_ERRORS) as error:
                 problems.append(f"提醒未能排队({mask_address(digest.recipient)}):{describe(error)}")
                 self._record_failure(message, error, problems)

@@ -14,6 +14,8 @@ from typing import Any
 
 from chalicelib.aws.clients import Clients
 from chalicelib.aws.errors import AWS_ERRORS, describe
+from chalicelib.aws.ledger import LedgerStore
+from chalicelib.aws.s3objects import S3Objects
 from chalicelib.aws.s3source import S3Source
 from chalicelib.digests.build import DigestPlan, build_digests
 from chalicelib.ledger.models import (
@@ -26,7 +28,7 @@ from chalicelib.ledger.models import (
     iso_period,
 )
 from chalicelib.ledger.reconcile import Coverage, EntryKey, reconcile
-from chalicelib.ledger.store import LedgerConflict, LedgerStore
+from chalicelib.ledger.store import Ledger, LedgerConflict
 from chalicelib.models import Finding, FindingStatus
 from chalicelib.outbox import Outbox, Resend
 from chalicelib.rollups.registry import WeekRegistry, week_registry
@@ -190,7 +192,7 @@ _ISOLATED = (*AWS_ERRORS, LedgerConflict)  # one write fails, the rest go on
 
 
 def _write_ledger(
-    store: LedgerStore, changes: Sequence[LedgerChange], runs: list[UnitRun], problems: list[str]
+    store: Ledger, changes: Sequence[LedgerChange], runs: list[UnitRun], problems: list[str]
 ) -> None:
     for change in changes:
         try:
@@ -208,10 +210,8 @@ def _put_registry(
     clients: Clients, settings: Settings, registry: WeekRegistry, summary: WeeklySummary
 ) -> None:
     try:
-        clients.s3.put_object(
-            Bucket=settings.data_bucket,
-            Key=registry.key,
-            Body=registry.model_dump_json().encode("utf-8"),
+        S3Objects(clients.s3, settings.data_bucket).put(
+            registry.key, registry.model_dump_json().encode(), "application/json; charset=utf-8"
         )
     except _ISOLATED as error:
         summary.problems.append(f"登记表 {registry.key} 写入失败({describe(error)})")

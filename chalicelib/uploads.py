@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import unquote_plus
 
-from chalicelib.aws.s3objects import S3Objects
+from chalicelib.aws.movable import MovableObjects
 from chalicelib.aws.s3source import S3Source
 from chalicelib.inspection import Receipt, check_file, describe_error
 from chalicelib.inspection import kind_of as upload_kind
@@ -54,7 +54,7 @@ def validate_upload(
     after it was quarantined). `today` (for waiver expiry) defaults to the upload's date."""
     if upload_kind(key) is None:
         return None
-    objects = S3Objects(s3, bucket)
+    objects = MovableObjects(s3, bucket)
     file = objects.stat(key)
     if file is None:
         return None

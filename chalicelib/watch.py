@@ -6,14 +6,14 @@ from __future__ import annotations
 from datetime import date
 
 from chalicelib.ledger.models import RunRecord, iso_period
-from chalicelib.ledger.store import LedgerStore
+from chalicelib.ledger.store import RunLog
 
 
 class WeeklyRunMissing(Exception):
     """This week's weekly run did not happen, or stopped before it queued the digests."""
 
 
-def check_weekly_run(store: LedgerStore, today: date) -> RunRecord:
+def check_weekly_run(store: RunLog, today: date) -> RunRecord:
     """This week's run record; WeeklyRunMissing when there is none that ran."""
     period = iso_period(today)
     run = store.run(period)

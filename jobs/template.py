@@ -427,16 +427,19 @@ def _arn(rest: str) -> Json:
     return {"Fn::Sub": f"arn:${{AWS::Partition}}:{rest}"}
 
 
+# Each AWS name the code reads (chalicelib/settings.py), as the stack knows it.
+_AWS_NAMES = {
+    "data_bucket": "${BucketName}",
+    "ledger_table": "${LedgerTable}",
+    "digest_queue": "${DigestQueue.QueueName}",
+    "upload_queue": "${UploadQueue.QueueName}",
+    "sender_email": "${SenderEmail}",
+}
+
+
 def _environment(stage: str) -> Json:
-    values = {
-        "data_bucket": {"Ref": "BucketName"},
-        "ledger_table": {"Ref": "LedgerTable"},
-        "digest_queue": {"Fn::GetAtt": ["DigestQueue", "QueueName"]},
-        "upload_queue": {"Fn::GetAtt": ["UploadQueue", "QueueName"]},
-        "sender_email": {"Ref": "SenderEmail"},
-    }
     return {
-        **{AWS_NAME_VARIABLES[name]: value for name, value in values.items()},
+        **{AWS_NAME_VARIABLES[name]: {"Fn::Sub": value} for name, value in _AWS_NAMES.items()},
         "POWERTOOLS_SERVICE_NAME": "qungov",
         "LOG_LEVEL": "INFO",
         "QUNGOV_STAGE": stage,
@@ -513,11 +516,21 @@ def _outputs() -> Json:
         "UploadDeadLetterQueueUrl": ({"Ref": "UploadDeadLetterQueue"}, "uploads not checked"),
         "AlarmTopicArn": ({"Ref": "AlarmTopic"}, "alarms go here (and to AlarmEmail)"),
         "SenderEmail": ({"Ref": "SenderEmail"}, "verify it in SES before the first run"),
+        "OperatorEnvironment": (
+            {"Fn::Sub": _operator_environment()},
+            "`export` this to run python -m jobs weekly|rollup against this stack",
+        ),
     }
     return {
         key: {"Description": description, "Value": value}
         for key, (value, description) in values.items()
     }
+
+
+def _operator_environment() -> str:
+    """The functions' AWS names as one line of VARIABLE=value, for an operator's shell."""
+    pairs = [f"{AWS_NAME_VARIABLES[name]}={value}" for name, value in _AWS_NAMES.items()]
+    return " ".join([*pairs, "AWS_DEFAULT_REGION=${AWS::Region}"])
 
 
 def _logical(name: str) -> str:

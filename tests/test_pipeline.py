@@ -22,13 +22,13 @@ import pytest
 from botocore.exceptions import ClientError
 
 from chalicelib.aws.clients import Clients, aws_clients
+from chalicelib.aws.ledger import LedgerStore
 from chalicelib.aws.sendlog import DynamoSendLog
 from chalicelib.delivery import send_digest_record
 from chalicelib.digests.build import DigestPlan
 from chalicelib.digests.models import Digest
 from chalicelib.ledger.models import LedgerEntry, LedgerState
 from chalicelib.ledger.reconcile import EntryKey
-from chalicelib.ledger.store import LedgerStore
 from chalicelib.models import Platform
 from chalicelib.pipeline import WeeklySummary, run_weekly
 from chalicelib.scan import ScanResult

@@ -13,11 +13,11 @@ import pytest
 from botocore.exceptions import ClientError
 
 from chalicelib.aws.clients import Clients, aws_clients
+from chalicelib.aws.ledger import LedgerStore
 from chalicelib.aws.sendlog import DynamoSendLog
 from chalicelib.delivery import send_digest_record
 from chalicelib.digests.models import Unroutable
 from chalicelib.ledger.models import LedgerState
-from chalicelib.ledger.store import LedgerStore
 from chalicelib.models import Office, Platform
 from chalicelib.pipeline import run_weekly
 from chalicelib.rollups.build import build_rollup

@@ -102,11 +102,8 @@ def code_of(function: str) -> set[Path]:
 
 
 def called_by(function: str) -> set[str]:
-    names: set[str] = set()
-    for path in code_of(function):
-        source = path.read_text(encoding="utf-8")
-        names.update(CLIENT_CALL.findall(source), PAGINATOR.findall(source))
-    return iam_actions(operations()[name] for name in names if name in operations())
+    calls = (_calls_in(path.read_text(encoding="utf-8")) for path in code_of(function))
+    return iam_actions(call for found in calls for call in found)
 
 
 @pytest.mark.parametrize("function", sorted(ACCESS))
@@ -178,3 +175,19 @@ def _path(module: str) -> Path | None:
         if candidate.is_file():
             return candidate
     return None
+
+
+def test_only_chalicelib_aws_calls_aws() -> None:
+    """The pipeline, rollups, uploads and the rest reach AWS through chalicelib/aws/."""
+    outside = [p for p in (ROOT / "chalicelib").rglob("*.py") if "aws" not in p.parts]
+    calls = {
+        path.relative_to(ROOT).as_posix(): found
+        for path in outside
+        if (found := _calls_in(path.read_text(encoding="utf-8")))
+    }
+    assert calls == {}
+
+
+def _calls_in(source: str) -> set[str]:
+    names = set(CLIENT_CALL.findall(source)) | set(PAGINATOR.findall(source))
+    return {operations()[name] for name in names if name in operations()}

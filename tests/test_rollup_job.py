@@ -14,8 +14,8 @@ from chalice.test import Client
 
 import app as app_module
 from chalicelib.aws.clients import Clients
+from chalicelib.aws.ledger import LedgerStore
 from chalicelib.ledger.models import LedgerState
-from chalicelib.ledger.store import LedgerStore
 from chalicelib.rollups.job import RollupUnavailable, run_rollup
 from chalicelib.settings import Settings
 from jobs.provision import upload_folder

@@ -85,6 +85,11 @@ def test_the_stack_creates_every_resource_by_the_names_the_code_reads(
     assert environment["LEDGER_TABLE"] == stack["LedgerTableName"] == "qungov-ledger-dev"
     assert environment["DIGEST_QUEUE"] == stack["DigestQueueName"] == "qungov-digests-dev"
     assert environment["UPLOAD_QUEUE"] == stack["UploadQueueName"] == "qungov-uploads-dev"
+    operator = dict(pair.split("=") for pair in stack["OperatorEnvironment"].split())
+    assert {k: v for k, v in operator.items() if k in environment} == {
+        k: v for k, v in environment.items() if k in operator
+    }
+    assert len(operator) == 6 and operator["AWS_DEFAULT_REGION"] == REGION
     roles = {f["Role"] for f in functions}
     assert len(roles) == len(functions)  # one role each
     attributes = _client("sqs").get_queue_attributes(

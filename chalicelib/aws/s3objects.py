@@ -1,5 +1,5 @@
-"""The few writes upload validation makes to the data bucket: receipts, and moving a file
-to quarantine (kept apart so that only the upload validator's code can delete objects)."""
+"""Objects of the data bucket that are not the data root's files: receipts, quarantine,
+the week's registry, the archived reports."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from chalicelib.source import SourceFile
 
 @dataclass(frozen=True)
 class S3Objects:
-    """The few writes upload validation makes: receipts, and moving a file to quarantine."""
+    """Whole objects by key: their size and time, put, get, and the keys under a prefix."""
 
     client: Any  # boto3 S3 client
     bucket: str
@@ -27,17 +27,15 @@ class S3Objects:
             raise
         return SourceFile(key, shanghai_naive(head["LastModified"]), int(head["ContentLength"]))
 
-    def put(self, key: str, body: bytes, content_type: str) -> None:
+    def put(self, key: str, body: bytes, content_type: str = "application/octet-stream") -> None:
         self.client.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type)
 
-    def move(self, key: str, to: str) -> None:
-        """Copy then delete: S3 has no rename. A failed copy leaves the original in place."""
-        self.client.copy_object(
-            Bucket=self.bucket, Key=to, CopySource={"Bucket": self.bucket, "Key": key}
+    def get(self, key: str) -> bytes:
+        body: bytes = self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+        return body
+
+    def keys(self, prefix: str) -> list[str]:
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=prefix
         )
-        self.client.delete_object(Bucket=self.bucket, Key=key)
-
-
-def _code(error: Any) -> str:
-    """The error code of a botocore ClientError."""
-    return str(error.response.get("Error", {}).get("Code", ""))
+        return [item["Key"] for page in pages for item in page.get("Contents", [])]

@@ -15,12 +15,13 @@ from botocore.exceptions import BotoCoreError, ClientError
 from chalicelib import schema
 from chalicelib.aws.clients import Clients
 from chalicelib.aws.errors import describe
+from chalicelib.aws.ledger import LedgerStore
 from chalicelib.aws.mailer import Mailer
+from chalicelib.aws.s3objects import S3Objects
 from chalicelib.aws.s3source import S3Source
 from chalicelib.aws.sendlog import DynamoSendLog
 from chalicelib.dates import SHANGHAI
 from chalicelib.ledger.models import RunRecord, RunStatus, iso_period
-from chalicelib.ledger.store import LedgerStore
 from chalicelib.loaders.rows import parse_table
 from chalicelib.loaders.tables import read_file
 from chalicelib.loaders.units import parse_office
@@ -43,6 +44,13 @@ from chalicelib.sending import (
 )
 from chalicelib.settings import REGISTRY, Settings
 from chalicelib.values import safe_filename
+
+# The archived files' types, so that a report opened from the S3 console shows as itself.
+_CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".eml": "message/rfc822",
+}
 
 
 class RollupUnavailable(Exception):
@@ -89,7 +97,7 @@ def run_rollup(
     an office already served is not served twice (one send per office, period and kind)
     unless an operator asks for a `resend` (a label for it, part of the send's kind)."""
     source = S3Source(clients.s3, settings.data_bucket)
-    registry = _latest_registry(clients, settings, today)
+    registry = _latest_registry(S3Objects(clients.s3, settings.data_bucket), today)
     store = LedgerStore(clients.dynamodb, settings.ledger_table)
     entries, runs = list(store.entries().values()), store.runs()
     summary = RollupSummary(kind=kind, period=rollup_period(kind, today))
@@ -154,8 +162,9 @@ class _Delivery:
             self.summary.files += _write_local(self.out or Path("out/rollup"), prefix, files)
             return "dry run"
         bucket = self.settings.data_bucket
+        archive = S3Objects(self.clients.s3, bucket)
         for filename, body in files.items():
-            self.clients.s3.put_object(Bucket=bucket, Key=prefix + filename, Body=body)
+            archive.put(prefix + filename, body, _CONTENT_TYPES[PurePosixPath(filename).suffix])
             self.summary.files.append(prefix + filename)
         if self.out is not None:
             _write_local(self.out, prefix, files)
@@ -187,21 +196,13 @@ def _write_local(out: Path, prefix: str, files: dict[str, bytes]) -> list[str]:
     return written
 
 
-def _latest_registry(clients: Clients, settings: Settings, today: date) -> WeekRegistry:
+def _latest_registry(objects: S3Objects, today: date) -> WeekRegistry:
     """The registry of the newest weekly run on or before today."""
     this_week = registry_key(iso_period(today))
-    keys = [
-        item["Key"]
-        for page in clients.s3.get_paginator("list_objects_v2").paginate(
-            Bucket=settings.data_bucket, Prefix=REGISTRY
-        )
-        for item in page.get("Contents", [])
-        if item["Key"] <= this_week
-    ]
+    keys = [key for key in objects.keys(REGISTRY) if key <= this_week]
     if not keys:
         raise RollupUnavailable("还没有可汇总的每周检查结果(registry/ 为空),请先运行每周检查")
-    body = clients.s3.get_object(Bucket=settings.data_bucket, Key=max(keys))["Body"].read()
-    return WeekRegistry.model_validate_json(body)
+    return WeekRegistry.model_validate_json(objects.get(max(keys)))
 
 
 def _offices(source: S3Source, settings: Settings, errors: list[DataError]) -> list[Office]:

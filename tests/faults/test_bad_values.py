@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from chalicelib.aws.clients import Clients
-from chalicelib.ledger.store import LedgerStore
+from chalicelib.aws.ledger import LedgerStore
 from chalicelib.pipeline import WeeklySummary, run_weekly
 from chalicelib.rollups.job import run_rollup
 from chalicelib.scan import ScanResult

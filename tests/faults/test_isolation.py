@@ -12,9 +12,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from chalicelib.aws.clients import Clients, aws_clients
+from chalicelib.aws.ledger import LedgerStore
 from chalicelib.aws.sendlog import DynamoSendLog
 from chalicelib.ledger.models import RunStatus
-from chalicelib.ledger.store import LedgerStore
 from chalicelib.pipeline import run_weekly
 from chalicelib.rollups.job import RollupSendFailed, run_rollup
 from chalicelib.scan import ScanAborted
@@ -196,11 +196,11 @@ def test_a_run_stopped_by_a_fault_is_recorded_failed_and_its_retry_sends_every_d
     College().upload(aws, tmp_path)
     job = aws_clients(REGION)
 
-    def queue_unreachable(**_: Any) -> None:
-        raise client_error("AWS.SimpleQueueService.NonExistentQueue", "GetQueueUrl")
+    def ledger_throttled(**_: Any) -> None:  # reading this week's run record, before queuing
+        raise client_error("ProvisionedThroughputExceededException", "GetItem")
 
     with (
-        injected(job.sqs, "before-call.sqs.GetQueueUrl", queue_unreachable),
+        injected(job.dynamodb, "before-call.dynamodb.GetItem", ledger_throttled),
         pytest.raises(ClientError),
     ):
         run_weekly(job, SETTINGS, DAY)
@@ -210,8 +210,29 @@ def test_a_run_stopped_by_a_fault_is_recorded_failed_and_its_retry_sends_every_d
     drain_digests(aws, SETTINGS, monday_morning())
 
     assert failed is not None and failed.status is RunStatus.FAILED
-    assert failed.problems[-1] == "运行中断:AWS.SimpleQueueService.NonExistentQueue"
+    assert failed.problems[-1] == "运行中断:ProvisionedThroughputExceededException"
     assert (len(retry.messages), retry.held_back) == (3, 0)
+    assert recipients() == [CS_CONTACT, WANG, ZHAO]
+
+
+def test_an_unreachable_queue_fails_each_digest_on_record_and_the_rerun_sends_them(
+    aws: Clients, tmp_path: Path
+) -> None:
+    College().upload(aws, tmp_path)
+    job = aws_clients(REGION)
+
+    def queue_unreachable(**_: Any) -> None:
+        raise client_error("AWS.SimpleQueueService.NonExistentQueue", "GetQueueUrl")
+
+    with injected(job.sqs, "before-call.sqs.GetQueueUrl", queue_unreachable):
+        first, _, _ = run_weekly(job, SETTINGS, DAY)
+    partial = LedgerStore(aws.dynamodb, SETTINGS.ledger_table).run("2026-W47")
+    rerun, _, _ = run_weekly(aws, SETTINGS, DAY)
+    drain_digests(aws, SETTINGS, monday_morning())
+
+    assert first.messages == [] and len(first.problems) == 3
+    assert partial is not None and partial.status is RunStatus.PARTIAL
+    assert (len(rerun.messages), rerun.held_back) == (3, 0)
     assert recipients() == [CS_CONTACT, WANG, ZHAO]
 
 

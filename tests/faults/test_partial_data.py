@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from chalicelib.aws.clients import Clients
+from chalicelib.aws.ledger import LedgerStore
 from chalicelib.ledger.models import LedgerEntry, LedgerState
-from chalicelib.ledger.store import LedgerStore
 from chalicelib.pipeline import run_weekly
 from tests.faults.college import DAY, SETTINGS, College, roster
 

@@ -10,9 +10,10 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from chalicelib.aws.ledger import LedgerStore
 from chalicelib.ledger.models import ChangeKind, LedgerChange, RunRecord, UnitRun, iso_period
 from chalicelib.ledger.reconcile import reconcile
-from chalicelib.ledger.store import LedgerConflict, LedgerStore
+from chalicelib.ledger.store import LedgerConflict
 from chalicelib.models import FindingStatus, Platform
 from jobs.provision import create_table
 from tests.aws import bare_aws
