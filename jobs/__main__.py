@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from chalicelib.dates import SHANGHAI, shanghai_today
-from chalicelib.settings import Settings, SettingsError, load_settings
+from chalicelib.settings import Settings, SettingsError, dead_letter_queue, load_settings
 
 
 def _day(text: str) -> date:
@@ -55,6 +55,9 @@ def parser() -> argparse.ArgumentParser:
     inspect.add_argument("--platform", choices=["qq", "wechat", "wecom", "dingtalk"])
     inspect.add_argument("--today", type=_day, default=today, help="YYYY-MM-DD (default: today)")
 
+    redrive = commands.add_parser("redrive", help="move a dead-letter queue's messages back")
+    redrive.add_argument("queue", choices=["digests", "uploads"])
+
     package = commands.add_parser("package", help="the deployable template and code")
     package.add_argument("--stage", default="dev")
     package.add_argument("--out", type=Path, default=None, help="default out/package/<stage>")
@@ -74,7 +77,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    if args.command in ("scan", "weekly", "rollup", "demo", "inspect"):
+    if args.command in ("scan", "weekly", "rollup", "demo", "inspect", "redrive"):
         try:
             settings = load_settings()
         except SettingsError as error:
@@ -89,6 +92,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         out = args.out or Path("out/package") / args.stage
         return run_package(args.stage, out, with_code=not args.no_code)
+    if args.command == "redrive":
+        from chalicelib.aws.clients import aws_clients
+        from jobs.redrive import queue_of, redrive
+
+        queue = queue_of(args.queue, settings)
+        moved = redrive(aws_clients().sqs, queue)
+        print(f"已将 {moved} 条消息从 {dead_letter_queue(queue)} 移回 {queue}")
+        return 0
     if args.command == "inspect":
         from jobs.inspect import run_inspect
 
