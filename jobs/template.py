@@ -34,6 +34,8 @@ ROOT = Path(__file__).resolve().parents[1]
 RUNTIME = "python3.13"  # Amazon Linux 2023 (glibc 2.34); jobs/package.py builds for it
 MAX_RECEIVES = 5  # a message delivered this often without success goes to its dead letters
 LOG_RETENTION_DAYS = 90
+LOG_RETENTION_CHOICES = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 3653]
+EMAIL_PATTERN = r"[^@\s]+@[^@\s]+\.[^@\s]+"  # one plain address, no display name
 Json = dict[str, Any]
 
 # What each function may do: (actions, resources). A resource is `bucket`, `objects:<prefix>`
@@ -154,9 +156,18 @@ def _parameters(stage: str) -> Json:
         "SenderEmail": {
             "Type": "String",
             "Description": "the From address of every email (verify it in SES first)",
+            "AllowedPattern": EMAIL_PATTERN,
         },
-        "AlarmEmail": {"Type": "String", "Description": "who is told when something fails"},
-        "LogRetentionDays": {"Type": "Number", "Default": LOG_RETENTION_DAYS},
+        "AlarmEmail": {
+            "Type": "String",
+            "Description": "who is told when something fails",
+            "AllowedPattern": EMAIL_PATTERN,
+        },
+        "LogRetentionDays": {
+            "Type": "Number",
+            "Default": LOG_RETENTION_DAYS,
+            "AllowedValues": LOG_RETENTION_CHOICES,  # what CloudWatch Logs accepts
+        },
     }
 
 
