@@ -31,7 +31,7 @@ from chalicelib.ledger.reconcile import Coverage, EntryKey, reconcile
 from chalicelib.ledger.store import Ledger, LedgerConflict
 from chalicelib.models import Finding, FindingStatus
 from chalicelib.outbox import Outbox, Resend
-from chalicelib.rollups.registry import WeekRegistry, week_registry
+from chalicelib.rollups.inventory import GroupInventory, week_inventory
 from chalicelib.scan import ScanAborted, ScanResult, scan
 from chalicelib.sending import (
     MailMessage,
@@ -112,7 +112,7 @@ def run_weekly(
 ) -> tuple[WeeklySummary, DigestPlan, ScanResult]:
     """Scan, reconcile and enqueue; with `dry_run` nothing is written or enqueued.
 
-    Each ledger write, each digest and the registry are isolated: one that fails is
+    Each ledger write, each digest and the inventory are isolated: one that fails is
     recorded as a problem and the rest go on; the run record is always written. A
     recipient gets this week's digest once, however often the week is run, unless an
     operator asks for a `resend`."""
@@ -162,7 +162,7 @@ def run_weekly(
         rerun = previous_run is not None and previous_run.status.ran
         outbox = Outbox(clients, settings, period, resend, rerun=rerun)
         summary.messages, summary.held_back = outbox.enqueue(plan, result, summary.problems)
-        _put_registry(clients, settings, week_registry(result, period, plan.unroutable), summary)
+        _put_inventory(clients, settings, week_inventory(result, period, plan.unroutable), summary)
         status = RunStatus.PARTIAL if summary.problems else RunStatus.COMPLETE
     except Exception as error:
         summary.problems.append(f"运行中断:{describe(error)}")
@@ -206,15 +206,15 @@ def _write_ledger(
         problems.append(f"各单位运行记录写入失败({describe(error)})")
 
 
-def _put_registry(
-    clients: Clients, settings: Settings, registry: WeekRegistry, summary: WeeklySummary
+def _put_inventory(
+    clients: Clients, settings: Settings, inventory: GroupInventory, summary: WeeklySummary
 ) -> None:
     try:
         S3Objects(clients.s3, settings.data_bucket).put(
-            registry.key, registry.model_dump_json().encode(), "application/json; charset=utf-8"
+            inventory.key, inventory.model_dump_json().encode(), "application/json; charset=utf-8"
         )
     except _ISOLATED as error:
-        summary.problems.append(f"登记表 {registry.key} 写入失败({describe(error)})")
+        summary.problems.append(f"登记表 {inventory.key} 写入失败({describe(error)})")
 
 
 def _aborted_run(period: str, today: date, reason: str) -> RunRecord:

@@ -45,7 +45,9 @@ RECEIPTS = "receipts/"  # receipts/<key>.json for each upload
 QUARANTINE = "quarantine/"  # uploads rejected whole
 OUTBOX = "outbox/"  # outbox/<week>/<hash>.eml, the rendered digests
 REPORTS = "reports/"  # reports/<year>/W<week>/ and M<month>/, the archived rollups
-REGISTRY = "registry/"  # registry/<week>.json, the week's 登记表 for the rollups
+INVENTORY = (
+    "inventory/"  # inventory/<week>.json: every known group that week (登记表), for the rollups
+)
 TABLE_KEYS = ("pk", "sk")  # the ledger table's hash and range keys, both strings
 
 

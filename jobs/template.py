@@ -19,10 +19,10 @@ import app as chalice_app
 from chalicelib.settings import (
     AWS_NAME_VARIABLES,
     DATA_FOLDERS,
+    INVENTORY,
     OUTBOX,
     QUARANTINE,
     RECEIPTS,
-    REGISTRY,
     REPORTS,
     TABLE_KEYS,
     Settings,
@@ -52,7 +52,7 @@ def _grant(actions: str, resources: str) -> Grant:
 
 ROLLUP = [
     _grant("s3:ListBucket", "bucket"),
-    _grant("s3:GetObject", f"objects:config/ objects:{REGISTRY} objects:{REPORTS}"),
+    _grant("s3:GetObject", f"objects:config/ objects:{INVENTORY} objects:{REPORTS}"),
     _grant("s3:PutObject", f"objects:{REPORTS}"),
     _grant("dynamodb:Scan dynamodb:Query dynamodb:GetItem dynamodb:UpdateItem", "table"),
     _grant("ses:SendRawEmail", "sender"),
@@ -61,7 +61,7 @@ ACCESS: dict[str, list[Grant]] = {
     "weekly_scan": [
         _grant("s3:ListBucket", "bucket"),
         _grant("s3:GetObject", DATA),
-        _grant("s3:PutObject", f"objects:{OUTBOX} objects:{REGISTRY}"),
+        _grant("s3:PutObject", f"objects:{OUTBOX} objects:{INVENTORY}"),
         _grant(
             "dynamodb:Scan dynamodb:Query dynamodb:GetItem dynamodb:PutItem dynamodb:UpdateItem"
             " dynamodb:BatchWriteItem",

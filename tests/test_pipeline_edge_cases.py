@@ -21,8 +21,8 @@ from chalicelib.ledger.models import LedgerState
 from chalicelib.models import Office, Platform
 from chalicelib.pipeline import run_weekly
 from chalicelib.rollups.build import build_rollup
+from chalicelib.rollups.inventory import GroupInventory
 from chalicelib.rollups.job import run_rollup
-from chalicelib.rollups.registry import WeekRegistry
 from chalicelib.rollups.render import render_rollup
 from chalicelib.rollups.workbook import build_workbook
 from chalicelib.sending import SendFailed
@@ -179,7 +179,7 @@ def test_this_weeks_trend_point_equals_the_ledgers_open_findings_when_rosters_ar
 def test_unroutable_findings_are_listed_in_the_rollup_not_only_counted() -> None:
     # Checks DESIGN.md: "A finding with no reachable recipient is listed as unroutable in
     # the rollup, never dropped."
-    # GIVEN a week whose registry holds one unroutable finding
+    # GIVEN a week whose inventory holds one unroutable finding
     lost = Unroutable(
         platform=Platform.QQ,
         group_id="777000111",
@@ -188,13 +188,13 @@ def test_unroutable_findings_are_listed_in_the_rollup_not_only_counted() -> None
         rule="unfiled",
         reason="群未备案且无法判断所属单位",
     )
-    registry = WeekRegistry(
+    inventory = GroupInventory(
         period="2026-W47", units=(("U01", "信息工程学院"),), rows=(), unroutable=(lost,)
     )
     office = Office(office="党委工作部", email="dwgzb@example.edu.cn", scope=None)
 
     # WHEN the rollup for the office that sees everything is built and rendered
-    rollup = build_rollup("week", DAY, office, [], [], registry, 0)
+    rollup = build_rollup("week", DAY, office, [], [], inventory, 0)
     html = render_rollup(rollup).html
     book = openpyxl.load_workbook(io.BytesIO(build_workbook(rollup)))
     cells = {

@@ -1,5 +1,5 @@
 """Objects of the data bucket that are not the data root's files: receipts, quarantine,
-the week's registry, the archived reports."""
+the week's inventory, the archived reports."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A rollup from what the weekly job stored: ledger entries, run records, the registry and
+"""A rollup from what the weekly job stored: ledger entries, run records, the inventory and
 the send log. Pure: no I/O, no re-scan."""
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from chalicelib.ledger.models import (
     iso_period,
 )
 from chalicelib.models import Category, Office, Severity
+from chalicelib.rollups.inventory import GroupInventory
 from chalicelib.rollups.models import Rollup, RollupItem, TrendPoint
-from chalicelib.rollups.registry import WeekRegistry
 from chalicelib.rules import REGISTRY
 from chalicelib.settings import REPORTS
 
@@ -54,7 +54,7 @@ def build_rollup(
     office: Office,
     entries: Sequence[LedgerEntry],
     runs: Sequence[RunRecord],
-    registry: WeekRegistry,
+    inventory: GroupInventory,
     failed_digests: int,
     *,
     problems: Sequence[str] = (),
@@ -64,7 +64,7 @@ def build_rollup(
     def in_scope(category: Category | None) -> bool:
         return scope is None or category in scope
 
-    names = dict(registry.units)
+    names = dict(inventory.units)
     items = sorted(
         (
             _item(e, names, today)
@@ -81,7 +81,7 @@ def build_rollup(
         ),
     )
     open_items = [i for i in items if i.state != LedgerState.WAIVED.value]
-    rows = tuple(r for r in registry.rows if in_scope(r.category))
+    rows = tuple(r for r in inventory.rows if in_scope(r.category))
     start = period_start(kind, today)
     scoped = [e for e in entries if in_scope(e.category)]
     everything = scope is None
@@ -103,15 +103,15 @@ def build_rollup(
             if e.state is LedgerState.RESOLVED and e.resolved_on and e.resolved_on >= start
         ),
         overdue=sum(1 for i in open_items if i.weeks_open >= PARTY_WEEKS),
-        unroutable=len(registry.unroutable) if everything else 0,
-        unroutable_items=registry.unroutable if everything else (),
+        unroutable=len(inventory.unroutable) if everything else 0,
+        unroutable_items=inventory.unroutable if everything else (),
         failed_digests=failed_digests if everything else 0,
         problems=tuple(problems) if everything else (),
-        units=_units(registry, open_items),
+        units=_units(inventory, open_items),
         rules=tuple((rule_id, rule.meta.title) for rule_id, rule in REGISTRY.items()),
         matrix=_matrix(open_items),
         items=tuple(items),
-        registry=rows,
+        inventory=rows,
         trend=_trend(runs, today, scope),
     )
 
@@ -135,8 +135,10 @@ def _item(entry: LedgerEntry, unit_names: dict[str, str], today: date) -> Rollup
     )
 
 
-def _units(registry: WeekRegistry, open_items: Sequence[RollupItem]) -> tuple[tuple[str, str], ...]:
-    units = list(registry.units)
+def _units(
+    inventory: GroupInventory, open_items: Sequence[RollupItem]
+) -> tuple[tuple[str, str], ...]:
+    units = list(inventory.units)
     if any(i.unit_id is None for i in open_items):
         units.append(NO_UNIT)
     return tuple(units)

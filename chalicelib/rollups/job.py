@@ -1,5 +1,5 @@
 """The rollup job: for each office in config/offices.*, build its rollup from the ledger,
-the run records, the week's registry and the send log; archive the HTML, the XLSX and the
+the run records, the week's inventory and the send log; archive the HTML, the XLSX and the
 email under `reports/`; send it once."""
 
 from __future__ import annotations
@@ -29,9 +29,9 @@ from chalicelib.masking import mask_address
 from chalicelib.models import DataError, Office
 from chalicelib.rollups.build import archive_prefix, build_rollup, period_start, rollup_period
 from chalicelib.rollups.chart import trend_png
+from chalicelib.rollups.inventory import GroupInventory, inventory_key
 from chalicelib.rollups.mime import build_rollup_message
 from chalicelib.rollups.models import Rollup
-from chalicelib.rollups.registry import WeekRegistry, registry_key
 from chalicelib.rollups.render import render_rollup
 from chalicelib.rollups.workbook import build_workbook, workbook_filename
 from chalicelib.sending import (
@@ -42,7 +42,7 @@ from chalicelib.sending import (
     SendRecord,
     SendStatus,
 )
-from chalicelib.settings import REGISTRY, Settings
+from chalicelib.settings import INVENTORY, Settings
 from chalicelib.values import safe_filename
 
 # The archived files' types, so that a report opened from the S3 console shows as itself.
@@ -97,7 +97,7 @@ def run_rollup(
     an office already served is not served twice (one send per office, period and kind)
     unless an operator asks for a `resend` (a label for it, part of the send's kind)."""
     source = S3Source(clients.s3, settings.data_bucket)
-    registry = _latest_registry(S3Objects(clients.s3, settings.data_bucket), today)
+    inventory = _latest_inventory(S3Objects(clients.s3, settings.data_bucket), today)
     store = LedgerStore(clients.dynamodb, settings.ledger_table)
     entries, runs = list(store.entries().values()), store.runs()
     summary = RollupSummary(kind=kind, period=rollup_period(kind, today))
@@ -112,7 +112,14 @@ def run_rollup(
     for office in offices:
         try:
             rollup = build_rollup(
-                kind, today, office, entries, runs, registry, undelivered.digests, problems=problems
+                kind,
+                today,
+                office,
+                entries,
+                runs,
+                inventory,
+                undelivered.digests,
+                problems=problems,
             )
             summary.sent[office.office] = job.deliver(office, rollup)
         except (SendFailed, ValueError, OSError, ClientError, BotoCoreError) as failed:
@@ -196,13 +203,13 @@ def _write_local(out: Path, prefix: str, files: dict[str, bytes]) -> list[str]:
     return written
 
 
-def _latest_registry(objects: S3Objects, today: date) -> WeekRegistry:
-    """The registry of the newest weekly run on or before today."""
-    this_week = registry_key(iso_period(today))
-    keys = [key for key in objects.keys(REGISTRY) if key <= this_week]
+def _latest_inventory(objects: S3Objects, today: date) -> GroupInventory:
+    """The inventory of the newest weekly run on or before today."""
+    this_week = inventory_key(iso_period(today))
+    keys = [key for key in objects.keys(INVENTORY) if key <= this_week]
     if not keys:
-        raise RollupUnavailable("还没有可汇总的每周检查结果(registry/ 为空),请先运行每周检查")
-    return WeekRegistry.model_validate_json(objects.get(max(keys)))
+        raise RollupUnavailable("还没有可汇总的每周检查结果(inventory/ 为空),请先运行每周检查")
+    return GroupInventory.model_validate_json(objects.get(max(keys)))
 
 
 def _offices(source: S3Source, settings: Settings, errors: list[DataError]) -> list[Office]:

@@ -9,8 +9,8 @@ from chalicelib.ledger.models import PARTY_WEEKS
 from chalicelib.models import Category, Frozen, Platform, Severity
 
 
-class RegistryRow(Frozen):
-    """One row of the registry (登记表): every known group, filed or not."""
+class InventoryRow(Frozen):
+    """One row of the inventory (登记表): every known group, filed or not."""
 
     unit_id: str | None
     unit_name: str  # "" when the unit is unknown
@@ -72,7 +72,7 @@ class Rollup(Frozen):
     rules: tuple[tuple[str, str], ...]  # (rule id, title), in REGISTRY order
     matrix: dict[str, dict[str, int]]  # unit id -> rule id -> open findings
     items: tuple[RollupItem, ...]  # all open and waived findings
-    registry: tuple[RegistryRow, ...]
+    inventory: tuple[InventoryRow, ...]
     trend: tuple[TrendPoint, ...]  # the last 12 weeks, oldest first
     unroutable_items: tuple[Unroutable, ...] = ()  # listed for the office that sees all
     problems: tuple[str, ...] = ()  # failed runs and sends: for the office that sees all

@@ -17,7 +17,7 @@ import xlsxwriter
 
 from chalicelib.digests.models import Unroutable
 from chalicelib.models import Category
-from chalicelib.rollups.models import RegistryRow, Rollup, RollupItem
+from chalicelib.rollups.models import InventoryRow, Rollup, RollupItem
 from chalicelib.rules import REGISTRY
 from chalicelib.values import safe_filename
 from chalicelib.vocab import CATEGORY_NAMES, PLATFORM_NAMES
@@ -28,7 +28,7 @@ UNATTRIBUTED = "未归属"
 SEVERITIES = (("high", "高"), ("medium", "中"), ("low", "低"))
 
 ITEM_HEADERS = ("单位", "群名称", "平台", "群号", "类别", "问题", "严重程度", "状态", "已持续周数", "首次发现", "说明", "依据")  # fmt: skip
-REGISTRY_HEADERS = ("序号", "单位", "名称", "平台", "群号", "类别", "用途", "群主", "人数", "责任人", "备案日期", "状态")  # fmt: skip
+INVENTORY_HEADERS = ("序号", "单位", "名称", "平台", "群号", "类别", "用途", "群主", "人数", "责任人", "备案日期", "状态")  # fmt: skip
 TREND_HEADERS = ("周次", "高", "中", "低", "合计")
 UNROUTABLE_HEADERS = ("群名称", "平台", "群号", "问题", "原因")
 
@@ -120,7 +120,7 @@ def _item_row(item: RollupItem) -> list[Cell]:
     ]
 
 
-def _registry_row(number: int, row: RegistryRow) -> list[Cell]:
+def _inventory_row(number: int, row: InventoryRow) -> list[Cell]:
     return [
         number,
         _unit(row.unit_name),
@@ -222,8 +222,8 @@ def build_workbook(rollup: Rollup) -> bytes:
     _summary(sheets["汇总"], rollup)
     sheets["明细"].table(ITEM_HEADERS, [_item_row(i) for i in rollup.items])
     sheets["超期"].table(ITEM_HEADERS, [_item_row(i) for i in rollup.overdue_items])
-    rows = [_registry_row(n, r) for n, r in enumerate(rollup.registry, start=1)]
-    sheets["登记表"].table(REGISTRY_HEADERS, rows)
+    rows = [_inventory_row(n, r) for n, r in enumerate(rollup.inventory, start=1)]
+    sheets["登记表"].table(INVENTORY_HEADERS, rows)
     _trend(book, sheets["趋势"], rollup)
     if rollup.unroutable_items:  # only the office that sees every group is told of them
         sheets["无法送达"] = _Sheet(book, "无法送达", formats)

@@ -116,13 +116,13 @@ def test_the_run_record_is_written_when_the_registry_cannot_be_stored(
     job = aws_clients(REGION)
 
     def refuse_registry(params: dict[str, Any], **_: Any) -> None:
-        if params["Key"].startswith("registry/"):
+        if params["Key"].startswith("inventory/"):
             raise client_error("SlowDown", "PutObject")
 
     with injected(job.s3, "before-parameter-build.s3.PutObject", refuse_registry):
         summary, _, _ = run_weekly(job, SETTINGS, DAY)
 
-    assert summary.problems == ["登记表 registry/2026-W47.json 写入失败(SlowDown)"]
+    assert summary.problems == ["登记表 inventory/2026-W47.json 写入失败(SlowDown)"]
     run = LedgerStore(aws.dynamodb, SETTINGS.ledger_table).run(summary.period)
     assert run is not None and run.problems == tuple(summary.problems)
 

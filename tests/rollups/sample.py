@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from chalicelib.models import Category, Platform
-from chalicelib.rollups.models import RegistryRow, Rollup, RollupItem, TrendPoint
+from chalicelib.rollups.models import InventoryRow, Rollup, RollupItem, TrendPoint
 from chalicelib.rules import REGISTRY
 
 TODAY = date(2026, 11, 16)  # Monday of 2026-W47
@@ -75,7 +75,7 @@ ITEMS = (
 )
 
 
-def _row(unit: str, name: str, group_id: str, **fields: Any) -> RegistryRow:
+def _row(unit: str, name: str, group_id: str, **fields: Any) -> InventoryRow:
     values: dict[str, Any] = {
         "unit_id": unit,
         "unit_name": UNIT_NAMES[unit],
@@ -90,10 +90,10 @@ def _row(unit: str, name: str, group_id: str, **fields: Any) -> RegistryRow:
         "filed_on": date(2026, 3, 2),
         "status": "已备案",
     }
-    return RegistryRow(**{**values, **fields})
+    return InventoryRow(**{**values, **fields})
 
 
-REGISTRY_ROWS = (
+INVENTORY_ROWS = (
     _row("U01", "信息工程学院教职工工作群", "0012345", members=512),
     _row(
         "U01",
@@ -150,8 +150,8 @@ def sample_rollup(**overrides: Any) -> Rollup:
         "today": TODAY,
         "office": "党委工作部",
         "scope": None,
-        "groups_known": len(REGISTRY_ROWS),
-        "groups_filed": sum(r.status == "已备案" for r in REGISTRY_ROWS),
+        "groups_known": len(INVENTORY_ROWS),
+        "groups_filed": sum(r.status == "已备案" for r in INVENTORY_ROWS),
         "open_by_severity": {
             s: sum(i.severity.label == s for i in open_items) for s in ("high", "medium", "low")
         },
@@ -164,7 +164,7 @@ def sample_rollup(**overrides: Any) -> Rollup:
         "rules": RULES,
         "matrix": _matrix(ITEMS),
         "items": ITEMS,
-        "registry": REGISTRY_ROWS,
+        "inventory": INVENTORY_ROWS,
         "trend": _trend(),
     }
     return Rollup(**{**values, **overrides})

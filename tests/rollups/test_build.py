@@ -8,8 +8,8 @@ from chalicelib.digests.models import Unroutable
 from chalicelib.ledger.models import LedgerEntry, LedgerState, RunRecord, iso_period
 from chalicelib.models import Category, Office, Platform, Severity
 from chalicelib.rollups.build import archive_prefix, build_rollup, period_start, rollup_period
-from chalicelib.rollups.models import RegistryRow
-from chalicelib.rollups.registry import WeekRegistry
+from chalicelib.rollups.inventory import GroupInventory
+from chalicelib.rollups.models import InventoryRow
 
 TODAY = date(2026, 11, 30)  # a Monday
 ALL = Office(office="党委工作部", email="dwgzb@example.edu.cn", scope=None)
@@ -51,15 +51,15 @@ def entry(
     )
 
 
-def row(group_id: str, category: Category | None, status: str = "已备案") -> RegistryRow:
-    return RegistryRow(
+def row(group_id: str, category: Category | None, status: str = "已备案") -> InventoryRow:
+    return InventoryRow(
         unit_id="U10", unit_name="机电工程学院", group_name=f"群{group_id}", platform=Platform.QQ,
         group_id=group_id, category=category, purpose="", owner="", members=30, responsible="",
         filed_on=TODAY if status != "未备案" else None, status=status,
     )  # fmt: skip
 
 
-REGISTRY = WeekRegistry(
+INVENTORY = GroupInventory(
     period=iso_period(TODAY),
     units=(("U10", "机电工程学院"), ("U11", "经济管理学院")),
     rows=(
@@ -100,7 +100,7 @@ def run(weeks_ago: int, counts: dict[str, dict[str, int]]) -> RunRecord:
 
 
 def test_party_office_sees_every_group_and_the_unroutable_and_failed() -> None:
-    rollup = build_rollup("week", TODAY, ALL, ENTRIES, [], REGISTRY, failed_digests=2)
+    rollup = build_rollup("week", TODAY, ALL, ENTRIES, [], INVENTORY, failed_digests=2)
 
     assert (rollup.groups_known, rollup.groups_filed) == (5, 3)
     assert rollup.open_by_severity == {"high": 2, "medium": 2, "low": 1}
@@ -115,24 +115,24 @@ def test_party_office_sees_every_group_and_the_unroutable_and_failed() -> None:
 
 
 def test_student_affairs_sees_only_class_groups() -> None:
-    rollup = build_rollup("week", TODAY, STUDENT_AFFAIRS, ENTRIES, [], REGISTRY, failed_digests=2)
+    rollup = build_rollup("week", TODAY, STUDENT_AFFAIRS, ENTRIES, [], INVENTORY, failed_digests=2)
 
     assert {i.group_id for i in rollup.items} == {"c1", "c2"}
-    assert {r.group_id for r in rollup.registry} == {"c1", "c2"}
+    assert {r.group_id for r in rollup.inventory} == {"c1", "c2"}
     assert (rollup.groups_known, rollup.groups_filed) == (2, 1)
     assert (rollup.unroutable, rollup.failed_digests) == (0, 0)  # not theirs to act on
     assert rollup.matrix == {"U10": {"oversized": 1, "naming": 1}}
 
 
 def test_youth_league_sees_league_and_club_groups() -> None:
-    rollup = build_rollup("week", TODAY, LEAGUE, ENTRIES, [], REGISTRY, failed_digests=0)
+    rollup = build_rollup("week", TODAY, LEAGUE, ENTRIES, [], INVENTORY, failed_digests=0)
 
     assert [i.group_id for i in rollup.items] == ["l1"]
-    assert [r.group_id for r in rollup.registry] == ["l1"]
+    assert [r.group_id for r in rollup.inventory] == ["l1"]
 
 
 def test_overdue_new_and_fixed_count_from_the_ledger_dates() -> None:
-    rollup = build_rollup("week", TODAY, ALL, ENTRIES, [], REGISTRY, failed_digests=0)
+    rollup = build_rollup("week", TODAY, ALL, ENTRIES, [], INVENTORY, failed_digests=0)
 
     assert [(i.group_id, i.weeks_open) for i in rollup.overdue_items] == [("c1", 7)]
     assert rollup.overdue == 1
@@ -145,8 +145,8 @@ def test_trend_lists_the_last_twelve_runs_in_scope() -> None:
         run(w, {"class": {"high": w}, "league": {"low": 1}, "": {"high": 1}}) for w in range(14)
     ]
 
-    everything = build_rollup("week", TODAY, ALL, ENTRIES, runs, REGISTRY, 0).trend
-    classes = build_rollup("week", TODAY, STUDENT_AFFAIRS, ENTRIES, runs, REGISTRY, 0).trend
+    everything = build_rollup("week", TODAY, ALL, ENTRIES, runs, INVENTORY, 0).trend
+    classes = build_rollup("week", TODAY, STUDENT_AFFAIRS, ENTRIES, runs, INVENTORY, 0).trend
 
     assert len(everything) == 12 and everything[-1].period == iso_period(TODAY)
     assert [p.total for p in everything] == [w + 2 for w in range(11, -1, -1)]

@@ -17,8 +17,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from chalicelib.rollups.models import Rollup
 from chalicelib.rollups.workbook import (
+    INVENTORY_HEADERS,
     ITEM_HEADERS,
-    REGISTRY_HEADERS,
     build_workbook,
     display_width,
     neutralise,
@@ -70,7 +70,7 @@ def test_sheets_come_in_the_agreed_order(book: Workbook) -> None:
 def test_tables_have_chinese_headers_in_bold_with_fill(book: Workbook) -> None:
     assert rows(book["明细"], 1)[0] == ITEM_HEADERS
     assert rows(book["超期"], 1)[0] == ITEM_HEADERS
-    assert rows(book["登记表"], 1)[0] == REGISTRY_HEADERS
+    assert rows(book["登记表"], 1)[0] == INVENTORY_HEADERS
     assert rows(book["趋势"], 1)[0] == ("周次", "高", "中", "低", "合计")
     header = book["明细"]["A1"]
     assert header.font.bold
@@ -159,8 +159,8 @@ def test_overdue_sheet_lists_open_findings_of_six_weeks_or_more(
 
 def test_registry_lists_every_known_group_numbered_from_one(book: Workbook, rollup: Rollup) -> None:
     body = rows(book["登记表"])
-    assert [r[0] for r in body] == list(range(1, len(rollup.registry) + 1))
-    for entry, row in zip(rollup.registry, body, strict=True):
+    assert [r[0] for r in body] == list(range(1, len(rollup.inventory) + 1))
+    for entry, row in zip(rollup.inventory, body, strict=True):
         assert row[2] == neutralise(entry.group_name)
         assert row[4] == entry.group_id
         assert row[8] == entry.members
@@ -258,7 +258,7 @@ def test_empty_rollup_still_builds() -> None:
         open_by_severity={},
         matrix={},
         items=(),
-        registry=(),
+        inventory=(),
         trend=(),
         overdue=0,
     )

@@ -1,6 +1,6 @@
-"""The registry (登记表) the weekly job keeps for the rollups: every known group, filed or
+"""The inventory (登记表) the weekly job keeps for the rollups: every known group, filed or
 not, with the units and the unroutable findings of that week. Stored as JSON in the data
-bucket under `registry/<week>.json`, so the rollups never re-scan."""
+bucket under `inventory/<week>.json`, so the rollups never re-scan."""
 
 from __future__ import annotations
 
@@ -9,33 +9,33 @@ from collections.abc import Sequence
 from chalicelib.digests.models import Unroutable
 from chalicelib.masking import mask_id
 from chalicelib.models import FilingStatus, Frozen
-from chalicelib.rollups.models import RegistryRow
+from chalicelib.rollups.models import InventoryRow
 from chalicelib.rules import GroupView
 from chalicelib.scan import ScanResult
-from chalicelib.settings import REGISTRY
+from chalicelib.settings import INVENTORY
 
 STATUS_WORDS = {FilingStatus.FILED: "已备案", FilingStatus.PENDING: "待审"}
 
 
-class WeekRegistry(Frozen):
+class GroupInventory(Frozen):
     period: str
     units: tuple[tuple[str, str], ...]  # (unit id, name) in units.csv order
-    rows: tuple[RegistryRow, ...]
+    rows: tuple[InventoryRow, ...]
     unroutable: tuple[Unroutable, ...]
 
     @property
     def key(self) -> str:
-        return registry_key(self.period)
+        return inventory_key(self.period)
 
 
-def registry_key(period: str) -> str:
-    return f"{REGISTRY}{period}.json"
+def inventory_key(period: str) -> str:
+    return f"{INVENTORY}{period}.json"
 
 
-def week_registry(
+def week_inventory(
     result: ScanResult, period: str, unroutable: Sequence[Unroutable]
-) -> WeekRegistry:
-    return WeekRegistry(
+) -> GroupInventory:
+    return GroupInventory(
         period=period,
         units=tuple((u.unit_id, u.name) for u in result.units),
         rows=tuple(_row(group) for group in result.groups),
@@ -43,7 +43,7 @@ def week_registry(
     )
 
 
-def _row(group: GroupView) -> RegistryRow:
+def _row(group: GroupView) -> InventoryRow:
     filing, snapshot, unit = group.filing, group.snapshot, group.unit
     owner = filing.owner_name if filing is not None and filing.owner_name else None
     if owner is None and group.owner_id:
@@ -51,7 +51,7 @@ def _row(group: GroupView) -> RegistryRow:
     responsible = None
     if filing is not None:
         responsible = filing.responsible_name or filing.responsible_email
-    return RegistryRow(
+    return InventoryRow(
         unit_id=unit.unit_id if unit is not None else None,
         unit_name=unit.name if unit is not None else "",
         group_name=group.name or "",
