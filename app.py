@@ -17,6 +17,7 @@ from chalicelib.dates import event_time, shanghai_today
 from chalicelib.masking import mask_address
 from chalicelib.observability import count, job, summary
 from chalicelib.rollups.job import run_rollup
+from chalicelib.rollups.models import RollupKind
 from chalicelib.sending import MailMessage
 from chalicelib.settings import Settings, load_settings
 from chalicelib.watch import check_weekly_run
@@ -41,15 +42,15 @@ def weekly_scan(event: CloudWatchEvent) -> dict[str, Any]:
 
 @app.schedule(Cron(0, 2, "?", "*", "MON", "*"))  # Monday 10:00 Asia/Shanghai
 def weekly_rollup(event: CloudWatchEvent) -> dict[str, Any]:
-    return _rollup("week", event)
+    return _rollup(RollupKind.WEEK, event)
 
 
 @app.schedule(Cron(0, 2, "?", "*", "MON#1", "*"))  # first Monday of the month, 10:00
 def monthly_rollup(event: CloudWatchEvent) -> dict[str, Any]:
-    return _rollup("month", event)
+    return _rollup(RollupKind.MONTH, event)
 
 
-def _rollup(kind: str, event: CloudWatchEvent) -> dict[str, Any]:
+def _rollup(kind: RollupKind, event: CloudWatchEvent) -> dict[str, Any]:
     with job(f"{kind}_rollup"):
         today = shanghai_today(event_time(event.time))
         now = datetime.now(UTC)  # for the send log's claims: the clock of this invocation

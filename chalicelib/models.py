@@ -62,10 +62,6 @@ class Severity(IntEnum):
     def label(self) -> str:
         return self.name.lower()
 
-    @property
-    def chinese(self) -> str:
-        return {1: "低", 2: "中", 3: "高"}[self.value]
-
 
 class FindingStatus(StrEnum):
     OPEN = "open"
@@ -149,19 +145,54 @@ class Membership(Frozen):
     exported_at: datetime | None = None
 
 
-class Finding(Frozen):
-    rule: str
-    title: str
-    severity: Severity
+class GroupRef(Frozen):
+    """A group as every report names it: platform, id, and its name when known."""
+
     platform: Platform
     group_id: str
     group_name: str | None
+
+    @property
+    def group_key(self) -> GroupKey:
+        return (self.platform, self.group_id)
+
+
+class FindingRef(GroupRef):
+    """Which rule a group breaks, and the unit it belongs to."""
+
     unit_id: str | None
+    rule: str
+
+    @property
+    def key(self) -> tuple[Platform, str, str]:
+        """The ledger key: one finding per group and rule."""
+        return (self.platform, self.group_id, self.rule)
+
+    def ref(self) -> dict[str, Any]:
+        """These fields by name, to name the same finding elsewhere."""
+        return {name: getattr(self, name) for name in FindingRef.model_fields}
+
+
+class FindingFacts(FindingRef):
+    """What a rule found: the core that every view of a finding shares (the scan's
+    `Finding`, the ledger's entry, a digest's item, a rollup's row)."""
+
     category: Category | None
+    title: str
+    severity: Severity
     message: str
     evidence: dict[str, Any]
     clause: str
     remedy: str
+
+    def facts(self) -> dict[str, Any]:
+        """These fields by name, to make another view of the same finding."""
+        return {name: getattr(self, name) for name in FindingFacts.model_fields}
+
+
+class Finding(FindingFacts):
+    """A finding of this week's scan."""
+
     status: FindingStatus = FindingStatus.OPEN
     filed: bool = Field(default=False, description="The group had a current filing.")
     rostered: bool = Field(default=False, description="The group had a fresh roster.")

@@ -83,14 +83,14 @@ class Outbox:
             if (record is not None or self.rerun) and not retry:
                 held_back += 1
                 continue
-            digest_hash = digest.content_hash()
+            content_hash = digest.content_hash()
             message = MailMessage(
                 recipient=digest.recipient,
                 cc=digest.cc,
                 period=digest.period,
                 kind=self.kind,
-                digest_hash=digest_hash,
-                eml_key=f"{OUTBOX}{digest.period}/{digest_hash}.eml",
+                content_hash=content_hash,
+                eml_key=f"{OUTBOX}{digest.period}/{content_hash}.eml",
             )
             try:
                 _, raw = digest_email(digest, units, self.settings)

@@ -81,7 +81,7 @@ class MailMessage(Frozen):
     cc: tuple[str, ...] = ()
     period: str
     kind: str = DIGEST  # with recipient and period, the identity of the send
-    digest_hash: str  # the content's hash: names the rendered .eml
+    content_hash: str  # the content's hash: names the rendered .eml
     eml_key: str  # the rendered MIME message in the data bucket
 
     def to_json(self) -> str:
@@ -103,7 +103,7 @@ class SendRecord(Frozen):
     recipient: str
     period: str
     kind: str
-    digest_hash: str
+    content_hash: str
     status: SendStatus
     attempts: int
     claimed_at: str | None = None  # UTC, ISO 8601

@@ -9,6 +9,7 @@ from collections import Counter
 from chalicelib.models import DataError, Finding, FindingStatus
 from chalicelib.rules import REGISTRY
 from chalicelib.scan import ScanResult
+from chalicelib.vocab import SEVERITY_NAMES
 
 TOP_FINDINGS = 15
 TOP_ERRORS = 10
@@ -76,7 +77,7 @@ def _top_findings(findings: list[Finding]) -> list[str]:
     for f in ranked[:TOP_FINDINGS]:
         name = f.group_name or "(无群名)"
         lines.append(
-            f"  [{f.severity.chinese}] {f.title} · {f.platform.value} {f.group_id} {name}:{f.message}"
+            f"  [{SEVERITY_NAMES[f.severity]}] {f.title} · {f.platform.value} {f.group_id} {name}:{f.message}"
         )
     return lines
 

@@ -3,7 +3,9 @@ the role words and codes are in docs/formats.md, "Role codes")."""
 
 from __future__ import annotations
 
-from chalicelib.models import Category, FilingStatus, Platform, Role
+from chalicelib.ledger.models import LedgerState
+from chalicelib.models import Category, FilingStatus, Platform, Role, Severity
+from chalicelib.rollups.models import RollupKind
 
 PLATFORM_WORDS: dict[str, Platform] = {
     **dict.fromkeys(["qq", "qq群"], Platform.QQ),
@@ -55,3 +57,22 @@ PLATFORM_NAMES: dict[Platform, str] = {
 CATEGORY_NAMES: dict[Category, str] = {
     category: word for word, category in CATEGORY_WORDS.items() if not word.isascii()
 }
+SEVERITY_NAMES: dict[Severity, str] = {
+    Severity.HIGH: "高",
+    Severity.MEDIUM: "中",
+    Severity.LOW: "低",
+}
+# How an office reads a finding's state in a rollup.
+STATE_NAMES: dict[LedgerState, str] = {
+    LedgerState.OPEN: "未整改",
+    LedgerState.REOPENED: "未整改",
+    LedgerState.WAIVED: "已豁免",
+    LedgerState.RESOLVED: "已整改",
+}
+FILING_STATUS_NAMES: dict[FilingStatus | None, str] = {
+    FilingStatus.FILED: "已备案",
+    FilingStatus.PENDING: "待审",
+    FilingStatus.CLOSED: "已注销",
+    None: "未备案",
+}
+ROLLUP_NAMES: dict[RollupKind, str] = {RollupKind.WEEK: "周报", RollupKind.MONTH: "月报"}

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from chalicelib.dates import SHANGHAI, shanghai_today
+from chalicelib.rollups.models import RollupKind
 from chalicelib.settings import Settings, SettingsError, dead_letter_queue, load_settings
 
 
@@ -41,7 +42,9 @@ def parser() -> argparse.ArgumentParser:
     weekly.add_argument("--to", metavar="ADDRESS", help="with --resend: only this recipient")
 
     rollup = commands.add_parser("rollup", help="the weekly or monthly rollup by hand")
-    rollup.add_argument("--period", choices=["week", "month"], default="week")
+    rollup.add_argument(
+        "--period", type=RollupKind, choices=list(RollupKind), default=RollupKind.WEEK
+    )
     rollup.add_argument("--today", type=_day, default=today, help="YYYY-MM-DD (default: today)")
     rollup.add_argument("--dry-run", action="store_true", help="render only, send nothing")
     rollup.add_argument("--out", type=Path, default=Path("out/rollup"), help="local copies")
@@ -154,7 +157,7 @@ def _weekly(
 
 
 def _rollup(
-    settings: Settings, kind: str, today: date, dry_run: bool, out: Path, resend: bool
+    settings: Settings, kind: RollupKind, today: date, dry_run: bool, out: Path, resend: bool
 ) -> int:
     from chalicelib.aws.clients import aws_clients
     from chalicelib.rollups.job import RollupSendFailed, RollupUnavailable, run_rollup

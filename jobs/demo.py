@@ -24,6 +24,7 @@ from chalicelib.aws.sendlog import DynamoSendLog
 from chalicelib.pipeline import run_weekly
 from chalicelib.rollups.build import archive_prefix
 from chalicelib.rollups.job import run_rollup
+from chalicelib.rollups.models import RollupKind
 from chalicelib.scan import ScanResult
 from chalicelib.sending import DIGEST, SendStatus
 from chalicelib.settings import OUTBOX, Settings
@@ -69,9 +70,13 @@ def run_demo(out: Path, first_day: date, settings: Settings) -> None:
                 f"  已发送 {sent.get('sent', 0)} 封,邮件写入 {out / 'outbox'}({len(emails)} 个 .eml)"
             )
             at_ten = datetime.combine(day, time(2, 0), UTC)  # Monday 10:00 in Shanghai
-            rollup = run_rollup(clients, settings, "week", day, at_ten, out=out / "reports")
+            rollup = run_rollup(
+                clients, settings, RollupKind.WEEK, day, at_ten, out=out / "reports"
+            )
             folder = (
-                out / "reports" / PurePosixPath(archive_prefix("week", day)).relative_to("reports")
+                out
+                / "reports"
+                / PurePosixPath(archive_prefix(RollupKind.WEEK, day)).relative_to("reports")
             )
             print(f"  周报 {len(rollup.sent)} 份(HTML、XLSX、邮件)写入 {folder}")
             previous = result
@@ -87,7 +92,7 @@ def write_outbox(clients: Clients, settings: Settings, period: str, outbox: Path
             continue
         if record.kind != DIGEST:
             continue
-        key = f"{OUTBOX}{period}/{record.digest_hash}.eml"
+        key = f"{OUTBOX}{period}/{record.content_hash}.eml"
         raw = clients.s3.get_object(Bucket=settings.data_bucket, Key=key)["Body"].read()
         stem = outbox / safe_filename(f"{period}-{record.recipient}")
         Path(f"{stem}.eml").write_bytes(raw)

@@ -395,7 +395,7 @@ def three_weeks(clients: Clients, tmp_path: Path) -> ThreeWeeks:
 def stored_eml(clients: Clients, week: Week, recipient: str) -> EmailMessage:
     (message,) = [m for m in week.summary.messages if m.recipient == recipient]
     raw = clients.s3.get_object(Bucket=SETTINGS.data_bucket, Key=message.eml_key)["Body"].read()
-    assert message.eml_key == f"outbox/{week.summary.period}/{message.digest_hash}.eml"
+    assert message.eml_key == f"outbox/{week.summary.period}/{message.content_hash}.eml"
     return parse_eml(raw)
 
 

@@ -23,6 +23,7 @@ from chalicelib.pipeline import run_weekly
 from chalicelib.rollups.build import build_rollup
 from chalicelib.rollups.inventory import GroupInventory
 from chalicelib.rollups.job import run_rollup
+from chalicelib.rollups.models import RollupKind
 from chalicelib.rollups.render import render_rollup
 from chalicelib.rollups.workbook import build_workbook
 from chalicelib.sending import SendFailed
@@ -133,7 +134,7 @@ def test_a_dead_lettered_digest_is_counted_once_among_failed_digests_in_the_roll
     assert failed > 0
 
     # WHEN the weekly rollup is built for the office that sees everything
-    run_rollup(aws, SETTINGS, "week", DAY, at(DAY, 2, 0), dry_run=True, out=tmp_path / "r")
+    run_rollup(aws, SETTINGS, RollupKind.WEEK, DAY, at(DAY, 2, 0), dry_run=True, out=tmp_path / "r")
     (path,) = (tmp_path / "r").rglob("*党委工作部.xlsx")
     book = openpyxl.load_workbook(io.BytesIO(path.read_bytes()))
 
@@ -164,7 +165,9 @@ def test_this_weeks_trend_point_equals_the_ledgers_open_findings_when_rosters_ar
     ledger_open = sum(1 for e in entries if e.active)
 
     # WHEN the rollup is built
-    run_rollup(aws, SETTINGS, "week", week2, at(week2, 2, 0), dry_run=True, out=tmp_path / "r")
+    run_rollup(
+        aws, SETTINGS, RollupKind.WEEK, week2, at(week2, 2, 0), dry_run=True, out=tmp_path / "r"
+    )
     (path,) = (tmp_path / "r").rglob("*党委工作部.xlsx")
     book = openpyxl.load_workbook(io.BytesIO(path.read_bytes()))
     trend = [row for row in book["趋势"].iter_rows(min_row=2, values_only=True) if row[0]]
@@ -194,7 +197,7 @@ def test_unroutable_findings_are_listed_in_the_rollup_not_only_counted() -> None
     office = Office(office="党委工作部", email="dwgzb@example.edu.cn", scope=None)
 
     # WHEN the rollup for the office that sees everything is built and rendered
-    rollup = build_rollup("week", DAY, office, [], [], inventory, 0)
+    rollup = build_rollup(RollupKind.WEEK, DAY, office, [], [], inventory, 0)
     html = render_rollup(rollup).html
     book = openpyxl.load_workbook(io.BytesIO(build_workbook(rollup)))
     cells = {

@@ -17,6 +17,7 @@ from chalicelib.aws.clients import Clients
 from chalicelib.aws.ledger import LedgerStore
 from chalicelib.ledger.models import LedgerState
 from chalicelib.rollups.job import RollupUnavailable, run_rollup
+from chalicelib.rollups.models import RollupKind
 from chalicelib.settings import Settings
 from jobs.provision import upload_folder
 from jobs.sample import generate_college
@@ -52,7 +53,7 @@ def workbook(clients: Clients, key: str) -> openpyxl.Workbook:
 
 
 def test_each_office_gets_one_rollup_archived_under_the_week(aws: Clients) -> None:
-    summary = run_rollup(aws, SETTINGS, "week", DAY, AT_TEN)
+    summary = run_rollup(aws, SETTINGS, RollupKind.WEEK, DAY, AT_TEN)
 
     assert summary.sent == {"党委工作部": "sent", "学生处": "sent", "校团委": "sent"}
     listed = aws.s3.list_objects_v2(Bucket=SETTINGS.data_bucket, Prefix="reports/2026/W47/")
@@ -68,7 +69,7 @@ def test_each_office_gets_one_rollup_archived_under_the_week(aws: Clients) -> No
 
 
 def test_the_workbook_figures_equal_the_ledger(aws: Clients) -> None:
-    run_rollup(aws, SETTINGS, "week", DAY, AT_TEN)
+    run_rollup(aws, SETTINGS, RollupKind.WEEK, DAY, AT_TEN)
     open_entries = [
         e
         for e in LedgerStore(aws.dynamodb, SETTINGS.ledger_table).entries().values()
@@ -88,7 +89,7 @@ def test_the_workbook_figures_equal_the_ledger(aws: Clients) -> None:
 
 
 def test_student_affairs_sees_only_class_groups(aws: Clients) -> None:
-    run_rollup(aws, SETTINGS, "week", DAY, AT_TEN)
+    run_rollup(aws, SETTINGS, RollupKind.WEEK, DAY, AT_TEN)
 
     book = workbook(aws, "reports/2026/W47/群组合规汇总_2026-W47_学生处.xlsx")
 
@@ -99,8 +100,8 @@ def test_student_affairs_sees_only_class_groups(aws: Clients) -> None:
 
 
 def test_a_second_run_of_the_same_rollup_sends_nothing_again(aws: Clients) -> None:
-    first = run_rollup(aws, SETTINGS, "week", DAY, AT_TEN)
-    again = run_rollup(aws, SETTINGS, "week", DAY, AT_TEN)
+    first = run_rollup(aws, SETTINGS, RollupKind.WEEK, DAY, AT_TEN)
+    again = run_rollup(aws, SETTINGS, RollupKind.WEEK, DAY, AT_TEN)
 
     assert set(first.sent.values()) == {"sent"}
     assert set(again.sent.values()) == {"duplicate"}
@@ -108,7 +109,7 @@ def test_a_second_run_of_the_same_rollup_sends_nothing_again(aws: Clients) -> No
 
 
 def test_monthly_rollup_is_archived_under_the_month(aws: Clients) -> None:
-    summary = run_rollup(aws, SETTINGS, "month", DAY, AT_TEN)
+    summary = run_rollup(aws, SETTINGS, RollupKind.MONTH, DAY, AT_TEN)
 
     assert summary.period == "2026-11"
     assert all(f.startswith("reports/2026/M11/") for f in summary.files)
@@ -117,7 +118,9 @@ def test_monthly_rollup_is_archived_under_the_month(aws: Clients) -> None:
 
 
 def test_dry_run_writes_files_locally_and_sends_nothing(aws: Clients, tmp_path: Path) -> None:
-    summary = run_rollup(aws, SETTINGS, "week", DAY, AT_TEN, dry_run=True, out=tmp_path / "r")
+    summary = run_rollup(
+        aws, SETTINGS, RollupKind.WEEK, DAY, AT_TEN, dry_run=True, out=tmp_path / "r"
+    )
 
     assert set(summary.sent.values()) == {"dry run"}
     assert (tmp_path / "r" / "2026" / "W47" / "党委工作部.html").exists()
@@ -126,7 +129,7 @@ def test_dry_run_writes_files_locally_and_sends_nothing(aws: Clients, tmp_path: 
 
 def test_rollup_before_any_weekly_run_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
     with embedded_aws(monkeypatch) as clients, pytest.raises(RollupUnavailable, match="每周检查"):
-        run_rollup(clients, SETTINGS, "week", DAY, AT_TEN)
+        run_rollup(clients, SETTINGS, RollupKind.WEEK, DAY, AT_TEN)
 
 
 def test_rollup_schedules_are_monday_ten_and_the_first_monday_of_the_month() -> None:

@@ -176,7 +176,7 @@ class DynamoSendLog:
             "recipient": message.recipient,
             "period": message.period,
             "kind": message.kind,
-            "digest_hash": message.digest_hash,
+            "content_hash": message.content_hash,
             **fields,
         }
         sets = [f"#{name} = :set_{name}" for name in fields]
@@ -218,7 +218,7 @@ def _record(item: dict[str, Any]) -> SendRecord:
         recipient=item["recipient"]["S"],
         period=item["period"]["S"],
         kind=text("kind") or DIGEST,
-        digest_hash=item["digest_hash"]["S"],
+        content_hash=item["content_hash"]["S"],
         status=SendStatus(item["status"]["S"]),
         attempts=int(item["attempts"]["N"]),
         claimed_at=text("claimed_at"),

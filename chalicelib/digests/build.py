@@ -165,30 +165,11 @@ def _due(group: GroupView, due_on: date, what: str) -> ComingDue:
 
 
 def _item(entry: LedgerEntry, today: date) -> DigestItem:
-    return DigestItem(
-        platform=entry.platform,
-        group_id=entry.group_id,
-        group_name=entry.group_name,
-        unit_id=entry.unit_id,
-        rule=entry.rule,
-        title=entry.title,
-        severity=entry.severity,
-        message=entry.message,
-        clause=entry.clause,
-        remedy=entry.remedy,
-        weeks_open=entry.weeks_open(today),
-    )
+    return DigestItem(**entry.facts(), weeks_open=entry.weeks_open(today))
 
 
 def _unroutable(entry: LedgerEntry, reason: str) -> Unroutable:
-    return Unroutable(
-        platform=entry.platform,
-        group_id=entry.group_id,
-        group_name=entry.group_name,
-        unit_id=entry.unit_id,
-        rule=entry.rule,
-        reason=reason,
-    )
+    return Unroutable(**entry.ref(), reason=reason)
 
 
 def _digest(recipient: str, draft: _Draft, period: str, today: date) -> Digest:

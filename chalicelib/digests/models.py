@@ -5,31 +5,16 @@ from __future__ import annotations
 import hashlib
 from datetime import date
 
-from chalicelib.models import Frozen, GroupKey, Platform, Severity
+from chalicelib.models import FindingFacts, FindingRef, Frozen, GroupRef
 
 
-class DigestItem(Frozen):
-    platform: Platform
-    group_id: str
-    group_name: str | None
-    unit_id: str | None
-    rule: str
-    title: str
-    severity: Severity
-    message: str  # observed value and limit, full sentence; member ids already masked
-    clause: str
-    remedy: str
+class DigestItem(FindingFacts):
+    """A finding as its responsible person reads it this week."""
+
     weeks_open: int  # 0 for fixed items
 
-    @property
-    def group_key(self) -> GroupKey:
-        return (self.platform, self.group_id)
 
-
-class ComingDue(Frozen):
-    platform: Platform
-    group_id: str
-    group_name: str | None
+class ComingDue(GroupRef):
     due_on: date
     what: (
         str  # e.g. "豁免(超规模)将于 2026-11-30 到期" or "临时群将于 2026-11-20 到期,到期后请解散"
@@ -57,12 +42,7 @@ class Digest(Frozen):
         return hashlib.sha256(self.model_dump_json().encode("utf-8")).hexdigest()[:32]
 
 
-class Unroutable(Frozen):
+class Unroutable(FindingRef):
     """An active finding with no reachable recipient: listed in the rollup, never dropped."""
 
-    platform: Platform
-    group_id: str
-    group_name: str | None
-    unit_id: str | None
-    rule: str
     reason: str

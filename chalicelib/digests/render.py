@@ -10,7 +10,7 @@ from pathlib import Path
 from chalicelib.digests.models import ComingDue, Digest, DigestItem
 from chalicelib.models import Unit
 from chalicelib.templating import RenderedEmail, email_templates
-from chalicelib.vocab import PLATFORM_NAMES
+from chalicelib.vocab import PLATFORM_NAMES, SEVERITY_NAMES
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -146,7 +146,7 @@ def _item_view(item: DigestItem, cite: _Citations) -> ItemView:
         platform=PLATFORM_NAMES[item.platform],
         group_id=item.group_id,
         title=item.title,
-        severity=item.severity.chinese,
+        severity=SEVERITY_NAMES[item.severity],
         message=item.message,
         citation=cite(item.clause),
         remedy=item.remedy,

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import Any
 
 from pydantic import Field
 
-from chalicelib.models import Category, Finding, Frozen, GroupKey, Platform, Severity
+from chalicelib.models import Finding, FindingFacts, Frozen
 
 HEAD_WEEKS = 3  # from this many weeks open the unit head is copied
 PARTY_WEEKS = 6  # from this many the party organisation is copied; the finding is overdue
@@ -27,20 +26,10 @@ class LedgerState(StrEnum):
 ACTIVE_STATES = frozenset({LedgerState.OPEN, LedgerState.REOPENED})
 
 
-class LedgerEntry(Frozen):
-    platform: Platform
-    group_id: str
-    rule: str
+class LedgerEntry(FindingFacts):
+    """A finding as the ledger keeps it, from week to week."""
+
     state: LedgerState
-    unit_id: str | None
-    category: Category | None
-    severity: Severity
-    title: str
-    group_name: str | None
-    message: str
-    evidence: dict[str, Any]
-    clause: str
-    remedy: str
     first_seen: date
     opened_on: date  # first_seen, or the day it was last reopened
     last_seen: date  # as of the last write; an active entry is seen by every run
@@ -49,14 +38,6 @@ class LedgerEntry(Frozen):
     filed: bool = False  # the group had a current filing when the finding was last written
     rostered: bool = False  # ... and a fresh roster
     version: int = 0  # for conditional writes
-
-    @property
-    def key(self) -> tuple[Platform, str, str]:
-        return (self.platform, self.group_id, self.rule)
-
-    @property
-    def group_key(self) -> GroupKey:
-        return (self.platform, self.group_id)
 
     @property
     def active(self) -> bool:

@@ -144,19 +144,8 @@ def _by_key(findings: Sequence[Finding]) -> dict[EntryKey, Finding]:
 def _created(finding: Finding, today: date) -> LedgerChange:
     waived = finding.status is FindingStatus.WAIVED
     entry = LedgerEntry(
-        platform=finding.platform,
-        group_id=finding.group_id,
-        rule=finding.rule,
+        **finding.facts(),
         state=LedgerState.WAIVED if waived else LedgerState.OPEN,
-        unit_id=finding.unit_id,
-        category=finding.category,
-        severity=finding.severity,
-        title=finding.title,
-        group_name=finding.group_name,
-        message=finding.message,
-        evidence=finding.evidence,
-        clause=finding.clause,
-        remedy=finding.remedy,
         first_seen=today,
         opened_on=today,
         last_seen=today,

@@ -18,7 +18,7 @@ from chalicelib.ledger.models import (
 )
 from chalicelib.models import Category, Office, Severity
 from chalicelib.rollups.inventory import GroupInventory
-from chalicelib.rollups.models import Rollup, RollupItem, TrendPoint
+from chalicelib.rollups.models import Rollup, RollupItem, RollupKind, TrendPoint
 from chalicelib.rules import REGISTRY
 from chalicelib.settings import REPORTS
 
@@ -28,28 +28,28 @@ LISTED_STATES = {LedgerState.OPEN, LedgerState.REOPENED, LedgerState.WAIVED}
 SEVERITIES = [s.label for s in sorted(Severity, reverse=True)]
 
 
-def rollup_period(kind: str, today: date) -> str:
-    return iso_period(today) if kind == "week" else f"{today.year}-{today.month:02d}"
+def rollup_period(kind: RollupKind, today: date) -> str:
+    return iso_period(today) if kind is RollupKind.WEEK else f"{today.year}-{today.month:02d}"
 
 
-def archive_prefix(kind: str, today: date) -> str:
+def archive_prefix(kind: RollupKind, today: date) -> str:
     """`reports/<year>/W<week>/` or `reports/<year>/M<month>/`."""
-    if kind == "week":
+    if kind is RollupKind.WEEK:
         year, week, _ = today.isocalendar()
         return f"{REPORTS}{year}/W{week:02d}/"
     return f"{REPORTS}{today.year}/M{today.month:02d}/"
 
 
-def period_start(kind: str, today: date) -> date:
+def period_start(kind: RollupKind, today: date) -> date:
     """The first day the rollup reports on: a week, or a month, back."""
-    if kind == "week":
+    if kind is RollupKind.WEEK:
         return today - timedelta(days=6)
     year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
     return date(year, month, min(today.day, monthrange(year, month)[1])) + timedelta(days=1)
 
 
 def build_rollup(
-    kind: str,
+    kind: RollupKind,
     today: date,
     office: Office,
     entries: Sequence[LedgerEntry],
@@ -80,7 +80,7 @@ def build_rollup(
             i.rule,
         ),
     )
-    open_items = [i for i in items if i.state != LedgerState.WAIVED.value]
+    open_items = [i for i in items if i.state is not LedgerState.WAIVED]
     rows = tuple(r for r in inventory.rows if in_scope(r.category))
     start = period_start(kind, today)
     scoped = [e for e in entries if in_scope(e.category)]
@@ -92,7 +92,7 @@ def build_rollup(
         office=office.office,
         scope=office.scope,
         groups_known=len(rows),
-        groups_filed=sum(1 for r in rows if r.status != "未备案"),
+        groups_filed=sum(1 for r in rows if r.filing_status is not None),
         open_by_severity={
             s: sum(1 for i in open_items if i.severity.label == s) for s in SEVERITIES
         },
@@ -118,20 +118,11 @@ def build_rollup(
 
 def _item(entry: LedgerEntry, unit_names: dict[str, str], today: date) -> RollupItem:
     return RollupItem(
-        unit_id=entry.unit_id,
+        **entry.facts(),
         unit_name=unit_names.get(entry.unit_id or "", NO_UNIT[1]),
-        platform=entry.platform,
-        group_id=entry.group_id,
-        group_name=entry.group_name or "",
-        category=entry.category,
-        rule=entry.rule,
-        title=entry.title,
-        severity=entry.severity,
-        state=entry.state.value,
+        state=entry.state,
         weeks_open=entry.weeks_open(today),
         first_seen=entry.first_seen,
-        message=entry.message,
-        clause=entry.clause,
     )
 
 

@@ -8,13 +8,11 @@ from collections.abc import Sequence
 
 from chalicelib.digests.models import Unroutable
 from chalicelib.masking import mask_id
-from chalicelib.models import FilingStatus, Frozen
+from chalicelib.models import Frozen
 from chalicelib.rollups.models import InventoryRow
 from chalicelib.rules import GroupView
 from chalicelib.scan import ScanResult
 from chalicelib.settings import INVENTORY
-
-STATUS_WORDS = {FilingStatus.FILED: "已备案", FilingStatus.PENDING: "待审"}
 
 
 class GroupInventory(Frozen):
@@ -63,5 +61,5 @@ def _row(group: GroupView) -> InventoryRow:
         members=snapshot.member_count if snapshot is not None else None,
         responsible=responsible or "",
         filed_on=filing.filed_on if filing is not None else None,
-        status=STATUS_WORDS[filing.status] if filing is not None else "未备案",
+        filing_status=filing.status if filing is not None else None,
     )

@@ -31,7 +31,7 @@ from chalicelib.rollups.build import archive_prefix, build_rollup, period_start,
 from chalicelib.rollups.chart import trend_png
 from chalicelib.rollups.inventory import GroupInventory, inventory_key
 from chalicelib.rollups.mime import build_rollup_message
-from chalicelib.rollups.models import Rollup
+from chalicelib.rollups.models import Rollup, RollupKind
 from chalicelib.rollups.render import render_rollup
 from chalicelib.rollups.workbook import build_workbook, workbook_filename
 from chalicelib.sending import (
@@ -65,7 +65,7 @@ class RollupSendFailed(Exception):
 
 @dataclass
 class RollupSummary:
-    kind: str
+    kind: RollupKind
     period: str
     files: list[str] = field(default_factory=list)  # archived (or, dry, local) paths
     sent: dict[str, str] = field(default_factory=dict)  # office -> sent / duplicate / dry run
@@ -82,7 +82,7 @@ class RollupSummary:
 def run_rollup(
     clients: Clients,
     settings: Settings,
-    kind: str,
+    kind: RollupKind,
     today: date,
     now: datetime,
     *,
@@ -135,7 +135,7 @@ class _Delivery:
 
     clients: Clients
     settings: Settings
-    kind: str
+    kind: RollupKind
     today: date
     now: datetime
     dry_run: bool
@@ -180,7 +180,7 @@ class _Delivery:
             period=rollup.period,
             kind=f"rollup-{self.kind}:{office.office}"
             + (f"-resend-{self.resend}" if self.resend else ""),
-            digest_hash=content_hash,
+            content_hash=content_hash,
             eml_key=f"{prefix}{stem}.eml",
         )
         sender = Mailer(
@@ -238,7 +238,7 @@ class Undelivered:
     lines: tuple[str, ...]  # every such send, digests and rollups
 
 
-def _undelivered(log: SendLog, kind: str, today: date, now: datetime) -> Undelivered:
+def _undelivered(log: SendLog, kind: RollupKind, today: date, now: datetime) -> Undelivered:
     """Sends of the period (weeks, and the month for a monthly rollup) whose last attempt
     failed or whose outcome is unknown: each dead-lettered digest is one of them (every
     failed attempt is recorded before SQS gives up on the message)."""
@@ -246,7 +246,7 @@ def _undelivered(log: SendLog, kind: str, today: date, now: datetime) -> Undeliv
     periods = {
         iso_period(date.fromordinal(day)) for day in range(start.toordinal(), today.toordinal() + 1)
     }
-    periods.add(rollup_period("month", today))
+    periods.add(rollup_period(RollupKind.MONTH, today))
     lines, digests = [], 0
     for period in sorted(periods):
         for record in log.records(period):
@@ -269,7 +269,7 @@ def _undelivered_line(record: SendRecord, status: SendStatus) -> str:
     return f"{who}:发送失败({record.error or '未知原因'}),已自动重试 {record.attempts} 次"
 
 
-def _run_problems(runs: Sequence[RunRecord], kind: str, today: date) -> list[str]:
+def _run_problems(runs: Sequence[RunRecord], kind: RollupKind, today: date) -> list[str]:
     """What went wrong in the weekly runs of the period (in a partial or aborted run)."""
     start = period_start(kind, today)
     lines = []

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
+from enum import StrEnum
 
 from chalicelib.digests.models import Unroutable
-from chalicelib.ledger.models import PARTY_WEEKS
-from chalicelib.models import Category, Frozen, Platform, Severity
+from chalicelib.ledger.models import PARTY_WEEKS, LedgerState
+from chalicelib.models import Category, FilingStatus, FindingFacts, Frozen, Platform
 
 
 class InventoryRow(Frozen):
@@ -23,26 +24,21 @@ class InventoryRow(Frozen):
     members: int | None  # distinct members of the newest roster
     responsible: str
     filed_on: date | None
-    status: str  # 已备案 / 待审 / 未备案
+    filing_status: FilingStatus | None  # None: not filed
 
 
-class RollupItem(Frozen):
+class RollupItem(FindingFacts):
     """An open or waived finding as the offices see it."""
 
-    unit_id: str | None
     unit_name: str
-    platform: Platform
-    group_id: str
-    group_name: str
-    category: Category | None
-    rule: str
-    title: str
-    severity: Severity
-    state: str  # open / reopened / waived
+    state: LedgerState
     weeks_open: int
     first_seen: date
-    message: str
-    clause: str
+
+
+class RollupKind(StrEnum):
+    WEEK = "week"
+    MONTH = "month"
 
 
 class TrendPoint(Frozen):
@@ -55,7 +51,7 @@ class TrendPoint(Frozen):
 
 
 class Rollup(Frozen):
-    kind: str  # week / month
+    kind: RollupKind
     period: str  # 2026-W47 or 2026-11
     today: date
     office: str
@@ -79,7 +75,11 @@ class Rollup(Frozen):
 
     @property
     def overdue_items(self) -> tuple[RollupItem, ...]:
-        return tuple(i for i in self.items if i.state != "waived" and i.weeks_open >= PARTY_WEEKS)
+        return tuple(
+            i
+            for i in self.items
+            if i.state is not LedgerState.WAIVED and i.weeks_open >= PARTY_WEEKS
+        )
 
     @property
     def share_filed(self) -> float:

@@ -13,12 +13,11 @@ from chalicelib.rollups.chart import SEVERITY_COLORS, STACK
 from chalicelib.rollups.models import Rollup, RollupItem
 from chalicelib.rules import REGISTRY
 from chalicelib.templating import RenderedEmail, email_templates
-from chalicelib.vocab import CATEGORY_NAMES, PLATFORM_NAMES
+from chalicelib.vocab import CATEGORY_NAMES, PLATFORM_NAMES, ROLLUP_NAMES, SEVERITY_NAMES
 
 TEMPLATES = Path(__file__).parent / "templates"
 CHART_CID = "trend-chart"  # the Content-ID of the chart image part, without angle brackets
 SHEETS = ("汇总", "明细", "超期", "登记表", "趋势")
-KIND_WORDS = {"week": "周报", "month": "月报"}
 NO_UNIT_NAME = "未归属"
 ZERO_CELL = "·"
 
@@ -63,12 +62,12 @@ class OverdueView:
 
 def render_rollup(rollup: Rollup) -> RenderedRollup:
     severities = [
-        SeverityView(s.chinese, SEVERITY_COLORS[s], rollup.open_by_severity.get(s.label, 0))
+        SeverityView(SEVERITY_NAMES[s], SEVERITY_COLORS[s], rollup.open_by_severity.get(s.label, 0))
         for s in STACK
     ]
     context = {
         "subject": subject_of(rollup),
-        "title": f"群组合规{KIND_WORDS[rollup.kind]} {rollup.period}",
+        "title": f"群组合规{ROLLUP_NAMES[rollup.kind]} {rollup.period}",
         "today": rollup.today.isoformat(),
         "office": rollup.office,
         "scope": scope_of(rollup.scope),
@@ -101,7 +100,7 @@ def subject_of(rollup: Rollup) -> str:
     """Counts only: no value from the data reaches the subject line."""
     open_total = sum(rollup.open_by_severity.values())
     return (
-        f"【群组合规{KIND_WORDS[rollup.kind]}】{rollup.period} "
+        f"【群组合规{ROLLUP_NAMES[rollup.kind]}】{rollup.period} "
         f"未整改 {open_total} 项,超期 {rollup.overdue} 项"
     )
 

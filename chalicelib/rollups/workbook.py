@@ -20,7 +20,13 @@ from chalicelib.models import Category
 from chalicelib.rollups.models import InventoryRow, Rollup, RollupItem
 from chalicelib.rules import REGISTRY
 from chalicelib.values import safe_filename
-from chalicelib.vocab import CATEGORY_NAMES, PLATFORM_NAMES
+from chalicelib.vocab import (
+    CATEGORY_NAMES,
+    FILING_STATUS_NAMES,
+    PLATFORM_NAMES,
+    SEVERITY_NAMES,
+    STATE_NAMES,
+)
 
 Cell = str | int | float | date | None
 
@@ -106,13 +112,13 @@ def _category(category: Category | None) -> str:
 def _item_row(item: RollupItem) -> list[Cell]:
     return [
         _unit(item.unit_name),
-        item.group_name,
+        item.group_name or "",
         PLATFORM_NAMES[item.platform],
         item.group_id,
         _category(item.category),
         item.title,
-        item.severity.chinese,
-        "已豁免" if item.state == "waived" else "未整改",
+        SEVERITY_NAMES[item.severity],
+        STATE_NAMES[item.state],
         item.weeks_open,
         item.first_seen,
         item.message,
@@ -133,7 +139,7 @@ def _inventory_row(number: int, row: InventoryRow) -> list[Cell]:
         row.members,
         row.responsible,
         row.filed_on,
-        row.status,
+        FILING_STATUS_NAMES[row.filing_status],
     ]
 
 

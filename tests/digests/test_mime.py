@@ -31,6 +31,8 @@ def rendered() -> RenderedDigest:
         message="群成员 151 人,超过上限 150 人。",
         clause="管理办法 第五条(四)",
         remedy="请移出与本群工作无关的成员。",
+        category=None,
+        evidence={},
         weeks_open=1,
     )
     digest = Digest(recipient="a@example.edu.cn", period="2026-W37", today=TODAY, new=(item,))

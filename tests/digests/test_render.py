@@ -34,6 +34,8 @@ def make_item(rule: str = "oversized", group_id: str = "100001", **fields: Any) 
         "message": "群成员 151 人,超过上限 150 人。",
         "clause": meta.clause,
         "remedy": meta.remedy,
+        "category": None,
+        "evidence": {},
         "weeks_open": 1,
     }
     return DigestItem(**{**defaults, **fields})

@@ -18,6 +18,7 @@ from chalicelib.aws.clients import Clients
 from chalicelib.aws.ledger import LedgerStore
 from chalicelib.pipeline import WeeklySummary, run_weekly
 from chalicelib.rollups.job import run_rollup
+from chalicelib.rollups.models import RollupKind
 from chalicelib.scan import ScanResult
 from jobs.weekly import drain_digests
 from tests.aws import sent_emails
@@ -128,7 +129,7 @@ def test_an_office_email_with_a_line_break_stops_only_that_office_and_is_reporte
     weekly(aws, college, tmp_path)
     before = len(sent_emails())
 
-    summary = run_rollup(aws, SETTINGS, "week", DAY, monday_morning())
+    summary = run_rollup(aws, SETTINGS, RollupKind.WEEK, DAY, monday_morning())
 
     assert summary.sent == {"党委工作部": "sent"}
     (rollup,) = [email.message_from_string(m.raw_data) for m in sent_emails()[before:]]
@@ -248,7 +249,9 @@ def test_an_office_named_like_a_path_stays_inside_the_output_folder(
     weekly(aws, college, tmp_path / "data")
     out = tmp_path / "deep" / "out"
 
-    summary = run_rollup(aws, SETTINGS, "week", DAY, monday_morning(), dry_run=True, out=out)
+    summary = run_rollup(
+        aws, SETTINGS, RollupKind.WEEK, DAY, monday_morning(), dry_run=True, out=out
+    )
 
     written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
     assert "2026/W47/_.._x.html" in written and "2026/W47/_.._x.eml" in written

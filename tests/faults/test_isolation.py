@@ -17,6 +17,7 @@ from chalicelib.aws.sendlog import DynamoSendLog
 from chalicelib.ledger.models import RunStatus
 from chalicelib.pipeline import run_weekly
 from chalicelib.rollups.job import RollupSendFailed, run_rollup
+from chalicelib.rollups.models import RollupKind
 from chalicelib.scan import ScanAborted
 from chalicelib.sending import SendStatus
 from jobs.weekly import drain_digests
@@ -72,7 +73,7 @@ def test_a_digest_that_cannot_be_stored_is_recorded_failed_and_the_others_go_out
         2,
     )
     # AND the rollup shows it to the office that sees everything
-    run_rollup(aws, SETTINGS, "week", DAY, monday_morning())
+    run_rollup(aws, SETTINGS, RollupKind.WEEK, DAY, monday_morning())
     assert (
         "提醒邮件 c***@college.example.com(2026-W47):发送失败(未能排队:InternalError)"
         in rollup_text()
@@ -178,8 +179,8 @@ def test_one_office_whose_rollup_fails_does_not_stop_the_others_and_is_sent_on_t
         injected(job.ses, "before-parameter-build.ses.SendRawEmail", reject_party_office),
         pytest.raises(RollupSendFailed) as failed,
     ):
-        run_rollup(job, SETTINGS, "week", DAY, monday_morning())
-    retry = run_rollup(aws, SETTINGS, "week", DAY, monday_morning())
+        run_rollup(job, SETTINGS, RollupKind.WEEK, DAY, monday_morning())
+    retry = run_rollup(aws, SETTINGS, RollupKind.WEEK, DAY, monday_morning())
 
     outcomes = failed.value.summary.sent
     assert outcomes["党委工作部"].startswith("failed: MessageRejected")
@@ -246,7 +247,7 @@ def test_an_office_listed_twice_is_served_once_and_reported(aws: Clients, tmp_pa
     college.upload(aws, tmp_path)
     run_weekly(aws, SETTINGS, DAY)
 
-    summary = run_rollup(aws, SETTINGS, "week", DAY, monday_morning())
+    summary = run_rollup(aws, SETTINGS, RollupKind.WEEK, DAY, monday_morning())
 
     assert summary.sent == {"党委工作部": "sent", "学生处": "sent"}
     assert "xsc2@college.example.com" not in recipients()

@@ -17,6 +17,7 @@ from chalicelib.delivery import send_digest_record
 from chalicelib.outbox import Resend
 from chalicelib.pipeline import WeeklySummary, run_weekly
 from chalicelib.rollups.job import run_rollup
+from chalicelib.rollups.models import RollupKind
 from chalicelib.sending import Claim, MailMessage, SendFailed, SendInProgress, SendStatus
 from jobs.weekly import drain_digests
 from tests.aws import REGION, client_error, injected, sent_emails
@@ -86,7 +87,7 @@ def test_an_ses_answer_lost_after_acceptance_is_reported_unknown_and_never_resen
     assert sent_to(WANG) == 1
     assert status(aws, week) is SendStatus.UNKNOWN
     # AND the rollup tells the office that sees everything
-    run_rollup(aws, SETTINGS, "week", DAY, monday_morning())
+    run_rollup(aws, SETTINGS, RollupKind.WEEK, DAY, monday_morning())
     (party,) = [m for m in sent_emails() if "dw@college.example.com" in m.destinations]
     part = next(
         p

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from chalicelib.models import Category, Platform
+from chalicelib.models import Category, FilingStatus, Platform
 from chalicelib.rollups.models import InventoryRow, Rollup, RollupItem, TrendPoint
 from chalicelib.rules import REGISTRY
 
@@ -37,6 +37,8 @@ def _item(unit: str, group_id: str, name: str, rule: str, weeks: int, **fields: 
         "first_seen": TODAY - timedelta(weeks=weeks),
         "message": f"{meta.title}:请在两周内整改。",
         "clause": meta.clause,
+        "remedy": meta.remedy,
+        "evidence": {},
     }
     return RollupItem(**{**values, **fields})
 
@@ -88,7 +90,7 @@ def _row(unit: str, name: str, group_id: str, **fields: Any) -> InventoryRow:
         "members": 120,
         "responsible": "李四",
         "filed_on": date(2026, 3, 2),
-        "status": "已备案",
+        "filing_status": FilingStatus.FILED,
     }
     return InventoryRow(**{**values, **fields})
 
@@ -106,9 +108,16 @@ INVENTORY_ROWS = (
         members=None,
         responsible="",
         filed_on=None,
-        status="未备案",
+        filing_status=None,
     ),
-    _row("U02", SCRIPT, "556677", category=Category.CLUB, purpose="-1 社团活动", status="待审"),
+    _row(
+        "U02",
+        SCRIPT,
+        "556677",
+        category=Category.CLUB,
+        purpose="-1 社团活动",
+        filing_status=FilingStatus.PENDING,
+    ),
     _row("U02", "+1 经管学院临时通知群", "556678", category=Category.TEMPORARY),
     _row("U03", "2024级电子商务1班", "20240101", category=Category.CLASS, purpose="班级事务"),
     _row(
@@ -118,7 +127,7 @@ INVENTORY_ROWS = (
         platform=Platform.DINGTALK,
         category=Category.CLASS,
         filed_on=None,
-        status="未备案",
+        filing_status=None,
     ),
 )
 
@@ -151,7 +160,7 @@ def sample_rollup(**overrides: Any) -> Rollup:
         "office": "党委工作部",
         "scope": None,
         "groups_known": len(INVENTORY_ROWS),
-        "groups_filed": sum(r.status == "已备案" for r in INVENTORY_ROWS),
+        "groups_filed": sum(r.filing_status is FilingStatus.FILED for r in INVENTORY_ROWS),
         "open_by_severity": {
             s: sum(i.severity.label == s for i in open_items) for s in ("high", "medium", "low")
         },

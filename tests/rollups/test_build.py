@@ -6,10 +6,10 @@ from datetime import date, timedelta
 
 from chalicelib.digests.models import Unroutable
 from chalicelib.ledger.models import LedgerEntry, LedgerState, RunRecord, iso_period
-from chalicelib.models import Category, Office, Platform, Severity
+from chalicelib.models import Category, FilingStatus, Office, Platform, Severity
 from chalicelib.rollups.build import archive_prefix, build_rollup, period_start, rollup_period
 from chalicelib.rollups.inventory import GroupInventory
-from chalicelib.rollups.models import InventoryRow
+from chalicelib.rollups.models import InventoryRow, RollupKind
 
 TODAY = date(2026, 11, 30)  # a Monday
 ALL = Office(office="党委工作部", email="dwgzb@example.edu.cn", scope=None)
@@ -51,11 +51,11 @@ def entry(
     )
 
 
-def row(group_id: str, category: Category | None, status: str = "已备案") -> InventoryRow:
+def row(group_id: str, category: Category | None, filed: bool = True) -> InventoryRow:
     return InventoryRow(
         unit_id="U10", unit_name="机电工程学院", group_name=f"群{group_id}", platform=Platform.QQ,
         group_id=group_id, category=category, purpose="", owner="", members=30, responsible="",
-        filed_on=TODAY if status != "未备案" else None, status=status,
+        filed_on=TODAY if filed else None, filing_status=FilingStatus.FILED if filed else None,
     )  # fmt: skip
 
 
@@ -64,10 +64,10 @@ INVENTORY = GroupInventory(
     units=(("U10", "机电工程学院"), ("U11", "经济管理学院")),
     rows=(
         row("c1", Category.CLASS),
-        row("c2", Category.CLASS, "未备案"),
+        row("c2", Category.CLASS, filed=False),
         row("l1", Category.LEAGUE),
         row("w1", Category.WORK),
-        row("u1", None, "未备案"),
+        row("u1", None, filed=False),
     ),
     unroutable=(
         Unroutable(
@@ -100,7 +100,7 @@ def run(weeks_ago: int, counts: dict[str, dict[str, int]]) -> RunRecord:
 
 
 def test_party_office_sees_every_group_and_the_unroutable_and_failed() -> None:
-    rollup = build_rollup("week", TODAY, ALL, ENTRIES, [], INVENTORY, failed_digests=2)
+    rollup = build_rollup(RollupKind.WEEK, TODAY, ALL, ENTRIES, [], INVENTORY, failed_digests=2)
 
     assert (rollup.groups_known, rollup.groups_filed) == (5, 3)
     assert rollup.open_by_severity == {"high": 2, "medium": 2, "low": 1}
@@ -115,7 +115,9 @@ def test_party_office_sees_every_group_and_the_unroutable_and_failed() -> None:
 
 
 def test_student_affairs_sees_only_class_groups() -> None:
-    rollup = build_rollup("week", TODAY, STUDENT_AFFAIRS, ENTRIES, [], INVENTORY, failed_digests=2)
+    rollup = build_rollup(
+        RollupKind.WEEK, TODAY, STUDENT_AFFAIRS, ENTRIES, [], INVENTORY, failed_digests=2
+    )
 
     assert {i.group_id for i in rollup.items} == {"c1", "c2"}
     assert {r.group_id for r in rollup.inventory} == {"c1", "c2"}
@@ -125,14 +127,14 @@ def test_student_affairs_sees_only_class_groups() -> None:
 
 
 def test_youth_league_sees_league_and_club_groups() -> None:
-    rollup = build_rollup("week", TODAY, LEAGUE, ENTRIES, [], INVENTORY, failed_digests=0)
+    rollup = build_rollup(RollupKind.WEEK, TODAY, LEAGUE, ENTRIES, [], INVENTORY, failed_digests=0)
 
     assert [i.group_id for i in rollup.items] == ["l1"]
     assert [r.group_id for r in rollup.inventory] == ["l1"]
 
 
 def test_overdue_new_and_fixed_count_from_the_ledger_dates() -> None:
-    rollup = build_rollup("week", TODAY, ALL, ENTRIES, [], INVENTORY, failed_digests=0)
+    rollup = build_rollup(RollupKind.WEEK, TODAY, ALL, ENTRIES, [], INVENTORY, failed_digests=0)
 
     assert [(i.group_id, i.weeks_open) for i in rollup.overdue_items] == [("c1", 7)]
     assert rollup.overdue == 1
@@ -145,8 +147,10 @@ def test_trend_lists_the_last_twelve_runs_in_scope() -> None:
         run(w, {"class": {"high": w}, "league": {"low": 1}, "": {"high": 1}}) for w in range(14)
     ]
 
-    everything = build_rollup("week", TODAY, ALL, ENTRIES, runs, INVENTORY, 0).trend
-    classes = build_rollup("week", TODAY, STUDENT_AFFAIRS, ENTRIES, runs, INVENTORY, 0).trend
+    everything = build_rollup(RollupKind.WEEK, TODAY, ALL, ENTRIES, runs, INVENTORY, 0).trend
+    classes = build_rollup(
+        RollupKind.WEEK, TODAY, STUDENT_AFFAIRS, ENTRIES, runs, INVENTORY, 0
+    ).trend
 
     assert len(everything) == 12 and everything[-1].period == iso_period(TODAY)
     assert [p.total for p in everything] == [w + 2 for w in range(11, -1, -1)]
@@ -155,13 +159,13 @@ def test_trend_lists_the_last_twelve_runs_in_scope() -> None:
 
 
 def test_periods_and_archive_folders() -> None:
-    assert (rollup_period("week", TODAY), archive_prefix("week", TODAY)) == (
+    assert (rollup_period(RollupKind.WEEK, TODAY), archive_prefix(RollupKind.WEEK, TODAY)) == (
         "2026-W49",
         "reports/2026/W49/",
     )
-    assert (rollup_period("month", TODAY), archive_prefix("month", TODAY)) == (
+    assert (rollup_period(RollupKind.MONTH, TODAY), archive_prefix(RollupKind.MONTH, TODAY)) == (
         "2026-11",
         "reports/2026/M11/",
     )
-    assert period_start("week", TODAY) == date(2026, 11, 24)
-    assert period_start("month", date(2026, 3, 31)) == date(2026, 3, 1)
+    assert period_start(RollupKind.WEEK, TODAY) == date(2026, 11, 24)
+    assert period_start(RollupKind.MONTH, date(2026, 3, 31)) == date(2026, 3, 1)

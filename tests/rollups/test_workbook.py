@@ -24,6 +24,7 @@ from chalicelib.rollups.workbook import (
     neutralise,
     workbook_filename,
 )
+from chalicelib.vocab import FILING_STATUS_NAMES, SEVERITY_NAMES
 from tests.rollups.sample import HYPERLINK, TODAY, sample_rollup
 
 SHEETS = ["汇总", "明细", "超期", "登记表", "趋势"]
@@ -135,10 +136,10 @@ def test_details_list_every_open_and_waived_finding(book: Workbook, rollup: Roll
     body = rows(book["明细"])
     assert len(body) == len(rollup.items)
     for item, row in zip(rollup.items, body, strict=True):
-        assert row[1] == neutralise(item.group_name)
+        assert row[1] == neutralise(item.group_name or "")
         assert row[3] == item.group_id
         assert row[5] == item.title
-        assert row[6] == item.severity.chinese
+        assert row[6] == SEVERITY_NAMES[item.severity]
         assert row[8] == item.weeks_open
         assert row[9] == datetime.combine(item.first_seen, datetime.min.time())
     states = {row[1]: row[7] for row in body}
@@ -153,7 +154,7 @@ def test_overdue_sheet_lists_open_findings_of_six_weeks_or_more(
 ) -> None:
     body = rows(book["超期"])
     assert len(body) == len(rollup.overdue_items) == rollup.overdue == 2
-    assert [r[1] for r in body] == [neutralise(i.group_name) for i in rollup.overdue_items]
+    assert [r[1] for r in body] == [neutralise(i.group_name or "") for i in rollup.overdue_items]
     assert all(r[7] == "未整改" and r[8] >= 6 for r in body)
 
 
@@ -164,7 +165,7 @@ def test_registry_lists_every_known_group_numbered_from_one(book: Workbook, roll
         assert row[2] == neutralise(entry.group_name)
         assert row[4] == entry.group_id
         assert row[8] == entry.members
-        assert row[11] == entry.status
+        assert row[11] == FILING_STATUS_NAMES[entry.filing_status]
     unfiled = body[1]
     assert unfiled[8] is None and unfiled[10] is None and unfiled[5] is None
     assert unfiled[7] == "13****89"
