@@ -3,6 +3,8 @@ the role words and codes are in docs/formats.md, "Role codes")."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from chalicelib.ledger.models import LedgerState
 from chalicelib.models import Category, FilingStatus, Platform, Role, Severity
 from chalicelib.rollups.models import RollupKind
@@ -76,3 +78,14 @@ FILING_STATUS_NAMES: dict[FilingStatus | None, str] = {
     None: "未备案",
 }
 ROLLUP_NAMES: dict[RollupKind, str] = {RollupKind.WEEK: "周报", RollupKind.MONTH: "月报"}
+
+
+def chinese_day(day: date) -> str:
+    """`12月7日`: how a date reads in a sentence (the year is clear from the context)."""
+    return f"{day.month}月{day.day}日"
+
+
+def week_span(period: str) -> str:
+    """`2026-W47` -> `11月16日–11月22日`, the Monday to Sunday of that ISO week."""
+    monday = date.fromisoformat(f"{period}-1")
+    return f"{chinese_day(monday)}–{chinese_day(monday + timedelta(days=6))}"

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from chalicelib.digests.models import ComingDue, Digest, DigestItem, Unroutable
+from chalicelib.digests.models import ComingDue, Digest, DigestItem, Escalation, Unroutable
 from chalicelib.ledger.models import LedgerEntry, LedgerState
 from chalicelib.models import Frozen, GroupKey, Unit
 from chalicelib.rules import REGISTRY
@@ -20,6 +20,7 @@ from chalicelib.settings import Settings
 from chalicelib.waivers import WaiverBook
 
 RULE_ORDER = {rule_id: index for index, rule_id in enumerate(REGISTRY)}
+RUN_INTERVAL_DAYS = 7  # the weekly run
 
 
 class DigestPlan(Frozen):
@@ -68,10 +69,15 @@ def build_digests(
                 unroutable.append(_unroutable(entry, route.reason))
             continue
         draft = drafts[route.recipient]
-        item = _item(entry, today)
         if fixed:
-            draft.fixed.append(item)
+            draft.fixed.append(DigestItem(**entry.facts(), weeks_open=0))
             continue
+        item = DigestItem(
+            **entry.facts(),
+            weeks_open=entry.weeks_open(today),
+            fix_by=fix_by(today),
+            next_escalation=_next_escalation(entry, route.unit, today),
+        )
         (draft.new if entry.opened_on >= today else draft.still_open).append(item)
         draft.cc.update(_escalation_copies(route.unit, entry.escalation_level(today)))
     for group_key, due in _coming_due(groups, waivers, today, settings):
@@ -121,6 +127,24 @@ def route_group(
     return Route(None, None, "群未备案且无法判断所属单位")
 
 
+def fix_by(today: date) -> date:
+    """整改期限: the day before the next weekly run, so that the run sees the fix."""
+    return today + timedelta(days=RUN_INTERVAL_DAYS - 1)
+
+
+def _next_escalation(entry: LedgerEntry, unit: Unit | None, today: date) -> Escalation | None:
+    """Whom the next run copies that this one does not, when there is someone to copy."""
+    level = entry.escalation_level(today + timedelta(days=RUN_INTERVAL_DAYS))
+    if unit is None or level <= entry.escalation_level(today):
+        return None
+    if level == 1 and _address(unit.head_email) is not None:
+        head = f"{unit.name} {unit.head_name}" if unit.head_name else unit.name
+        return Escalation(level=1, to=f"单位第一责任人({head})")
+    if level == 2 and _address(unit.party_org_email) is not None:
+        return Escalation(level=2, to=f"党组织({unit.party_org or unit.name + '党组织'})")
+    return None
+
+
 def _escalation_copies(unit: Unit | None, level: int) -> list[str]:
     if unit is None or level < 1:
         return []
@@ -162,10 +186,6 @@ def _due(group: GroupView, due_on: date, what: str) -> ComingDue:
         due_on=due_on,
         what=what,
     )
-
-
-def _item(entry: LedgerEntry, today: date) -> DigestItem:
-    return DigestItem(**entry.facts(), weeks_open=entry.weeks_open(today))
 
 
 def _unroutable(entry: LedgerEntry, reason: str) -> Unroutable:

@@ -8,10 +8,19 @@ from datetime import date
 from chalicelib.models import FindingFacts, FindingRef, Frozen, GroupRef
 
 
+class Escalation(Frozen):
+    """Who the next weekly run copies if the finding is still open then."""
+
+    level: int  # 1: the unit head; 2: the party organisation (and listed as overdue)
+    to: str  # whom, as the digest names them
+
+
 class DigestItem(FindingFacts):
     """A finding as its responsible person reads it this week."""
 
     weeks_open: int  # 0 for fixed items
+    fix_by: date | None = None  # 整改期限 of an open item (`fix_by` in build.py)
+    next_escalation: Escalation | None = None  # announced a week ahead
 
 
 class ComingDue(GroupRef):

@@ -10,7 +10,7 @@ from pathlib import Path
 from chalicelib.digests.models import ComingDue, Digest, DigestItem
 from chalicelib.models import Unit
 from chalicelib.templating import RenderedEmail, email_templates
-from chalicelib.vocab import PLATFORM_NAMES, SEVERITY_NAMES
+from chalicelib.vocab import PLATFORM_NAMES, SEVERITY_NAMES, chinese_day, week_span
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -38,6 +38,8 @@ class ItemView:
     citation: str
     remedy: str
     weeks_open: int
+    fix_by: str  # `11月22日`, "" for a fixed item
+    warning: str  # what the next run does if it is not fixed, "" when nothing changes
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +76,7 @@ def render_digest(digest: Digest, units: Mapping[str, Unit]) -> RenderedDigest:
     ]
     context = {
         "subject": subject_of(digest),
-        "period": digest.period,
+        "period": week_span(digest.period),
         "today": digest.today.isoformat(),
         "unit_names": _unit_names(digest, units),
         "sections": [section for section in sections if section.items],
@@ -89,7 +91,7 @@ def render_digest(digest: Digest, units: Mapping[str, Unit]) -> RenderedDigest:
 
 def subject_of(digest: Digest) -> str:
     """Counts only: no value from the data reaches the subject line."""
-    head = f"【群组合规提醒】{digest.period}"
+    head = f"【群组合规提醒】{week_span(digest.period)}"
     pending = digest.new + digest.still_open
     if pending:
         groups = len({item.group_key for item in pending})
@@ -151,7 +153,18 @@ def _item_view(item: DigestItem, cite: _Citations) -> ItemView:
         citation=cite(item.clause),
         remedy=item.remedy,
         weeks_open=item.weeks_open,
+        fix_by=chinese_day(item.fix_by) if item.fix_by is not None else "",
+        warning=_warning(item),
     )
+
+
+def _warning(item: DigestItem) -> str:
+    """`若 11月22日 前仍未整改,将抄送单位第一责任人(信息工程学院 王五)。`"""
+    escalation = item.next_escalation
+    if escalation is None or item.fix_by is None:
+        return ""
+    overdue = ",并列为超期问题" if escalation.level >= 2 else ""
+    return f"若 {chinese_day(item.fix_by)} 前仍未整改,下周提醒将抄送{escalation.to}{overdue}。"
 
 
 def _due_view(due: ComingDue) -> DueView:

@@ -192,6 +192,44 @@ def test_fixed_items_do_not_escalate() -> None:
     assert only_digest(plan([fixed], [filed_group()])).cc == ()
 
 
+# Deadlines and escalation announced a week ahead
+
+
+def test_every_open_item_is_due_the_day_before_the_next_run() -> None:
+    entries = [make_entry(weeks=1), make_entry("naming", weeks=4)]
+    digest = only_digest(plan(entries, [filed_group(responsible_email=OWNER)]))
+    assert {item.fix_by for item in digest.new + digest.still_open} == {date(2026, 9, 13)}
+
+
+def test_the_week_before_a_copy_the_item_says_who_will_be_copied() -> None:
+    # GIVEN findings in their 1st, 2nd, 3rd and 5th week
+    entries = [make_entry("oversized", "g1", weeks=1), make_entry("oversized", "g2", weeks=2),
+               make_entry("oversized", "g3", weeks=3), make_entry("oversized", "g5", weeks=5)]  # fmt: skip
+    groups = [filed_group(g, responsible_email=OWNER) for g in ("g1", "g2", "g3", "g5")]
+    digest = only_digest(plan(entries, groups))
+    announced = {i.group_id: i.next_escalation for i in digest.new + digest.still_open}
+    # THEN week 2 announces the unit head, week 5 the party organisation; the others nothing
+    assert announced["g1"] is None and announced["g3"] is None
+    assert announced["g2"] is not None and announced["g2"].level == 1
+    assert announced["g2"].to == "单位第一责任人(信息工程学院 王五)"
+    assert announced["g5"] is not None and announced["g5"].level == 2
+    assert announced["g5"].to == "党组织(信息工程学院党总支)"
+
+
+def test_no_escalation_is_announced_when_nobody_would_be_copied() -> None:
+    unit = UNIT.model_copy(update={"head_email": None})
+    digest = only_digest(
+        plan([make_entry(weeks=2)], [filed_group(unit=unit, responsible_email=OWNER)], [unit])
+    )
+    assert digest.new + digest.still_open and digest.still_open[0].next_escalation is None
+
+
+def test_fixed_and_coming_due_items_ask_for_nothing() -> None:
+    fixed = make_entry(state=LedgerState.RESOLVED, resolved_on=TODAY)
+    digest = only_digest(plan([fixed], [filed_group()]))
+    assert digest.fixed[0].fix_by is None and digest.fixed[0].next_escalation is None
+
+
 # Sections
 
 

@@ -4,7 +4,7 @@ import re
 from datetime import date
 from typing import Any
 
-from chalicelib.digests.models import ComingDue, Digest, DigestItem
+from chalicelib.digests.models import ComingDue, Digest, DigestItem, Escalation
 from chalicelib.digests.render import render_digest
 from chalicelib.models import Platform
 from chalicelib.rules import REGISTRY
@@ -58,7 +58,7 @@ def test_subject_counts_groups_and_pending_items() -> None:
     )
     assert (
         render_digest(digest, UNITS).subject
-        == "【群组合规提醒】2026-W37 您负责的 2 个群有 3 项待整改"
+        == "【群组合规提醒】9月7日–9月13日 您负责的 2 个群有 3 项待整改"
     )
 
 
@@ -71,7 +71,7 @@ def test_subject_without_pending_items_names_what_is_coming_due() -> None:
         what="临时群将于 2026-09-10 到期,到期后请解散并在登记表中注销",
     )
     rendered = render_digest(make_digest(coming_due=(due,)), UNITS)
-    assert rendered.subject == "【群组合规提醒】2026-W37 您负责的 1 个群有 1 项即将到期"
+    assert rendered.subject == "【群组合规提醒】9月7日–9月13日 您负责的 1 个群有 1 项即将到期"
     for body in (rendered.html, rendered.text):
         assert "即将到期" in body
         assert "迎新临时群" in body
@@ -157,3 +157,19 @@ def test_html_is_inline_styled_tables_without_external_resources() -> None:
     assert "<link" not in html
     assert "<script" not in html
     assert 'charset="utf-8"' in html
+
+
+def test_open_items_show_their_deadline_and_the_copy_to_come() -> None:
+    soon = Escalation(level=1, to="单位第一责任人(信息工程学院 王五)")
+    item = make_item(fix_by=date(2026, 9, 13), next_escalation=soon, weeks_open=2)
+    rendered = render_digest(make_digest(still_open=(item,)), UNITS)
+    for body in (rendered.html, rendered.text):
+        assert "整改期限" in body and "9月13日 前" in body
+        assert "若 9月13日 前仍未整改,下周提醒将抄送单位第一责任人(信息工程学院 王五)。" in body
+
+
+def test_a_party_copy_is_announced_with_overdue() -> None:
+    soon = Escalation(level=2, to="党组织(信息工程学院党总支)")
+    item = make_item(fix_by=date(2026, 9, 13), next_escalation=soon, weeks_open=5)
+    rendered = render_digest(make_digest(still_open=(item,)), UNITS)
+    assert "将抄送党组织(信息工程学院党总支),并列为超期问题" in rendered.text
