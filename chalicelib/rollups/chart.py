@@ -1,8 +1,9 @@
 """The trend chart of a rollup: open findings over the last weeks as stacked columns by
 severity, drawn with Pillow into a PNG that mail clients show inline (cid:trend-chart).
 
-Only ASCII reaches the image (week labels, numbers) so Pillow's built-in font suffices; the
-Chinese title and legend sit in the HTML beside it, in the same colors (SEVERITY_COLORS)."""
+No words reach the image, only week labels and numbers, so Pillow's built-in font suffices;
+the Chinese title and legend sit in the HTML beside it, in the same colors (`colors.py`).
+With no weeks to show, the image is the empty grid alone: the HTML says 暂无数据."""
 
 from __future__ import annotations
 
@@ -11,20 +12,14 @@ from collections.abc import Sequence
 
 from PIL import Image, ImageDraw, ImageFont
 
-from chalicelib.models import Severity
+from chalicelib.rollups.colors import SEVERITY_COLORS, STACK
 from chalicelib.rollups.models import TrendPoint
 
 WIDTH, HEIGHT = 640, 280
 # Stacked bottom-up in this order, so the most severe part sits on the axis.
-STACK = (Severity.HIGH, Severity.MEDIUM, Severity.LOW)
-SEVERITY_COLORS: dict[Severity, str] = {
-    Severity.HIGH: "#c62828",
-    Severity.MEDIUM: "#ef8f00",
-    Severity.LOW: "#5b8fd6",
-}
+BACKGROUND, AXIS_COLOR, GRID_COLOR, LABEL_COLOR = "#ffffff", "#606266", "#e4e7ed", "#303133"
 
 _LEFT, _RIGHT, _TOP, _BOTTOM = 44, 12, 16, 26  # plot margins in pixels
-_AXIS, _GRID, _LABEL = "#606266", "#e4e7ed", "#303133"
 _MAX_GRIDLINES = 5
 
 Font = ImageFont.ImageFont | ImageFont.FreeTypeFont
@@ -32,7 +27,7 @@ Font = ImageFont.ImageFont | ImageFont.FreeTypeFont
 
 def trend_png(trend: Sequence[TrendPoint]) -> bytes:
     """A WIDTH × HEIGHT PNG; the same trend always gives the same bytes."""
-    image = Image.new("RGB", (WIDTH, HEIGHT), "#ffffff")
+    image = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
     draw = ImageDraw.Draw(image)
     font: Font = ImageFont.load_default(size=11)
     x0, x1, y0, y1 = _LEFT, WIDTH - _RIGHT, _TOP, HEIGHT - _BOTTOM  # y1 is the axis
@@ -41,13 +36,12 @@ def trend_png(trend: Sequence[TrendPoint]) -> bytes:
     for value in range(0, top + 1, step):
         y = _y(value, top, y0, y1)
         if value:
-            draw.line([(x0, y), (x1, y)], fill=_GRID)
-        _text(draw, font, str(value), (x0 - 6, y), align="right")
-    draw.line([(x0, y1), (x1, y1)], fill=_AXIS)
-
+            draw.line([(x0, y), (x1, y)], fill=GRID_COLOR)
+        if trend:  # an empty chart has no scale to read
+            _text(draw, font, str(value), (x0 - 6, y), align="right")
+    draw.line([(x0, y1), (x1, y1)], fill=AXIS_COLOR)
     if not trend:
-        _text(draw, font, "no data", ((x0 + x1) // 2, (y0 + y1) // 2), align="center")
-        return _png(image)
+        return _png(image)  # the empty grid, without a word: the HTML says 暂无数据
 
     slot = (x1 - x0) / len(trend)
     bar = max(2, min(36, int(slot * 0.6)))
@@ -71,7 +65,7 @@ def trend_png(trend: Sequence[TrendPoint]) -> bytes:
 def nice_scale(peak: int) -> tuple[int, int]:
     """(top, step): a step of 1, 2 or 5 × 10^k giving at most 5 gridlines above zero."""
     if peak <= 0:
-        return 4, 1  # an empty chart still shows a scale
+        return 4, 1  # an empty chart still shows its gridlines
     magnitude = 1
     while True:
         for multiple in (1, 2, 5):
@@ -100,7 +94,7 @@ def _text(
     left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
     width, height = right - left, bottom - top
     x = at[0] - width if align == "right" else at[0] - width // 2
-    draw.text((x - left, at[1] - height // 2 - top), text, fill=_LABEL, font=font)
+    draw.text((x - left, at[1] - height // 2 - top), text, fill=LABEL_COLOR, font=font)
 
 
 def _png(image: Image.Image) -> bytes:

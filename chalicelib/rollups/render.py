@@ -9,7 +9,7 @@ from pathlib import Path
 
 from chalicelib.digests.render import UNNAMED_GROUP
 from chalicelib.models import Category
-from chalicelib.rollups.chart import SEVERITY_COLORS, STACK
+from chalicelib.rollups.colors import SEVERITY_COLORS, STACK
 from chalicelib.rollups.models import Rollup, RollupItem
 from chalicelib.rules import REGISTRY
 from chalicelib.templating import RenderedEmail, email_templates

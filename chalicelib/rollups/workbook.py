@@ -1,12 +1,16 @@
-"""A rollup as an XLSX workbook: 汇总, 明细, 超期, 登记表 and 趋势 (with a native chart).
+"""A rollup as an XLSX workbook: 汇总, 明细, 超期, 登记表 and 趋势 (with a native chart),
+laid out to be printed and filed: A4 landscape, one page wide, the header row on every
+page, the report's title, period and office in the page header, page numbers in the footer.
 
 Every string goes through `write_string` after `neutralise`, so no cell is ever a formula
-and text that a spreadsheet would read as one (`= + - @`) is prefixed with a quote.
-Totals are computed here, not as formulas. The creation date is the rollup's day, so the
-same rollup always gives the same bytes."""
+and text that a spreadsheet would read as one (`= + - @`) is prefixed with a quote. Text
+wraps in columns of bounded width: rows grow, nothing is clipped. People are masked as
+everywhere else in the report (`chalicelib.masking`). Totals are computed here, not as
+formulas. The creation date is the rollup's day, so the same rollup gives the same bytes."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Sequence
 from datetime import date, datetime, time
@@ -16,7 +20,9 @@ from typing import Any
 import xlsxwriter
 
 from chalicelib.digests.models import Unroutable
-from chalicelib.models import Category
+from chalicelib.masking import mask_address, mask_name
+from chalicelib.models import Category, Severity
+from chalicelib.rollups.colors import SEVERITY_COLORS
 from chalicelib.rollups.models import InventoryRow, Rollup, RollupItem
 from chalicelib.rules import REGISTRY
 from chalicelib.values import safe_filename
@@ -24,6 +30,7 @@ from chalicelib.vocab import (
     CATEGORY_NAMES,
     FILING_STATUS_NAMES,
     PLATFORM_NAMES,
+    ROLLUP_NAMES,
     SEVERITY_NAMES,
     STATE_NAMES,
 )
@@ -31,16 +38,27 @@ from chalicelib.vocab import (
 Cell = str | int | float | date | None
 
 UNATTRIBUTED = "未归属"
-SEVERITIES = (("high", "高"), ("medium", "中"), ("low", "低"))
+SEVERITIES = tuple(sorted(Severity, reverse=True))  # 高, 中, 低: columns, and the chart's stack
 
 ITEM_HEADERS = ("单位", "群名称", "平台", "群号", "类别", "问题", "严重程度", "状态", "已持续周数", "首次发现", "说明", "依据")  # fmt: skip
 INVENTORY_HEADERS = ("序号", "单位", "名称", "平台", "群号", "类别", "用途", "群主", "人数", "责任人", "备案日期", "状态")  # fmt: skip
-TREND_HEADERS = ("周次", "高", "中", "低", "合计")
+TREND_HEADERS = ("周次", *(SEVERITY_NAMES[s] for s in SEVERITIES), "合计")
 UNROUTABLE_HEADERS = ("群名称", "平台", "群号", "问题", "原因")
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-MIN_WIDTH, MAX_WIDTH = 6, 60
+MIN_WIDTH, MAX_WIDTH = 6, 24
+# The widest a column grows, by header, where MAX_WIDTH is not enough: longer text wraps.
+COLUMN_LIMITS = {"单位": 16, "群名称": 28, "名称": 28, "问题": 16, "说明": 40, "依据": 20, "原因": 40}  # fmt: skip
+RULE_WIDTH = 10  # a rule's column on 汇总: its title wraps onto two lines
 DATE_WIDTH = 12
+
+A4 = 9  # xlsxwriter's paper code
+MARGINS = {"left": 0.5, "right": 0.5, "top": 0.75, "bottom": 0.75}  # inches
+HEADER_MARGIN = 0.3  # inches from the paper's edge to the page header and footer
+HEADER_VALUE_LIMIT = 40  # characters of one data value in the page header (Excel: 255 in all)
+FOOTER = "&C第 &P 页 / 共 &N 页"
+# Beside the trend table, from row 2: less than a landscape A4 page tall at any scale.
+CHART_SIZE = {"width": 680, "height": 380}
 
 
 def neutralise(text: str) -> str:
@@ -53,6 +71,22 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
+def header_text(value: str) -> str:
+    """A data value as literal text in a page header: one line, short, `&` (which starts a
+    code there) doubled. xlsxwriter counts `&G` and `&[Picture]` as image placeholders even
+    after `&&` and then drops the header, so an `&` before those becomes a full-width `＆`."""
+    text = " ".join(value.split())
+    if len(text) > HEADER_VALUE_LIMIT:
+        text = text[: HEADER_VALUE_LIMIT - 1] + "…"
+    return re.sub(r"&(?=G|\[Picture\])", "＆", text).replace("&", "&&")
+
+
+def page_header(rollup: Rollup) -> str:
+    """群组合规周报 2026-W47 on the left, the sheet's name in the middle, the office right."""
+    title = f"群组合规{ROLLUP_NAMES[rollup.kind]} {rollup.period}"
+    return f"&L{header_text(title)}&C&A&R{header_text(rollup.office)}"
+
+
 def workbook_filename(rollup: Rollup) -> str:
     """群组合规汇总_2026-W47_党委工作部.xlsx, safe as a file name and an attachment name."""
     office = safe_filename(rollup.office)
@@ -60,28 +94,31 @@ def workbook_filename(rollup: Rollup) -> str:
 
 
 class _Sheet:
-    """A worksheet that writes typed cells and remembers how wide each column must be."""
+    """A worksheet that writes typed cells, remembers how wide each column must be and
+    which row heads its table."""
 
     def __init__(self, book: Any, name: str, formats: dict[str, Any]) -> None:
         self.ws = book.add_worksheet(name)
         self.formats = formats
         self.widths: dict[int, int] = {}
+        self.limits: dict[int, int] = {}  # column -> widest it may grow, else MAX_WIDTH
+        self.header_row = 0
 
     def cell(self, row: int, col: int, value: Cell, fmt: str | None = None) -> None:
-        style = self.formats[fmt] if fmt else None
-        if value is None or value == "":
-            self.ws.write_blank(row, col, None, style)
-            width = 0
-        elif isinstance(value, str):
-            text = neutralise(value)
-            self.ws.write_string(row, col, text, style)
-            width = display_width(text)
-        elif isinstance(value, date):
+        """`fmt` names a format; by default text wraps and numbers and dates align top."""
+        if isinstance(value, date):
             self.ws.write_datetime(row, col, value, self.formats["date"])
             width = DATE_WIDTH
-        else:
-            self.ws.write_number(row, col, value, style)
+        elif isinstance(value, str) and value:
+            text = neutralise(value)
+            self.ws.write_string(row, col, text, self.formats[fmt or "text"])
+            width = display_width(text)
+        elif isinstance(value, int | float):
+            self.ws.write_number(row, col, value, self.formats[fmt or "number"])
             width = len(f"{value:,}") if fmt != "percent" else 6
+        else:
+            self.ws.write_blank(row, col, None, self.formats[fmt or "text"])
+            width = 0
         self.widths[col] = max(self.widths.get(col, MIN_WIDTH), width + 2)
 
     def row(self, row: int, values: Sequence[Cell], fmt: str | None = None) -> None:
@@ -90,6 +127,8 @@ class _Sheet:
 
     def table(self, headers: Sequence[str], rows: Sequence[Sequence[Cell]], first: int = 0) -> None:
         """A header row at `first`, the rows under it, frozen and filterable."""
+        self.header_row = first
+        self.limits = {col: COLUMN_LIMITS.get(h, MAX_WIDTH) for col, h in enumerate(headers)}
         self.row(first, headers, "header")
         for offset, values in enumerate(rows, start=first + 1):
             self.row(offset, values)
@@ -98,7 +137,19 @@ class _Sheet:
 
     def fit(self) -> None:
         for col, width in self.widths.items():
-            self.ws.set_column(col, col, min(width, MAX_WIDTH))
+            self.ws.set_column(col, col, min(width, self.limits.get(col, MAX_WIDTH)))
+
+    def print_setup(self, header: str) -> None:
+        """A4 landscape, one page wide and as many tall as it takes, the header row on
+        every page, `header` above and the page numbers below."""
+        self.ws.set_paper(A4)
+        self.ws.set_landscape()
+        self.ws.fit_to_pages(1, 0)
+        self.ws.repeat_rows(self.header_row)
+        self.ws.set_margins(**MARGINS)
+        self.ws.set_header(header, {"margin": HEADER_MARGIN})
+        self.ws.set_footer(FOOTER, {"margin": HEADER_MARGIN})
+        self.ws.center_horizontally()
 
 
 def _unit(name: str) -> str:
@@ -107,6 +158,15 @@ def _unit(name: str) -> str:
 
 def _category(category: Category | None) -> str:
     return CATEGORY_NAMES[category] if category else ""
+
+
+def _person(text: str) -> str:
+    """A person as the rest of the report shows one: a name by `mask_name`, an address by
+    `mask_address`. An owner account reaches the inventory already masked by `mask_id`
+    (it holds a `*`) and is kept as it is."""
+    if not text or "*" in text:
+        return text
+    return mask_address(text) if "@" in text else mask_name(text)
 
 
 def _item_row(item: RollupItem) -> list[Cell]:
@@ -135,9 +195,9 @@ def _inventory_row(number: int, row: InventoryRow) -> list[Cell]:
         row.group_id,
         _category(row.category),
         row.purpose,
-        row.owner,
+        _person(row.owner),
         row.members,
-        row.responsible,
+        _person(row.responsible),
         row.filed_on,
         FILING_STATUS_NAMES[row.filing_status],
     ]
@@ -151,7 +211,7 @@ def _summary(sheet: _Sheet, rollup: Rollup) -> None:
     headline: list[tuple[str, Cell, str | None]] = [
         ("群组总数", rollup.groups_known, None),
         ("已备案比例", rollup.share_filed, "percent"),
-        *((f"未整改问题({zh})", open_.get(label, 0), None) for label, zh in SEVERITIES),
+        *((f"未整改问题({SEVERITY_NAMES[s]})", open_.get(s.label, 0), None) for s in SEVERITIES),
         ("本期新增", rollup.new_since_last, None),
         ("本期已整改", rollup.fixed_since_last, None),
         ("超期(≥6周)", rollup.overdue, None),
@@ -162,8 +222,10 @@ def _summary(sheet: _Sheet, rollup: Rollup) -> None:
         sheet.cell(1, col, label, "header")
         sheet.cell(2, col, value, fmt)
 
-    first = 4
-    rule_ids = [rule_id for rule_id, _ in rollup.rules]
+    first = sheet.header_row = 4
+    rule_ids = [rule_id for rule_id, _ in rollup.rules]  # every rule, even with no findings
+    sheet.limits = dict.fromkeys(range(1, len(rule_ids) + 1), RULE_WIDTH)
+    sheet.limits[0] = COLUMN_LIMITS["单位"]
     sheet.row(first, ["单位", *(t for _, t in rollup.rules), "合计"], "header")
     column_totals = [0] * len(rule_ids)
     for offset, (unit_id, name) in enumerate(rollup.units, start=first + 1):
@@ -177,8 +239,10 @@ def _summary(sheet: _Sheet, rollup: Rollup) -> None:
 
 
 def _trend(book: Any, sheet: _Sheet, rollup: Rollup) -> None:
+    """The weekly table, and beside it a chart in the palette of the email's PNG, sized to
+    sit whole on the sheet's first printed page."""
     rows: list[list[Cell]] = [
-        [p.period, *(p.open_by_severity.get(label, 0) for label, _ in SEVERITIES), p.total]
+        [p.period, *(p.open_by_severity.get(s.label, 0) for s in SEVERITIES), p.total]
         for p in rollup.trend
     ]
     sheet.table(TREND_HEADERS, rows)
@@ -186,26 +250,43 @@ def _trend(book: Any, sheet: _Sheet, rollup: Rollup) -> None:
         return
     chart = book.add_chart({"type": "column", "subtype": "stacked"})
     name = sheet.ws.get_name()
-    for col, colour in zip((1, 2, 3), ("#C0392B", "#E67E22", "#95A5A6"), strict=True):
+    for col, severity in enumerate(SEVERITIES, start=1):
+        color = SEVERITY_COLORS[severity]
         chart.add_series(
             {
                 "name": [name, 0, col],
                 "categories": [name, 1, 0, len(rows), 0],
                 "values": [name, 1, col, len(rows), col],
-                "fill": {"color": colour},
+                "fill": {"color": color},
+                "border": {"color": color},
                 "gap": 60,
             }
         )
     chart.set_title({"name": f"近{len(rows)}周未整改问题"})
     chart.set_y_axis({"name": "问题数", "major_gridlines": {"visible": True}})
     chart.set_legend({"position": "bottom"})
-    chart.set_size({"width": 720, "height": 360})
+    chart.set_size(CHART_SIZE)
     sheet.ws.insert_chart(1, len(TREND_HEADERS) + 1, chart)
 
 
 def _unroutable_row(item: Unroutable) -> list[Cell]:
     title = REGISTRY[item.rule].meta.title if item.rule in REGISTRY else item.rule
     return [item.group_name or "", PLATFORM_NAMES[item.platform], item.group_id, title, item.reason]
+
+
+def _formats(book: Any) -> dict[str, Any]:
+    """Headers bold on a fill; body cells boxed and top-aligned, text wrapping."""
+    body = {"border": 1, "border_color": "#BFBFBF", "valign": "top"}
+    header = {"bold": True, "bg_color": "#DDEBF7", "border": 1, "valign": "vcenter"}
+    return {
+        "header": book.add_format({**header, "text_wrap": True}),
+        "text": book.add_format({**body, "text_wrap": True}),
+        "number": book.add_format(body),
+        "total": book.add_format({**body, "bold": True, "text_wrap": True}),
+        "title": book.add_format({"bold": True, "font_size": 14}),
+        "date": book.add_format({**body, "num_format": "yyyy-mm-dd"}),
+        "percent": book.add_format({**body, "num_format": "0.0%"}),
+    }
 
 
 def build_workbook(rollup: Rollup) -> bytes:
@@ -215,13 +296,7 @@ def build_workbook(rollup: Rollup) -> bytes:
     book = xlsxwriter.Workbook(buffer, options)
     created = datetime.combine(rollup.today, time())
     book.set_properties({"title": workbook_filename(rollup)[:-5], "created": created})
-    formats = {
-        "header": book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1}),
-        "total": book.add_format({"bold": True, "top": 1}),
-        "title": book.add_format({"bold": True, "font_size": 14}),
-        "date": book.add_format({"num_format": "yyyy-mm-dd"}),
-        "percent": book.add_format({"num_format": "0.0%"}),
-    }
+    formats = _formats(book)
     sheets = {
         name: _Sheet(book, name, formats) for name in ("汇总", "明细", "超期", "登记表", "趋势")
     }
@@ -236,7 +311,9 @@ def build_workbook(rollup: Rollup) -> bytes:
         sheets["无法送达"].table(
             UNROUTABLE_HEADERS, [_unroutable_row(u) for u in rollup.unroutable_items]
         )
+    header = page_header(rollup)
     for sheet in sheets.values():
         sheet.fit()
+        sheet.print_setup(header)
     book.close()
     return buffer.getvalue()

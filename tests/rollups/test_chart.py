@@ -1,19 +1,24 @@
 from __future__ import annotations
 
 import io
+import re
+from typing import Any
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from chalicelib.models import Severity
 from chalicelib.rollups.chart import (
+    AXIS_COLOR,
+    BACKGROUND,
+    GRID_COLOR,
     HEIGHT,
-    SEVERITY_COLORS,
     WIDTH,
     nice_scale,
     trend_png,
     week_label,
 )
+from chalicelib.rollups.colors import SEVERITY_COLORS
 from chalicelib.rollups.models import TrendPoint
 from tests.rollups.sample import sample_rollup
 
@@ -90,6 +95,34 @@ def test_empty_and_all_zero_trends_still_draw_an_axis_without_bars(
 
     assert image.size == (WIDTH, HEIGHT)
     assert not colors(image) & set(SEVERITY_COLORS.values())
+
+
+def test_an_empty_trend_is_the_bare_grid_without_a_word() -> None:
+    image = decode(trend_png(()))
+
+    assert colors(image) == {BACKGROUND, GRID_COLOR, AXIS_COLOR}
+
+
+def test_writes_only_week_labels_and_numbers(monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN every text Pillow draws recorded
+    written: list[str] = []
+    draw_text = ImageDraw.ImageDraw.text
+
+    def record(self: ImageDraw.ImageDraw, xy: Any, text: Any, *args: Any, **kwargs: Any) -> None:
+        written.append(str(text))
+        draw_text(self, xy, text, *args, **kwargs)
+
+    monkeypatch.setattr(ImageDraw.ImageDraw, "text", record)
+
+    # WHEN the sample trend and an empty one are drawn
+    trend_png(sample_rollup().trend)
+    drawn = len(written)
+    trend_png(())
+
+    # THEN the first has week labels and counts, no words; the empty one has no text at all
+    assert {"W36", "W47", "0", "14"} <= set(written)
+    assert all(re.fullmatch(r"W\d+|\d+", text) for text in written)
+    assert len(written) == drawn
 
 
 def test_a_large_count_keeps_to_a_few_gridlines() -> None:

@@ -1,34 +1,50 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
+import warnings
 import zipfile
 from collections.abc import Iterator
 from datetime import datetime
 from io import BytesIO
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import pytest
 from openpyxl import load_workbook
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from chalicelib.masking import mask_name
+from chalicelib.models import Severity
+from chalicelib.rollups.colors import SEVERITY_COLORS
 from chalicelib.rollups.models import Rollup
 from chalicelib.rollups.workbook import (
+    COLUMN_LIMITS,
     INVENTORY_HEADERS,
     ITEM_HEADERS,
+    MAX_WIDTH,
     build_workbook,
     display_width,
+    header_text,
     neutralise,
     workbook_filename,
 )
+from chalicelib.rules import REGISTRY
 from chalicelib.vocab import FILING_STATUS_NAMES, SEVERITY_NAMES
-from tests.rollups.sample import HYPERLINK, TODAY, sample_rollup
+from tests.rollups.sample import HYPERLINK, INVENTORY_ROWS, ITEMS, TODAY, sample_rollup
 
 SHEETS = ["汇总", "明细", "超期", "登记表", "趋势"]
 MATRIX_HEADER_ROW = 5  # 1-based row of the units × rules header on 汇总
+A4_SHORT_SIDE = 8.27  # inches: the height of a landscape A4 page
+DEFAULT_ROW_HEIGHT = 15  # points
+CHART_NS = {
+    "c": "http://schemas.openxmlformats.org/drawingml/2006/chart",
+    "a": "http://schemas.openxmlformats.org/drawingml/2006/main",
+}
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +77,15 @@ def all_cells(book: Workbook) -> Iterator[Any]:
             yield from row
 
 
+def sheet_header_xml(data: bytes, sheet: int = 1) -> str:
+    """The raw page header of a worksheet, as Excel reads it (codes and `&&` included)."""
+    with zipfile.ZipFile(BytesIO(data)) as archive:
+        xml = archive.read(f"xl/worksheets/sheet{sheet}.xml").decode()
+    found = re.search(r"<oddHeader>(.*?)</oddHeader>", xml)
+    assert found, "no page header"
+    return ElementTree.fromstring(found.group(0)).text or ""
+
+
 # -- structure ---------------------------------------------------------------------------
 
 
@@ -91,6 +116,138 @@ def test_name_and_message_columns_are_wider_than_short_ones(book: Workbook) -> N
     assert width["K"] > width["G"]  # 说明 > 严重程度
     assert width["B"] >= display_width("信息工程学院教职工工作群")
     assert all(w <= 60 for w in width.values())
+
+
+# -- printing ----------------------------------------------------------------------------
+
+
+def test_every_sheet_prints_on_a4_landscape_one_page_wide(book: Workbook) -> None:
+    for ws in book.worksheets:
+        setup = ws.page_setup
+        assert setup.orientation == "landscape", ws.title
+        assert int(setup.paperSize) == 9  # A4
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        assert (setup.fitToWidth or 1) == 1  # 1 is the default, which the XML leaves out
+        assert setup.fitToHeight == 0  # as many pages tall as it takes
+        margins = ws.page_margins
+        assert 0.4 <= margins.left == margins.right <= 1
+        assert margins.header < margins.top and margins.footer < margins.bottom
+
+
+def test_every_sheet_repeats_its_header_row_on_each_printed_page(book: Workbook) -> None:
+    assert book["汇总"].print_title_rows == f"${MATRIX_HEADER_ROW}:${MATRIX_HEADER_ROW}"
+    for name in SHEETS[1:]:
+        assert book[name].print_title_rows == "$1:$1"
+
+
+def test_pages_are_headed_with_title_period_office_and_numbered(book: Workbook) -> None:
+    for ws in book.worksheets:
+        assert ws.oddHeader.left.text == "群组合规周报 2026-W47"
+        assert ws.oddHeader.center.text == "&A"  # the sheet's name
+        assert ws.oddHeader.right.text == "党委工作部"
+        assert ws.oddFooter.center.text == "第 &P 页 / 共 &N 页"
+
+
+def test_a_monthly_rollup_is_headed_as_such() -> None:
+    data = build_workbook(sample_rollup(kind="month", period="2026-11"))
+    assert sheet_header_xml(data).startswith("&L群组合规月报 2026-11&C")
+
+
+def test_office_with_ampersands_stays_literal_in_the_page_header() -> None:
+    # GIVEN an office name from the CSV with `&`, and `&G` (an image code to xlsxwriter)
+    rollup = sample_rollup(office="研发&G中心 R&D")
+
+    # WHEN the workbook is built, with any warning (a dropped header) an error
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        data = build_workbook(rollup)
+
+    # THEN every sheet's header has it, `&` doubled, `&G` not read as a code
+    for sheet in range(1, len(SHEETS) + 1):
+        assert sheet_header_xml(data, sheet).endswith("&R研发＆G中心 R&&D")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("党委工作部", "党委工作部"),
+        ("R&D", "R&&D"),
+        ("&P&N", "&&P&&N"),
+        ("研发&G中心", "研发＆G中心"),
+        ("图&[Picture]", "图＆[Picture]"),
+        ("党委\n工作部", "党委 工作部"),
+        ("学院" * 30, "学院" * 19 + "学…"),
+    ],
+)
+def test_header_text_is_literal_one_line_and_short(value: str, expected: str) -> None:
+    assert header_text(value) == expected
+
+
+def test_a_long_office_name_keeps_the_header_within_excels_limit() -> None:
+    data = build_workbook(sample_rollup(office="&" * 300))
+    header = sheet_header_xml(data)
+    assert len(header) <= 255
+    assert "&&&&&&" in header
+
+
+def test_text_cells_wrap_and_align_top_so_rows_grow_instead_of_clipping(book: Workbook) -> None:
+    title = book["汇总"]["A1"]  # above the tables: it spreads to the right instead
+    for ws in book.worksheets:
+        texts = [c for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+        texts = [c for c in texts if c is not title]
+        assert texts and all(c.alignment.wrap_text for c in texts), ws.title
+        assert not any(d.customHeight for d in ws.row_dimensions.values()), ws.title
+    message = book["明细"]["K2"]
+    assert message.alignment.wrap_text and message.alignment.vertical == "top"
+
+
+def test_long_text_columns_are_bounded_in_width() -> None:
+    # GIVEN findings and groups with long messages, names and purposes
+    long = "群成员 512 人,超过上限 500 人,请在两周内移出或说明理由。" * 6
+    rollup = sample_rollup(
+        items=tuple(i.model_copy(update={"message": long, "group_name": long}) for i in ITEMS),
+        inventory=tuple(r.model_copy(update={"purpose": long}) for r in INVENTORY_ROWS),
+    )
+
+    # WHEN the workbook is built
+    book = load_workbook(BytesIO(build_workbook(rollup)))
+
+    # THEN those columns stop at their limits (用途 at the default), none grows wider
+    details, registry = book["明细"], book["登记表"]
+    assert int(details.column_dimensions["K"].width) == COLUMN_LIMITS["说明"]
+    assert int(details.column_dimensions["B"].width) == COLUMN_LIMITS["群名称"]
+    assert int(registry.column_dimensions["G"].width) == MAX_WIDTH
+    widest = max(COLUMN_LIMITS.values())
+    for ws in book.worksheets:
+        assert all(int(d.width) <= widest for d in ws.column_dimensions.values())
+
+
+def test_chart_sits_whole_on_the_first_printed_page_of_its_sheet(book: Workbook) -> None:
+    # the chart starts under the header row and ends well within one landscape A4 page;
+    # fit-to-width only ever shrinks the sheet, so it cannot reach the next page
+    ws = book["趋势"]
+    anchor = ws._charts[0].anchor
+    margins = ws.page_margins
+    printable = (A4_SHORT_SIDE - margins.top - margins.bottom) * 72
+    assert anchor._from.row == 1
+    assert (anchor.to.row + 1) * DEFAULT_ROW_HEIGHT <= printable
+    assert not ws.row_breaks.brk
+
+
+def test_chart_series_have_the_colors_of_the_email_chart(data: bytes) -> None:
+    with zipfile.ZipFile(BytesIO(data)) as archive:
+        chart = ElementTree.fromstring(archive.read("xl/charts/chart1.xml"))
+    series = {
+        ser.findtext("c:tx//c:v", namespaces=CHART_NS): ser.find(
+            "c:spPr/a:solidFill/a:srgbClr", CHART_NS
+        )
+        for ser in chart.iterfind(".//c:ser", CHART_NS)
+    }
+    fills = {name: fill.get("val") for name, fill in series.items() if fill is not None}
+    assert fills == {
+        SEVERITY_NAMES[s]: SEVERITY_COLORS[s].lstrip("#").upper()
+        for s in (Severity.HIGH, Severity.MEDIUM, Severity.LOW)
+    }
 
 
 # -- 汇总 --------------------------------------------------------------------------------
@@ -127,6 +284,17 @@ def test_matrix_and_totals_equal_the_rollup(book: Workbook, rollup: Rollup) -> N
         assert totals[col] == sum(rollup.matrix[u][rule_id] for u, _ in rollup.units)
     open_total = sum(rollup.open_by_severity.values())
     assert totals[-1] == open_total == 6
+
+
+def test_summary_has_a_column_for_every_rule_even_with_no_findings() -> None:
+    rules = tuple((rule_id, rule.meta.title) for rule_id, rule in REGISTRY.items())
+    rollup = sample_rollup(rules=rules, matrix={}, items=(), open_by_severity={})
+
+    table = matrix(load_workbook(BytesIO(build_workbook(rollup)))["汇总"], rollup)
+
+    assert len(rules) == 13
+    assert table[0] == ("单位", *(title for _, title in rules), "合计")
+    assert all(set(row[1:]) == {0} for row in table[1:])
 
 
 # -- 明细, 超期, 登记表 ---------------------------------------------------------------------
@@ -169,6 +337,30 @@ def test_registry_lists_every_known_group_numbered_from_one(book: Workbook, roll
     unfiled = body[1]
     assert unfiled[8] is None and unfiled[10] is None and unfiled[5] is None
     assert unfiled[7] == "13****89"
+
+
+def test_registry_masks_people_as_the_rest_of_the_report(book: Workbook) -> None:
+    body = rows(book["登记表"])
+    assert (body[0][7], body[0][9]) == ("张*", "李*") == (mask_name("张三"), mask_name("李四"))
+    assert body[1][7] == "13****89"  # an owner account, masked by mask_id upstream: kept
+    texts = {c.value for c in all_cells(book)}
+    assert not texts & {"张三", "李四"}
+
+
+@pytest.mark.parametrize(
+    ("owner", "responsible", "shown"),
+    [
+        ("欧阳娜娜", "zhang.san@example.edu.cn", ("欧**娜", "z***@example.edu.cn")),
+        ("王", "", ("*", None)),
+        ("Zhang San", "Li Si", ("Z*******n", "L***i")),
+    ],
+)
+def test_registry_masks_names_and_addresses(
+    owner: str, responsible: str, shown: tuple[str, str | None]
+) -> None:
+    entry = INVENTORY_ROWS[0].model_copy(update={"owner": owner, "responsible": responsible})
+    ws = load_workbook(BytesIO(build_workbook(sample_rollup(inventory=(entry,)))))["登记表"]
+    assert (ws["H2"].value, ws["J2"].value) == shown
 
 
 def test_dates_are_real_dates_in_iso_format(book: Workbook) -> None:
@@ -307,5 +499,7 @@ def test_the_workbook_opens_in_libreoffice(tmp_path: Path) -> None:
         env={**os.environ, "HOME": str(tmp_path)},
     )
 
-    # THEN it was read: a PDF of its sheets came out
-    assert (tmp_path / "rollup.pdf").stat().st_size > 10_000
+    # THEN it was read, and it prints a page per sheet: nothing, not the chart, spills over
+    pdf = (tmp_path / "rollup.pdf").read_bytes()
+    assert len(pdf) > 10_000
+    assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == len(SHEETS)
