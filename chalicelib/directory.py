@@ -56,11 +56,15 @@ class Directory(PersonColumns):
         self.accounts = {p: dict((accounts or {}).get(p, {})) for p in Platform}
         self._by_status: dict[PersonStatus, frozenset[int]] = {}
         self._by_unit: dict[str | None, frozenset[int]] = {}
+        self._active_accounts: dict[Platform, frozenset[str]] = {}
+        self._account_of: dict[Platform, dict[int, str]] = {}
 
     def extend(self, other: PersonColumns) -> None:
         super().extend(other)
         self._by_status.clear()
         self._by_unit.clear()
+        self._active_accounts.clear()
+        self._account_of.clear()
 
     def with_status(self, status: PersonStatus) -> frozenset[int]:
         """Indices of the persons with this status (computed once), for set operations
@@ -93,6 +97,24 @@ class Directory(PersonColumns):
     @property
     def persons(self) -> Sequence[Person]:
         return _PersonView(self)
+
+    def active_accounts(self, platform: Platform) -> frozenset[str]:
+        """The accounts on `platform` of active persons (computed once)."""
+        if platform not in self._active_accounts:
+            active = self.with_status(PersonStatus.ACTIVE)
+            self._active_accounts[platform] = frozenset(
+                account for account, index in self.accounts[platform].items() if index in active
+            )
+        return self._active_accounts[platform]
+
+    def account_of(self, platform: Platform) -> Mapping[int, str]:
+        """A person's first account on `platform` (computed once, when first asked)."""
+        if platform not in self._account_of:
+            first: dict[int, str] = {}
+            for account, index in self.accounts[platform].items():
+                first.setdefault(index, account)
+            self._account_of[platform] = first
+        return self._account_of[platform]
 
     def index_of(self, platform: Platform, account: str) -> int | None:
         return self.accounts[platform].get(account)

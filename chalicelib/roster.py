@@ -17,8 +17,6 @@ from chalicelib.rules.context import GroupSnapshot
 from chalicelib.settings import Settings
 from chalicelib.source import SourceFile
 
-UNMAPPED_SAMPLE = 5
-
 # A snapshot's claim to be the group's newest: its export time, its file, how many members
 # it lists, its sheet. Of several sheets of one workbook holding the group at one export
 # time (a bot's 所有成员 / 已绑定成员 / 未绑定成员), the most complete one wins, not the one
@@ -53,7 +51,9 @@ class SnapshotBook:
         """Snapshots of one table; exports older than `max_age_days` are left out.
 
         Nothing is kept until `offer`: a file is all or nothing."""
-        groups, row_count = read_groups(file, table, errors, self.cells)
+        groups, row_count = read_groups(
+            file, table, errors, self.cells, self.directory.active_accounts
+        )
         table_time = _table_time(file, table, self.today)
         oldest = self.today - timedelta(days=self.settings.roster_max_age_days)
         candidates = []
@@ -79,11 +79,11 @@ class SnapshotBook:
         self, key: GroupKey, rows: GroupRows, exported: datetime, table: Table
     ) -> GroupSnapshot:
         platform, group_id = key
+        accounts = self.directory.accounts[platform]
         ids = list(rows.ids)
-        mapped = list(map(self.directory.accounts[platform].get, ids))
-        unmapped = []
-        if None in mapped:
-            unmapped = sorted(i for i, p in zip(ids, mapped, strict=True) if p is None)
+        mapped = list(map(accounts.get, ids))
+        notable = rows.ids - self.directory.active_accounts(platform)
+        unmapped = sorted(i for i in notable if i not in accounts)
         return GroupSnapshot(
             platform=platform,
             group_id=group_id,
@@ -97,7 +97,8 @@ class SnapshotBook:
             first_joined_on=parse_date(rows.first_day) if rows.first_day != NO_DAY else None,
             persons=array("i", set(mapped) - {None}),  # type: ignore[arg-type]
             unmapped_count=len(unmapped),
-            unmapped_sample=tuple(unmapped[:UNMAPPED_SAMPLE]),
+            unmapped_ids=tuple(unmapped),
+            notable={member: rows.shown.get(member, "") for member in sorted(notable)},
         )
 
 

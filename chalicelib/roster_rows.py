@@ -8,6 +8,7 @@ days and export times. Measured against a bare csv.reader pass in bench/scan_ben
 from __future__ import annotations
 
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import datetime
 from operator import itemgetter
@@ -40,6 +41,8 @@ class GroupRows:
     exported: datetime | None = None
     spoke_rows: int = 0  # rows with a speaking day
     same_day_rows: int = 0  # ... equal to the row's joining day
+    shown: dict[str, str] = field(default_factory=dict)  # notable member -> name in the group
+    active: AbstractSet[str] = frozenset()  # accounts whose names are not kept
 
 
 def table_defaults(file: SourceFile, table: Table, max_id: int) -> dict[str, str | None]:
@@ -120,14 +123,21 @@ class _Keys:
 
 
 def read_groups(
-    file: SourceFile, table: Table, errors: list[DataError], cells: RosterCells
+    file: SourceFile,
+    table: Table,
+    errors: list[DataError],
+    cells: RosterCells,
+    active: Callable[[Platform], AbstractSet[str]] | None = None,
 ) -> tuple[dict[GroupKey, GroupRows], int]:
     """Every group in one table, and the table's row count; bad rows go to `errors` and
-    are skipped. `cells` checks (and memoises) cells across the tables of a scan."""
+    are skipped. `cells` checks (and memoises) cells across the tables of a scan. With
+    `active` (a platform's accounts of active persons), the names in the group of the
+    other members are kept."""
     keys = _Keys(table, table_defaults(file, table, cells.max_id), cells.max_id)
     columns = table.columns
     member_at = columns["member_id"]
     role_at, name_at = columns.get("role"), columns.get("group_name")
+    shown_at = columns.get("display_name") if active is not None else None
     joined_at, spoke_at = columns.get("joined_at"), columns.get("last_spoke_at")
     exported_at = columns.get("exported_at")
     good_days, good_tails, day_of = cells.good_days, cells.good_tails, cells.day
@@ -137,9 +147,14 @@ def read_groups(
     groups: dict[GroupKey, GroupRows] = {}
     key_of = keys.of
     raw_key: Any = None
+
+    def new_group(key: GroupKey) -> GroupRows:
+        return GroupRows(active=active(key[0]) if active is not None else frozenset())
+
     group = GroupRows()
     if key_of is None:
-        group = groups.setdefault(keys.group(()), group)
+        key = keys.group(())
+        group = groups.setdefault(key, new_group(key))
     last_export, export_group, exported = None, None, None
     start = 0
     for batch in table.batches():
@@ -157,7 +172,10 @@ def read_groups(
                     raw = key_of(row)
                     if raw != raw_key:
                         key = keys.group(raw)
-                        raw_key, group = raw, groups.get(key) or groups.setdefault(key, GroupRows())
+                        raw_key, group = (
+                            raw,
+                            groups.get(key) or groups.setdefault(key, new_group(key)),
+                        )
                 role = None
                 if role_at is not None:
                     role = known_roles.get(row[role_at]) or roles.of(row[role_at])
@@ -182,6 +200,8 @@ def read_groups(
                 errors.append(row_error(table, table.row_number(index), bad.field, bad.reason))
                 continue
             group.ids.add(member)
+            if shown_at is not None and member not in group.active:
+                group.shown[member] = clean_text(row[shown_at], cells.max_text)[0]
             if role is Role.OWNER and group.owner is None:
                 group.owner = member
             if joined and joined < group.first_day:

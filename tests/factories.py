@@ -90,8 +90,10 @@ def make_snapshot(
     last_spoke_on: date | None = None,
     first_joined_on: date | None = None,
     exported_at: datetime | None = None,
+    notable: Mapping[str, str] | None = None,
 ) -> GroupSnapshot:
-    """A snapshot as the scan keeps it; member_count defaults to mapped + unmapped."""
+    """A snapshot as the scan keeps it; member_count defaults to mapped + unmapped; the
+    notable members (names in the group) default to the unmapped ones, nameless."""
     mapped = array("i", sorted(set(persons)))
     return GroupSnapshot(
         platform=platform,
@@ -106,7 +108,8 @@ def make_snapshot(
         first_joined_on=first_joined_on,
         persons=mapped,
         unmapped_count=len(unmapped),
-        unmapped_sample=tuple(unmapped[:5]),
+        unmapped_ids=tuple(sorted(unmapped)),
+        notable=dict.fromkeys(unmapped, "") if notable is None else dict(notable),
     )
 
 

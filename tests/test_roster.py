@@ -164,7 +164,7 @@ def test_qq_export_takes_group_id_and_name_from_lines_above_the_header(tmp_path:
     assert snapshot.last_spoke_on == date(2026, 11, 10)
     assert snapshot.first_joined_on == date(2024, 3, 5)
     assert list(snapshot.persons) == [0, 1]
-    assert (snapshot.unmapped_count, snapshot.unmapped_sample) == (1, ("88888",))
+    assert (snapshot.unmapped_count, snapshot.unmapped_ids) == (1, ("88888",))
 
 
 def test_group_id_falls_back_to_the_file_name_and_platform_to_the_folder(tmp_path: Path) -> None:

@@ -31,7 +31,12 @@ class GroupSnapshot:
     first_joined_on: date | None
     persons: array[int] = field(repr=False)
     unmapped_count: int
-    unmapped_sample: tuple[str, ...]
+    unmapped_ids: tuple[str, ...]  # sorted, every one
+    notable: Mapping[str, str] = field(default_factory=dict, repr=False)
+    """Members not mapped to an active person of the directory (unmapped, departed,
+    external) -> their name in the group ("" when the export has none): the members a
+    digest names. Active members' names are not kept (they would cost ~150 MB a million
+    rows)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,11 +1,9 @@
 from __future__ import annotations
 
-from chalicelib.masking import mask_name
 from chalicelib.models import PersonStatus, Severity
 from chalicelib.rules.context import GroupView, RuleContext
+from chalicelib.rules.members import members_by_account
 from chalicelib.rules.registry import Source, Violation, rule
-
-SAMPLE_SIZE = 5
 
 
 @rule(
@@ -26,7 +24,7 @@ def departed_members(group: GroupView, ctx: RuleContext) -> Violation | None:
         {
             "departed_count": len(departed),
             "departed_grace_days": grace,
-            "sample": [mask_name(ctx.directory.names[i]) for i in departed[:SAMPLE_SIZE]],
+            "members": members_by_account(group, ctx, _accounts_of(group, ctx, departed)),
         },
     )
 
@@ -42,6 +40,14 @@ def _departed_members(group: GroupView, ctx: RuleContext) -> list[int]:
     return sorted(
         i for i in departed if i != owner and ((left := left_on[i]) is None or left <= cutoff)
     )
+
+
+def _accounts_of(group: GroupView, ctx: RuleContext, persons: list[int]) -> list[str]:
+    """The accounts in the group of these persons (all departed: their accounts are among
+    the members whose names the snapshot keeps)."""
+    assert group.snapshot is not None
+    wanted, accounts = set(persons), ctx.directory.accounts[group.platform]
+    return [account for account in group.snapshot.notable if accounts.get(account) in wanted]
 
 
 def _owner_index(group: GroupView, ctx: RuleContext) -> int | None:

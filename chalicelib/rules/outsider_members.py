@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from chalicelib.masking import mask_name
 from chalicelib.models import Category, PersonStatus, Severity
 from chalicelib.rules.context import GroupView, RuleContext
+from chalicelib.rules.members import members_by_person
 from chalicelib.rules.registry import Source, Violation, rule
 
 SAMPLE_SIZE = 5
@@ -30,7 +30,7 @@ def outsider_members(group: GroupView, ctx: RuleContext) -> Violation | None:
         {
             "outsider_count": len(outsiders),
             "units": units[:SAMPLE_SIZE],
-            "sample": [mask_name(directory.names[i]) for i in outsiders[:SAMPLE_SIZE]],
+            "members": members_by_person(group, ctx, outsiders),
         },
     )
 

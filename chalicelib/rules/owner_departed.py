@@ -3,6 +3,7 @@ from __future__ import annotations
 from chalicelib.masking import mask_id, mask_name
 from chalicelib.models import PersonStatus, Severity
 from chalicelib.rules.context import GroupView, RuleContext
+from chalicelib.rules.members import members_by_account
 from chalicelib.rules.registry import Source, Violation, rule
 
 
@@ -32,6 +33,7 @@ def owner_departed(group: GroupView, ctx: RuleContext) -> Violation | None:
             "owner_name": name,
             "left_on": person.left_on.isoformat() if person.left_on else None,
             "owner_from": _owner_source(group, owner),
+            "members": members_by_account(group, ctx, [owner]),
         },
     )
 

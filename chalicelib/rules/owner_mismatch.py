@@ -3,6 +3,7 @@ from __future__ import annotations
 from chalicelib.masking import mask_id, mask_name
 from chalicelib.models import Severity
 from chalicelib.rules.context import GroupView, RuleContext
+from chalicelib.rules.members import members_by_account
 from chalicelib.rules.registry import Source, Violation, rule
 
 
@@ -30,5 +31,6 @@ def owner_mismatch(group: GroupView, ctx: RuleContext) -> Violation | None:
             "filed_owner_name": mask_name(group.filing.owner_name)
             if group.filing.owner_name
             else None,
+            "members": members_by_account(group, ctx, [actual]),
         },
     )

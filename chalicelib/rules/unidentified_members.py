@@ -1,11 +1,9 @@
 from __future__ import annotations
 
-from chalicelib.masking import mask_id
 from chalicelib.models import Severity
 from chalicelib.rules.context import GroupView, RuleContext
+from chalicelib.rules.members import members_by_account
 from chalicelib.rules.registry import Source, Violation, rule
-
-SAMPLE_SIZE = 5
 
 
 @rule(
@@ -27,6 +25,6 @@ def unidentified_members(group: GroupView, ctx: RuleContext) -> Violation | None
         {
             "unmapped_count": count,
             "member_count": snapshot.member_count,
-            "sample": [mask_id(account) for account in snapshot.unmapped_sample[:SAMPLE_SIZE]],
+            "members": members_by_account(group, ctx, snapshot.unmapped_ids),
         },
     )

@@ -172,10 +172,10 @@ class Outcome:
 def outcome(snapshot: GroupSnapshot, directory: Directory = DIRECTORY) -> Outcome:
     """A snapshot as an `Outcome`: its member ids are its mapped persons' accounts and its
     unmapped sample (complete for the small groups of this corpus)."""
-    assert snapshot.unmapped_count == len(snapshot.unmapped_sample), "sample incomplete"
+    assert snapshot.unmapped_count == len(snapshot.unmapped_ids), "sample incomplete"
     accounts = directory.accounts[snapshot.platform]
     mapped = {account for account, person in accounts.items() if person in snapshot.persons}
-    members = frozenset(mapped | set(snapshot.unmapped_sample))
+    members = frozenset(mapped | set(snapshot.unmapped_ids))
     assert len(members) == snapshot.member_count
     return Outcome(
         source=snapshot.source,

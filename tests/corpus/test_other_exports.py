@@ -62,7 +62,7 @@ def test_wecom_groupchat_json_takes_roles_from_owner_and_admin_list(tmp_path: Pa
     )
     # AND the three staff are found in the directory; the external contact is not
     snapshot = snapshots[(Platform.WECOM, other.WECOM_CHAT_ID)]
-    assert snapshot.unmapped_sample == ("ZhaoLiu", other.WECOM_EXTERNAL)
+    assert snapshot.unmapped_ids == ("ZhaoLiu", other.WECOM_EXTERNAL)
     assert {DIRECTORY.person_ids[i] for i in snapshot.persons} == STAFF
     assert errors == []
 
@@ -88,7 +88,7 @@ def test_dingtalk_chat_get_json_gives_ids_and_the_owner(tmp_path: Path) -> None:
     )
     snapshot = snapshots[(Platform.DINGTALK, other.DINGTALK_CHAT_ID)]
     assert {DIRECTORY.person_ids[i] for i in snapshot.persons} == STAFF
-    assert snapshot.unmapped_sample == ("062846164421",)
+    assert snapshot.unmapped_ids == ("062846164421",)
     assert errors == []
 
 

@@ -31,8 +31,10 @@ def directory_of(*persons: dict[str, object]) -> Directory:
 def check(
     directory: Directory, persons: Sequence[int], owner_id: str | None = None
 ) -> Violation | None:
-    group = make_group(snapshot=make_snapshot(persons=persons, owner_id=owner_id))
-    return departed_members(group, make_context(directory=directory))
+    """Member i shows as `名片<i>` in the group (account `qq<i>`)."""
+    shown = {f"qq{i}": f"名片{i}" for i in persons}
+    snapshot = make_snapshot(persons=persons, owner_id=owner_id, notable=shown)
+    return departed_members(make_group(snapshot=snapshot), make_context(directory=directory))
 
 
 def test_flags_member_who_left_exactly_grace_days_ago() -> None:
@@ -40,14 +42,17 @@ def test_flags_member_who_left_exactly_grace_days_ago() -> None:
     directory = directory_of({"name": "李四"}, departed(days_before(14), "王小明"))
     # WHEN checked
     violation = check(directory, [0, 1])
-    # THEN the member is listed by masked name
+    # THEN the member is listed: name in the group, masked account, masked name, status
     assert violation is not None
     assert violation.message == "群内仍有 1 名已离职离校人员(离开满 14 天或日期不详),应为 0 人。"
     assert violation.evidence == {
         "departed_count": 1,
         "departed_grace_days": 14,
-        "sample": ["王*明"],
-    }
+        "members": [
+            {"shown": "名片1", "account": "q**", "person": "王*明", "status": "departed",
+             "unit": "U01"},
+        ],
+    }  # fmt: skip
     json.dumps(violation.evidence)
 
 
@@ -89,15 +94,15 @@ def test_counts_departed_members_beside_a_departed_owner() -> None:
     directory = directory_of(departed(None), departed(None, "赵六"))
     violation = check(directory, [0, 1], owner_id="qq0")
     assert violation is not None
-    assert violation.evidence["sample"] == ["赵*"]
+    assert [m["person"] for m in violation.evidence["members"]] == ["赵*"]
 
 
-def test_samples_at_most_five_masked_names() -> None:
+def test_lists_every_departed_member() -> None:
     directory = directory_of(*[departed(None, f"成员{i}号") for i in range(7)])
     violation = check(directory, range(7))
     assert violation is not None
     assert violation.evidence["departed_count"] == 7
-    assert violation.evidence["sample"] == ["成**号"] * 5
+    assert [m["shown"] for m in violation.evidence["members"]] == [f"名片{i}" for i in range(7)]
 
 
 def test_uses_configured_grace_days() -> None:

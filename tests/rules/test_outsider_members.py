@@ -43,10 +43,16 @@ def test_flags_work_group_with_active_member_of_another_unit() -> None:
     group = work_group(OWN, OTHER)
     # WHEN checked
     violation = outsider_members(group, make_context(directory=directory()))
-    # THEN the outsider is reported with their unit and masked name
+    # THEN the outsider is listed: account, masked name, status and unit
     assert violation is not None
     assert violation.message == "工作群内有 1 名其他单位的在职在校人员(来自 U02),应为 0 人。"
-    assert violation.evidence == {"outsider_count": 1, "units": ["U02"], "sample": ["王*明"]}
+    assert violation.evidence == {
+        "outsider_count": 1,
+        "units": ["U02"],
+        "members": [
+            {"shown": "", "account": "q**", "person": "王*明", "status": "active", "unit": "U02"}
+        ],
+    }
     json.dumps(violation.evidence)
 
 

@@ -50,7 +50,11 @@ def test_flags_roster_owner_who_departed() -> None:
         "owner_name": "王*明",
         "left_on": days_before(3).isoformat(),
         "owner_from": "roster",
-    }
+        "members": [
+            {"shown": "", "account": "11****11", "person": "王*明", "status": "departed",
+             "unit": "U01"},
+        ],
+    }  # fmt: skip
     json.dumps(violation.evidence)
 
 

@@ -26,6 +26,7 @@ def test_flags_roster_owner_different_from_filed_owner() -> None:
         "roster_owner": "98****10",
         "filed_owner": "12****90",
         "filed_owner_name": "张*",
+        "members": [{"shown": "", "account": "98****10", "person": "", "status": "", "unit": ""}],
     }
     json.dumps(violation.evidence)
 

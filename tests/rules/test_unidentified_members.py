@@ -20,21 +20,32 @@ def test_passes_group_where_every_member_is_mapped() -> None:
 
 def test_flags_group_with_one_unmapped_member() -> None:
     # GIVEN one member whose account is not in the directory
-    group = make_group(snapshot=make_snapshot(persons=[0, 1], unmapped=["987654321"]))
+    snapshot = make_snapshot(
+        persons=[0, 1], unmapped=["987654321"], notable={"987654321": "路人甲"}
+    )
+    group = make_group(snapshot=snapshot)
     # WHEN checked
     violation = unidentified_members(group, make_context())
-    # THEN the count and a masked account are reported
+    # THEN the count is reported and the member listed: name in the group, masked account
     assert violation is not None
     assert violation.message == "群内有 1 名成员的账号不在人员名册中,无法确认实名身份,应为 0 人。"
-    assert violation.evidence == {"unmapped_count": 1, "member_count": 3, "sample": ["98****21"]}
+    assert violation.evidence == {
+        "unmapped_count": 1,
+        "member_count": 3,
+        "members": [
+            {"shown": "路人甲", "account": "98****21", "person": "", "status": "", "unit": ""}
+        ],
+    }
     json.dumps(violation.evidence)
 
 
-def test_samples_at_most_five_masked_accounts() -> None:
+def test_lists_every_unmapped_member_by_masked_account() -> None:
     snapshot = replace(
-        make_snapshot(), unmapped_count=8, unmapped_sample=tuple(f"1000000{i}" for i in range(8))
+        make_snapshot(), unmapped_count=8, unmapped_ids=tuple(f"1000000{i}" for i in range(8))
     )
     violation = unidentified_members(make_group(snapshot=snapshot), make_context())
     assert violation is not None
     assert violation.evidence["unmapped_count"] == 8
-    assert violation.evidence["sample"] == [f"10****0{i}" for i in range(5)]
+    assert [m["account"] for m in violation.evidence["members"]] == [
+        f"10****0{i}" for i in range(8)
+    ]
