@@ -23,16 +23,12 @@ from chalicelib.models import Severity
 from chalicelib.rollups.colors import SEVERITY_COLORS
 from chalicelib.rollups.models import Rollup
 from chalicelib.rollups.workbook import (
-    COLUMN_LIMITS,
     INVENTORY_HEADERS,
     ITEM_HEADERS,
-    MAX_WIDTH,
     build_workbook,
-    display_width,
-    header_text,
-    neutralise,
     workbook_filename,
 )
+from chalicelib.spreadsheet import COLUMN_LIMITS, MAX_WIDTH, display_width, header_text, neutralise
 from chalicelib.rules import REGISTRY
 from chalicelib.vocab import FILING_STATUS_NAMES, SEVERITY_NAMES
 from tests.rollups.sample import HYPERLINK, INVENTORY_ROWS, ITEMS, TODAY, sample_rollup
