@@ -15,10 +15,12 @@ from chalicelib.aws.errors import AWS_ERRORS, describe
 from chalicelib.aws.sendlog import DynamoSendLog
 from chalicelib.dates import SHANGHAI
 from chalicelib.digests.build import DigestPlan
+from chalicelib.digests.members import attachment_name, member_workbook, needs_attachment
 from chalicelib.digests.mime import build_message
 from chalicelib.digests.models import Digest
 from chalicelib.digests.render import RenderedDigest, render_digest
 from chalicelib.masking import mask_address
+from chalicelib.mime import XLSX_TYPE, Part
 from chalicelib.models import Unit
 from chalicelib.scan import ScanResult
 from chalicelib.sending import DIGEST, MailMessage, SendStatus
@@ -116,6 +118,10 @@ def digest_email(
 ) -> tuple[RenderedDigest, bytes]:
     """The rendered digest and its MIME bytes; a replay renders the very same bytes."""
     rendered = render_digest(digest, units)
+    attachments = []
+    if needs_attachment(digest):
+        workbook = member_workbook(digest, units)
+        attachments.append(Part(attachment_name(digest), workbook, XLSX_TYPE))
     raw = build_message(
         rendered,
         sender=settings.sender_email,
@@ -123,5 +129,6 @@ def digest_email(
         cc=digest.cc,
         sent_at=datetime.combine(digest.today, SCHEDULE_TIME, SHANGHAI),
         message_id=f"{digest.period}.{digest.content_hash()}@qungov",
+        attachments=attachments,
     )
     return rendered, raw

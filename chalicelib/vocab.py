@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from chalicelib.ledger.models import LedgerState
-from chalicelib.models import Category, FilingStatus, Platform, Role, Severity
+from chalicelib.models import Category, FilingStatus, PersonStatus, Platform, Role, Severity
 from chalicelib.rollups.models import RollupKind
 
 PLATFORM_WORDS: dict[str, Platform] = {
@@ -70,6 +70,13 @@ STATE_NAMES: dict[LedgerState, str] = {
     LedgerState.REOPENED: "未整改",
     LedgerState.WAIVED: "已豁免",
     LedgerState.RESOLVED: "已整改",
+}
+# A member in a digest's list: a person's status, or "" for an account not in the directory.
+MEMBER_STATUS_NAMES: dict[str, str] = {
+    PersonStatus.ACTIVE.value: "在职在校",
+    PersonStatus.DEPARTED.value: "已离职离校",
+    PersonStatus.EXTERNAL.value: "校外人员",
+    "": "不在人员名册",
 }
 FILING_STATUS_NAMES: dict[FilingStatus | None, str] = {
     FilingStatus.FILED: "已备案",

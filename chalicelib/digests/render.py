@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from chalicelib.digests.members import IN_BODY, MemberView, member_total, member_views
 from chalicelib.digests.models import ComingDue, Digest, DigestItem
 from chalicelib.models import Unit
 from chalicelib.templating import RenderedEmail, email_templates
@@ -40,6 +41,8 @@ class ItemView:
     weeks_open: int
     fix_by: str  # `11月22日`, "" for a fixed item
     warning: str  # what the next run does if it is not fixed, "" when nothing changes
+    members: Sequence[MemberView]  # the first IN_BODY members concerned
+    members_note: str  # how many there are, and where the rest are listed
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +64,7 @@ class Section:
 def render_digest(digest: Digest, units: Mapping[str, Unit]) -> RenderedDigest:
     citations = _Citations()
     views = {
-        name: [_item_view(item, citations) for item in items]
+        name: [_item_view(item, citations, units) for item in items]
         for name, items in (
             ("new", digest.new),
             ("open", digest.still_open),
@@ -142,7 +145,8 @@ class _Citations:
         return f"《{title}》(以下简称《{short}》){article}"
 
 
-def _item_view(item: DigestItem, cite: _Citations) -> ItemView:
+def _item_view(item: DigestItem, cite: _Citations, units: Mapping[str, Unit]) -> ItemView:
+    members = member_views(item, units) if item.fix_by is not None else []
     return ItemView(
         group=item.group_name or UNNAMED_GROUP,
         platform=PLATFORM_NAMES[item.platform],
@@ -155,7 +159,20 @@ def _item_view(item: DigestItem, cite: _Citations) -> ItemView:
         weeks_open=item.weeks_open,
         fix_by=chinese_day(item.fix_by) if item.fix_by is not None else "",
         warning=_warning(item),
+        members=members[:IN_BODY],
+        members_note=_members_note(len(members), member_total(item)),
     )
+
+
+def _members_note(listed: int, total: int) -> str:
+    if listed == 0:
+        return ""
+    if listed <= IN_BODY and listed == total:
+        return f"涉及成员 {total} 人:"
+    shown = f"以下列出前 {min(listed, IN_BODY)} 人"
+    rest = ",完整名单见附件《群成员名单》" if listed > IN_BODY else ""
+    unlisted = f"(名单最多列出 {listed} 人)" if total > listed else ""
+    return f"涉及成员 {total} 人{unlisted},{shown}{rest}:"
 
 
 def _warning(item: DigestItem) -> str:
