@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from chalicelib.attribution import data_problems_by_unit
 from chalicelib.aws.clients import Clients
 from chalicelib.aws.errors import AWS_ERRORS, describe
 from chalicelib.aws.ledger import LedgerStore
@@ -137,6 +138,7 @@ def run_weekly(
         today,
         period,
         settings,
+        data_problems_by_unit(result.errors, result.units, result.groups),
     )
     kinds = Counter(change.kind.value for change in changes)
     summary = WeeklySummary(
@@ -162,7 +164,12 @@ def run_weekly(
         rerun = previous_run is not None and previous_run.status.ran
         outbox = Outbox(clients, settings, period, resend, rerun=rerun)
         summary.messages, summary.held_back = outbox.enqueue(plan, result, summary.problems)
-        _put_inventory(clients, settings, week_inventory(result, period, plan.unroutable), summary)
+        _put_inventory(
+            clients,
+            settings,
+            week_inventory(result, period, plan.unroutable, plan.orphan_problems),
+            summary,
+        )
         status = RunStatus.PARTIAL if summary.problems else RunStatus.COMPLETE
     except Exception as error:
         summary.problems.append(f"运行中断:{describe(error)}")

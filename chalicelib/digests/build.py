@@ -7,13 +7,13 @@ active finding without a recipient becomes an `Unroutable`."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from chalicelib.digests.models import ComingDue, Digest, DigestItem, Escalation, Unroutable
 from chalicelib.ledger.models import LedgerEntry, LedgerState
-from chalicelib.models import Frozen, GroupKey, Unit
+from chalicelib.models import DataError, Frozen, GroupKey, Unit
 from chalicelib.rules import REGISTRY
 from chalicelib.rules.context import GroupView
 from chalicelib.settings import Settings
@@ -26,6 +26,7 @@ RUN_INTERVAL_DAYS = 7  # the weekly run
 class DigestPlan(Frozen):
     digests: tuple[Digest, ...]  # sorted by recipient
     unroutable: tuple[Unroutable, ...]  # sorted by group, then rule order
+    orphan_problems: tuple[DataError, ...] = ()  # data problems no unit's contact gets
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,7 @@ class _Draft:
     still_open: list[DigestItem] = field(default_factory=list)
     fixed: list[DigestItem] = field(default_factory=list)
     coming_due: list[ComingDue] = field(default_factory=list)
+    data_problems: list[DataError] = field(default_factory=list)
     cc: set[str] = field(default_factory=set)
 
 
@@ -54,7 +56,10 @@ def build_digests(
     today: date,
     period: str,
     settings: Settings,
+    data_problems: Mapping[str | None, Sequence[DataError]] | None = None,
 ) -> DigestPlan:
+    """`data_problems`: the week's data errors by the unit of their file (see
+    chalicelib/attribution.py); each unit's contact gets theirs."""
     drafts: dict[str, _Draft] = defaultdict(_Draft)
     unroutable: list[Unroutable] = []
     for entry in entries:
@@ -84,13 +89,24 @@ def build_digests(
         route = route_group(group_key, None, groups, units)
         if route.recipient is not None:
             drafts[route.recipient].coming_due.append(due)
+    orphans: list[DataError] = []
+    for unit_id, problems in (data_problems or {}).items():
+        contact = _contact(units.get(unit_id) if unit_id is not None else None)
+        (drafts[contact].data_problems if contact is not None else orphans).extend(problems)
     digests = [
         _digest(recipient, draft, period, today) for recipient, draft in sorted(drafts.items())
     ]
     return DigestPlan(
         digests=tuple(d for d in digests if not d.empty),
         unroutable=tuple(sorted(unroutable, key=_unroutable_order)),
+        orphan_problems=tuple(orphans),
     )
+
+
+def _contact(unit: Unit | None) -> str | None:
+    if unit is None or "contact_email" in unit.invalid_emails:
+        return None
+    return _address(unit.contact_email)
 
 
 def route_group(
@@ -207,6 +223,7 @@ def _digest(recipient: str, draft: _Draft, period: str, today: date) -> Digest:
                 key=lambda d: (d.due_on, d.platform.value, d.group_id, d.what),
             )
         ),
+        data_problems=tuple(draft.data_problems),
     )
 
 

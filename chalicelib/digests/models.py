@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import date
 
-from chalicelib.models import FindingFacts, FindingRef, Frozen, GroupRef
+from chalicelib.models import DataError, FindingFacts, FindingRef, Frozen, GroupRef
 
 
 class Escalation(Frozen):
@@ -41,10 +41,13 @@ class Digest(Frozen):
     still_open: tuple[DigestItem, ...] = ()
     fixed: tuple[DigestItem, ...] = ()
     coming_due: tuple[ComingDue, ...] = ()
+    data_problems: tuple[DataError, ...] = ()  # in the files of the recipient's unit
 
     @property
     def empty(self) -> bool:
-        return not (self.new or self.still_open or self.fixed or self.coming_due)
+        return not (
+            self.new or self.still_open or self.fixed or self.coming_due or self.data_problems
+        )
 
     def content_hash(self) -> str:
         """Same recipients, period and items: same hash (the idempotency key's last part)."""

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from chalicelib.digests.members import IN_BODY, MemberView, member_total, member_views
 from chalicelib.digests.models import ComingDue, Digest, DigestItem
-from chalicelib.models import Unit
+from chalicelib.models import DataError, Unit
 from chalicelib.templating import RenderedEmail, email_templates
 from chalicelib.vocab import PLATFORM_NAMES, SEVERITY_NAMES, chinese_day, week_span
 
@@ -21,6 +21,7 @@ DOCUMENTS: dict[str, str] = {
 }
 
 UNNAMED_GROUP = "(未知群名)"
+PROBLEMS_SHOWN = 30  # data problems listed in one email
 
 _ENV = email_templates(TEMPLATES)
 
@@ -55,10 +56,19 @@ class DueView:
 
 
 @dataclass(frozen=True, slots=True)
+class ProblemView:
+    file: str
+    place: str  # `第 603 行“状态”列`, or `整个文件`
+    reason: str
+    action: str
+
+
+@dataclass(frozen=True, slots=True)
 class Section:
     heading: str
-    kind: str  # new | open | fixed | due
-    items: Sequence[ItemView | DueView]
+    kind: str  # new | open | fixed | due | data
+    items: Sequence[ItemView | DueView | ProblemView]
+    note: str = ""  # under the heading
 
 
 def render_digest(digest: Digest, units: Mapping[str, Unit]) -> RenderedDigest:
@@ -76,12 +86,14 @@ def render_digest(digest: Digest, units: Mapping[str, Unit]) -> RenderedDigest:
         Section("仍未整改", "open", views["open"]),
         Section("上周以来已整改", "fixed", views["fixed"]),
         Section("即将到期", "due", [_due_view(due) for due in digest.coming_due]),
+        _data_section(digest.data_problems),
     ]
     context = {
         "subject": subject_of(digest),
         "period": week_span(digest.period),
         "today": digest.today.isoformat(),
         "unit_names": _unit_names(digest, units),
+        "only_data": not (digest.new or digest.still_open or digest.fixed or digest.coming_due),
         "sections": [section for section in sections if section.items],
         "copies": copy_notes(digest.cc, units),
     }
@@ -102,7 +114,9 @@ def subject_of(digest: Digest) -> str:
     if digest.coming_due:
         groups = len({(due.platform, due.group_id) for due in digest.coming_due})
         return f"{head} 您负责的 {groups} 个群有 {len(digest.coming_due)} 项即将到期"
-    return f"{head} 您负责的群上周以来已整改 {len(digest.fixed)} 项"
+    if digest.fixed:
+        return f"{head} 您负责的群上周以来已整改 {len(digest.fixed)} 项"
+    return f"{head} 您单位上传的文件有 {len(digest.data_problems)} 处数据问题"
 
 
 def copy_notes(cc: Sequence[str], units: Mapping[str, Unit]) -> list[str]:
@@ -192,6 +206,25 @@ def _due_view(due: ComingDue) -> DueView:
         due_on=due.due_on.isoformat(),
         what=due.what,
     )
+
+
+def _data_section(problems: Sequence[DataError]) -> Section:
+    """The unit's rejected files and skipped rows: the first PROBLEMS_SHOWN of them."""
+    views = [problem_view(problem) for problem in problems[:PROBLEMS_SHOWN]]
+    rest = len(problems) - len(views)
+    note = "以下文件或数据行本周未能读取,请按说明更正后重新上传;其余数据已照常检查。"
+    if rest > 0:
+        note += f"另有 {rest} 处未列出,见各文件的上传回执(receipts/)。"
+    return Section("数据问题", "data", views, note)
+
+
+def problem_view(problem: DataError) -> ProblemView:
+    if problem.row is None:
+        place, action = "整个文件", "请按原因修正或重新导出后,重新上传该文件"
+    else:
+        column = f"“{problem.column}”列" if problem.column else ""
+        place, action = f"第 {problem.row} 行{column}", "请在原表中更正该行后重新上传该文件"
+    return ProblemView(file=problem.file, place=place, reason=problem.reason, action=action)
 
 
 def _unit_names(digest: Digest, units: Mapping[str, Unit]) -> list[str]:

@@ -110,7 +110,9 @@ def _index_part(archive: zipfile.ZipFile, part: str) -> ElementTree.Element | No
     try:
         return ElementTree.fromstring(data)
     except ElementTree.ParseError as error:
-        raise FileRejected(f"不是有效的 Excel 工作簿:内部文件 {part} 无法解析:{error}") from None
+        raise FileRejected(
+            f"不是有效的 Excel 工作簿:内部文件 {part} 无法解析:不是有效的 XML(第 {error.position[0]} 行)"
+        ) from None
 
 
 def sheet_extent(

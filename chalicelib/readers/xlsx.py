@@ -60,8 +60,11 @@ def read_workbook(
     try:
         with _no_panic():
             workbook = calamine.CalamineWorkbook.from_object(io.BytesIO(data))
-    except _UNREADABLE as error:
-        raise FileRejected(f"不是有效的 Excel 工作簿:{error}") from None
+    except _UNREADABLE:
+        # calamine's own words are English ("Cannot detect file format"): not shown to units
+        raise FileRejected(
+            "不是有效的 Excel 工作簿:无法识别文件格式,请用 Excel 打开后另存为 .xlsx 再上传"
+        ) from None
     names = [m.name for m in workbook.sheets_metadata if m.typ == calamine.SheetTypeEnum.WorkSheet]
     if not all_sheets:
         names = names[:1]
@@ -160,6 +163,5 @@ def _no_panic() -> Iterator[None]:
 
 
 def _broken(error: Exception) -> FileRejected:
-    return FileRejected(
-        f"不是有效的 Excel 工作簿:文件不完整或已损坏({error or type(error).__name__})"
-    )
+    """The zip's own message is English ("File is not a zip file"): not shown to units."""
+    return FileRejected("不是有效的 Excel 工作簿:文件不完整或已损坏,无法解压,请重新导出后上传")

@@ -105,6 +105,7 @@ def build_rollup(
         overdue=sum(1 for i in open_items if i.weeks_open >= PARTY_WEEKS),
         unroutable=len(inventory.unroutable) if everything else 0,
         unroutable_items=inventory.unroutable if everything else (),
+        data_problems=inventory.orphan_problems if everything else (),
         failed_digests=failed_digests if everything else 0,
         problems=tuple(problems) if everything else (),
         units=_units(inventory, open_items),

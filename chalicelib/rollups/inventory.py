@@ -8,11 +8,13 @@ from collections.abc import Sequence
 
 from chalicelib.digests.models import Unroutable
 from chalicelib.masking import mask_id
-from chalicelib.models import Frozen
+from chalicelib.models import DataError, Frozen
 from chalicelib.rollups.models import InventoryRow
 from chalicelib.rules import GroupView
 from chalicelib.scan import ScanResult
 from chalicelib.settings import INVENTORY
+
+ORPHAN_PROBLEMS_KEPT = 200
 
 
 class GroupInventory(Frozen):
@@ -20,6 +22,7 @@ class GroupInventory(Frozen):
     units: tuple[tuple[str, str], ...]  # (unit id, name) in units.csv order
     rows: tuple[InventoryRow, ...]
     unroutable: tuple[Unroutable, ...]
+    orphan_problems: tuple[DataError, ...] = ()  # data problems of no unit (the first 200)
 
     @property
     def key(self) -> str:
@@ -31,13 +34,17 @@ def inventory_key(period: str) -> str:
 
 
 def week_inventory(
-    result: ScanResult, period: str, unroutable: Sequence[Unroutable]
+    result: ScanResult,
+    period: str,
+    unroutable: Sequence[Unroutable],
+    orphan_problems: Sequence[DataError] = (),
 ) -> GroupInventory:
     return GroupInventory(
         period=period,
         units=tuple((u.unit_id, u.name) for u in result.units),
         rows=tuple(_row(group) for group in result.groups),
         unroutable=tuple(unroutable),
+        orphan_problems=tuple(orphan_problems[:ORPHAN_PROBLEMS_KEPT]),
     )
 
 

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from chalicelib.digests.models import Unroutable
 from chalicelib.ledger.models import PARTY_WEEKS, LedgerState
-from chalicelib.models import Category, FilingStatus, FindingFacts, Frozen, Platform
+from chalicelib.models import Category, DataError, FilingStatus, FindingFacts, Frozen, Platform
 
 
 class InventoryRow(Frozen):
@@ -72,6 +72,7 @@ class Rollup(Frozen):
     trend: tuple[TrendPoint, ...]  # the last 12 weeks, oldest first
     unroutable_items: tuple[Unroutable, ...] = ()  # listed for the office that sees all
     problems: tuple[str, ...] = ()  # failed runs and sends: for the office that sees all
+    data_problems: tuple[DataError, ...] = ()  # of files no unit owns: for the same office
 
     @property
     def overdue_items(self) -> tuple[RollupItem, ...]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from chalicelib.digests.render import UNNAMED_GROUP
+from chalicelib.digests.render import UNNAMED_GROUP, problem_view
 from chalicelib.models import Category
 from chalicelib.rollups.colors import SEVERITY_COLORS, STACK
 from chalicelib.rollups.models import Rollup, RollupItem
@@ -88,6 +88,7 @@ def render_rollup(rollup: Rollup) -> RenderedRollup:
         ],
         "sheets": "、".join(SHEETS),
         "problems": rollup.problems,
+        "data_problems": [problem_view(problem) for problem in rollup.data_problems],
     }
     return RenderedRollup(
         subject=context["subject"],

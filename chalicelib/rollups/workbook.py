@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.digests.models import Unroutable
+from chalicelib.digests.render import problem_view
 from chalicelib.masking import mask_address, mask_name
 from chalicelib.models import Category, Severity
 from chalicelib.rollups.colors import SEVERITY_COLORS
@@ -31,6 +32,7 @@ SEVERITIES = tuple(sorted(Severity, reverse=True))  # 高, 中, 低: columns, an
 ITEM_HEADERS = ("单位", "群名称", "平台", "群号", "类别", "问题", "严重程度", "状态", "已持续周数", "首次发现", "说明", "依据")  # fmt: skip
 INVENTORY_HEADERS = ("序号", "单位", "名称", "平台", "群号", "类别", "用途", "群主", "人数", "责任人", "备案日期", "状态")  # fmt: skip
 TREND_HEADERS = ("周次", *(SEVERITY_NAMES[s] for s in SEVERITIES), "合计")
+PROBLEM_HEADERS = ("文件", "位置", "原因")
 UNROUTABLE_HEADERS = ("群名称", "平台", "群号", "问题", "原因")
 
 # Beside the trend table, from row 2: less than a landscape A4 page tall at any scale.
@@ -184,5 +186,10 @@ def build_workbook(rollup: Rollup) -> bytes:
     if rollup.unroutable_items:  # only the office that sees every group is told of them
         book.sheet("无法送达").table(
             UNROUTABLE_HEADERS, [_unroutable_row(u) for u in rollup.unroutable_items]
+        )
+    if rollup.data_problems:  # files no unit owns: for the same office
+        views = [problem_view(problem) for problem in rollup.data_problems]
+        book.sheet("数据问题").table(
+            PROBLEM_HEADERS, [[view.file, view.place, view.reason] for view in views]
         )
     return book.close(page_header(rollup))

@@ -1,14 +1,14 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
 from chalicelib.digests.build import DigestPlan, build_digests
 from chalicelib.digests.models import Digest
 from chalicelib.ledger.models import LedgerEntry, LedgerState
-from chalicelib.models import Category, GroupKey, Platform, Unit, Waiver
+from chalicelib.models import Category, DataError, GroupKey, Platform, Unit, Waiver
 from chalicelib.rules import REGISTRY
 from chalicelib.rules.context import GroupView
 from chalicelib.waivers import WaiverBook
@@ -85,6 +85,7 @@ def plan(
     units: Iterable[Unit] = (UNIT,),
     waivers: Iterable[Waiver] = (),
     today: date = TODAY,
+    data_problems: Mapping[str | None, Sequence[DataError]] | None = None,
 ) -> DigestPlan:
     by_key: dict[GroupKey, GroupView] = {g.key: g for g in groups}
     return build_digests(
@@ -95,6 +96,7 @@ def plan(
         today,
         PERIOD,
         make_settings(),
+        data_problems,
     )
 
 

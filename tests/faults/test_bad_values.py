@@ -33,6 +33,8 @@ from tests.faults.college import (
     roster,
 )
 
+FL_CONTACT = "fl@college.example.com"  # 外国语学院's contact: gets its files' data problems
+
 
 def weekly(aws: Clients, college: College, root: Path) -> tuple[WeeklySummary, ScanResult]:
     """Upload, run the weekly job, and send what it queued."""
@@ -173,7 +175,8 @@ def test_a_group_name_of_30000_characters_is_cut_reported_and_fits_the_ledger(
     assert (row, column) == (2, "群名称") and "已截断为前 200 个字符" in reason
     entries = LedgerStore(aws.dynamodb, SETTINGS.ledger_table).entries()
     assert max(len(e.group_name or "") for e in entries.values()) == 200
-    assert summary.problems == [] and set(received()) == {CS_CONTACT, WANG, ZHAO}
+    # ... and the unit of the group's roster is told of the cut name
+    assert summary.problems == [] and set(received()) == {CS_CONTACT, WANG, ZHAO, FL_CONTACT}
 
 
 @pytest.mark.parametrize(

@@ -28,8 +28,8 @@ from chalicelib.rollups.workbook import (
     build_workbook,
     workbook_filename,
 )
-from chalicelib.spreadsheet import COLUMN_LIMITS, MAX_WIDTH, display_width, header_text, neutralise
 from chalicelib.rules import REGISTRY
+from chalicelib.spreadsheet import COLUMN_LIMITS, MAX_WIDTH, display_width, header_text, neutralise
 from chalicelib.vocab import FILING_STATUS_NAMES, SEVERITY_NAMES
 from tests.rollups.sample import HYPERLINK, INVENTORY_ROWS, ITEMS, TODAY, sample_rollup
 
