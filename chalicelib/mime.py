@@ -14,12 +14,15 @@ UTF-8, 7-bit on the wire, CRLF line ends; the same arguments always give the sam
 
 from __future__ import annotations
 
+import base64
+import email
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import MIMEPart
 from email.policy import SMTP
+from email.policy import default as parsing
 from email.utils import format_datetime
 
 from chalicelib.templating import RenderedEmail
@@ -111,6 +114,25 @@ def _file(part: Part) -> MIMEPart:
     if part.cid is not None:
         mime["Content-ID"] = f"<{part.cid}>"
     return mime
+
+
+def preview_html(raw: bytes) -> str:
+    """The HTML body of a raw message, as a page that opens from disk: each `cid:` image
+    replaced by a `data:` URI of its inline part (the message itself keeps `cid:`)."""
+    message = email.message_from_bytes(raw, policy=parsing)
+    html = ""
+    images: dict[str, str] = {}
+    for part in message.walk():
+        if part.get_content_type() == "text/html" and not html:
+            html = str(part.get_content()).replace("\r\n", "\n")  # the wire's line ends
+        cid = part.get("Content-ID")
+        payload = part.get_payload(decode=True)
+        if cid is not None and isinstance(payload, bytes):
+            content = base64.b64encode(payload).decode("ascii")
+            images[str(cid).strip("<> ")] = f"data:{part.get_content_type()};base64,{content}"
+    for cid, uri in images.items():
+        html = html.replace(f'src="cid:{cid}"', f'src="{uri}"')
+    return html
 
 
 def message_id_header(message_id: str, sender: str) -> str:

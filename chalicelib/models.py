@@ -89,6 +89,16 @@ class Office(Frozen):
     scope: tuple[Category, ...] | None = Field(
         default=None, description="None means every category (scope `all`)."
     )
+    address: str | None = None  # where people may come with questions: named in footers
+    phone: str | None = None
+
+    @property
+    def contact_line(self) -> str:
+        """`党委工作部(行政楼 302,电话 023-12345678)` for an email's footer."""
+        details = ",".join(
+            part for part in (self.address, f"电话 {self.phone}" if self.phone else None) if part
+        )
+        return f"{self.office}({details})" if details else self.office
 
 
 class Person(Frozen):

@@ -19,9 +19,10 @@ from chalicelib.digests.members import attachment_name, member_workbook, needs_a
 from chalicelib.digests.mime import build_message
 from chalicelib.digests.models import Digest
 from chalicelib.digests.render import RenderedDigest, render_digest
+from chalicelib.loaders.units import supervisor
 from chalicelib.masking import mask_address
 from chalicelib.mime import XLSX_TYPE, Part
-from chalicelib.models import Unit
+from chalicelib.models import Office, Unit
 from chalicelib.scan import ScanResult
 from chalicelib.sending import DIGEST, MailMessage, SendStatus
 from chalicelib.settings import OUTBOX, Settings
@@ -95,7 +96,7 @@ class Outbox:
                 eml_key=f"{OUTBOX}{digest.period}/{content_hash}.eml",
             )
             try:
-                _, raw = digest_email(digest, units, self.settings)
+                _, raw = digest_email(digest, units, self.settings, supervisor(result.offices))
                 self.queue.post(message, raw)
             except (ValueError, *AWS_ERRORS) as error:
                 problems.append(f"提醒未能排队({mask_address(digest.recipient)}):{describe(error)}")
@@ -114,10 +115,11 @@ class Outbox:
 
 
 def digest_email(
-    digest: Digest, units: Mapping[str, Unit], settings: Settings
+    digest: Digest, units: Mapping[str, Unit], settings: Settings, office: Office | None = None
 ) -> tuple[RenderedDigest, bytes]:
-    """The rendered digest and its MIME bytes; a replay renders the very same bytes."""
-    rendered = render_digest(digest, units)
+    """The rendered digest and its MIME bytes (`office`: the supervising one, named in
+    the footer); a replay renders the very same bytes."""
+    rendered = render_digest(digest, units, office)
     attachments = []
     if needs_attachment(digest):
         workbook = member_workbook(digest, units)

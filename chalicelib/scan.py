@@ -18,8 +18,8 @@ from chalicelib.loaders.directory import DirectoryBuilder
 from chalicelib.loaders.filings import parse_filing, parse_waiver
 from chalicelib.loaders.rows import parse_table
 from chalicelib.loaders.tables import read_file, read_folder
-from chalicelib.loaders.units import UnitIndex, read_units
-from chalicelib.models import DataError, Finding, GroupKey, Unit
+from chalicelib.loaders.units import UnitIndex, load_offices, read_units
+from chalicelib.models import DataError, Finding, GroupKey, Office, Unit
 from chalicelib.roster import SnapshotBook
 from chalicelib.rules import GroupView, RuleContext
 from chalicelib.settings import Settings
@@ -46,6 +46,7 @@ class ScanResult:
     closed: frozenset[GroupKey] = frozenset()  # groups whose latest filing row is closed
     inputs: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """The files under directory/ and filings/ (see RunRecord.inputs)."""
+    offices: list[Office] = field(default_factory=list)  # config/offices.*
 
     def folder_complete(self, folder: str) -> bool:
         """Every file under the data-root folder was read (rows may still have errors)."""
@@ -93,6 +94,7 @@ def paused_gc() -> Iterator[None]:
 def _scan(source: DataSource, today: date, settings: Settings) -> ScanResult:
     errors: list[DataError] = []
     units = load_units(source, settings, errors)
+    offices = load_offices(source, settings, errors)
 
     people = DirectoryBuilder(units, settings)
     for _ in read_folder(source, "directory/", schema.DIRECTORY, settings, errors, people.read):
@@ -149,4 +151,5 @@ def _scan(source: DataSource, today: date, settings: Settings) -> ScanResult:
         waivers,
         closed_groups(latest),
         {folder: tuple(f.path for f in source.list(folder)) for folder in INPUT_FOLDERS},
+        offices,
     )

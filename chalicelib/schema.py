@@ -149,6 +149,8 @@ OFFICES = TableSchema(
         _f("office", "部门", required=True),
         _f("email", "邮箱", required=True),
         _f("scope", "范围"),
+        _f("address", "地址 办公地址 办公地点 联系地址", title="地址"),
+        _f("phone", "电话 联系电话 办公电话", title="电话"),
     ),
 )
 

@@ -8,6 +8,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from chalicelib.models import Frozen
 
+SHARED = Path(__file__).parent / "templates"  # layout.html.j2, styles.j2: every email's frame
+
 
 class RenderedEmail(Frozen):
     subject: str
@@ -16,8 +18,9 @@ class RenderedEmail(Frozen):
 
 
 def email_templates(folder: Path) -> Environment:
+    """The templates of `folder`, which may extend the shared ones."""
     return Environment(
-        loader=FileSystemLoader(folder),
+        loader=FileSystemLoader([folder, SHARED]),
         autoescape=select_autoescape(
             enabled_extensions=("html.j2",), disabled_extensions=("txt.j2",), default=True
         ),

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from chalicelib.aws.clients import Clients
 from chalicelib.delivery import send_digest_record
+from chalicelib.loaders.units import supervisor
+from chalicelib.mime import preview_html
 from chalicelib.outbox import Resend, digest_email
 from chalicelib.pipeline import WeeklySummary, run_weekly
 from chalicelib.sending import SendFailed
@@ -64,9 +66,9 @@ def run_weekly_job(
         units = {u.unit_id: u for u in result.units}
         out.mkdir(parents=True, exist_ok=True)
         for digest in plan.digests:
-            rendered, raw = digest_email(digest, units, settings)
+            _, raw = digest_email(digest, units, settings, supervisor(result.offices))
             stem = safe_filename(f"{digest.period}-{digest.recipient}")
-            (out / f"{stem}.html").write_text(rendered.html, encoding="utf-8")
+            (out / f"{stem}.html").write_text(preview_html(raw), encoding="utf-8")
             (out / f"{stem}.eml").write_bytes(raw)
         return summary, Counter()
     return summary, drain_digests(clients, settings, now)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import email
 import io
+import re
 from datetime import UTC, date, datetime, time
+from email.message import EmailMessage
+from email.policy import default
 from pathlib import Path
 from typing import Any
 
@@ -125,6 +129,24 @@ def test_dry_run_writes_files_locally_and_sends_nothing(aws: Clients, tmp_path: 
     assert set(summary.sent.values()) == {"dry run"}
     assert (tmp_path / "r" / "2026" / "W47" / "党委工作部.html").exists()
     assert sent() == []
+
+
+def test_the_archived_page_opens_from_disk_with_its_chart_and_the_email_keeps_cid(
+    aws: Clients, tmp_path: Path
+) -> None:
+    run_rollup(aws, SETTINGS, RollupKind.WEEK, DAY, AT_TEN, out=tmp_path / "r")
+
+    folder = tmp_path / "r" / "2026" / "W47"
+    page = (folder / "党委工作部.html").read_text(encoding="utf-8")
+    stored = aws.s3.get_object(Bucket=SETTINGS.data_bucket, Key="reports/2026/W47/党委工作部.html")
+    assert stored["Body"].read().decode("utf-8") == page
+    (chart,) = re.findall(r'<img src="([^"]+)"', page)
+    assert chart.startswith("data:image/png;base64,")
+    assert base64.b64decode(chart.partition(",")[2]).startswith(b"\x89PNG")
+    message = email.message_from_bytes((folder / "党委工作部.eml").read_bytes(), policy=default)
+    assert isinstance(message, EmailMessage)
+    html = message.get_body(("html",))
+    assert html is not None and 'src="cid:trend-chart"' in str(html.get_content())
 
 
 def test_rollup_before_any_weekly_run_says_so(monkeypatch: pytest.MonkeyPatch) -> None:

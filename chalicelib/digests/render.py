@@ -9,7 +9,7 @@ from pathlib import Path
 
 from chalicelib.digests.members import IN_BODY, MemberView, member_total, member_views
 from chalicelib.digests.models import ComingDue, Digest, DigestItem
-from chalicelib.models import DataError, Unit
+from chalicelib.models import DataError, Office, Unit
 from chalicelib.templating import RenderedEmail, email_templates
 from chalicelib.vocab import PLATFORM_NAMES, SEVERITY_NAMES, chinese_day, week_span
 
@@ -21,6 +21,7 @@ DOCUMENTS: dict[str, str] = {
 }
 
 UNNAMED_GROUP = "(未知群名)"
+DEFAULT_OFFICE = "党委工作部"  # when config/offices names no office with scope `all`
 PROBLEMS_SHOWN = 30  # data problems listed in one email
 
 _ENV = email_templates(TEMPLATES)
@@ -71,7 +72,10 @@ class Section:
     note: str = ""  # under the heading
 
 
-def render_digest(digest: Digest, units: Mapping[str, Unit]) -> RenderedDigest:
+def render_digest(
+    digest: Digest, units: Mapping[str, Unit], office: Office | None = None
+) -> RenderedDigest:
+    """`office`: the supervising office, named in the footer (党委工作部 when unknown)."""
     citations = _Citations()
     views = {
         name: [_item_view(item, citations, units) for item in items]
@@ -96,6 +100,7 @@ def render_digest(digest: Digest, units: Mapping[str, Unit]) -> RenderedDigest:
         "only_data": not (digest.new or digest.still_open or digest.fixed or digest.coming_due),
         "sections": [section for section in sections if section.items],
         "copies": copy_notes(digest.cc, units),
+        "office": office.contact_line if office is not None else DEFAULT_OFFICE,
     }
     return RenderedDigest(
         subject=context["subject"],

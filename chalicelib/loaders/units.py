@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+from pathlib import PurePosixPath
 
-from chalicelib.loaders.rows import Row, RowError, parse_rows, row_error
-from chalicelib.loaders.tables import Consume
+from chalicelib import schema
+from chalicelib.loaders.rows import Row, RowError, parse_rows, parse_table, row_error
+from chalicelib.loaders.tables import Consume, read_file
 from chalicelib.models import Category, DataError, Office, Unit
 from chalicelib.readers import Table
 from chalicelib.settings import Settings
-from chalicelib.source import SourceFile
+from chalicelib.source import DataSource, SourceFile
 from chalicelib.values import nfkc
 from chalicelib.vocab import CATEGORY_WORDS
 
@@ -77,4 +79,33 @@ def parse_office(row: Row) -> Office:
         categories = tuple(CATEGORY_WORDS[w.casefold()] for w in words)
     email = row.email("email", required=True)
     assert email is not None
-    return Office(office=row.required("office"), email=email, scope=categories)
+    return Office(
+        office=row.required("office"),
+        email=email,
+        scope=categories,
+        address=row.text("address"),
+        phone=row.text("phone"),
+    )
+
+
+def load_offices(source: DataSource, settings: Settings, errors: list[DataError]) -> list[Office]:
+    """The offices of config/offices.*; an office listed twice is served once, as first
+    listed (its rollup, archive and send are named after it), and reported."""
+    files = [f for f in source.list("config/") if PurePosixPath(f.path).stem.lower() == "offices"]
+    offices: dict[str, Office] = {}
+    for file in files:
+        tables = read_file(
+            source, file, schema.OFFICES, settings, errors, parse_table(parse_office, settings)
+        )
+        for office in (office for table in tables for office in table):
+            if office.office in offices:
+                reason = f"部门“{office.office}”重复列出,只向先列出的邮箱发送"
+                errors.append(DataError(file=file.path, reason=reason, warning=True))
+                continue
+            offices[office.office] = office
+    return list(offices.values())
+
+
+def supervisor(offices: list[Office]) -> Office | None:
+    """The office that sees every group (scope `all`): named in every email's footer."""
+    return next((office for office in offices if office.scope is None), None)

@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from chalicelib.digests.render import UNNAMED_GROUP, problem_view
-from chalicelib.models import Category
+from chalicelib.digests.render import DEFAULT_OFFICE, UNNAMED_GROUP, problem_view
+from chalicelib.models import Category, Office
 from chalicelib.rollups.colors import SEVERITY_COLORS, STACK
 from chalicelib.rollups.models import Rollup, RollupItem
 from chalicelib.rules import REGISTRY
@@ -42,11 +42,18 @@ class SeverityView:
 
 
 @dataclass(frozen=True, slots=True)
-class MatrixView:
-    columns: list[str]  # rule titles, only rules with open findings
-    rows: list[tuple[str, list[str], int]]  # (unit name, cells, unit total)
-    totals: list[str]
-    total: int
+class RuleRow:
+    title: str
+    severity: str
+    open: str  # open findings, ZERO_CELL for none
+    units: str  # units with open findings of the rule
+
+
+@dataclass(frozen=True, slots=True)
+class UnitRow:
+    name: str
+    total: str
+    breakdown: str  # `未审备 2、超员 1`, by rule in REGISTRY order
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +67,8 @@ class OverdueView:
     message: str
 
 
-def render_rollup(rollup: Rollup) -> RenderedRollup:
+def render_rollup(rollup: Rollup, contact: Office | None = None) -> RenderedRollup:
+    """`contact`: the supervising office, named in the footer (党委工作部 when unknown)."""
     severities = [
         SeverityView(SEVERITY_NAMES[s], SEVERITY_COLORS[s], rollup.open_by_severity.get(s.label, 0))
         for s in STACK
@@ -74,7 +82,10 @@ def render_rollup(rollup: Rollup) -> RenderedRollup:
         "headlines": _headlines(rollup, severities),
         "severities": severities,
         "chart_cid": CHART_CID,
-        "matrix": _matrix(rollup),
+        "rules": _rule_rows(rollup),
+        "units": _unit_rows(rollup),
+        "open_total": sum(sum(rules.values()) for rules in rollup.matrix.values()),
+        "units_with_open": sum(1 for rules in rollup.matrix.values() if any(rules.values())),
         "overdue": [_overdue_view(item) for item in _by_weeks_open(rollup.overdue_items)],
         "unroutable": [
             {
@@ -88,6 +99,7 @@ def render_rollup(rollup: Rollup) -> RenderedRollup:
         ],
         "sheets": "、".join(SHEETS),
         "problems": rollup.problems,
+        "contact": contact.contact_line if contact is not None else DEFAULT_OFFICE,
         "data_problems": [problem_view(problem) for problem in rollup.data_problems],
     }
     return RenderedRollup(
@@ -126,34 +138,38 @@ def _headlines(rollup: Rollup, severities: list[SeverityView]) -> list[Headline]
     ]
 
 
-def _matrix(rollup: Rollup) -> MatrixView:
-    """Units as rows, rules as columns; rules without open findings are left out here
-    (the workbook's 汇总 sheet has them all)."""
-
-    def count(unit_id: str, rule: str) -> int:
-        return rollup.matrix.get(unit_id, {}).get(rule, 0)
-
-    def cell(value: int) -> str:
-        return str(value) if value else ZERO_CELL
-
-    rule_totals = {
-        rule: sum(count(uid, rule) for uid, _ in rollup.units) for rule, _ in rollup.rules
-    }
-    rules = [(rule, title) for rule, title in rollup.rules if rule_totals[rule]]
-    rows = [
-        (
-            name or NO_UNIT_NAME,
-            [cell(count(uid, rule)) for rule, _ in rules],
-            sum(count(uid, rule) for rule, _ in rules),
+def _rule_rows(rollup: Rollup) -> list[RuleRow]:
+    """Every rule, with or without open findings: the same rows as the workbook's 汇总."""
+    rows = []
+    for rule, title in rollup.rules:
+        counts = [rules.get(rule, 0) for rules in rollup.matrix.values()]
+        severity = REGISTRY[rule].meta.severity if rule in REGISTRY else None
+        rows.append(
+            RuleRow(
+                title=title,
+                severity=SEVERITY_NAMES[severity] if severity is not None else "",
+                open=_cell(sum(counts)),
+                units=_cell(sum(1 for count in counts if count)),
+            )
         )
-        for uid, name in rollup.units
-    ]
-    return MatrixView(
-        columns=[title for _, title in rules],
-        rows=rows,
-        totals=[cell(rule_totals[rule]) for rule, _ in rules],
-        total=sum(rule_totals.values()),
-    )
+    return rows
+
+
+def _unit_rows(rollup: Rollup) -> list[UnitRow]:
+    """One row per unit: its open findings, and by which rules (a wide units x rules table
+    does not fit a phone; the workbook has it)."""
+    rows = []
+    for unit_id, name in rollup.units:
+        counts = rollup.matrix.get(unit_id, {})
+        parts = [f"{title} {counts[rule]}" for rule, title in rollup.rules if counts.get(rule)]
+        rows.append(
+            UnitRow(name or NO_UNIT_NAME, _cell(sum(counts.values())), "、".join(parts) or "—")
+        )
+    return rows
+
+
+def _cell(value: int) -> str:
+    return str(value) if value else ZERO_CELL
 
 
 def _by_weeks_open(items: tuple[RollupItem, ...]) -> list[RollupItem]:

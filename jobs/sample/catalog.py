@@ -116,10 +116,10 @@ UNITS: tuple[UnitSpec, ...] = (
 UNIT_BY_ID = {unit.unit_id: unit for unit in UNITS}
 
 # (office, mailbox, scope)
-OFFICES = (
-    ("党委工作部", "dwgzb", "all"),
-    ("学生处", "xsc", "class"),
-    ("校团委", "tw", "league;club"),
+OFFICES = (  # office, mailbox, scope, address, phone
+    ("党委工作部", "dwgzb", "all", "行政楼 302 室", "023-6188 3021"),
+    ("学生处", "xsc", "class", "学生活动中心 105 室", "023-6188 3105"),
+    ("校团委", "tw", "league;club", "学生活动中心 201 室", "023-6188 3201"),
 )
 
 SURNAMES = (

@@ -50,8 +50,8 @@ def write_config(root: DataRoot, rng: random.Random) -> None:
         for n, unit in enumerate(UNITS)
     ]
     root.table("config/units.csv", header, rows)
-    offices = [(office, _mail(slug), scope) for office, slug, scope in OFFICES]
-    root.table("config/offices.csv", ("部门", "邮箱", "范围"), offices)
+    offices = [(office, _mail(slug), *rest) for office, slug, *rest in OFFICES]
+    root.table("config/offices.csv", ("部门", "邮箱", "范围", "办公地址", "联系电话"), offices)
 
 
 def write_directory(root: DataRoot, pop: Population, rng: random.Random, *, mixed: bool) -> None:

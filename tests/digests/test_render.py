@@ -6,7 +6,7 @@ from typing import Any
 
 from chalicelib.digests.models import ComingDue, Digest, DigestItem, Escalation
 from chalicelib.digests.render import render_digest
-from chalicelib.models import Platform
+from chalicelib.models import Office, Platform
 from chalicelib.rules import REGISTRY
 from tests.factories import TODAY, make_unit
 
@@ -173,3 +173,16 @@ def test_a_party_copy_is_announced_with_overdue() -> None:
     item = make_item(fix_by=date(2026, 9, 13), next_escalation=soon, weeks_open=5)
     rendered = render_digest(make_digest(still_open=(item,)), UNITS)
     assert "将抄送党组织(信息工程学院党总支),并列为超期问题" in rendered.text
+
+
+def test_the_footer_names_the_supervising_office_with_its_address() -> None:
+    office = Office(office="党委工作部", email="dw@example.edu.cn", address="行政楼 302 室",
+                    phone="023-6188 3021")  # fmt: skip
+    digest = make_digest(new=(make_item(fix_by=TODAY),))
+
+    with_office = render_digest(digest, UNITS, office)
+    without = render_digest(digest, UNITS)
+
+    for body in (with_office.html, with_office.text):
+        assert "请联系党委工作部(行政楼 302 室,电话 023-6188 3021)。" in body
+    assert "请联系党委工作部。" in without.text

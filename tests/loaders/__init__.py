@@ -11,7 +11,8 @@ from chalicelib.loaders.directory import DirectoryBuilder
 from chalicelib.loaders.filings import parse_filing, parse_waiver
 from chalicelib.loaders.rows import parse_table
 from chalicelib.loaders.tables import read_folder
-from chalicelib.loaders.units import UnitIndex, parse_office, read_units
+from chalicelib.loaders.units import UnitIndex, read_units
+from chalicelib.loaders.units import load_offices as load_office_list
 from chalicelib.models import DataError, Filing, Office, Unit, Waiver
 from chalicelib.settings import Settings
 from chalicelib.source import LocalSource
@@ -47,15 +48,7 @@ def load_units(
 
 def load_offices(root: Path) -> tuple[list[Office], list[DataError]]:
     errors: list[DataError] = []
-    found = read_folder(
-        LocalSource(root),
-        "config/",
-        schema.OFFICES,
-        DEFAULT_SETTINGS,
-        errors,
-        parse_table(parse_office, DEFAULT_SETTINGS),
-    )
-    return [office for table in found for office in table], errors
+    return load_office_list(LocalSource(root), DEFAULT_SETTINGS, errors), errors
 
 
 def load_directory(

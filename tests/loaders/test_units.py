@@ -123,3 +123,32 @@ def test_rejects_office_row_with_unknown_scope_word(tmp_path: Path) -> None:
     assert [o.office for o in offices] == ["党委工作部"]
     assert [(e.file, e.row, e.column) for e in errors] == [("config/offices.csv", 3, "范围")]
     assert "宿舍群" in errors[0].reason
+
+
+def test_an_office_may_give_its_address_and_phone_for_the_footers(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "config/offices.csv",
+        lines(
+            "部门,邮箱,范围,办公地址,联系电话",
+            "党委工作部,dw@x.edu,all,行政楼 302 室,023-6188 3021",
+            "学生处,xsc@x.edu,class,,",
+        ),
+    )
+    offices, errors = load_offices(tmp_path)
+    assert errors == []
+    assert [o.contact_line for o in offices] == [
+        "党委工作部(行政楼 302 室,电话 023-6188 3021)",
+        "学生处",
+    ]
+
+
+def test_an_office_listed_twice_is_served_once_as_first_listed(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "config/offices.csv",
+        lines("部门,邮箱,范围", "学生处,a@x.edu,class", "学生处,b@x.edu,all"),
+    )
+    offices, errors = load_offices(tmp_path)
+    assert [(o.office, o.email) for o in offices] == [("学生处", "a@x.edu")]
+    assert len(errors) == 1 and errors[0].warning and "重复" in errors[0].reason

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.models import Category
+from chalicelib.models import Category, Office
 from chalicelib.rollups.chart import trend_png
 from chalicelib.rollups.mime import build_rollup_message
 from chalicelib.rollups.models import Rollup
@@ -147,35 +147,43 @@ def test_html_shows_the_chart_inline_with_a_legend() -> None:
         assert re.search(rf'color:{color};">&#9632;</span> {name}', html)
 
 
-def test_matrix_has_every_cell_with_unit_and_rule_totals() -> None:
+def table_after(rows: list[list[str]], header: list[str]) -> list[list[str]]:
+    """The rows of the table whose header row is `header`, up to the next header."""
+    start = rows.index(header) + 1
+    end = next((i for i in range(start, len(rows)) if rows[i][:1] in (["单位"], ["群"])), None)
+    return rows[start:end]
+
+
+def test_every_rule_has_a_row_with_its_open_findings_and_units() -> None:
+    rollup = sample_rollup()
+    zeroed = {unit: {**rules, "naming": 0} for unit, rules in rollup.matrix.items()}
+    rows = rows_of(render_rollup(sample_rollup(matrix=zeroed)).html)
+
+    table = table_after(rows, ["规则", "严重程度", "未整改", "涉及单位"])
+    body, totals = table[: len(rollup.rules)], table[len(rollup.rules)]
+    assert [row[0] for row in body] == [title for _, title in rollup.rules]
+    for (rule, _), row in zip(rollup.rules, body, strict=True):
+        counts = [zeroed[unit][rule] for unit, _ in rollup.units]
+        units = sum(1 for count in counts if count)
+        assert row[2:] == [str(sum(counts)) if sum(counts) else "·", str(units) if units else "·"]
+    naming = next(row for row in body if row[0] == "群名不规范")
+    assert naming[2:] == ["·", "·"]  # a rule without open findings is listed all the same
+    assert totals[0] == "合计"
+    assert totals[-2] == str(sum(sum(r.values()) for r in zeroed.values()))
+
+
+def test_each_unit_has_its_total_and_the_rules_behind_it() -> None:
     rollup = sample_rollup()
     rows = rows_of(render_rollup(rollup).html)
-    header = next(row for row in rows if row[:1] == ["单位"] and row[-1] == "合计")
-    matrix_rows = rows[rows.index(header) + 1 :][: len(rollup.units) + 1]
-    body = {row[0]: row[1:] for row in matrix_rows[:-1]}
-    totals = matrix_rows[-1]
 
-    titles = [title for _, title in rollup.rules]
-    assert header == ["单位", *titles, "合计"]
-    assert list(body) == [name for _, name in rollup.units]
-    for unit_id, name in rollup.units:
-        counts = [rollup.matrix[unit_id][rule] for rule, _ in rollup.rules]
-        assert body[name] == [*(str(c) if c else "·" for c in counts), str(sum(counts))]
-    column_totals = [
-        sum(rollup.matrix[u][rule] for u, _ in rollup.units) for rule, _ in rollup.rules
-    ]
-    assert totals == ["合计", *map(str, column_totals), str(sum(column_totals))]
-    assert sum(column_totals) == 6  # the sample's open (not waived) findings
-
-
-def test_matrix_leaves_out_rules_without_open_findings() -> None:
-    rollup = sample_rollup()
-    matrix = {unit: {**rules, "naming": 0} for unit, rules in rollup.matrix.items()}
-    rows = rows_of(render_rollup(sample_rollup(matrix=matrix)).html)
-
-    header = next(row for row in rows if row[:1] == ["单位"] and row[-1] == "合计")
-    assert "群名不规范" not in header
-    assert len(header) == 2 + len(rollup.rules) - 1
+    table = table_after(rows, ["单位", "合计", "其中"])[: len(rollup.units)]
+    assert [row[0] for row in table] == [name for _, name in rollup.units]
+    for (unit_id, _), row in zip(rollup.units, table, strict=True):
+        counts = rollup.matrix[unit_id]
+        assert row[1] == str(sum(counts.values()))
+        expected = [f"{title} {counts[rule]}" for rule, title in rollup.rules if counts[rule]]
+        assert row[2] == "、".join(expected)
+    assert sum(int(row[1]) for row in table) == 6  # the sample's open (not waived) findings
 
 
 def test_nothing_open_says_so_instead_of_an_empty_table() -> None:
@@ -369,3 +377,12 @@ def test_naive_send_time_is_refused() -> None:
             sent_at=SENT_AT.replace(tzinfo=None),
             message_id="x",
         )
+
+
+def test_the_footer_names_the_supervising_office_with_its_address() -> None:
+    office = Office(office="党委工作部", email="dw@example.edu.cn", address="行政楼 302 室")
+
+    rendered = render_rollup(sample_rollup(), office)
+
+    for body in (rendered.html, rendered.text):
+        assert "如对汇总有疑问,请联系党委工作部(行政楼 302 室)。" in body
