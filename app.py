@@ -89,7 +89,10 @@ def validate_upload(event: SQSEvent) -> None:
         clients, settings = aws_clients(), load_settings()
         for record in event:
             for bucket, key in uploads.s3_objects_in(record.body):
-                receipt = uploads.validate_upload(clients.s3, bucket, key, settings)
+                notify = uploads.notify_rejection(clients, settings, bucket)
+                receipt = uploads.validate_upload(
+                    clients.s3, bucket, key, settings, on_rejected=notify
+                )
                 if receipt is not None:
                     count({"UploadsRejected": receipt.rejected is not None})
                     summary("upload", {"receipt": uploads.format_receipt(receipt)})

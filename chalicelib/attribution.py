@@ -29,7 +29,7 @@ def data_problems_by_unit(
 ) -> dict[str | None, list[DataError]]:
     """The scan's rejected files and skipped rows (not its warnings) by the unit id of the
     file they are in; None: no unit."""
-    names = _unit_names(units)
+    names = unit_names(units)
     units_of_files = _units_of_files(groups)
     problems: dict[str | None, list[DataError]] = defaultdict(list)
     for error in errors:
@@ -48,7 +48,8 @@ def unit_of_file(path: str, names: Mapping[str, str], group_units: set[str]) -> 
     return next(iter(group_units)) if len(group_units) == 1 else None
 
 
-def _unit_names(units: Sequence[Unit]) -> dict[str, str]:
+def unit_names(units: Sequence[Unit]) -> dict[str, str]:
+    """A unit's id, name or keyword, folded -> its id; a name two units claim is left out."""
     claims: dict[str, set[str]] = defaultdict(set)
     for unit in units:
         for name in (unit.unit_id, unit.name, *unit.keywords):

@@ -38,6 +38,7 @@ from chalicelib.models import Frozen
 STALE_CLAIM = timedelta(minutes=3)  # longer than a sending Lambda lives (60 s)
 MAX_BACKOFF_SECONDS = 900
 DIGEST = "digest"
+UPLOAD_REJECTED = "upload-rejected"  # the receipt of a rejected upload (chalicelib/notices)
 
 
 class SendFailed(Exception):

@@ -2,23 +2,42 @@
 
 An upload under rosters/, directory/, filings/, waivers/ or config/ gets a receipt at
 `receipts/<key>.json` (rows read, row errors, or why the file was rejected); a file
-rejected whole is moved to `quarantine/<key>`, so the next scan never sees it."""
+rejected whole is moved to `quarantine/<key>`, so the next scan never sees it, and its
+receipt goes back by email to the unit that uploaded it (chalicelib/notices)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 from urllib.parse import unquote_plus
 
+from chalicelib.aws.clients import Clients
+from chalicelib.aws.digestqueue import DigestQueue
 from chalicelib.aws.movable import MovableObjects
 from chalicelib.aws.s3source import S3Source
 from chalicelib.inspection import Receipt, check_file, describe_error
 from chalicelib.inspection import kind_of as upload_kind
 from chalicelib.loaders.tables import FILE_GONE
+from chalicelib.loaders.units import load_offices
+from chalicelib.models import DataError
+from chalicelib.notices.rejected import rejection_notice
+from chalicelib.scan import ScanAborted, load_units
+from chalicelib.sending import MailMessage
 from chalicelib.settings import QUARANTINE, RECEIPTS, Settings
+from chalicelib.source import SourceFile
 
-__all__ = ["Receipt", "format_receipt", "s3_objects_in", "upload_kind", "validate_upload"]
+OnRejected = Callable[[Receipt, SourceFile], object]
+
+__all__ = [
+    "Receipt",
+    "format_receipt",
+    "notify_rejection",
+    "s3_objects_in",
+    "upload_kind",
+    "validate_upload",
+]
 SHOWN_ERRORS = 3  # in the one-line log summary
 
 
@@ -47,11 +66,14 @@ def validate_upload(
     settings: Settings,
     *,
     today: date | None = None,
+    on_rejected: OnRejected | None = None,
 ) -> Receipt | None:
     """Check one uploaded object, write its receipt, quarantine it when rejected whole.
 
     None when the key is not a data-root file or the object is gone (a replayed message
-    after it was quarantined). `today` (for waiver expiry) defaults to the upload's date."""
+    after it was quarantined). `today` (for waiver expiry) defaults to the upload's date.
+    `on_rejected` runs before the file is moved: when it fails, nothing has moved and the
+    event's retry does it all again."""
     if upload_kind(key) is None:
         return None
     objects = MovableObjects(s3, bucket)
@@ -64,10 +86,33 @@ def validate_upload(
         return None
     if receipt.rejected is not None:
         receipt = receipt.model_copy(update={"quarantined_to": QUARANTINE + key})
+        if on_rejected is not None:
+            on_rejected(receipt, file)
         objects.move(key, QUARANTINE + key)
     body = json.dumps(receipt.model_dump(mode="json"), ensure_ascii=False, indent=2)
     objects.put(RECEIPTS + key + ".json", body.encode(), "application/json; charset=utf-8")
     return receipt
+
+
+def notify_rejection(clients: Clients, settings: Settings, bucket: str) -> OnRejected:
+    """Queue the email of a rejected file's receipt (sent by the digest queue's worker)."""
+
+    def notify(receipt: Receipt, file: SourceFile) -> MailMessage | None:
+        source, errors = S3Source(clients.s3, bucket), list[DataError]()
+        try:
+            units = load_units(source, settings, errors).units
+        except ScanAborted:  # no unit list: only the office can be told
+            units = []
+        notice = rejection_notice(
+            receipt, file, units, load_offices(source, settings, errors), settings
+        )
+        if notice is None:
+            return None
+        queue = DigestQueue(clients.s3, clients.sqs, bucket, settings.digest_queue)
+        queue.post(notice.message, notice.raw)
+        return notice.message
+
+    return notify
 
 
 def format_receipt(receipt: Receipt) -> str:

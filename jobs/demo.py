@@ -3,31 +3,34 @@
 Week 1 is the college as generated. Before week 2 the unit secretaries file the unfiled
 group and review a stale filing, and a new unfiled group appears; before week 3 the owner
 of a group is corrected in its filing. So the emails show new, still-open, fixed,
-escalation copies (weeks open >= 3) and coming-due items. Every sent email is written to
-`out/demo/outbox/` as `.eml` with an `.html` preview.
+escalation copies (weeks open >= 3) and coming-due items. Each week's files are uploaded
+at 07:30 on Monday (moto's S3 clock is set to it) and checked as the validate_upload
+Lambda checks them: the broken workbook is quarantined and its receipt emailed. Every
+sent email is written to `out/demo/outbox/` as `.eml` with an `.html` preview.
 """
 
 from __future__ import annotations
 
 import csv
-import email
 import io
 import os
 import shutil
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
-from email.message import Message
 from pathlib import Path, PurePosixPath
+from unittest import mock
 
 from chalicelib.aws.clients import Clients, aws_clients
 from chalicelib.aws.sendlog import DynamoSendLog
+from chalicelib.mime import preview_html
 from chalicelib.pipeline import run_weekly
 from chalicelib.rollups.build import archive_prefix
 from chalicelib.rollups.job import run_rollup
 from chalicelib.rollups.models import RollupKind
 from chalicelib.scan import ScanResult
-from chalicelib.sending import DIGEST, SendStatus
+from chalicelib.sending import DIGEST, UPLOAD_REJECTED, SendStatus
 from chalicelib.settings import OUTBOX, Settings
+from chalicelib.uploads import notify_rejection, s3_objects_in, validate_upload
 from chalicelib.values import safe_filename
 from jobs.provision import provision, upload_folder
 from jobs.sample import SamplePlan, generate_college
@@ -60,14 +63,18 @@ def run_demo(out: Path, first_day: date, settings: Settings) -> None:
             plan = generate_college(data, today=day, seed=SEED)
             if previous is not None:
                 STORY[week](data, plan, previous, day)
-            upload_folder(clients.s3, settings.data_bucket, data)
+            uploaded = datetime.combine(day - timedelta(days=1), time(23, 30))  # UTC
+            with mock.patch("moto.s3.models.utcnow", return_value=uploaded):
+                upload_folder(clients.s3, settings.data_bucket, data)
+            rejected = check_uploads(clients, settings)
             now = datetime.combine(day, time(0, 5), UTC)  # Monday 08:05 in Shanghai
             summary, _, result = run_weekly(clients, settings, day)
             sent = drain_digests(clients, settings, now)
             emails = write_outbox(clients, settings, summary.period, out / "outbox")
             print(f"第 {week + 1} 周 " + "\n".join(summary.lines()))
             print(
-                f"  已发送 {sent.get('sent', 0)} 封,邮件写入 {out / 'outbox'}({len(emails)} 个 .eml)"
+                f"  上传检查:{rejected} 个文件被拒收(已移到 quarantine/,回执已发邮件);"
+                f"已发送 {sent.get('sent', 0)} 封,邮件写入 {out / 'outbox'}({len(emails)} 个 .eml)"
             )
             at_ten = datetime.combine(day, time(2, 0), UTC)  # Monday 10:00 in Shanghai
             rollup = run_rollup(
@@ -83,31 +90,45 @@ def run_demo(out: Path, first_day: date, settings: Settings) -> None:
     print(f"\n演示数据在 {out / 'data'},提醒邮件在 {out / 'outbox'},周报在 {out / 'reports'}")
 
 
+def check_uploads(clients: Clients, settings: Settings) -> int:
+    """Every upload notification now in the queue, checked as the validate_upload Lambda
+    checks it; how many files were rejected."""
+    queue_url = clients.sqs.get_queue_url(QueueName=settings.upload_queue)["QueueUrl"]
+    rejected = 0
+    while batch := clients.sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get(
+        "Messages", []
+    ):
+        for message in batch:
+            for bucket, key in s3_objects_in(message["Body"]):
+                notify = notify_rejection(clients, settings, bucket)
+                receipt = validate_upload(clients.s3, bucket, key, settings, on_rejected=notify)
+                rejected += receipt is not None and receipt.rejected is not None
+            clients.sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+    return rejected
+
+
 def write_outbox(clients: Clients, settings: Settings, period: str, outbox: Path) -> list[Path]:
-    """Every digest the send log records as sent this period, as .eml and .html."""
+    """Every digest and upload receipt the send log records as sent this period, as .eml
+    and .html."""
     outbox.mkdir(parents=True, exist_ok=True)
     written = []
     for record in DynamoSendLog(clients.dynamodb, settings.ledger_table).records(period):
         if record.status is not SendStatus.SENT:
             continue
-        if record.kind != DIGEST:
+        if record.kind == DIGEST:
+            key, name = f"{OUTBOX}{period}/{record.content_hash}.eml", record.recipient
+        elif record.kind.startswith(UPLOAD_REJECTED):
+            identity = record.kind.partition(":")[2]
+            key = f"{OUTBOX}{period}/upload-{identity}.eml"
+            name = f"上传回执-{record.recipient}-{identity[:8]}"
+        else:
             continue
-        key = f"{OUTBOX}{period}/{record.content_hash}.eml"
         raw = clients.s3.get_object(Bucket=settings.data_bucket, Key=key)["Body"].read()
-        stem = outbox / safe_filename(f"{period}-{record.recipient}")
+        stem = outbox / safe_filename(f"{period}-{name}")
         Path(f"{stem}.eml").write_bytes(raw)
-        Path(f"{stem}.html").write_text(_html_part(email.message_from_bytes(raw)), encoding="utf-8")
+        Path(f"{stem}.html").write_text(preview_html(raw), encoding="utf-8")
         written.append(Path(f"{stem}.eml"))
     return written
-
-
-def _html_part(message: Message) -> str:
-    for part in message.walk():
-        if part.get_content_type() == "text/html":
-            payload = part.get_payload(decode=True)
-            assert isinstance(payload, bytes)
-            return payload.decode(part.get_content_charset() or "utf-8")
-    return ""
 
 
 # What changes between the weeks, written into that week's freshly generated data root.

@@ -78,8 +78,9 @@ ACCESS: dict[str, list[Grant]] = {
     "validate_upload": [
         _grant("s3:ListBucket", "bucket"),
         _grant("s3:GetObject s3:DeleteObject", DATA),
-        _grant("s3:PutObject", f"objects:{RECEIPTS} objects:{QUARANTINE}"),
+        _grant("s3:PutObject", f"objects:{RECEIPTS} objects:{QUARANTINE} objects:{OUTBOX}"),
         _grant(SQS_TRIGGER, "uploads"),
+        _grant("sqs:GetQueueUrl sqs:SendMessage", "digests"),  # a rejected file's receipt
     ],
     "weekly_rollup": ROLLUP,
     "monthly_rollup": ROLLUP,

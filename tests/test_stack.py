@@ -160,9 +160,12 @@ def test_one_weekly_cycle_runs_on_the_stack_and_each_function_stays_within_its_r
     assert weekly["digests"] > 0 and weekly["problems"] == 0
     assert set(rollup["sent"].values()) == {"sent"}
     assert watch.payload == {"period": "2026-W47", "status": "complete"}
-    assert len(sent_emails()) == weekly["digests"] + len(rollup["sent"])
     receipts = s3.list_objects_v2(Bucket=stack["DataBucketName"], Prefix="receipts/")
     assert receipts["KeyCount"] > 0
+    # the sample's broken workbook: quarantined, and its receipt emailed by the digest worker
+    quarantined = s3.list_objects_v2(Bucket=stack["DataBucketName"], Prefix="quarantine/")
+    assert quarantined["KeyCount"] == 1
+    assert len(sent_emails()) == weekly["digests"] + len(rollup["sent"]) + 1
     # AND no function called anything its role does not allow
     template = json.loads(stack["template"])
     for function, made in calls.items():

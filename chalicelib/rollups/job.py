@@ -12,7 +12,6 @@ from pathlib import Path, PurePosixPath
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib import schema
 from chalicelib.aws.clients import Clients
 from chalicelib.aws.errors import describe
 from chalicelib.aws.ledger import LedgerStore
@@ -22,10 +21,9 @@ from chalicelib.aws.s3source import S3Source
 from chalicelib.aws.sendlog import DynamoSendLog
 from chalicelib.dates import SHANGHAI
 from chalicelib.ledger.models import RunRecord, RunStatus, iso_period
-from chalicelib.loaders.rows import parse_table
-from chalicelib.loaders.tables import read_file
-from chalicelib.loaders.units import parse_office
+from chalicelib.loaders.units import load_offices, supervisor
 from chalicelib.masking import mask_address
+from chalicelib.mime import preview_html
 from chalicelib.models import DataError, Office
 from chalicelib.rollups.build import archive_prefix, build_rollup, period_start, rollup_period
 from chalicelib.rollups.chart import trend_png
@@ -36,6 +34,7 @@ from chalicelib.rollups.render import render_rollup
 from chalicelib.rollups.workbook import build_workbook, workbook_filename
 from chalicelib.sending import (
     DIGEST,
+    UPLOAD_REJECTED,
     MailMessage,
     SendFailed,
     SendLog,
@@ -101,8 +100,12 @@ def run_rollup(
     store = LedgerStore(clients.dynamodb, settings.ledger_table)
     entries, runs = list(store.entries().values()), store.runs()
     summary = RollupSummary(kind=kind, period=rollup_period(kind, today))
-    offices = _offices(source, settings, summary.errors)
-    job = _Delivery(clients, settings, kind, today, now, dry_run, out, summary, resend)
+    offices = load_offices(source, settings, summary.errors)
+    if not offices:
+        raise RollupUnavailable("找不到可用的汇总报送部门 config/offices.csv,无法发送汇总")
+    job = _Delivery(
+        clients, settings, kind, today, now, dry_run, out, summary, supervisor(offices), resend
+    )
     undelivered = _undelivered(job.log, kind, today, now)
     problems = [
         *_run_problems(runs, kind, today),
@@ -141,6 +144,7 @@ class _Delivery:
     dry_run: bool
     out: Path | None
     summary: RollupSummary
+    contact: Office | None  # named in every rollup's footer
     resend: str | None = None
 
     @property
@@ -150,7 +154,7 @@ class _Delivery:
     def deliver(self, office: Office, rollup: Rollup) -> str:
         """Render, archive and send one office's rollup; its outcome."""
         prefix = archive_prefix(self.kind, self.today)
-        rendered = render_rollup(rollup)
+        rendered = render_rollup(rollup, self.contact)
         workbook, name = build_workbook(rollup), workbook_filename(rollup)
         content_hash = hashlib.sha256(rollup.model_dump_json().encode()).hexdigest()[:32]
         raw = build_rollup_message(
@@ -164,7 +168,9 @@ class _Delivery:
             message_id=f"{rollup.period}.{content_hash}@qungov",
         )
         stem = safe_filename(office.office)
-        files = {f"{stem}.html": rendered.html.encode(), name: workbook, f"{stem}.eml": raw}
+        # the archived page opens from disk or S3: its chart inline as a data: URI
+        page = preview_html(raw).encode()
+        files = {f"{stem}.html": page, name: workbook, f"{stem}.eml": raw}
         if self.dry_run:
             self.summary.files += _write_local(self.out or Path("out/rollup"), prefix, files)
             return "dry run"
@@ -212,26 +218,6 @@ def _latest_inventory(objects: S3Objects, today: date) -> GroupInventory:
     return GroupInventory.model_validate_json(objects.get(max(keys)))
 
 
-def _offices(source: S3Source, settings: Settings, errors: list[DataError]) -> list[Office]:
-    """The offices of config/offices.*; an office listed twice is served once, as first
-    listed (its rollup, archive and send are named after it), and reported."""
-    files = [f for f in source.list("config/") if PurePosixPath(f.path).stem.lower() == "offices"]
-    offices: dict[str, Office] = {}
-    for file in files:
-        tables = read_file(
-            source, file, schema.OFFICES, settings, errors, parse_table(parse_office, settings)
-        )
-        for office in (office for table in tables for office in table):
-            if office.office in offices:
-                reason = f"部门“{office.office}”重复列出,只向先列出的邮箱发送"
-                errors.append(DataError(file=file.path, reason=reason, warning=True))
-                continue
-            offices[office.office] = office
-    if not offices:
-        raise RollupUnavailable("找不到可用的汇总报送部门 config/offices.csv,无法发送汇总")
-    return list(offices.values())
-
-
 @dataclass(frozen=True)
 class Undelivered:
     digests: int  # digests of the period that failed or whose outcome is unknown
@@ -259,7 +245,11 @@ def _undelivered(log: SendLog, kind: RollupKind, today: date, now: datetime) -> 
 
 def _undelivered_line(record: SendRecord, status: SendStatus) -> str:
     what = "提醒" if record.kind.startswith(DIGEST) else "汇总"
+    if record.kind.startswith(UPLOAD_REJECTED):
+        what = "上传回执"
     who = f"{what}邮件 {mask_address(record.recipient)}({record.period})"
+    if status is SendStatus.UNKNOWN and what == "上传回执":
+        return f"{who}:发送结果不明,SES 可能已发出;请核实后直接告知上传单位"
     if status is SendStatus.UNKNOWN:
         return (
             f"{who}:发送结果不明({record.error or '应答丢失'}),SES 可能已发出;"

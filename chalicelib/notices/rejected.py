@@ -1,0 +1,110 @@
+"""The receipt of a rejected upload, by email: the file, why it was rejected, where it went
+and what to do, to the unit that uploaded it.
+
+To the contact of the unit whose folder the file is in (chalicelib/attribution.py; a file
+rejected whole holds no groups to tell its unit by), else to the office with scope `all`.
+One email per uploaded version: the send identity is (recipient, the upload's ISO week,
+`upload-rejected:<hash of path, time and size>`), so a replayed S3 event sends nothing new
+(chalicelib/sending.py)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from chalicelib.attribution import unit_names, unit_of_file
+from chalicelib.dates import SHANGHAI
+from chalicelib.digests.render import DEFAULT_OFFICE
+from chalicelib.inspection import Receipt
+from chalicelib.ledger.models import iso_period
+from chalicelib.loaders.units import supervisor
+from chalicelib.mime import build_email
+from chalicelib.models import Office, Unit
+from chalicelib.sending import UPLOAD_REJECTED, MailMessage
+from chalicelib.settings import OUTBOX, RECEIPTS, Settings
+from chalicelib.source import SourceFile
+from chalicelib.templating import RenderedEmail, email_templates
+from chalicelib.vocab import chinese_day
+
+_ENV = email_templates(Path(__file__).parent / "templates")
+FOLDER_NAMES = {
+    "rosters": "群成员名单",
+    "directory": "人员名册",
+    "filings": "审备登记表",
+    "waivers": "豁免清单",
+    "config": "配置",
+}
+
+
+@dataclass(frozen=True)
+class Notice:
+    message: MailMessage  # what the send queue carries
+    raw: bytes  # the MIME message, stored at message.eml_key
+
+
+def rejection_notice(
+    receipt: Receipt,
+    file: SourceFile,
+    units: Sequence[Unit],
+    offices: Sequence[Office],
+    settings: Settings,
+) -> Notice | None:
+    """The email for a rejected file; None when the file was not rejected or nobody can be
+    told (no unit contact and no office with scope `all`)."""
+    if receipt.rejected is None:
+        return None
+    office = supervisor(list(offices))
+    unit_id = unit_of_file(file.path, unit_names(units), set())
+    unit = next((u for u in units if u.unit_id == unit_id), None)
+    recipient = (unit.contact_email if unit is not None else None) or (
+        office.email if office is not None else None
+    )
+    if recipient is None:
+        return None
+    uploaded = file.modified.replace(tzinfo=SHANGHAI)
+    period = iso_period(uploaded.date())
+    version = f"{file.path}\n{file.modified.isoformat()}\n{file.size}"
+    identity = hashlib.sha256(version.encode()).hexdigest()[:24]
+    rendered = render_notice(receipt, file, unit, office)
+    raw = build_email(
+        rendered,
+        sender=settings.sender_email,
+        to=[recipient],
+        sent_at=uploaded,
+        message_id=f"{period}.upload.{identity}@qungov",
+    )
+    message = MailMessage(
+        recipient=recipient,
+        period=period,
+        kind=f"{UPLOAD_REJECTED}:{identity}",
+        content_hash=hashlib.sha256(raw).hexdigest()[:32],
+        eml_key=f"{OUTBOX}{period}/upload-{identity}.eml",
+    )
+    return Notice(message, raw)
+
+
+def render_notice(
+    receipt: Receipt, file: SourceFile, unit: Unit | None, office: Office | None
+) -> RenderedEmail:
+    """Subject without any value from the data (the file name is the uploader's)."""
+    folder = PurePosixPath(file.path).parts[0]
+    context = {
+        "subject": f"【群组合规】{chinese_day(file.modified.date())} 上传的文件未被接收,请更正后重新上传",
+        "file": file.path,
+        "uploaded": file.modified.strftime("%Y-%m-%d %H:%M"),
+        "unit": unit.name if unit is not None else None,
+        "what": FOLDER_NAMES.get(folder, folder),
+        "folder": f"{folder}/",
+        "reason": receipt.rejected,
+        "moved_to": receipt.quarantined_to,
+        "receipt": f"{RECEIPTS}{file.path}.json",
+        "notes": receipt.notes,
+        "office": office.contact_line if office is not None else DEFAULT_OFFICE,
+    }
+    return RenderedEmail(
+        subject=context["subject"],
+        html=_ENV.get_template("rejected.html.j2").render(context),
+        text=_ENV.get_template("rejected.txt.j2").render(context),
+    )
