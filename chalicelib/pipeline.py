@@ -32,6 +32,7 @@ from chalicelib.ledger.reconcile import Coverage, EntryKey, reconcile
 from chalicelib.ledger.store import Ledger, LedgerConflict
 from chalicelib.models import Finding, FindingStatus
 from chalicelib.outbox import Outbox, Resend
+from chalicelib.rejections import rejected_this_week
 from chalicelib.rollups.inventory import GroupInventory, week_inventory
 from chalicelib.scan import ScanAborted, ScanResult, scan
 from chalicelib.sending import (
@@ -119,8 +120,9 @@ def run_weekly(
     operator asks for a `resend`."""
     period = iso_period(today)
     store = LedgerStore(clients.dynamodb, settings.ledger_table)
+    source = S3Source(clients.s3, settings.data_bucket)
     try:
-        result = scan(S3Source(clients.s3, settings.data_bucket), today, settings)
+        result = scan(source, today, settings)
     except ScanAborted as aborted:
         if not dry_run:
             store.put_run(_aborted_run(period, today, str(aborted)))
@@ -138,7 +140,9 @@ def run_weekly(
         today,
         period,
         settings,
-        data_problems_by_unit(result.errors, result.units, result.groups),
+        data_problems_by_unit(
+            [*result.errors, *rejected_this_week(source, today)], result.units, result.groups
+        ),
     )
     kinds = Counter(change.kind.value for change in changes)
     summary = WeeklySummary(

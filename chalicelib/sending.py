@@ -33,6 +33,8 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
+from pydantic import AliasChoices, Field
+
 from chalicelib.models import Frozen
 
 STALE_CLAIM = timedelta(minutes=3)  # longer than a sending Lambda lives (60 s)
@@ -82,7 +84,8 @@ class MailMessage(Frozen):
     cc: tuple[str, ...] = ()
     period: str
     kind: str = DIGEST  # with recipient and period, the identity of the send
-    content_hash: str  # the content's hash: names the rendered .eml
+    # the content's hash: names the rendered .eml (`digest_hash` in messages queued before)
+    content_hash: str = Field(validation_alias=AliasChoices("content_hash", "digest_hash"))
     eml_key: str  # the rendered MIME message in the data bucket
 
     def to_json(self) -> str:

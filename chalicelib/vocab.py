@@ -96,3 +96,12 @@ def week_span(period: str) -> str:
     """`2026-W47` -> `11月16日–11月22日`, the Monday to Sunday of that ISO week."""
     monday = date.fromisoformat(f"{period}-1")
     return f"{chinese_day(monday)}–{chinese_day(monday + timedelta(days=6))}"
+
+
+def period_words(period: str) -> str:
+    """A period as a clerk reads it: `2026-W47` -> `11月16日–11月22日`, `2026-11` ->
+    `2026年11月`."""
+    if "-W" in period:
+        return week_span(period)
+    year, month = period.split("-")
+    return f"{year}年{int(month)}月"

@@ -169,6 +169,11 @@ def _filing_row(
 
 
 def _week2(data: Path, plan: SamplePlan, previous: ScanResult, day: date) -> None:
+    # a unit's secretary uploads a workbook that is not one: it is quarantined at upload,
+    # its receipt is emailed to the unit, and the unit's digest lists it under 数据问题
+    unit = next(u.unit_id for u in previous.units if u.name.endswith("学院"))
+    (data / "rosters" / "qq" / unit).mkdir(parents=True, exist_ok=True)
+    (data / "rosters" / "qq" / unit / "群成员导出.xlsx").write_bytes(b"PK\x03\x04" + bytes(600))
     unfiled = [g for g in plan.planted["unfiled"] if g[0] == "qq"][:1]
     stale = plan.planted["filing_stale"][:1]
     _append_filings(

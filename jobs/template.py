@@ -60,7 +60,7 @@ ROLLUP = [
 ACCESS: dict[str, list[Grant]] = {
     "weekly_scan": [
         _grant("s3:ListBucket", "bucket"),
-        _grant("s3:GetObject", DATA),
+        _grant("s3:GetObject", f"{DATA} objects:{RECEIPTS}"),  # receipts: rejected uploads
         _grant("s3:PutObject", f"objects:{OUTBOX} objects:{INVENTORY}"),
         _grant(
             "dynamodb:Scan dynamodb:Query dynamodb:GetItem dynamodb:PutItem dynamodb:UpdateItem"

@@ -9,6 +9,7 @@ import csv
 import email
 import io
 import json
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from chalicelib.ledger.models import LedgerEntry, LedgerState
 from chalicelib.ledger.reconcile import EntryKey
 from chalicelib.models import Platform
 from chalicelib.pipeline import WeeklySummary, run_weekly
+from chalicelib.rules import REGISTRY
 from chalicelib.scan import ScanResult
 from chalicelib.sending import SendFailed
 from chalicelib.settings import Settings
@@ -512,6 +514,29 @@ def test_the_demo_writes_the_same_outbox_byte_for_byte_when_run_twice(
     assert any(name.endswith(".eml") for name in first)
     assert sorted(first) == sorted(second)
     assert [name for name in first if first[name] != second[name]] == []
+    assert_the_demo_shows_what_its_readers_need(tmp_path / "a")
+
+
+def assert_the_demo_shows_what_its_readers_need(out: Path) -> None:
+    """What issue 10 asks a fresh demo to show in out/demo/: deadlines and announced
+    copies, member lists, data problems and a receipt for a unit, previews that open."""
+    pages = {p.name: p.read_text(encoding="utf-8") for p in (out / "outbox").glob("*.html")}
+    every = "\n".join(pages.values())
+    for words in (
+        "整改期限",
+        "前仍未整改,下周提醒将抄送",
+        "涉及成员",
+        "数据问题",
+        "上传时已被拒收",
+    ):
+        assert words in every, words
+    receipts = [name for name in pages if "上传回执" in name]
+    assert any("dwgzb" not in name for name in receipts)  # one went to a unit's contact
+    subjects = re.findall(r"<title>(.*?)</title>", every)
+    assert subjects and all(re.search(r"\d+月\d+日", subject) for subject in subjects)
+    rollup = (out / "reports" / "2026" / "W47" / "党委工作部.html").read_text(encoding="utf-8")
+    assert rollup.count('src="data:image/png;base64,') == 1 and "cid:" not in rollup
+    assert all(rule.meta.title in rollup for rule in REGISTRY.values())
 
 
 # --- 5. a same-day replay ---------------------------------------------------------------

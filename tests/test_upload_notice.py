@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import email
 import email.policy
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
@@ -14,9 +14,11 @@ from chalice.test import Client
 
 import app as app_module
 from chalicelib.aws.clients import Clients, aws_clients
+from chalicelib.dates import SHANGHAI
 from chalicelib.inspection import Receipt
 from chalicelib.models import Office
 from chalicelib.notices.rejected import rejection_notice
+from chalicelib.pipeline import run_weekly
 from chalicelib.settings import Settings
 from chalicelib.source import SourceFile
 from chalicelib.uploads import s3_objects_in
@@ -71,8 +73,8 @@ def test_a_file_in_a_units_folder_goes_to_that_units_contact() -> None:
         assert "rosters/qq/信息学院/群成员.xlsx" in body
         assert REASON in body
         assert "已移到 quarantine/rosters/qq/信息学院/群成员.xlsx" in body
-        assert "重新上传到 rosters/ 文件夹" in body
-        assert "receipts/rosters/qq/信息学院/群成员.xlsx.json" in body
+        assert "重新上传到 rosters/qq/信息学院/ 文件夹" in body
+        assert "receipts/" not in body  # a unit cannot open the bucket
         assert "请联系党委工作部(行政楼 302 室,电话 023-6188 3021)" in body
 
 
@@ -124,14 +126,21 @@ def test_a_hostile_file_name_and_reason_are_escaped_and_kept_out_of_the_subject(
 # --- through the Lambda handler, on moto ------------------------------------------------
 
 
-def upload_event(client: Client, aws: Clients, key: str) -> dict[str, Any]:
-    sqs = aws.sqs
-    url = sqs.get_queue_url(QueueName="qungov-uploads")["QueueUrl"]
-    bodies = []
-    while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+def drained(aws: Clients, queue: str) -> list[str]:
+    """The bodies of every message now in `queue`, which is left empty."""
+    url = aws.sqs.get_queue_url(QueueName=queue)["QueueUrl"]
+    bodies: list[str] = []
+    while batch := aws.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get(
+        "Messages", []
+    ):
         for message in batch:
             bodies.append(message["Body"])
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+            aws.sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    return bodies
+
+
+def upload_event(client: Client, aws: Clients, key: str) -> dict[str, Any]:
+    bodies = drained(aws, "qungov-uploads")
     notification = next(body for body in bodies if (BUCKET_NAME, key) in s3_objects_in(body))
     event: dict[str, Any] = client.events.generate_sqs_event(
         [notification], queue_name="qungov-uploads"
@@ -139,16 +148,8 @@ def upload_event(client: Client, aws: Clients, key: str) -> dict[str, Any]:
     return event
 
 
-def digest_queue(aws: Clients) -> list[dict[str, Any]]:
-    url = aws.sqs.get_queue_url(QueueName="qungov-digests")["QueueUrl"]
-    found: list[dict[str, Any]] = []
-    while batch := aws.sqs.receive_message(
-        QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"]
-    ).get("Messages", []):
-        for message in batch:
-            found.append(message)
-            aws.sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-    return found
+def digest_queue(aws: Clients) -> list[str]:
+    return drained(aws, "qungov-digests")
 
 
 @pytest.fixture
@@ -160,21 +161,25 @@ def bucket(aws: Clients) -> str:
     return name
 
 
+def upload_broken(aws: Clients, bucket: str) -> str:
+    """A workbook that is not one, uploaded to a unit's folder; its key."""
+    key = "rosters/qq/信息学院/群成员.xlsx"
+    aws.s3.put_object(Bucket=bucket, Key=key, Body=b"PK\x03\x04 broken")
+    return key
+
+
 def test_a_broken_upload_is_quarantined_and_its_unit_emailed_once(
     aws: Clients, bucket: str
 ) -> None:
-    key = "rosters/qq/信息学院/群成员.xlsx"
-    aws.s3.put_object(Bucket=bucket, Key=key, Body=b"PK\x03\x04 broken")
+    key = upload_broken(aws, bucket)
 
     with Client(app_module.app) as client:
         event = upload_event(client, aws, key)
         client.lambda_.invoke("validate_upload", event)
         client.lambda_.invoke("validate_upload", event)  # the S3 event delivered twice
         queued = digest_queue(aws)
-        for message in queued:
-            sqs_event = client.events.generate_sqs_event(
-                [message["Body"]], queue_name="qungov-digests"
-            )
+        for body in queued:
+            sqs_event = client.events.generate_sqs_event([body], queue_name="qungov-digests")
             client.lambda_.invoke("send_digest", sqs_event)
             client.lambda_.invoke("send_digest", sqs_event)  # and the queue's message too
 
@@ -213,3 +218,20 @@ def test_when_the_email_cannot_be_queued_nothing_moves_and_the_retry_does_it_all
 
     assert keys_under(aws.s3, "quarantine/", bucket) == [f"quarantine/{key}"]
     assert len(digest_queue(aws)) == 1
+
+
+def test_the_rejected_file_is_also_in_its_units_digest_of_the_week(
+    aws: Clients, bucket: str
+) -> None:
+    key = upload_broken(aws, bucket)
+    with Client(app_module.app) as client:
+        client.lambda_.invoke("validate_upload", upload_event(client, aws, key))
+    uploaded = datetime.now(SHANGHAI).date()
+    next_monday = uploaded + timedelta(days=7 - uploaded.weekday())
+
+    _, plan, _ = run_weekly(aws, Settings(), next_monday, dry_run=True)
+
+    (digest,) = [d for d in plan.digests if d.recipient == "xxgc@example.edu.cn"]
+    (problem,) = digest.data_problems
+    assert (problem.file, problem.row) == (key, None)
+    assert problem.reason.startswith("上传时已被拒收:不是有效的 Excel 工作簿")

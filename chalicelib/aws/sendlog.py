@@ -218,7 +218,9 @@ def _record(item: dict[str, Any]) -> SendRecord:
         recipient=item["recipient"]["S"],
         period=item["period"]["S"],
         kind=text("kind") or DIGEST,
-        content_hash=item["content_hash"]["S"],
+        content_hash=text("content_hash")
+        or text("digest_hash")
+        or "",  # `digest_hash`: written by older code
         status=SendStatus(item["status"]["S"]),
         attempts=int(item["attempts"]["N"]),
         claimed_at=text("claimed_at"),

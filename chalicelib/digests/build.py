@@ -143,21 +143,31 @@ def route_group(
     return Route(None, None, "群未备案且无法判断所属单位")
 
 
+def next_run(today: date) -> date:
+    """The next scheduled weekly run: the Monday after `today` (a re-run on a Wednesday
+    still has the coming Monday check its fixes)."""
+    return today + timedelta(days=RUN_INTERVAL_DAYS - today.weekday())
+
+
 def fix_by(today: date) -> date:
     """整改期限: the day before the next weekly run, so that the run sees the fix."""
-    return today + timedelta(days=RUN_INTERVAL_DAYS - 1)
+    return next_run(today) - timedelta(days=1)
 
 
 def _next_escalation(entry: LedgerEntry, unit: Unit | None, today: date) -> Escalation | None:
-    """Whom the next run copies that this one does not, when there is someone to copy."""
-    level = entry.escalation_level(today + timedelta(days=RUN_INTERVAL_DAYS))
-    if unit is None or level <= entry.escalation_level(today):
+    """What the next run adds if the finding is still open: a copy to the unit head (level
+    1), or to the party organisation and the overdue list (level 2; the overdue list even
+    when there is no party address to copy)."""
+    level = entry.escalation_level(next_run(today))
+    if level <= entry.escalation_level(today):
         return None
-    if level == 1 and _address(unit.head_email) is not None:
+    if level == 1 and unit is not None and _address(unit.head_email) is not None:
         head = f"{unit.name} {unit.head_name}" if unit.head_name else unit.name
         return Escalation(level=1, to=f"单位第一责任人({head})")
-    if level == 2 and _address(unit.party_org_email) is not None:
-        return Escalation(level=2, to=f"党组织({unit.party_org or unit.name + '党组织'})")
+    if level == 2:
+        party = unit is not None and _address(unit.party_org_email) is not None
+        to = f"党组织({unit.party_org or unit.name + '党组织'})" if unit and party else ""
+        return Escalation(level=2, to=to)
     return None
 
 

@@ -12,7 +12,7 @@ class Escalation(Frozen):
     """Who the next weekly run copies if the finding is still open then."""
 
     level: int  # 1: the unit head; 2: the party organisation (and listed as overdue)
-    to: str  # whom, as the digest names them
+    to: str  # whom, as the digest names them; "" when there is nobody to copy
 
 
 class DigestItem(FindingFacts):

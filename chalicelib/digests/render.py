@@ -199,8 +199,13 @@ def _warning(item: DigestItem) -> str:
     escalation = item.next_escalation
     if escalation is None or item.fix_by is None:
         return ""
-    overdue = ",并列为超期问题" if escalation.level >= 2 else ""
-    return f"若 {chinese_day(item.fix_by)} 前仍未整改,下周提醒将抄送{escalation.to}{overdue}。"
+    if not escalation.to:
+        what = "下周将列为超期问题"
+    elif escalation.level >= 2:
+        what = f"下周提醒将抄送{escalation.to},并列为超期问题"
+    else:
+        what = f"下周提醒将抄送{escalation.to}"
+    return f"若 {chinese_day(item.fix_by)} 前仍未整改,{what}。"
 
 
 def _due_view(due: ComingDue) -> DueView:
@@ -219,7 +224,7 @@ def _data_section(problems: Sequence[DataError]) -> Section:
     rest = len(problems) - len(views)
     note = "以下文件或数据行本周未能读取,请按说明更正后重新上传;其余数据已照常检查。"
     if rest > 0:
-        note += f"另有 {rest} 处未列出,见各文件的上传回执(receipts/)。"
+        note += f"另有 {rest} 处未列出:请按同样的原因核对整个文件,更正后重新上传。"
     return Section("数据问题", "data", views, note)
 
 

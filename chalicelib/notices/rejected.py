@@ -23,7 +23,7 @@ from chalicelib.loaders.units import supervisor
 from chalicelib.mime import build_email
 from chalicelib.models import Office, Unit
 from chalicelib.sending import UPLOAD_REJECTED, MailMessage
-from chalicelib.settings import OUTBOX, RECEIPTS, Settings
+from chalicelib.settings import OUTBOX, Settings
 from chalicelib.source import SourceFile
 from chalicelib.templating import RenderedEmail, email_templates
 from chalicelib.vocab import chinese_day
@@ -96,10 +96,9 @@ def render_notice(
         "uploaded": file.modified.strftime("%Y-%m-%d %H:%M"),
         "unit": unit.name if unit is not None else None,
         "what": FOLDER_NAMES.get(folder, folder),
-        "folder": f"{folder}/",
+        "folder": f"{PurePosixPath(file.path).parent}/",
         "reason": receipt.rejected,
         "moved_to": receipt.quarantined_to,
-        "receipt": f"{RECEIPTS}{file.path}.json",
         "notes": receipt.notes,
         "office": office.contact_line if office is not None else DEFAULT_OFFICE,
     }

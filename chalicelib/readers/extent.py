@@ -105,7 +105,7 @@ def _index_part(archive: zipfile.ZipFile, part: str) -> ElementTree.Element | No
     if b"<!DOCTYPE" in data:
         raise FileRejected(
             f"不是有效的 Excel 工作簿:内部文件 {part} 含有 DTD(<!DOCTYPE>)声明。"
-            "Excel 不会写出这样的文件,它可能被恶意构造(如实体膨胀“billion laughs”),未读取"
+            "Excel 不会写出这样的文件,它可能被恶意构造(如 XML 实体膨胀攻击),未读取"
         )
     try:
         return ElementTree.fromstring(data)

@@ -106,6 +106,9 @@ def build_rollup(
         unroutable=len(inventory.unroutable) if everything else 0,
         unroutable_items=inventory.unroutable if everything else (),
         data_problems=inventory.orphan_problems if everything else (),
+        data_problems_total=max(inventory.orphan_problems_total, len(inventory.orphan_problems))
+        if everything
+        else 0,
         failed_digests=failed_digests if everything else 0,
         problems=tuple(problems) if everything else (),
         units=_units(inventory, open_items),

@@ -23,6 +23,7 @@ class GroupInventory(Frozen):
     rows: tuple[InventoryRow, ...]
     unroutable: tuple[Unroutable, ...]
     orphan_problems: tuple[DataError, ...] = ()  # data problems of no unit (the first 200)
+    orphan_problems_total: int = 0  # all of them
 
     @property
     def key(self) -> str:
@@ -45,6 +46,7 @@ def week_inventory(
         rows=tuple(_row(group) for group in result.groups),
         unroutable=tuple(unroutable),
         orphan_problems=tuple(orphan_problems[:ORPHAN_PROBLEMS_KEPT]),
+        orphan_problems_total=len(orphan_problems),
     )
 
 

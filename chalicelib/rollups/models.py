@@ -73,6 +73,7 @@ class Rollup(Frozen):
     unroutable_items: tuple[Unroutable, ...] = ()  # listed for the office that sees all
     problems: tuple[str, ...] = ()  # failed runs and sends: for the office that sees all
     data_problems: tuple[DataError, ...] = ()  # of files no unit owns: for the same office
+    data_problems_total: int = 0  # data_problems lists the first of them
 
     @property
     def overdue_items(self) -> tuple[RollupItem, ...]:

@@ -13,7 +13,13 @@ from chalicelib.rollups.colors import SEVERITY_COLORS, STACK
 from chalicelib.rollups.models import Rollup, RollupItem
 from chalicelib.rules import REGISTRY
 from chalicelib.templating import RenderedEmail, email_templates
-from chalicelib.vocab import CATEGORY_NAMES, PLATFORM_NAMES, ROLLUP_NAMES, SEVERITY_NAMES
+from chalicelib.vocab import (
+    CATEGORY_NAMES,
+    PLATFORM_NAMES,
+    ROLLUP_NAMES,
+    SEVERITY_NAMES,
+    period_words,
+)
 
 TEMPLATES = Path(__file__).parent / "templates"
 CHART_CID = "trend-chart"  # the Content-ID of the chart image part, without angle brackets
@@ -45,8 +51,8 @@ class SeverityView:
 class RuleRow:
     title: str
     severity: str
-    open: str  # open findings, ZERO_CELL for none
-    units: str  # units with open findings of the rule
+    open: int  # open findings
+    units: int  # units with open findings of the rule
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +81,7 @@ def render_rollup(rollup: Rollup, contact: Office | None = None) -> RenderedRoll
     ]
     context = {
         "subject": subject_of(rollup),
-        "title": f"群组合规{ROLLUP_NAMES[rollup.kind]} {rollup.period}",
+        "title": f"群组合规{ROLLUP_NAMES[rollup.kind]} {period_words(rollup.period)}",
         "today": rollup.today.isoformat(),
         "office": rollup.office,
         "scope": scope_of(rollup.scope),
@@ -101,6 +107,7 @@ def render_rollup(rollup: Rollup, contact: Office | None = None) -> RenderedRoll
         "problems": rollup.problems,
         "contact": contact.contact_line if contact is not None else DEFAULT_OFFICE,
         "data_problems": [problem_view(problem) for problem in rollup.data_problems],
+        "data_problems_total": max(rollup.data_problems_total, len(rollup.data_problems)),
     }
     return RenderedRollup(
         subject=context["subject"],
@@ -113,7 +120,7 @@ def subject_of(rollup: Rollup) -> str:
     """Counts only: no value from the data reaches the subject line."""
     open_total = sum(rollup.open_by_severity.values())
     return (
-        f"【群组合规{ROLLUP_NAMES[rollup.kind]}】{rollup.period} "
+        f"【群组合规{ROLLUP_NAMES[rollup.kind]}】{period_words(rollup.period)} "
         f"未整改 {open_total} 项,超期 {rollup.overdue} 项"
     )
 
@@ -148,8 +155,8 @@ def _rule_rows(rollup: Rollup) -> list[RuleRow]:
             RuleRow(
                 title=title,
                 severity=SEVERITY_NAMES[severity] if severity is not None else "",
-                open=_cell(sum(counts)),
-                units=_cell(sum(1 for count in counts if count)),
+                open=sum(counts),
+                units=sum(1 for count in counts if count),
             )
         )
     return rows

@@ -23,6 +23,7 @@ from chalicelib.vocab import (
     ROLLUP_NAMES,
     SEVERITY_NAMES,
     STATE_NAMES,
+    period_words,
 )
 
 RULE_WIDTH = 10  # a rule's column on 汇总: its title wraps onto two lines
@@ -41,7 +42,7 @@ CHART_SIZE = {"width": 680, "height": 380}
 
 def page_header(rollup: Rollup) -> str:
     """群组合规周报 2026-W47 on the left, the sheet's name in the middle, the office right."""
-    title = f"群组合规{ROLLUP_NAMES[rollup.kind]} {rollup.period}"
+    title = f"群组合规{ROLLUP_NAMES[rollup.kind]} {period_words(rollup.period)}({rollup.period})"
     return f"&L{header_text(title)}&C&A&R{header_text(rollup.office)}"
 
 
@@ -104,7 +105,7 @@ def _inventory_row(number: int, row: InventoryRow) -> list[Cell]:
 
 def _summary(sheet: Sheet, rollup: Rollup) -> None:
     """Headline figures on rows 2–3, the units × rules matrix with totals from row 5."""
-    title = f"群组合规汇总 {rollup.period} {rollup.office}"
+    title = f"群组合规汇总 {period_words(rollup.period)}({rollup.period}) {rollup.office}"
     sheet.ws.write_string(0, 0, neutralise(title), sheet.formats["title"])
     open_ = rollup.open_by_severity
     headline: list[tuple[str, Cell, str | None]] = [

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from itertools import islice
 
-from chalicelib.masking import mask_id, mask_name
+from chalicelib.masking import mask_id, mask_name, mask_shown_name
 from chalicelib.rules.context import GroupView, RuleContext
 
 MEMBER_LIST_LIMIT = 500  # per finding: the evidence stays far below DynamoDB's 400 KB item
@@ -37,10 +37,11 @@ def members_by_person(group: GroupView, ctx: RuleContext, persons: Iterable[int]
 
 def _member(ctx: RuleContext, shown: str, account: str, index: int | None) -> Member:
     directory = ctx.directory
+    person = directory.names[index] if index is not None else None
     return {
-        "shown": shown,
+        "shown": mask_shown_name(shown, person),
         "account": mask_id(account) if account else "",
-        "person": mask_name(directory.names[index]) if index is not None else "",
+        "person": mask_name(person) if person is not None else "",
         "status": directory.statuses[index].value if index is not None else "",
         "unit": (directory.unit_ids[index] or "") if index is not None else "",
     }

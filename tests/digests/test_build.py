@@ -226,6 +226,23 @@ def test_no_escalation_is_announced_when_nobody_would_be_copied() -> None:
     assert digest.new + digest.still_open and digest.still_open[0].next_escalation is None
 
 
+def test_a_week_before_it_goes_overdue_the_item_says_so_even_with_no_party_to_copy() -> None:
+    unit = UNIT.model_copy(update={"party_org_email": None})
+    digest = only_digest(
+        plan([make_entry(weeks=5)], [filed_group(unit=unit, responsible_email=OWNER)], [unit])
+    )
+    (item,) = digest.still_open
+    assert item.next_escalation is not None
+    assert (item.next_escalation.level, item.next_escalation.to) == (2, "")
+
+
+def test_a_run_on_another_day_keeps_the_deadline_before_the_coming_monday() -> None:
+    wednesday = TODAY + timedelta(days=2)  # an operator's re-run of the week
+    entries = [make_entry(weeks=1)]
+    digest = only_digest(plan(entries, [filed_group(responsible_email=OWNER)], today=wednesday))
+    assert {item.fix_by for item in digest.new + digest.still_open} == {date(2026, 9, 13)}
+
+
 def test_fixed_and_coming_due_items_ask_for_nothing() -> None:
     fixed = make_entry(state=LedgerState.RESOLVED, resolved_on=TODAY)
     digest = only_digest(plan([fixed], [filed_group()]))

@@ -175,6 +175,15 @@ def test_a_party_copy_is_announced_with_overdue() -> None:
     assert "将抄送党组织(信息工程学院党总支),并列为超期问题" in rendered.text
 
 
+def test_going_overdue_is_announced_when_there_is_no_party_to_copy() -> None:
+    item = make_item(
+        fix_by=date(2026, 9, 13), next_escalation=Escalation(level=2, to=""), weeks_open=5
+    )
+    rendered = render_digest(make_digest(still_open=(item,)), UNITS)
+    assert "若 9月13日 前仍未整改,下周将列为超期问题。" in rendered.text
+    assert "抄送" not in rendered.text
+
+
 def test_the_footer_names_the_supervising_office_with_its_address() -> None:
     office = Office(office="党委工作部", email="dw@example.edu.cn", address="行政楼 302 室",
                     phone="023-6188 3021")  # fmt: skip

@@ -78,13 +78,16 @@ def figures(**overrides: Any) -> Rollup:
 
 
 def test_subject_counts_open_and_overdue_for_the_week() -> None:
-    assert render_rollup(figures()).subject == "【群组合规周报】2026-W47 未整改 23 项,超期 4 项"
+    assert (
+        render_rollup(figures()).subject
+        == "【群组合规周报】11月16日–11月22日 未整改 23 项,超期 4 项"
+    )
 
 
 def test_subject_of_a_month_says_monthly() -> None:
     rendered = render_rollup(figures(kind="month", period="2026-11"))
 
-    assert rendered.subject == "【群组合规月报】2026-11 未整改 23 项,超期 4 项"
+    assert rendered.subject == "【群组合规月报】2026年11月 未整改 23 项,超期 4 项"
 
 
 @pytest.mark.parametrize(

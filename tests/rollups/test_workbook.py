@@ -138,7 +138,7 @@ def test_every_sheet_repeats_its_header_row_on_each_printed_page(book: Workbook)
 
 def test_pages_are_headed_with_title_period_office_and_numbered(book: Workbook) -> None:
     for ws in book.worksheets:
-        assert ws.oddHeader.left.text == "群组合规周报 2026-W47"
+        assert ws.oddHeader.left.text == "群组合规周报 11月16日–11月22日(2026-W47)"
         assert ws.oddHeader.center.text == "&A"  # the sheet's name
         assert ws.oddHeader.right.text == "党委工作部"
         assert ws.oddFooter.center.text == "第 &P 页 / 共 &N 页"
@@ -146,7 +146,7 @@ def test_pages_are_headed_with_title_period_office_and_numbered(book: Workbook) 
 
 def test_a_monthly_rollup_is_headed_as_such() -> None:
     data = build_workbook(sample_rollup(kind="month", period="2026-11"))
-    assert sheet_header_xml(data).startswith("&L群组合规月报 2026-11&C")
+    assert sheet_header_xml(data).startswith("&L群组合规月报 2026年11月(2026-11)&C")
 
 
 def test_office_with_ampersands_stays_literal_in_the_page_header() -> None:
