@@ -74,6 +74,8 @@ def parser() -> argparse.ArgumentParser:
     sample.add_argument("--out", type=Path, required=True)
     sample.add_argument("--seed", type=int, default=7)
     sample.add_argument("--groups", type=int, default=120)
+    sample.add_argument("--members", type=float, help="mean members of a group (about 72)")
+    sample.add_argument("--formats", choices=("mixed", "csv"), default="mixed")
     sample.add_argument("--today", type=_day, default=today)
     return root
 
@@ -121,7 +123,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     from jobs.sample import generate_college
 
-    plan = generate_college(args.out, today=args.today, seed=args.seed, groups=args.groups)
+    plan = generate_college(
+        args.out,
+        today=args.today,
+        seed=args.seed,
+        groups=args.groups,
+        members=args.members,
+        formats=args.formats,
+    )
     print(
         f"样例学校已生成于 {args.out}:群组 {plan.groups} 个,名单行 {plan.rows} 行,"
         f"人员 {plan.people} 人,文件 {plan.files} 个;预置 {len(plan.planted)} 类问题。"

@@ -98,25 +98,38 @@ def find_partners(sets: Mapping[Key, frozenset[int]], threshold: float) -> Partn
 
 
 def _candidates(sets: Mapping[Key, frozenset[int]], threshold: float) -> set[tuple[Key, Key]]:
-    """Pairs that could reach the threshold (prefix and size filters): every pair with
-    Jaccard >= threshold shares a person within the prefixes of both sets when persons are
-    ordered the same way everywhere (rarest first), and its smaller set has at least
-    threshold x the larger one's size."""
+    """Pairs that could reach the threshold (PPJoin's prefix, size and positional filters;
+    Xiao et al., "Efficient similarity joins for near duplicate detection", 2008).
+
+    Persons are ordered the same way everywhere (rarest first); sets are taken smallest
+    first. A pair with Jaccard >= threshold shares a person within the prefixes of both
+    sets, its smaller set has at least threshold x the larger one's size, and, met at
+    positions i and j of the two prefixes, it can share at most what it shared before plus
+    1 plus the shorter of the two rests: below the overlap the threshold needs, it is out."""
     frequency = Counter(chain.from_iterable(sets.values()))
     # Any fixed order is correct; rarest first makes prefixes share fewest groups.
     rarest_first = sorted(frequency, key=frequency.__getitem__)
     rank = dict(zip(rarest_first, range(len(rarest_first)), strict=True))
-    index: dict[int, list[Key]] = defaultdict(list)  # rank of a person -> groups so far
+    keys = sorted(sets, key=lambda k: (len(sets[k]), k))
+    sizes = [len(sets[key]) for key in keys]  # groups by their number in `keys` from here
+    index: dict[int, list[tuple[int, int]]] = defaultdict(list)  # person -> (group, position)
     found: set[tuple[Key, Key]] = set()
-    for key in sorted(sets, key=lambda k: (len(sets[k]), k)):
-        size = len(sets[key])
-        prefix = _prefix(sets[key], rank, threshold)
-        others: set[Key] = set()
-        for person in prefix:
-            others.update(index[person])
-        found.update((o, key) for o in others if len(sets[o]) >= threshold * size - EPSILON)
-        for person in prefix:
-            index[person].append(key)
+    share = threshold / (1 + threshold)  # overlap >= share x (|x| + |y|) <=> Jaccard >= t
+    for number, key in enumerate(keys):
+        size = sizes[number]
+        smallest = threshold * size - EPSILON
+        shared: dict[int, int] = {}  # candidate -> persons shared so far; -1: ruled out
+        for i, person in enumerate(_prefix(sets[key], rank, threshold)):
+            for other, j in index[person]:
+                other_size = sizes[other]
+                so_far = shared.get(other, 0)
+                if other_size < smallest or so_far < 0:
+                    continue
+                needed = math.ceil(share * (size + other_size) - EPSILON)
+                rest = size - i - 1 if size - i < other_size - j else other_size - j - 1
+                shared[other] = so_far + 1 if so_far + 1 + rest >= needed else -1
+            index[person].append((number, i))
+        found.update((keys[other], key) for other, count in shared.items() if count > 0)
     return found
 
 

@@ -46,6 +46,9 @@ class SamplePlan:
     files: int
 
 
+MEAN_MEMBERS = (20 + 140 + 55) / 3  # of the triangular distribution of group sizes
+
+
 def generate_college(
     out: Path,
     *,
@@ -55,8 +58,10 @@ def generate_college(
     people: int | None = None,
     formats: Literal["mixed", "csv"] = "mixed",
     plant: bool = True,
+    members: float | None = None,
 ) -> SamplePlan:
-    """Write a sample data root under `out` (which must be empty or missing)."""
+    """Write a sample data root under `out` (which must be empty or missing); `members`:
+    the mean members of a group (about 72 when not given)."""
     if out.exists() and any(out.iterdir()):
         raise FileExistsError(f"{out} is not empty; the sample needs a fresh folder")
     if people is None:
@@ -66,7 +71,7 @@ def generate_college(
     mixed = formats == "mixed"
     rng = random.Random(seed)
     pop = build_population(rng, people, today, bad_row=mixed)
-    factory = GroupFactory(rng, pop, today)
+    factory = GroupFactory(rng, pop, today, (members or MEAN_MEMBERS) / MEAN_MEMBERS)
     planting = plant_groups(factory, today) if plant else Planting(today)
     add_quiet_filings(factory, bad_date=mixed)
     factory.fill(groups)

@@ -100,8 +100,9 @@ def _templates() -> tuple[list[tuple[UnitSpec, str]], list[float]]:
 
 
 class GroupFactory:
-    def __init__(self, rng: random.Random, pop: Population, today: date):
+    def __init__(self, rng: random.Random, pop: Population, today: date, size_scale: float = 1.0):
         self.rng = rng
+        self.size_scale = size_scale  # scales the usual 20-140 members (mode 55)
         self.pop = pop
         self.today = today
         self.groups: list[Group] = []
@@ -141,7 +142,8 @@ class GroupFactory:
         if platform is None:
             platforms, weights = PLATFORMS[category]
             platform = rng.choices(platforms, weights)[0]
-        wanted = size or int(rng.triangular(20, 140, 55))
+        scale = self.size_scale
+        wanted = size or int(rng.triangular(20 * scale, 140 * scale, 55 * scale))
         normal = size is None
         pool = self._pool(unit, category, platform)
         members = self._members(unit, category, platform, pool, wanted, normal)

@@ -12,6 +12,8 @@ from jobs.sample.groups import Group
 from jobs.sample.people import Person, Population, chinese_name
 from jobs.sample.plant import WaiverRow
 
+STUDENTS_PER_FILE = 500_000  # a registrar's export of a province: one file per 500k
+
 PLATFORM_CN = {"qq": "QQ群", "wechat": "微信群", "wecom": "企业微信群"}
 CATEGORY_CN = {
     "work": "工作群",
@@ -85,11 +87,14 @@ def write_directory(root: DataRoot, pop: Population, rng: random.Random, *, mixe
     student_header: list[Cell] = ["学号", "姓名", "学院", "状态", "离校日期", "QQ", "微信"]
     if not mixed:
         root.table("directory/staff.csv", staff_header, staff_rows)
-        root.table(
-            "directory/students.csv",
-            [str(h) for h in student_header],
-            [[_text(c) for c in _student_cells(p, rng)] for p in students],
-        )
+        rows = [[_text(c) for c in _student_cells(p, rng)] for p in students]
+        # as a province's registrar exports it: a file per 500k students, each well under
+        # the 64 MB upload limit
+        parts = range(0, max(len(rows), 1), STUDENTS_PER_FILE)
+        for number, start in enumerate(parts, 1):
+            name = "students.csv" if len(parts) == 1 else f"students_{number}.csv"
+            part = rows[start : start + STUDENTS_PER_FILE]
+            root.table(f"directory/{name}", [str(h) for h in student_header], part)
         return
     root.table("directory/教职工名册.csv", staff_header, staff_rows, encoding="gb18030")
     cells = [student_header, *(_student_cells(p, rng) for p in students)]
