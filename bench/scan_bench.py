@@ -14,6 +14,7 @@ import argparse
 import csv
 import io
 import json
+import math
 import os
 import resource
 import subprocess
@@ -23,7 +24,8 @@ import time
 from datetime import date, datetime
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
 TODAY = date(2026, 11, 16)
 ROWS_PER_GROUP = 70
@@ -137,6 +139,57 @@ def make_xlsx(path: Path, rows: int) -> None:
     workbook.save(path)
 
 
+def child_duplicate(groups_text: Path) -> dict[str, float]:
+    """Seconds of the duplicate rule's pair search over one unit of `groups` groups: class-
+    and course-sized member sets drawn from a population 3x the group count, with one
+    planted near-copy per 100 groups."""
+    import random
+
+    from chalicelib.models import Platform
+    from chalicelib.rules.duplicate import _candidates, find_partners
+
+    groups = int(str(groups_text))
+    rng = random.Random(5)
+    population = groups * 3
+    sets = {}
+    for index in range(groups):
+        start = rng.randrange(population)
+        size = rng.randrange(20, 150)
+        sets[(Platform.QQ, str(index))] = frozenset(
+            (start + rng.randrange(400)) % population for _ in range(size)
+        )
+    for index in range(0, groups, 100):  # a near-copy of every 100th group
+        copy = set(sets[(Platform.QQ, str(index))])
+        copy.pop()
+        sets[(Platform.QQ, f"copy{index}")] = frozenset(copy)
+    start_time = time.perf_counter()
+    partners = find_partners(sets, 0.8)
+    seconds = time.perf_counter() - start_time
+    checked = len(_candidates(sets, 0.8))  # pairs that pass the filters: verified exactly
+    return {"seconds": seconds, "pairs": len(partners) / 2, "checked": checked}
+
+
+def province(rows: int, groups: int) -> dict[str, float]:
+    """A province: `jobs sample` at `rows` membership rows and `groups` groups, then the
+    whole `python -m jobs scan` process on it, wall time and peak RSS."""
+    with tempfile.TemporaryDirectory(prefix="qungov-province-") as tmp:
+        root = Path(tmp) / "data"
+        subprocess.run(
+            [sys.executable, "-m", "jobs", "sample", "--out", str(root), "--groups", str(groups),
+             "--members", str(rows / groups), "--today", TODAY.isoformat(), "--formats", "csv"],
+            cwd=ROOT, check=True, capture_output=True, text=True,
+        )  # fmt: skip
+        start = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "jobs", "scan", "--data", str(root), "--out", f"{tmp}/out",
+             "--today", TODAY.isoformat()],
+            cwd=ROOT, check=True, capture_output=True, text=True,
+        )  # fmt: skip
+        seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {"seconds": seconds, "peak_rss_mb": peak}
+
+
 def run_child(kind: str, target: Path) -> dict[str, float]:
     out = subprocess.run(
         [sys.executable, __file__, "--child", kind, str(target)],
@@ -152,11 +205,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--xlsx-rows", type=int, default=200_000)
+    parser.add_argument(
+        "--province", action="store_true", help="also run the province: 10M rows, 100k groups"
+    )
     parser.add_argument("--child", nargs=2, metavar=("KIND", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         kind, target = args.child
-        handler = {"baseline": child_baseline, "engine": child_engine, "xlsx": child_xlsx}[kind]
+        handler = {
+            "baseline": child_baseline,
+            "engine": child_engine,
+            "xlsx": child_xlsx,
+            "duplicate": child_duplicate,
+        }[kind]
         print(json.dumps(handler(Path(target))))
         return
 
@@ -173,6 +234,7 @@ def main() -> None:
         xlsx_path = Path(tmp) / "roster.xlsx"
         make_xlsx(xlsx_path, args.xlsx_rows)
         xlsx = run_child("xlsx", xlsx_path)
+    duplicates = {n: run_child("duplicate", Path(str(n))) for n in (25_000, 50_000, 100_000)}
 
     ratio = engine["seconds"] / baseline["seconds"]
     extra_rows = engine["rows"] - engine_half["rows"]
@@ -194,6 +256,21 @@ def main() -> None:
     print(
         f"XLSX {xlsx['rows']} rows: qungov {xlsx['qungov_rows_per_s']:.0f} rows/s (target >= 100000); "
         f"bare calamine {xlsx['calamine_rows_per_s']:.0f} rows/s; openpyxl read-only {xlsx['openpyxl_rows_per_s']:.0f} rows/s"
+    )
+    for n, figures in duplicates.items():
+        print(
+            f"duplicate rule, one unit of {n:>6} groups: {figures['seconds']:6.2f} s, "
+            f"{figures['checked']:.0f} candidate pairs checked, {figures['pairs']:.0f} found"
+        )
+    growth = math.log(duplicates[100_000]["seconds"] / duplicates[25_000]["seconds"], 4)
+    if args.province:
+        run = province(10_000_000, 100_000)
+        print(
+            f"province (jobs sample, 10M rows, 100k groups) jobs scan: {run['seconds']:.1f} s "
+            f"(target <= 60), peak RSS {run['peak_rss_mb'] / 1024:.2f} GB (target <= 3)"
+        )
+    print(
+        f"  time grows as groups^{growth:.2f} from 25k to 100k groups (target < 2: not quadratic)"
     )
 
 
