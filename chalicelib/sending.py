@@ -39,8 +39,25 @@ from chalicelib.models import Frozen
 
 STALE_CLAIM = timedelta(minutes=3)  # longer than a sending Lambda lives (60 s)
 MAX_BACKOFF_SECONDS = 900
-DIGEST = "digest"
-UPLOAD_REJECTED = "upload-rejected"  # the receipt of a rejected upload (chalicelib/notices)
+
+
+class SendKind(StrEnum):
+    """What a send is, by how its identity's kind starts: `digest` (and `digest-resend-…`),
+    `rollup-week:<office>` …, `upload-rejected:<hash>` (chalicelib/notices)."""
+
+    DIGEST = "digest"
+    ROLLUP = "rollup"
+    UPLOAD_REJECTED = "upload-rejected"
+
+    @classmethod
+    def of(cls, kind: str) -> SendKind:
+        return next(
+            (k for k in (cls.UPLOAD_REJECTED, cls.DIGEST) if kind.startswith(k)), cls.ROLLUP
+        )
+
+
+DIGEST = SendKind.DIGEST
+UPLOAD_REJECTED = SendKind.UPLOAD_REJECTED
 
 
 class SendFailed(Exception):

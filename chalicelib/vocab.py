@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from chalicelib.ledger.models import LedgerState
 from chalicelib.models import Category, FilingStatus, PersonStatus, Platform, Role, Severity
 from chalicelib.rollups.models import RollupKind
+from chalicelib.sending import SendKind
 
 PLATFORM_WORDS: dict[str, Platform] = {
     **dict.fromkeys(["qq", "qq群"], Platform.QQ),
@@ -85,6 +86,23 @@ FILING_STATUS_NAMES: dict[FilingStatus | None, str] = {
     None: "未备案",
 }
 ROLLUP_NAMES: dict[RollupKind, str] = {RollupKind.WEEK: "周报", RollupKind.MONTH: "月报"}
+
+SEND_KIND_NAMES: dict[SendKind, str] = {
+    SendKind.DIGEST: "提醒",
+    SendKind.ROLLUP: "汇总",
+    SendKind.UPLOAD_REJECTED: "上传回执",
+}
+
+DATA_FOLDER_NAMES = {
+    "rosters": "群成员名单",
+    "directory": "人员名册",
+    "filings": "审备登记表",
+    "waivers": "豁免清单",
+    "config": "配置",
+}
+
+NO_UNIT_NAME = "未归属"  # findings and groups of no known unit, in rollups and workbooks
+DEFAULT_OFFICE = "党委工作部"  # named in footers when config/offices has no office of scope all
 
 
 def chinese_day(day: date) -> str:

@@ -11,7 +11,7 @@ from chalicelib.digests.members import IN_BODY, MemberView, member_total, member
 from chalicelib.digests.models import ComingDue, Digest, DigestItem
 from chalicelib.models import DataError, Office, Unit
 from chalicelib.templating import RenderedEmail, email_templates
-from chalicelib.vocab import PLATFORM_NAMES, SEVERITY_NAMES, chinese_day, week_span
+from chalicelib.vocab import DEFAULT_OFFICE, PLATFORM_NAMES, SEVERITY_NAMES, chinese_day, week_span
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -21,7 +21,6 @@ DOCUMENTS: dict[str, str] = {
 }
 
 UNNAMED_GROUP = "(未知群名)"
-DEFAULT_OFFICE = "党委工作部"  # when config/offices names no office with scope `all`
 PROBLEMS_SHOWN = 30  # data problems listed in one email
 
 _ENV = email_templates(TEMPLATES)

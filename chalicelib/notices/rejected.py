@@ -16,7 +16,6 @@ from pathlib import Path, PurePosixPath
 
 from chalicelib.attribution import unit_names, unit_of_file
 from chalicelib.dates import SHANGHAI
-from chalicelib.digests.render import DEFAULT_OFFICE
 from chalicelib.inspection import Receipt
 from chalicelib.ledger.models import iso_period
 from chalicelib.loaders.units import supervisor
@@ -26,16 +25,9 @@ from chalicelib.sending import UPLOAD_REJECTED, MailMessage
 from chalicelib.settings import OUTBOX, Settings
 from chalicelib.source import SourceFile
 from chalicelib.templating import RenderedEmail, email_templates
-from chalicelib.vocab import chinese_day
+from chalicelib.vocab import DATA_FOLDER_NAMES, DEFAULT_OFFICE, chinese_day
 
 _ENV = email_templates(Path(__file__).parent / "templates")
-FOLDER_NAMES = {
-    "rosters": "群成员名单",
-    "directory": "人员名册",
-    "filings": "审备登记表",
-    "waivers": "豁免清单",
-    "config": "配置",
-}
 
 
 @dataclass(frozen=True)
@@ -95,7 +87,7 @@ def render_notice(
         "file": file.path,
         "uploaded": file.modified.strftime("%Y-%m-%d %H:%M"),
         "unit": unit.name if unit is not None else None,
-        "what": FOLDER_NAMES.get(folder, folder),
+        "what": DATA_FOLDER_NAMES.get(folder, folder),
         "folder": f"{PurePosixPath(file.path).parent}/",
         "reason": receipt.rejected,
         "moved_to": receipt.quarantined_to,

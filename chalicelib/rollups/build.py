@@ -21,9 +21,10 @@ from chalicelib.rollups.inventory import GroupInventory
 from chalicelib.rollups.models import Rollup, RollupItem, RollupKind, TrendPoint
 from chalicelib.rules import REGISTRY
 from chalicelib.settings import REPORTS
+from chalicelib.vocab import NO_UNIT_NAME
 
 TREND_WEEKS = 12
-NO_UNIT = ("", "未归属")
+NO_UNIT = ("", NO_UNIT_NAME)
 LISTED_STATES = {LedgerState.OPEN, LedgerState.REOPENED, LedgerState.WAIVED}
 SEVERITIES = [s.label for s in sorted(Severity, reverse=True)]
 

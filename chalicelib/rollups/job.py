@@ -33,16 +33,16 @@ from chalicelib.rollups.models import Rollup, RollupKind
 from chalicelib.rollups.render import render_rollup
 from chalicelib.rollups.workbook import build_workbook, workbook_filename
 from chalicelib.sending import (
-    DIGEST,
-    UPLOAD_REJECTED,
     MailMessage,
     SendFailed,
+    SendKind,
     SendLog,
     SendRecord,
     SendStatus,
 )
 from chalicelib.settings import INVENTORY, Settings
 from chalicelib.values import safe_filename
+from chalicelib.vocab import SEND_KIND_NAMES
 
 # The archived files' types, so that a report opened from the S3 console shows as itself.
 _CONTENT_TYPES = {
@@ -239,22 +239,20 @@ def _undelivered(log: SendLog, kind: RollupKind, today: date, now: datetime) -> 
             status = record.outcome(now)
             if status.undelivered:
                 lines.append(_undelivered_line(record, status))
-                digests += record.kind.startswith(DIGEST)
+                digests += SendKind.of(record.kind) is SendKind.DIGEST
     return Undelivered(digests, tuple(lines))
 
 
 def _undelivered_line(record: SendRecord, status: SendStatus) -> str:
-    what = "提醒" if record.kind.startswith(DIGEST) else "汇总"
-    if record.kind.startswith(UPLOAD_REJECTED):
-        what = "上传回执"
-    who = f"{what}邮件 {mask_address(record.recipient)}({record.period})"
-    if status is SendStatus.UNKNOWN and what == "上传回执":
+    kind = SendKind.of(record.kind)
+    who = f"{SEND_KIND_NAMES[kind]}邮件 {mask_address(record.recipient)}({record.period})"
+    if status is SendStatus.UNKNOWN and kind is SendKind.UPLOAD_REJECTED:
         return f"{who}:发送结果不明,SES 可能已发出;请核实后直接告知上传单位"
     if status is SendStatus.UNKNOWN:
         return (
             f"{who}:发送结果不明({record.error or '应答丢失'}),SES 可能已发出;"
             "请运维人员在 SES 发送记录中核实,确未收到时用"
-            f" python -m jobs {'weekly' if what == '提醒' else 'rollup'} --resend 重发"
+            f" python -m jobs {'weekly' if kind is SendKind.DIGEST else 'rollup'} --resend 重发"
         )
     return f"{who}:发送失败({record.error or '未知原因'}),已自动重试 {record.attempts} 次"
 

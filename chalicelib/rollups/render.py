@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from chalicelib.digests.render import DEFAULT_OFFICE, UNNAMED_GROUP, problem_view
+from chalicelib.digests.render import UNNAMED_GROUP, problem_view
 from chalicelib.models import Category, Office
 from chalicelib.rollups.colors import SEVERITY_COLORS, STACK
 from chalicelib.rollups.models import Rollup, RollupItem
@@ -15,6 +15,8 @@ from chalicelib.rules import REGISTRY
 from chalicelib.templating import RenderedEmail, email_templates
 from chalicelib.vocab import (
     CATEGORY_NAMES,
+    DEFAULT_OFFICE,
+    NO_UNIT_NAME,
     PLATFORM_NAMES,
     ROLLUP_NAMES,
     SEVERITY_NAMES,
@@ -24,7 +26,6 @@ from chalicelib.vocab import (
 TEMPLATES = Path(__file__).parent / "templates"
 CHART_CID = "trend-chart"  # the Content-ID of the chart image part, without angle brackets
 SHEETS = ("汇总", "明细", "超期", "登记表", "趋势")
-NO_UNIT_NAME = "未归属"
 ZERO_CELL = "·"
 
 _ENV = email_templates(TEMPLATES)

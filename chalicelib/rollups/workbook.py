@@ -19,6 +19,7 @@ from chalicelib.values import safe_filename
 from chalicelib.vocab import (
     CATEGORY_NAMES,
     FILING_STATUS_NAMES,
+    NO_UNIT_NAME,
     PLATFORM_NAMES,
     ROLLUP_NAMES,
     SEVERITY_NAMES,
@@ -27,7 +28,6 @@ from chalicelib.vocab import (
 )
 
 RULE_WIDTH = 10  # a rule's column on 汇总: its title wraps onto two lines
-UNATTRIBUTED = "未归属"
 SEVERITIES = tuple(sorted(Severity, reverse=True))  # 高, 中, 低: columns, and the chart's stack
 
 ITEM_HEADERS = ("单位", "群名称", "平台", "群号", "类别", "问题", "严重程度", "状态", "已持续周数", "首次发现", "说明", "依据")  # fmt: skip
@@ -53,7 +53,7 @@ def workbook_filename(rollup: Rollup) -> str:
 
 
 def _unit(name: str) -> str:
-    return name or UNATTRIBUTED
+    return name or NO_UNIT_NAME
 
 
 def _category(category: Category | None) -> str:
