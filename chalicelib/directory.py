@@ -58,6 +58,7 @@ class Directory(PersonColumns):
         self._by_unit: dict[str | None, frozenset[int]] = {}
         self._active_accounts: dict[Platform, frozenset[str]] = {}
         self._account_of: dict[Platform, dict[int, str]] = {}
+        self._later_accounts: dict[Platform, frozenset[str]] = {}
 
     def extend(self, other: PersonColumns) -> None:
         super().extend(other)
@@ -65,6 +66,7 @@ class Directory(PersonColumns):
         self._by_unit.clear()
         self._active_accounts.clear()
         self._account_of.clear()
+        self._later_accounts.clear()
 
     def with_status(self, status: PersonStatus) -> frozenset[int]:
         """Indices of the persons with this status (computed once), for set operations
@@ -115,6 +117,18 @@ class Directory(PersonColumns):
                 first.setdefault(index, account)
             self._account_of[platform] = first
         return self._account_of[platform]
+
+    def later_accounts(self, platform: Platform) -> frozenset[str]:
+        """Accounts on `platform` that are not their person's first one (a second QQ):
+        a group holding one of them shows the person by it, not by the first."""
+        if platform not in self._later_accounts:
+            first = self.account_of(platform)
+            self._later_accounts[platform] = frozenset(
+                account
+                for account, index in self.accounts[platform].items()
+                if first[index] != account
+            )
+        return self._later_accounts[platform]
 
     def index_of(self, platform: Platform, account: str) -> int | None:
         return self.accounts[platform].get(account)

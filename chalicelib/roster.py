@@ -83,6 +83,12 @@ class SnapshotBook:
         ids = list(rows.ids)
         mapped = list(map(accounts.get, ids))
         notable = rows.ids - self.directory.active_accounts(platform)
+        first = self.directory.account_of(platform)
+        by_later = {
+            accounts[member]: member
+            for member in sorted(rows.ids & self.directory.later_accounts(platform))
+            if first[accounts[member]] not in rows.ids
+        }
         unmapped = sorted(i for i in notable if i not in accounts)
         return GroupSnapshot(
             platform=platform,
@@ -98,6 +104,7 @@ class SnapshotBook:
             persons=array("i", set(mapped) - {None}),  # type: ignore[arg-type]
             unmapped_count=len(unmapped),
             unmapped_ids=tuple(unmapped),
+            accounts_in_group=by_later,
             notable={member: rows.shown.get(member, "") for member in sorted(notable)},
         )
 

@@ -197,3 +197,26 @@ def test_platform_folder_names_ignore_case(tmp_path: Path) -> None:
     result = run(root)
 
     assert [(g.platform.value, g.group_id) for g in result.groups] == [("qq", "100001")]
+
+
+def test_an_outsider_in_the_group_by_a_second_account_is_listed_by_that_account(
+    tmp_path: Path,
+) -> None:
+    # GIVEN a person of U2 with two QQ accounts, in a work group of U1 by the second one
+    directory = DIRECTORY + "T900,李四,U2,在职,777000111;777000222\n"
+    filing = FILINGS_HEADER + "qq,5001,机电工作群,U1,work,10000,2026-01-05,已备案\n"
+    root = data_root(
+        tmp_path,
+        {
+            "directory/staff.csv": directory,
+            "filings/f.csv": filing,
+            "rosters/qq/r.csv": roster("5001,10000,群主\n5001,10002,成员\n5001,777000222,成员\n"),
+        },
+    )
+
+    # WHEN scanned
+    outsider = found(run(root), "5001")["outsider_members"]
+
+    # THEN the member is listed by the account that is in the group
+    (member,) = outsider.evidence["members"]
+    assert (member["account"], member["person"]) == ("77****22", "李*")

@@ -32,6 +32,8 @@ class GroupSnapshot:
     persons: array[int] = field(repr=False)
     unmapped_count: int
     unmapped_ids: tuple[str, ...]  # sorted, every one
+    accounts_in_group: Mapping[int, str] = field(default_factory=dict, repr=False)
+    """Persons in the group by an account other than their first one -> that account."""
     notable: Mapping[str, str] = field(default_factory=dict, repr=False)
     """Members not mapped to an active person of the directory (unmapped, departed,
     external) -> their name in the group ("" when the export has none): the members a

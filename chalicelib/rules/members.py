@@ -26,11 +26,12 @@ def members_by_account(group: GroupView, ctx: RuleContext, accounts: Iterable[st
 
 
 def members_by_person(group: GroupView, ctx: RuleContext, persons: Iterable[int]) -> list[Member]:
-    """Members known as persons of the directory: their account is the person's on this
-    platform; the name they show is not kept for active persons."""
+    """Members known as persons of the directory, by the account they are in the group
+    with; the name they show is not kept for active persons."""
     account_of = ctx.directory.account_of(group.platform)
+    in_group = group.snapshot.accounts_in_group if group.snapshot is not None else {}
     return [
-        _member(ctx, "", account_of.get(index, ""), index)
+        _member(ctx, "", in_group.get(index) or account_of.get(index, ""), index)
         for index in islice(persons, MEMBER_LIST_LIMIT)
     ]
 

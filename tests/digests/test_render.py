@@ -77,6 +77,7 @@ def test_subject_without_pending_items_names_what_is_coming_due() -> None:
         assert "迎新临时群" in body
         assert "微信群 wx1" in body
         assert "2026-09-10" in body
+        assert "整改期限" not in body and "前仍未整改" not in body  # nothing to do yet
 
 
 def test_each_item_says_group_problem_article_and_remedy() -> None:
