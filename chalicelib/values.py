@@ -48,10 +48,15 @@ def cut_notice(length: int, max_chars: int) -> str:
 def normalize_id(value: str, max_chars: int) -> str:
     """An id as one string, whatever tool wrote it; "" for an empty cell.
 
-    Fast for the common case (ASCII digits, as QQ numbers are); raises `ValueRefused`."""
+    Fast for the common cases, ASCII digits (QQ numbers) and printable ASCII starting with
+    a letter and without a dot (WeChat and WeCom ids): NFKC leaves those as they are, and
+    neither a float nor scientific notation starts with a letter. Raises `ValueRefused`."""
     text = value.strip()
-    if text.isdigit() and text.isascii() and len(text) <= max_chars:
-        return text
+    if text.isascii() and len(text) <= max_chars:
+        if text.isdigit():
+            return text
+        if text[:1].isalpha() and text.isprintable() and "." not in text:
+            return text
     text = unicodedata.normalize("NFKC", _INVISIBLE.sub("", text)).strip()
     if _SCIENTIFIC.fullmatch(text):
         raise ValueRefused(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import string
+import unicodedata
 from datetime import date
 
 import pytest
@@ -129,3 +130,12 @@ def test_a_date_that_has_happened_may_be_at_most_one_day_after_today() -> None:
     assert check_not_future(date(2026, 11, 17), TODAY, "2026-11-17") == date(2026, 11, 17)
     with pytest.raises(DateFormatError, match="晚于检查日 2026-11-16"):
         check_not_future(date(2026, 11, 18), TODAY, "2026-11-18")
+
+
+@pytest.mark.parametrize(
+    "account", ["wxid_doue5hbgkk5m", "ZhangSan", "zhang san", "a1e5", "wx-1+2", "U01_张"]
+)
+def test_the_fast_path_for_letter_ids_gives_what_the_full_check_gives(account: str) -> None:
+    full = unicodedata.normalize("NFKC", account).strip()
+    assert normalize_id(account, 64) == full
+    assert normalize_id(f" {account}\u200b", 64) == full  # the full check, by the slow path
