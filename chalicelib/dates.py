@@ -4,7 +4,7 @@ time, Excel serial numbers and Unix seconds. Every date a user sees is Asia/Shan
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from functools import lru_cache
 
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")  # no DST since 1991
@@ -12,6 +12,7 @@ EXCEL_EPOCH = datetime(1899, 12, 30)
 LATEST = datetime(2100, 12, 31, 23, 59, 59)  # DESIGN.md: no date may be after 2100-12-31
 EXCEL_SERIAL_MAX = 100_000  # 2173-10-14; larger numbers are Unix seconds
 UNIX_SECONDS_MIN = 100_000_000  # 1973-03-03
+WEEKLY_RUN_TIME = time(8, 0)  # the weekly run: Monday 08:00 Shanghai (app.py's schedule)
 
 _TIME_PATTERN = r"(\d{1,2})[:：](\d{1,2})(?:[:：](\d{1,2})(?:\.\d+)?)?"
 _DATE_TIME = re.compile(
@@ -34,6 +35,17 @@ def event_time(text: str) -> datetime:
     """The `time` of an EventBridge event (`2026-11-16T00:00:00Z`), timezone-aware."""
     moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def weekly_run(today: date) -> date:
+    """The Monday of the weekly run `today` belongs to (a re-run later in the week is
+    the same run)."""
+    return today - timedelta(days=today.weekday())
+
+
+def next_weekly_run(today: date) -> date:
+    """The next scheduled weekly run after `today`: the coming Monday."""
+    return weekly_run(today) + timedelta(days=7)
 
 
 def latest_plausible(today: date) -> date:

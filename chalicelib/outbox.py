@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 from chalicelib.aws.clients import Clients
 from chalicelib.aws.digestqueue import DigestQueue
 from chalicelib.aws.errors import AWS_ERRORS, describe
 from chalicelib.aws.sendlog import DynamoSendLog
-from chalicelib.dates import SHANGHAI
+from chalicelib.dates import SHANGHAI, WEEKLY_RUN_TIME
 from chalicelib.digests.build import DigestPlan
 from chalicelib.digests.members import attachment_name, member_workbook, needs_attachment
 from chalicelib.digests.mime import build_message
@@ -26,8 +26,6 @@ from chalicelib.models import Office, Unit
 from chalicelib.scan import ScanResult
 from chalicelib.sending import DIGEST, MailMessage, SendStatus
 from chalicelib.settings import OUTBOX, Settings
-
-SCHEDULE_TIME = time(8, 0)  # Monday 08:00 Shanghai: the weekly run's time in emails and logs
 
 
 @dataclass(frozen=True)
@@ -62,7 +60,7 @@ class Outbox:
         self.rerun = rerun and resend is None
         self.only = resend.to.lower() if resend is not None and resend.to else None
         # the week's scheduled run, as the time of a failure to queue (no clock is read)
-        self.now = datetime.combine(date.fromisoformat(period + "-1"), SCHEDULE_TIME, SHANGHAI)
+        self.now = datetime.combine(date.fromisoformat(period + "-1"), WEEKLY_RUN_TIME, SHANGHAI)
         self.kind = DIGEST if resend is None else f"{DIGEST}-resend-{resend.label}"
         self.log = DynamoSendLog(clients.dynamodb, settings.ledger_table)
         self.queue = DigestQueue(
@@ -129,7 +127,7 @@ def digest_email(
         sender=settings.sender_email,
         recipient=digest.recipient,
         cc=digest.cc,
-        sent_at=datetime.combine(digest.today, SCHEDULE_TIME, SHANGHAI),
+        sent_at=datetime.combine(digest.today, WEEKLY_RUN_TIME, SHANGHAI),
         message_id=f"{digest.period}.{digest.content_hash()}@qungov",
         attachments=attachments,
     )

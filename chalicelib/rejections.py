@@ -4,22 +4,22 @@ the weekly scan never reads them, yet their units must hear of them in the week'
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from pydantic import ValidationError
 
+from chalicelib.dates import WEEKLY_RUN_TIME, weekly_run
 from chalicelib.inspection import Receipt
 from chalicelib.models import DataError
 from chalicelib.settings import QUARANTINE, RECEIPTS
 from chalicelib.source import DataSource, SourceFileGone
 
-RUN_TIME = time(8, 0)  # the weekly run, Monday 08:00 Shanghai
-
 
 def rejected_this_week(source: DataSource, today: date) -> list[DataError]:
-    """Each file quarantined since the previous weekly run (today - 7 days, 08:00), with
-    the reason its receipt gives; the file is named by the path it was uploaded to."""
-    since = datetime.combine(today - timedelta(days=7), RUN_TIME)
+    """Each file quarantined since the previous weekly run (the Monday before this run's,
+    08:00; a re-run later in the week looks back as far), with the reason its receipt
+    gives; the file is named by the path it was uploaded to."""
+    since = datetime.combine(weekly_run(today) - timedelta(days=7), WEEKLY_RUN_TIME)
     problems = []
     for file in source.list(QUARANTINE):
         if file.modified < since:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from chalicelib.dates import SHANGHAI
@@ -50,4 +50,15 @@ def test_files_quarantined_since_the_last_run_are_data_problems_with_their_reaso
     assert [(p.file, p.row, p.reason) for p in problems] == [
         ("rosters/qq/U01/a.xlsx", None, "上传时已被拒收:不是有效的 Excel 工作簿"),
         ("rosters/qq/U02/b.xlsx", None, "上传时已被拒收:文件无法读取,已移到 quarantine/"),
+    ]
+
+
+def test_a_re_run_later_in_the_week_looks_back_to_the_same_previous_run(tmp_path: Path) -> None:
+    early = datetime(2026, 11, 17, 10, 0, tzinfo=SHANGHAI)  # the Tuesday after the last run
+    quarantine(tmp_path, "rosters/qq/U01/a.xlsx", early, "不是有效的 Excel 工作簿")
+
+    wednesday = MONDAY + timedelta(days=2)
+
+    assert [p.file for p in rejected_this_week(LocalSource(tmp_path), wednesday)] == [
+        "rosters/qq/U01/a.xlsx"
     ]

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from chalicelib.dates import next_weekly_run
 from chalicelib.digests.models import ComingDue, Digest, DigestItem, Escalation, Unroutable
 from chalicelib.ledger.models import LedgerEntry, LedgerState
 from chalicelib.models import DataError, Frozen, GroupKey, Unit
@@ -20,7 +21,6 @@ from chalicelib.settings import Settings
 from chalicelib.waivers import WaiverBook
 
 RULE_ORDER = {rule_id: index for index, rule_id in enumerate(REGISTRY)}
-RUN_INTERVAL_DAYS = 7  # the weekly run
 
 
 class DigestPlan(Frozen):
@@ -143,22 +143,16 @@ def route_group(
     return Route(None, None, "群未备案且无法判断所属单位")
 
 
-def next_run(today: date) -> date:
-    """The next scheduled weekly run: the Monday after `today` (a re-run on a Wednesday
-    still has the coming Monday check its fixes)."""
-    return today + timedelta(days=RUN_INTERVAL_DAYS - today.weekday())
-
-
 def fix_by(today: date) -> date:
     """整改期限: the day before the next weekly run, so that the run sees the fix."""
-    return next_run(today) - timedelta(days=1)
+    return next_weekly_run(today) - timedelta(days=1)
 
 
 def _next_escalation(entry: LedgerEntry, unit: Unit | None, today: date) -> Escalation | None:
     """What the next run adds if the finding is still open: a copy to the unit head (level
     1), or to the party organisation and the overdue list (level 2; the overdue list even
     when there is no party address to copy)."""
-    level = entry.escalation_level(next_run(today))
+    level = entry.escalation_level(next_weekly_run(today))
     if level <= entry.escalation_level(today):
         return None
     if level == 1 and unit is not None and _address(unit.head_email) is not None:
