@@ -68,6 +68,8 @@ def test_a_file_in_a_units_folder_goes_to_that_units_contact() -> None:
     message = parse(notice.raw)
     assert message["To"] == "xxgc@example.edu.cn"
     assert message["Subject"] == "【群组合规】11月18日 上传的文件未被接收,请更正后重新上传"
+    text = bodies(notice.raw)[0].replace("\r\n", "\n")
+    assert "重新检查并另发回执。\n\n文件:rosters/" in text  # a paragraph each
     for body in bodies(notice.raw):
         assert "信息工程学院于 2026-11-18 15:42 上传的群成员名单文件无法读取" in body
         assert "rosters/qq/信息学院/群成员.xlsx" in body
@@ -94,6 +96,9 @@ def test_a_unit_without_a_contact_falls_back_to_the_office_and_nobody_means_no_e
 
     to_office = rejection_notice(receipt, file, [no_contact], [OFFICE], make_settings())
     assert to_office is not None and to_office.message.recipient == OFFICE.email
+    text, _ = bodies(to_office.raw)
+    assert "信息工程学院于 2026-11-18 15:42 上传的" in text
+    assert "该单位没有登记联系邮箱,请转告其按以下说明更正后重新上传" in text
     assert rejection_notice(receipt, file, [no_contact], [CLASS_OFFICE], make_settings()) is None
     accepted = Receipt(file=file.path, kind="rosters", rows_read=3)
     assert rejection_notice(accepted, file, [UNIT], [OFFICE], make_settings()) is None

@@ -59,7 +59,8 @@ def rejection_notice(
     period = iso_period(uploaded.date())
     version = f"{file.path}\n{file.modified.isoformat()}\n{file.size}"
     identity = hashlib.sha256(version.encode()).hexdigest()[:24]
-    rendered = render_notice(receipt, file, unit, office)
+    relay = unit is not None and recipient != unit.contact_email  # the office passes it on
+    rendered = render_notice(receipt, file, unit, office, relay=relay)
     raw = build_email(
         rendered,
         sender=settings.sender_email,
@@ -78,16 +79,21 @@ def rejection_notice(
 
 
 def render_notice(
-    receipt: Receipt, file: SourceFile, unit: Unit | None, office: Office | None
+    receipt: Receipt,
+    file: SourceFile,
+    unit: Unit | None,
+    office: Office | None,
+    *,
+    relay: bool = False,
 ) -> RenderedEmail:
-    """Subject without any value from the data (the file name is the uploader's)."""
+    """Subject without any value from the data (the file name is the uploader's). With
+    `relay`, the email goes to the office for a unit that has no contact address."""
     folder = PurePosixPath(file.path).parts[0]
+    uploaded = file.modified.strftime("%Y-%m-%d %H:%M")
     context = {
         "subject": f"【群组合规】{chinese_day(file.modified.date())} 上传的文件未被接收,请更正后重新上传",
         "file": file.path,
-        "uploaded": file.modified.strftime("%Y-%m-%d %H:%M"),
-        "unit": unit.name if unit is not None else None,
-        "what": DATA_FOLDER_NAMES.get(folder, folder),
+        "opening": _opening(unit, relay, uploaded, DATA_FOLDER_NAMES.get(folder, folder)),
         "folder": f"{PurePosixPath(file.path).parent}/",
         "reason": receipt.rejected,
         "moved_to": receipt.quarantined_to,
@@ -99,3 +105,18 @@ def render_notice(
         html=_ENV.get_template("rejected.html.j2").render(context),
         text=_ENV.get_template("rejected.txt.j2").render(context),
     )
+
+
+def _opening(unit: Unit | None, relay: bool, uploaded: str, what: str) -> str:
+    """Who uploaded what, and who is to act on it."""
+    if unit is None:
+        return (
+            f"{uploaded} 上传的一个{what}文件无法读取,系统未接收。这个文件不在任何单位的文件夹中,"
+            "无法判断是哪个单位上传的,请转告上传者按以下说明更正后重新上传。"
+        )
+    act = (
+        "该单位没有登记联系邮箱,请转告其按以下说明更正后重新上传。"
+        if relay
+        else "本周检查不会使用这个文件;更正后重新上传即可,新文件会被重新检查并另发回执。"
+    )
+    return f"{unit.name}于 {uploaded} 上传的{what}文件无法读取,系统未接收。{act}"
