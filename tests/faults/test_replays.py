@@ -4,6 +4,7 @@ week; a send whose outcome is unknown is reported, never blindly repeated."""
 from __future__ import annotations
 
 import email
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,26 @@ def queued(aws: Clients) -> list[dict[str, Any]]:
 def wang_record(aws: Clients) -> dict[str, Any]:
     (record,) = [r for r in queued(aws) if MailMessage.from_json(r["body"]).recipient == WANG]
     return record
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """Wang's queued digest as a worker that claimed it left it."""
+
+    record: dict[str, Any]  # the SQS record
+    message: MailMessage
+    log: DynamoSendLog
+    claim: Claim
+
+
+def claimed(aws: Clients, at: datetime) -> Claimed:
+    """Wang's digest claimed at `at` by a worker that then stopped (or stalled)."""
+    record = wang_record(aws)
+    message = MailMessage.from_json(record["body"])
+    log = DynamoSendLog(aws.dynamodb, SETTINGS.ledger_table)
+    claim = log.claim(message, at)
+    assert isinstance(claim, Claim)
+    return Claimed(record, message, log, claim)
 
 
 def status(aws: Clients, summary: WeeklySummary, recipient: str = WANG) -> SendStatus:
@@ -163,10 +184,7 @@ def test_recording_sent_that_never_succeeds_leaves_the_digest_unknown_not_resent
 def test_a_worker_that_died_after_claiming_but_before_ses_is_taken_over_and_sends_once(
     aws: Clients, week: WeeklySummary
 ) -> None:
-    record = wang_record(aws)
-    message = MailMessage.from_json(record["body"])
-    claim = DynamoSendLog(aws.dynamodb, SETTINGS.ledger_table).claim(message, monday_morning())
-    assert isinstance(claim, Claim)
+    record = claimed(aws, monday_morning()).record
 
     with pytest.raises(SendInProgress):  # too soon: that worker may still be alive
         send_digest_record(record, aws, SETTINGS, monday_morning() + timedelta(minutes=1))
@@ -178,14 +196,10 @@ def test_a_worker_that_died_after_claiming_but_before_ses_is_taken_over_and_send
 def test_a_worker_that_died_while_ses_had_the_message_leaves_it_unknown(
     aws: Clients, week: WeeklySummary
 ) -> None:
-    record = wang_record(aws)
-    message = MailMessage.from_json(record["body"])
-    log = DynamoSendLog(aws.dynamodb, SETTINGS.ledger_table)
-    claim = log.claim(message, monday_morning())
-    assert isinstance(claim, Claim)
-    log.submitting(message, claim)  # ... and the Lambda timed out inside send_raw_email
+    dead = claimed(aws, monday_morning())
+    dead.log.submitting(dead.message, dead.claim)  # ... and it timed out inside send_raw_email
 
-    outcome = send_digest_record(record, aws, SETTINGS, monday_morning() + LATER)
+    outcome = send_digest_record(dead.record, aws, SETTINGS, monday_morning() + LATER)
 
     assert (outcome, sent_to(WANG), status(aws, week)) == ("unknown", 0, SendStatus.UNKNOWN)
 
@@ -238,16 +252,12 @@ def test_a_worker_whose_claim_was_taken_over_sends_nothing(
     aws: Clients, week: WeeklySummary
 ) -> None:
     # GIVEN worker A claimed wang's digest, then stalled for longer than a stale claim
-    record = wang_record(aws)
-    message = MailMessage.from_json(record["body"])
-    log = DynamoSendLog(aws.dynamodb, SETTINGS.ledger_table)
-    stalled = log.claim(message, monday_morning())
-    assert isinstance(stalled, Claim)
+    stalled = claimed(aws, monday_morning())
 
     # WHEN worker B takes the send over and sends it, and A wakes up
-    taken_over = send_digest_record(record, aws, SETTINGS, monday_morning() + LATER)
+    taken_over = send_digest_record(stalled.record, aws, SETTINGS, monday_morning() + LATER)
     with pytest.raises(SendInProgress):
-        log.submitting(message, stalled)
+        stalled.log.submitting(stalled.message, stalled.claim)
 
     # THEN one email: A may neither hand it to SES nor record anything in its name
     assert (taken_over, sent_to(WANG), status(aws, week)) == ("sent", 1, SendStatus.SENT)
@@ -255,12 +265,7 @@ def test_a_worker_whose_claim_was_taken_over_sends_nothing(
 
 def test_claims_in_two_time_zones_compare_as_instants(aws: Clients, week: WeeklySummary) -> None:
     # GIVEN a claim made by a worker on UTC (as Lambda is) at 00:05Z
-    record = wang_record(aws)
-    message = MailMessage.from_json(record["body"])
-    utc_claim = DynamoSendLog(aws.dynamodb, SETTINGS.ledger_table).claim(
-        message, monday_morning().astimezone(UTC)
-    )
-    assert isinstance(utc_claim, Claim)
+    record = claimed(aws, monday_morning().astimezone(UTC)).record
 
     # WHEN a worker on Shanghai time sees it one minute later (08:06+08:00)
     # THEN the claim is recent, not eight hours old: it waits, it does not take over
