@@ -127,6 +127,12 @@ def run_weekly(
         if not dry_run:
             store.put_run(_aborted_run(period, today, str(aborted)))
         raise
+    problems: list[str] = []
+    try:
+        rejected = rejected_this_week(source, today)
+    except AWS_ERRORS as error:  # the digests go out without them; the rollup says so
+        rejected = []
+        problems.append(f"本周上传时被拒收的文件未能列出({describe(error)})")
     previous = store.entries()
     last_inputs = next((r.inputs for r in reversed(store.runs()) if r.inputs), {})
     coverage = Coverage.of(result, settings.roster_max_age_days, last_inputs)
@@ -140,9 +146,7 @@ def run_weekly(
         today,
         period,
         settings,
-        data_problems_by_unit(
-            [*result.errors, *rejected_this_week(source, today)], result.units, result.groups
-        ),
+        data_problems_by_unit([*result.errors, *rejected], result.units, result.groups),
     )
     kinds = Counter(change.kind.value for change in changes)
     summary = WeeklySummary(
@@ -158,6 +162,7 @@ def run_weekly(
         changes=dict(kinds),
         digests=len(plan.digests),
         unroutable=len(plan.unroutable),
+        problems=problems,
     )
     if dry_run:
         return summary, plan, result

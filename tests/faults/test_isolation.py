@@ -163,6 +163,29 @@ def test_a_roster_that_disappears_between_listing_and_reading_is_a_file_error_fo
     assert summary.findings_by_rule == {"departed_members": 1, "expired": 1, "roster_missing": 1}
 
 
+def test_quarantine_that_cannot_be_listed_leaves_the_digests_and_is_a_problem_of_the_run(
+    aws: Clients, tmp_path: Path
+) -> None:
+    # GIVEN S3 refuses to list quarantine/ (throttled), for the rejected uploads of the week
+    College().upload(aws, tmp_path)
+    job = aws_clients(REGION)
+
+    def throttle_quarantine(params: dict[str, Any], **_: Any) -> None:
+        if params.get("Prefix", "").startswith("quarantine/"):
+            raise client_error("SlowDown", "ListObjectsV2")
+
+    # WHEN the weekly job runs
+    with injected(job.s3, "before-parameter-build.s3.ListObjectsV2", throttle_quarantine):
+        summary, _, _ = run_weekly(job, SETTINGS, DAY)
+    drain_digests(aws, SETTINGS, monday_morning())
+
+    # THEN every digest went out; the run is partial and says what it could not list
+    assert summary.digests > 0 and len(sent_emails()) == summary.digests
+    assert summary.problems == ["本周上传时被拒收的文件未能列出(SlowDown)"]
+    run = LedgerStore(aws.dynamodb, SETTINGS.ledger_table).run("2026-W47")
+    assert run is not None and run.status is RunStatus.PARTIAL
+
+
 def test_one_office_whose_rollup_fails_does_not_stop_the_others_and_is_sent_on_the_retry(
     aws: Clients, tmp_path: Path
 ) -> None:
