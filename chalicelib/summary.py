@@ -9,7 +9,7 @@ from collections import Counter
 from chalicelib.models import DataError, Finding, FindingStatus
 from chalicelib.rules import REGISTRY
 from chalicelib.scan import ScanResult
-from chalicelib.vocab import SEVERITY_NAMES
+from chalicelib.wording import SEVERITY_NAMES
 
 TOP_FINDINGS = 15
 TOP_ERRORS = 10

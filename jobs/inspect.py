@@ -15,7 +15,7 @@ from chalicelib.dates import SHANGHAI
 from chalicelib.inspection import KINDS, Receipt, check_file, describe_error
 from chalicelib.settings import Settings
 from chalicelib.source import LocalSource, SourceFile
-from chalicelib.vocab import PLATFORM_NAMES
+from chalicelib.wording import PLATFORM_NAMES
 
 SHOWN_ERRORS = 10
 SCHEMAS = {

@@ -10,7 +10,7 @@ from typing import Any
 from chalicelib.digests.models import Digest, DigestItem
 from chalicelib.models import Unit
 from chalicelib.spreadsheet import Book
-from chalicelib.vocab import MEMBER_STATUS_NAMES, PLATFORM_NAMES, week_span
+from chalicelib.wording import MEMBER_STATUS_NAMES, PLATFORM_NAMES, week_span
 
 IN_BODY = 10  # members listed in the email; more go to the attachment
 COUNT_KEYS = ("departed_count", "unmapped_count", "outsider_count")  # the rules' totals

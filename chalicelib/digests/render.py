@@ -11,7 +11,13 @@ from chalicelib.digests.members import IN_BODY, MemberView, member_total, member
 from chalicelib.digests.models import ComingDue, Digest, DigestItem
 from chalicelib.models import DataError, Office, Unit
 from chalicelib.templating import RenderedEmail, email_templates
-from chalicelib.vocab import DEFAULT_OFFICE, PLATFORM_NAMES, SEVERITY_NAMES, chinese_day, week_span
+from chalicelib.wording import (
+    DEFAULT_OFFICE,
+    PLATFORM_NAMES,
+    SEVERITY_NAMES,
+    chinese_day,
+    week_span,
+)
 
 TEMPLATES = Path(__file__).parent / "templates"
 

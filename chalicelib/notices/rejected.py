@@ -25,7 +25,7 @@ from chalicelib.sending import UPLOAD_REJECTED, MailMessage
 from chalicelib.settings import OUTBOX, Settings
 from chalicelib.source import SourceFile
 from chalicelib.templating import RenderedEmail, email_templates
-from chalicelib.vocab import DATA_FOLDER_NAMES, DEFAULT_OFFICE, chinese_day
+from chalicelib.wording import DATA_FOLDER_NAMES, DEFAULT_OFFICE, chinese_day
 
 _ENV = email_templates(Path(__file__).parent / "templates")
 

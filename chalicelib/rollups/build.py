@@ -21,7 +21,7 @@ from chalicelib.rollups.inventory import GroupInventory
 from chalicelib.rollups.models import Rollup, RollupItem, RollupKind, TrendPoint
 from chalicelib.rules import REGISTRY
 from chalicelib.settings import REPORTS
-from chalicelib.vocab import NO_UNIT_NAME
+from chalicelib.wording import NO_UNIT_NAME
 
 TREND_WEEKS = 12
 NO_UNIT = ("", NO_UNIT_NAME)

@@ -42,7 +42,7 @@ from chalicelib.sending import (
 )
 from chalicelib.settings import INVENTORY, Settings
 from chalicelib.values import safe_filename
-from chalicelib.vocab import SEND_KIND_NAMES
+from chalicelib.wording import SEND_KIND_NAMES
 
 # The archived files' types, so that a report opened from the S3 console shows as itself.
 _CONTENT_TYPES = {

@@ -13,7 +13,7 @@ from chalicelib.rollups.colors import SEVERITY_COLORS, STACK
 from chalicelib.rollups.models import Rollup, RollupItem
 from chalicelib.rules import REGISTRY
 from chalicelib.templating import RenderedEmail, email_templates
-from chalicelib.vocab import (
+from chalicelib.wording import (
     CATEGORY_NAMES,
     DEFAULT_OFFICE,
     NO_UNIT_NAME,

@@ -16,7 +16,7 @@ from chalicelib.rollups.models import InventoryRow, Rollup, RollupItem
 from chalicelib.rules import REGISTRY
 from chalicelib.spreadsheet import COLUMN_LIMITS, Book, Cell, Sheet, header_text, neutralise
 from chalicelib.values import safe_filename
-from chalicelib.vocab import (
+from chalicelib.wording import (
     CATEGORY_NAMES,
     FILING_STATUS_NAMES,
     NO_UNIT_NAME,

@@ -30,7 +30,7 @@ from chalicelib.rollups.workbook import (
 )
 from chalicelib.rules import REGISTRY
 from chalicelib.spreadsheet import COLUMN_LIMITS, MAX_WIDTH, display_width, header_text, neutralise
-from chalicelib.vocab import FILING_STATUS_NAMES, SEVERITY_NAMES
+from chalicelib.wording import FILING_STATUS_NAMES, SEVERITY_NAMES
 from tests.rollups.sample import HYPERLINK, INVENTORY_ROWS, ITEMS, TODAY, sample_rollup
 
 SHEETS = ["汇总", "明细", "超期", "登记表", "趋势"]
