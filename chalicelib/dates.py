@@ -48,6 +48,12 @@ def next_weekly_run(today: date) -> date:
     return weekly_run(today) + timedelta(days=7)
 
 
+def iso_period(day: date) -> str:
+    """The ISO week a day belongs to, `2026-W47`: a weekly period's name everywhere."""
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
 def latest_plausible(today: date) -> date:
     """The last day an export, filing, review, join or speaking date may fall on: one day
     after today (an export made tonight in another time zone is still plausible)."""

@@ -6,7 +6,8 @@ from collections.abc import Iterable, Mapping
 
 from chalicelib.directory import Directory
 from chalicelib.models import Filing, FilingStatus, GroupKey, Unit
-from chalicelib.rules.context import GroupSnapshot, GroupView
+from chalicelib.roster import GroupSnapshot
+from chalicelib.rules.context import GroupView
 from chalicelib.values import fold
 
 

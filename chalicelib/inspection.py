@@ -4,7 +4,7 @@ skips and why. The upload receipt stores it; `python -m jobs inspect` prints it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import PurePosixPath
@@ -13,16 +13,15 @@ from pydantic import Field
 
 from chalicelib import schema
 from chalicelib.loaders.directory import DirectoryBuilder
-from chalicelib.loaders.filings import parse_filing, parse_waiver
+from chalicelib.loaders.filings import WaivableRule, parse_filing, parse_waiver
 from chalicelib.loaders.rows import is_blank, parse_table
 from chalicelib.loaders.tables import Consume, read_file
-from chalicelib.loaders.units import UnitIndex, parse_office, read_units
+from chalicelib.loaders.units import ScanAborted, UnitIndex, load_units, parse_office, read_units
 from chalicelib.masking import mask_id
 from chalicelib.models import DataError, Frozen, GroupKey, Platform
 from chalicelib.readers import Table
 from chalicelib.roster_cells import RosterCells
 from chalicelib.roster_rows import GroupRows, read_groups
-from chalicelib.scan import ScanAborted, load_units
 from chalicelib.settings import DATA_FOLDERS, Settings
 from chalicelib.source import DataSource, SourceFile
 
@@ -75,11 +74,18 @@ def kind_of(path: str) -> str | None:
     return folder
 
 
-def check_file(source: DataSource, file: SourceFile, settings: Settings, today: date) -> Receipt:
-    """The receipt of one data-root file, read exactly as the scan reads it."""
+def check_file(
+    source: DataSource,
+    file: SourceFile,
+    settings: Settings,
+    today: date,
+    rules: Sequence[WaivableRule],
+) -> Receipt:
+    """The receipt of one data-root file, read exactly as the scan reads it (`rules`: those a
+    waiver may name)."""
     kind = kind_of(file.path) or ""
     notes: list[str] = []
-    plan = _plan(kind, file, source, settings, today, notes)
+    plan = _plan(kind, file, source, settings, today, rules, notes)
     if plan is None:
         return Receipt(file=file.path, kind=kind, notes=[*notes, CONFIG_ONLY])
     found: list[DataError] = []
@@ -118,6 +124,7 @@ def _plan(
     source: DataSource,
     settings: Settings,
     today: date,
+    rules: Sequence[WaivableRule],
     notes: list[str],
 ) -> _Plan | None:
     if kind == "rosters":
@@ -127,7 +134,8 @@ def _plan(
         )
     if kind == "waivers":
         return _Plan(
-            schema.WAIVERS, parse_table(lambda row: parse_waiver(row, today, settings), settings)
+            schema.WAIVERS,
+            parse_table(lambda row: parse_waiver(row, today, settings, rules), settings),
         )
     if kind == "config":
         stem = PurePosixPath(file.path).stem.lower()

@@ -18,6 +18,7 @@ from chalicelib.aws.errors import AWS_ERRORS, describe
 from chalicelib.aws.ledger import LedgerStore
 from chalicelib.aws.s3objects import S3Objects
 from chalicelib.aws.s3source import S3Source
+from chalicelib.dates import iso_period
 from chalicelib.digests.build import DigestPlan, build_digests
 from chalicelib.ledger.models import (
     MAX_PROBLEMS,
@@ -26,15 +27,15 @@ from chalicelib.ledger.models import (
     RunRecord,
     RunStatus,
     UnitRun,
-    iso_period,
 )
 from chalicelib.ledger.reconcile import Coverage, EntryKey, reconcile
 from chalicelib.ledger.store import Ledger, LedgerConflict
+from chalicelib.loaders.units import ScanAborted
 from chalicelib.models import Finding, FindingStatus
 from chalicelib.outbox import Outbox, Resend
 from chalicelib.rejections import rejected_this_week
 from chalicelib.rollups.inventory import GroupInventory, week_inventory
-from chalicelib.scan import ScanAborted, ScanResult, scan
+from chalicelib.scan import ScanResult, scan
 from chalicelib.sending import (
     MailMessage,
 )

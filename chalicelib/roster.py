@@ -4,18 +4,46 @@ dates and the compact directory indices of its mapped members, never as rows."""
 from __future__ import annotations
 
 from array import array
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from chalicelib.dates import DateFormatError, check_not_future, parse_date, parse_datetime
 from chalicelib.directory import Directory
-from chalicelib.models import DataError, GroupKey
+from chalicelib.models import DataError, GroupKey, Platform
 from chalicelib.readers import FileRejected, Table
 from chalicelib.roster_cells import RosterCells
 from chalicelib.roster_rows import NO_DAY, GroupRows, read_groups
-from chalicelib.rules.context import GroupSnapshot
 from chalicelib.settings import Settings
 from chalicelib.source import SourceFile
+
+
+@dataclass(frozen=True, slots=True)
+class GroupSnapshot:
+    """What the scan keeps of a group's newest roster table: counts, dates and compact ids
+    of mapped persons, never the rows themselves."""
+
+    platform: Platform
+    group_id: str
+    group_name: str | None
+    source: str
+    exported_at: datetime
+    member_count: int
+    owner_id: str | None
+    has_activity: bool
+    last_spoke_on: date | None
+    first_joined_on: date | None
+    persons: array[int] = field(repr=False)
+    unmapped_count: int
+    unmapped_ids: tuple[str, ...]  # sorted, every one
+    accounts_in_group: Mapping[int, str] = field(default_factory=dict, repr=False)
+    """Persons in the group by an account other than their first one -> that account."""
+    notable: Mapping[str, str] = field(default_factory=dict, repr=False)
+    """Members not mapped to an active person of the directory (unmapped, departed,
+    external) -> their name in the group ("" when the export has none): the members a
+    digest names. Active members' names are not kept (they would cost ~150 MB a million
+    rows)."""
+
 
 # A snapshot's claim to be the group's newest: its export time, its file, how many members
 # it lists, its sheet. Of several sheets of one workbook holding the group at one export

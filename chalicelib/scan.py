@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import PurePosixPath
 
 from chalicelib import schema
 from chalicelib.directory import Directory
@@ -17,20 +16,16 @@ from chalicelib.groups import build_groups, closed_groups, current_filings, late
 from chalicelib.loaders.directory import DirectoryBuilder
 from chalicelib.loaders.filings import parse_filing, parse_waiver
 from chalicelib.loaders.rows import parse_table
-from chalicelib.loaders.tables import read_file, read_folder
-from chalicelib.loaders.units import UnitIndex, load_offices, read_units
+from chalicelib.loaders.tables import read_folder
+from chalicelib.loaders.units import load_offices, load_units
 from chalicelib.models import DataError, Finding, GroupKey, Office, Unit
 from chalicelib.roster import SnapshotBook
-from chalicelib.rules import GroupView, RuleContext
+from chalicelib.rules import GroupView, RuleContext, waivable_rules
 from chalicelib.settings import Settings
 from chalicelib.source import DataSource
 from chalicelib.waivers import WaiverBook
 
 INPUT_FOLDERS = ("directory/", "filings/")  # whole files: one missing is data missing
-
-
-class ScanAborted(Exception):
-    """The scan cannot run at all (no readable unit list)."""
 
 
 @dataclass(frozen=True)
@@ -53,26 +48,6 @@ class ScanResult:
         return not any(e.rejects_file and e.file.startswith(folder) for e in self.errors)
 
 
-def load_units(source: DataSource, settings: Settings, errors: list[DataError]) -> UnitIndex:
-    files = [f for f in source.list("config/") if PurePosixPath(f.path).stem.lower() == "units"]
-    unit_errors: list[DataError] = []
-    units: dict[str, Unit] = {}
-    for file in files:
-        for table_units in read_file(
-            source, file, schema.UNITS, settings, unit_errors, read_units(settings)
-        ):
-            for unit in table_units:
-                if unit.unit_id in units:
-                    reason = f"单位编码“{unit.unit_id}”在多个单位名录文件中重复,以先读到的为准"
-                    unit_errors.append(DataError(file=file.path, reason=reason))
-                units.setdefault(unit.unit_id, unit)
-    errors.extend(unit_errors)
-    if not units:
-        why = ";".join(f"{e.file}:{e.reason}" for e in unit_errors) or "没有这个文件"
-        raise ScanAborted(f"没有可用的单位名录 config/units.csv(或 .xlsx),无法进行检查。{why}")
-    return UnitIndex(list(units.values()))
-
-
 def scan(source: DataSource, today: date, settings: Settings) -> ScanResult:
     with paused_gc():
         return _scan(source, today, settings)
@@ -93,6 +68,7 @@ def paused_gc() -> Iterator[None]:
 
 def _scan(source: DataSource, today: date, settings: Settings) -> ScanResult:
     errors: list[DataError] = []
+    rules = waivable_rules()
     units = load_units(source, settings, errors)
     offices = load_offices(source, settings, errors)
 
@@ -122,7 +98,7 @@ def _scan(source: DataSource, today: date, settings: Settings) -> ScanResult:
             schema.WAIVERS,
             settings,
             errors,
-            parse_table(lambda row: parse_waiver(row, today, settings), settings),
+            parse_table(lambda row: parse_waiver(row, today, settings, rules), settings),
         )
         for waiver in table
     )

@@ -20,10 +20,10 @@ from chalicelib.aws.s3source import S3Source
 from chalicelib.inspection import Receipt, check_file, describe_error
 from chalicelib.inspection import kind_of as upload_kind
 from chalicelib.loaders.tables import FILE_GONE
-from chalicelib.loaders.units import load_offices
+from chalicelib.loaders.units import ScanAborted, load_offices, load_units
 from chalicelib.models import DataError
 from chalicelib.notices.rejected import rejection_notice
-from chalicelib.scan import ScanAborted, load_units
+from chalicelib.rules import waivable_rules
 from chalicelib.sending import MailMessage
 from chalicelib.settings import QUARANTINE, RECEIPTS, Settings
 from chalicelib.source import SourceFile
@@ -81,7 +81,7 @@ def validate_upload(
     if file is None:
         return None
     source = S3Source(s3, bucket)
-    receipt = check_file(source, file, settings, today or file.modified.date())
+    receipt = check_file(source, file, settings, today or file.modified.date(), waivable_rules())
     if receipt.rejected == FILE_GONE:  # moved or deleted since it was stat'ed: nothing to do
         return None
     if receipt.rejected is not None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from chalicelib.ledger.models import RunRecord, iso_period
+from chalicelib.dates import iso_period
+from chalicelib.ledger.models import RunRecord
 from chalicelib.ledger.store import RunLog
 
 

@@ -142,8 +142,8 @@ def _weekly(
     settings: Settings, today: date, dry_run: bool, out: Path, resend: bool, to: str | None
 ) -> int:
     from chalicelib.aws.clients import aws_clients
+    from chalicelib.loaders.units import ScanAborted
     from chalicelib.outbox import Resend
-    from chalicelib.scan import ScanAborted
     from jobs.weekly import run_weekly_job
 
     now = datetime.now(UTC)

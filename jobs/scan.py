@@ -9,7 +9,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from chalicelib.scan import ScanAborted, scan
+from chalicelib.loaders.units import ScanAborted
+from chalicelib.scan import scan
 from chalicelib.settings import Settings
 from chalicelib.source import LocalSource
 from chalicelib.summary import format_summary

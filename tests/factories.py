@@ -19,7 +19,8 @@ from chalicelib.models import (
     Unit,
     Waiver,
 )
-from chalicelib.rules.context import GroupSnapshot, GroupView, RuleContext
+from chalicelib.roster import GroupSnapshot
+from chalicelib.rules.context import GroupView, RuleContext
 from chalicelib.settings import Settings
 from chalicelib.waivers import WaiverBook
 

@@ -18,7 +18,7 @@ import app as app_module
 from chalicelib import observability
 from chalicelib.aws.clients import Clients, aws_clients
 from chalicelib.aws.sendlog import DynamoSendLog
-from chalicelib.ledger.models import iso_period
+from chalicelib.dates import iso_period
 from chalicelib.settings import Settings
 from chalicelib.watch import WeeklyRunMissing
 from jobs.provision import upload_folder

@@ -15,8 +15,7 @@ from chalicelib.directory import Directory
 from chalicelib.loaders.tables import read_folder
 from chalicelib.models import DataError, Person, PersonStatus, Platform
 from chalicelib.readers import table as table_module
-from chalicelib.roster import SnapshotBook
-from chalicelib.rules import GroupSnapshot
+from chalicelib.roster import GroupSnapshot, SnapshotBook
 from chalicelib.settings import Settings
 from chalicelib.source import LocalSource
 

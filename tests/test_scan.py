@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from chalicelib.loaders.units import ScanAborted
 from chalicelib.models import Finding, FindingStatus
-from chalicelib.scan import ScanAborted, ScanResult, scan
+from chalicelib.scan import ScanResult, scan
 from chalicelib.settings import Settings
 from chalicelib.source import LocalSource
 

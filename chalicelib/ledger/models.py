@@ -129,8 +129,3 @@ class RunRecord(Frozen):
     inputs: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     """The files read under directory/ and filings/: one of them gone next week is a
     missing upload, and resolves nothing."""
-
-
-def iso_period(day: date) -> str:
-    year, week, _ = day.isocalendar()
-    return f"{year}-W{week:02d}"

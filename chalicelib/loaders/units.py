@@ -68,6 +68,31 @@ def read_units(settings: Settings) -> Consume[list[Unit]]:
     return consume
 
 
+class ScanAborted(Exception):
+    """The scan cannot run at all (no readable unit list)."""
+
+
+def load_units(source: DataSource, settings: Settings, errors: list[DataError]) -> UnitIndex:
+    """The units of config/units.*; `ScanAborted` when there is no usable one."""
+    files = [f for f in source.list("config/") if PurePosixPath(f.path).stem.lower() == "units"]
+    unit_errors: list[DataError] = []
+    units: dict[str, Unit] = {}
+    for file in files:
+        for table_units in read_file(
+            source, file, schema.UNITS, settings, unit_errors, read_units(settings)
+        ):
+            for unit in table_units:
+                if unit.unit_id in units:
+                    reason = f"单位编码“{unit.unit_id}”在多个单位名录文件中重复,以先读到的为准"
+                    unit_errors.append(DataError(file=file.path, reason=reason))
+                units.setdefault(unit.unit_id, unit)
+    errors.extend(unit_errors)
+    if not units:
+        why = ";".join(f"{e.file}:{e.reason}" for e in unit_errors) or "没有这个文件"
+        raise ScanAborted(f"没有可用的单位名录 config/units.csv(或 .xlsx),无法进行检查。{why}")
+    return UnitIndex(list(units.values()))
+
+
 def parse_office(row: Row) -> Office:
     scope = (row.text("scope") or "all").strip()
     categories: tuple[Category, ...] | None = None

@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from chalicelib.attribution import unit_names, unit_of_file
-from chalicelib.dates import SHANGHAI
+from chalicelib.dates import SHANGHAI, iso_period
 from chalicelib.inspection import Receipt
-from chalicelib.ledger.models import iso_period
 from chalicelib.loaders.units import supervisor
 from chalicelib.mime import build_email
 from chalicelib.models import Office, Unit

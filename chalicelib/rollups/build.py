@@ -8,14 +8,8 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from chalicelib.ledger.models import (
-    PARTY_WEEKS,
-    LedgerEntry,
-    LedgerState,
-    RunRecord,
-    RunStatus,
-    iso_period,
-)
+from chalicelib.dates import iso_period
+from chalicelib.ledger.models import PARTY_WEEKS, LedgerEntry, LedgerState, RunRecord, RunStatus
 from chalicelib.models import Category, Office, Severity
 from chalicelib.rollups.inventory import GroupInventory
 from chalicelib.rollups.models import Rollup, RollupItem, RollupKind, TrendPoint

@@ -19,8 +19,8 @@ from chalicelib.aws.mailer import Mailer
 from chalicelib.aws.s3objects import S3Objects
 from chalicelib.aws.s3source import S3Source
 from chalicelib.aws.sendlog import DynamoSendLog
-from chalicelib.dates import SHANGHAI
-from chalicelib.ledger.models import RunRecord, RunStatus, iso_period
+from chalicelib.dates import SHANGHAI, iso_period
+from chalicelib.ledger.models import RunRecord, RunStatus
 from chalicelib.loaders.units import load_offices, supervisor
 from chalicelib.masking import mask_address
 from chalicelib.mime import preview_html

@@ -19,7 +19,15 @@ from chalicelib.rules import (  # noqa: F401  (imported for registration, in thi
     roster_missing,
     duplicate,
 )
-from chalicelib.rules.context import GroupSnapshot, GroupView, RuleContext
-from chalicelib.rules.registry import REGISTRY, Rule, RuleMeta, Violation
+from chalicelib.rules.context import GroupView, RuleContext
+from chalicelib.rules.registry import REGISTRY, Rule, RuleMeta, Violation, waivable_rules
 
-__all__ = ["REGISTRY", "GroupSnapshot", "GroupView", "Rule", "RuleContext", "RuleMeta", "Violation"]
+__all__ = [
+    "REGISTRY",
+    "GroupView",
+    "Rule",
+    "RuleContext",
+    "RuleMeta",
+    "Violation",
+    "waivable_rules",
+]

@@ -2,43 +2,16 @@
 
 from __future__ import annotations
 
-from array import array
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from chalicelib.directory import Directory
 from chalicelib.models import Category, Filing, Platform, Unit
+from chalicelib.roster import GroupSnapshot
 from chalicelib.settings import Settings
 from chalicelib.waivers import WaiverBook
-
-
-@dataclass(frozen=True, slots=True)
-class GroupSnapshot:
-    """What the scan keeps of a group's newest roster table: counts, dates and compact ids
-    of mapped persons, never the rows themselves."""
-
-    platform: Platform
-    group_id: str
-    group_name: str | None
-    source: str
-    exported_at: datetime
-    member_count: int
-    owner_id: str | None
-    has_activity: bool
-    last_spoke_on: date | None
-    first_joined_on: date | None
-    persons: array[int] = field(repr=False)
-    unmapped_count: int
-    unmapped_ids: tuple[str, ...]  # sorted, every one
-    accounts_in_group: Mapping[int, str] = field(default_factory=dict, repr=False)
-    """Persons in the group by an account other than their first one -> that account."""
-    notable: Mapping[str, str] = field(default_factory=dict, repr=False)
-    """Members not mapped to an active person of the directory (unmapped, departed,
-    external) -> their name in the group ("" when the export has none): the members a
-    digest names. Active members' names are not kept (they would cost ~150 MB a million
-    rows)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
+from chalicelib.loaders.filings import WaivableRule
 from chalicelib.models import Frozen, Severity
 
 if TYPE_CHECKING:
@@ -106,3 +107,11 @@ def rule(
         return check
 
     return register
+
+
+def waivable_rules() -> tuple[WaivableRule, ...]:
+    """Every rule as a waiver row may name it (for reading waivers/)."""
+    return tuple(
+        WaivableRule(rule.meta.id, rule.meta.title, rule.meta.waiver_sets_limit)
+        for rule in REGISTRY.values()
+    )

@@ -25,8 +25,7 @@ from chalicelib.dates import SHANGHAI
 from chalicelib.directory import Directory
 from chalicelib.loaders.tables import read_folder
 from chalicelib.models import DataError, GroupKey, Platform, Role
-from chalicelib.roster import SnapshotBook
-from chalicelib.rules import GroupSnapshot
+from chalicelib.roster import GroupSnapshot, SnapshotBook
 from chalicelib.source import LocalSource
 from tests.factories import make_directory
 from tests.readers import DEFAULT_SETTINGS

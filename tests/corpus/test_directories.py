@@ -9,6 +9,7 @@ from pathlib import Path
 from chalicelib.directory import Directory
 from chalicelib.inspection import TableFacts, check_file
 from chalicelib.models import PersonStatus, Platform
+from chalicelib.rules import waivable_rules
 from chalicelib.source import LocalSource
 from tests.corpus import ERROR, TODAY, put, reported
 from tests.corpus import other_exports as other
@@ -58,7 +59,9 @@ def test_receipt_of_a_two_row_header_names_the_combined_columns(tmp_path: Path) 
     source = LocalSource(tmp_path)
 
     # WHEN the file is checked as an upload is
-    receipt = check_file(source, source.list("directory/")[0], DEFAULT_SETTINGS, TODAY)
+    receipt = check_file(
+        source, source.list("directory/")[0], DEFAULT_SETTINGS, TODAY, waivable_rules()
+    )
 
     # THEN the receipt shows the header read from rows 1 and 2, the data from row 3
 

@@ -15,10 +15,10 @@ from chalicelib.aws.clients import Clients, aws_clients
 from chalicelib.aws.ledger import LedgerStore
 from chalicelib.aws.sendlog import DynamoSendLog
 from chalicelib.ledger.models import RunStatus
+from chalicelib.loaders.units import ScanAborted
 from chalicelib.pipeline import run_weekly
 from chalicelib.rollups.job import RollupSendFailed, run_rollup
 from chalicelib.rollups.models import RollupKind
-from chalicelib.scan import ScanAborted
 from chalicelib.sending import SendStatus
 from jobs.weekly import drain_digests
 from tests.aws import REGION, client_error, injected, sent_emails

@@ -11,7 +11,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from chalicelib.aws.ledger import LedgerStore
-from chalicelib.ledger.models import ChangeKind, LedgerChange, RunRecord, UnitRun, iso_period
+from chalicelib.dates import iso_period
+from chalicelib.ledger.models import ChangeKind, LedgerChange, RunRecord, UnitRun
 from chalicelib.ledger.reconcile import reconcile
 from chalicelib.ledger.store import LedgerConflict
 from chalicelib.models import FindingStatus, Platform

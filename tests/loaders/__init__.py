@@ -14,6 +14,7 @@ from chalicelib.loaders.tables import read_folder
 from chalicelib.loaders.units import UnitIndex, read_units
 from chalicelib.loaders.units import load_offices as load_office_list
 from chalicelib.models import DataError, Filing, Office, Unit, Waiver
+from chalicelib.rules import waivable_rules
 from chalicelib.settings import Settings
 from chalicelib.source import LocalSource
 from tests.readers import DEFAULT_SETTINGS
@@ -76,6 +77,8 @@ def load_waivers(
     root: Path, today: date = TODAY, settings: Settings = DEFAULT_SETTINGS
 ) -> tuple[list[Waiver], list[DataError]]:
     errors: list[DataError] = []
-    consume = parse_table(lambda row: parse_waiver(row, today, settings), settings)
+    consume = parse_table(
+        lambda row: parse_waiver(row, today, settings, waivable_rules()), settings
+    )
     found = read_folder(LocalSource(root), "waivers/", schema.WAIVERS, settings, errors, consume)
     return [waiver for table in found for waiver in table], errors

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from chalicelib.dates import iso_period
 from chalicelib.digests.models import Unroutable
-from chalicelib.ledger.models import LedgerEntry, LedgerState, RunRecord, iso_period
+from chalicelib.ledger.models import LedgerEntry, LedgerState, RunRecord
 from chalicelib.models import Category, FilingStatus, Office, Platform, Severity
 from chalicelib.rollups.build import archive_prefix, build_rollup, period_start, rollup_period
 from chalicelib.rollups.inventory import GroupInventory
