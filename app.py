@@ -10,17 +10,18 @@ from typing import Any
 
 from chalice.app import Chalice, CloudWatchEvent, Cron, SQSEvent
 
-from chalicelib import delivery, pipeline, uploads
 from chalicelib.aws.clients import aws_clients
 from chalicelib.aws.ledger import LedgerStore
-from chalicelib.dates import event_time, shanghai_today
-from chalicelib.masking import mask_address
-from chalicelib.observability import count, job, summary
-from chalicelib.rollups.job import run_rollup
-from chalicelib.rollups.models import RollupKind
-from chalicelib.sending import MailMessage
-from chalicelib.settings import Settings, load_settings
-from chalicelib.watch import check_weekly_run
+from chalicelib.core.dates import event_time, shanghai_today
+from chalicelib.core.masking import mask_address
+from chalicelib.core.models import RollupKind
+from chalicelib.core.settings import Settings, load_settings
+from chalicelib.flows import delivery, uploads
+from chalicelib.flows import weekly as pipeline
+from chalicelib.flows.observability import count, job, summary
+from chalicelib.flows.rollup import run_rollup
+from chalicelib.ledger.watch import check_weekly_run
+from chalicelib.notify.sending import MailMessage
 
 app = Chalice(app_name="qungov")
 

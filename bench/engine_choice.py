@@ -46,11 +46,11 @@ def peak_rss_mb() -> float:
 
 def roster_plan(root: Path) -> list[dict[str, Any]]:
     """Each roster file's columns by position, as qungov's readers detect them."""
-    from chalicelib import group_ids
-    from chalicelib.models import Platform
-    from chalicelib.readers import read_tables
-    from chalicelib.schema import ROSTERS
-    from chalicelib.settings import Settings
+    from chalicelib.core.models import Platform
+    from chalicelib.core.settings import Settings
+    from chalicelib.intake.readers import read_tables
+    from chalicelib.intake.rosters import group_ids
+    from chalicelib.intake.schema import ROSTERS
 
     plan = []
     for path in sorted((root / "rosters").rglob("*.csv")):

@@ -80,7 +80,7 @@ def run(clients: Any, settings: Any, calls: Calls, day: date, label: str) -> dic
     from moto.core.models import DEFAULT_ACCOUNT_ID
     from moto.ses.models import ses_backends
 
-    from chalicelib.pipeline import run_weekly
+    from chalicelib.flows.weekly import run_weekly
     from jobs.weekly import drain_digests
 
     moto_ses = ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages
@@ -130,7 +130,7 @@ def main() -> None:
     from moto import mock_aws
 
     from chalicelib.aws.clients import aws_clients
-    from chalicelib.settings import Settings
+    from chalicelib.core.settings import Settings
     from jobs.provision import provision, upload_folder
     from jobs.sample import generate_college
 

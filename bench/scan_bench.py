@@ -66,9 +66,9 @@ def child_baseline(root: Path) -> dict[str, float]:
 
 
 def child_engine(root: Path) -> dict[str, float]:
-    from chalicelib.scan import scan
-    from chalicelib.settings import Settings
-    from chalicelib.source import LocalSource
+    from chalicelib.core.settings import Settings
+    from chalicelib.evaluate.scan import scan
+    from chalicelib.intake.source import LocalSource
 
     start = time.perf_counter()
     result = scan(LocalSource(root), TODAY, Settings())
@@ -87,13 +87,13 @@ def child_xlsx(path: Path) -> dict[str, float]:
     import openpyxl
     import python_calamine
 
-    from chalicelib.models import DataError
-    from chalicelib.readers import read_tables
-    from chalicelib.roster_cells import RosterCells
-    from chalicelib.roster_rows import read_groups
-    from chalicelib.schema import ROSTERS
-    from chalicelib.settings import Settings
-    from chalicelib.source import SourceFile
+    from chalicelib.core.models import DataError
+    from chalicelib.core.settings import Settings
+    from chalicelib.intake.readers import read_tables
+    from chalicelib.intake.rosters.cells import RosterCells
+    from chalicelib.intake.rosters.rows import read_groups
+    from chalicelib.intake.schema import ROSTERS
+    from chalicelib.intake.source import SourceFile
 
     data = path.read_bytes()
     start = time.perf_counter()
@@ -145,8 +145,8 @@ def child_duplicate(groups_text: Path) -> dict[str, float]:
     planted near-copy per 100 groups."""
     import random
 
-    from chalicelib.models import Platform
-    from chalicelib.rules.duplicate import _candidates, find_partners
+    from chalicelib.core.models import Platform
+    from chalicelib.evaluate.rules.duplicate import _candidates, find_partners
 
     groups = int(str(groups_text))
     rng = random.Random(5)

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from chalicelib.dates import SHANGHAI, shanghai_today
-from chalicelib.rollups.models import RollupKind
-from chalicelib.settings import Settings, SettingsError, dead_letter_queue, load_settings
+from chalicelib.core.dates import SHANGHAI, shanghai_today
+from chalicelib.core.models import RollupKind
+from chalicelib.core.settings import Settings, SettingsError, dead_letter_queue, load_settings
 
 
 def _day(text: str) -> date:
@@ -142,8 +142,8 @@ def _weekly(
     settings: Settings, today: date, dry_run: bool, out: Path, resend: bool, to: str | None
 ) -> int:
     from chalicelib.aws.clients import aws_clients
-    from chalicelib.loaders.units import ScanAborted
-    from chalicelib.outbox import Resend
+    from chalicelib.flows.outbox import Resend
+    from chalicelib.intake.loaders.units import ScanAborted
     from jobs.weekly import run_weekly_job
 
     now = datetime.now(UTC)
@@ -169,7 +169,7 @@ def _rollup(
     settings: Settings, kind: RollupKind, today: date, dry_run: bool, out: Path, resend: bool
 ) -> int:
     from chalicelib.aws.clients import aws_clients
-    from chalicelib.rollups.job import RollupSendFailed, RollupUnavailable, run_rollup
+    from chalicelib.flows.rollup import RollupSendFailed, RollupUnavailable, run_rollup
 
     try:
         now = datetime.now(UTC)

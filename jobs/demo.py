@@ -22,16 +22,16 @@ from unittest import mock
 
 from chalicelib.aws.clients import Clients, aws_clients
 from chalicelib.aws.sendlog import DynamoSendLog
-from chalicelib.mime import preview_html
-from chalicelib.pipeline import run_weekly
-from chalicelib.rollups.build import archive_prefix
-from chalicelib.rollups.job import run_rollup
-from chalicelib.rollups.models import RollupKind
-from chalicelib.scan import ScanResult
-from chalicelib.sending import DIGEST, UPLOAD_REJECTED, SendStatus
-from chalicelib.settings import OUTBOX, Settings
-from chalicelib.uploads import notify_rejection, s3_objects_in, validate_upload
-from chalicelib.values import safe_filename
+from chalicelib.core.models import RollupKind
+from chalicelib.core.settings import OUTBOX, Settings
+from chalicelib.core.values import safe_filename
+from chalicelib.evaluate.scan import ScanResult
+from chalicelib.flows.rollup import run_rollup
+from chalicelib.flows.uploads import notify_rejection, s3_objects_in, validate_upload
+from chalicelib.flows.weekly import run_weekly
+from chalicelib.notify.mail.mime import preview_html
+from chalicelib.notify.rollups.build import archive_prefix
+from chalicelib.notify.sending import DIGEST, UPLOAD_REJECTED, SendStatus
 from jobs.provision import provision, upload_folder
 from jobs.sample import SamplePlan, generate_college
 from jobs.weekly import drain_digests

@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from chalicelib import schema
-from chalicelib.dates import SHANGHAI
-from chalicelib.inspection import KINDS, Receipt, check_file, describe_error
-from chalicelib.rules import waivable_rules
-from chalicelib.settings import Settings
-from chalicelib.source import LocalSource, SourceFile
-from chalicelib.wording import PLATFORM_NAMES
+from chalicelib.core.dates import SHANGHAI
+from chalicelib.core.settings import Settings
+from chalicelib.evaluate.rules import waivable_rules
+from chalicelib.intake import schema
+from chalicelib.intake.inspection import KINDS, Receipt, check_file, describe_error
+from chalicelib.intake.source import LocalSource, SourceFile
+from chalicelib.notify.wording import PLATFORM_NAMES
 
 SHOWN_ERRORS = 10
 SCHEMAS = {

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.aws.clients import Clients
-from chalicelib.settings import DATA_FOLDERS, TABLE_KEYS, Settings, dead_letter_queue
+from chalicelib.core.settings import DATA_FOLDERS, TABLE_KEYS, Settings, dead_letter_queue
 from jobs.template import MAX_RECEIVES, visibility_timeout
 
 UPLOAD_FOLDERS = tuple(f"{folder}/" for folder in DATA_FOLDERS)  # every folder units upload to

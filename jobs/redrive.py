@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.settings import Settings, dead_letter_queue
+from chalicelib.core.settings import Settings, dead_letter_queue
 
 BATCH = 10  # the most SQS receives at once
 

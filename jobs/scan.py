@@ -9,11 +9,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from chalicelib.loaders.units import ScanAborted
-from chalicelib.scan import scan
-from chalicelib.settings import Settings
-from chalicelib.source import LocalSource
-from chalicelib.summary import format_summary
+from chalicelib.core.settings import Settings
+from chalicelib.evaluate.scan import scan
+from chalicelib.intake.loaders.units import ScanAborted
+from chalicelib.intake.source import LocalSource
+from chalicelib.notify.summary import format_summary
 
 
 def write_jsonl(path: Path, records: Iterable[dict[str, Any]]) -> None:

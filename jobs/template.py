@@ -4,7 +4,7 @@ Plain CloudFormation, not SAM: every function gets its own role, ARNs are built 
 `${AWS::Partition}` (AWS China is `aws-cn`) and the stack's own resources, and the same
 template stands up on moto in the tests. The functions, their schedules and queues come
 from the Chalice app (app.py); their memory and timeouts from `.chalice/config.json`; the
-names from chalicelib/settings.py; what each function may do from `ACCESS` below."""
+names from chalicelib/core/settings.py; what each function may do from `ACCESS` below."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from typing import Any
 from chalice.app import ScheduledEventConfig, SQSEventConfig
 
 import app as chalice_app
-from chalicelib.settings import (
+from chalicelib.core.settings import (
     AWS_NAME_VARIABLES,
     DATA_FOLDERS,
     INVENTORY,
@@ -40,7 +40,7 @@ Json = dict[str, Any]
 
 # What each function may do: (actions, resources). A resource is `bucket`, `objects:<prefix>`
 # (a prefix of the bucket), `table`, `digests`, `uploads` (the queues) or `sender` (SES,
-# for the configured sender only). tests/test_policy.py matches them to the code's calls.
+# for the configured sender only). tests/jobs/test_policy.py matches them to the code's calls.
 Grant = tuple[tuple[str, ...], tuple[str, ...]]
 DATA = " ".join(f"objects:{folder}/" for folder in DATA_FOLDERS)
 SQS_TRIGGER = "sqs:ReceiveMessage sqs:DeleteMessage sqs:GetQueueAttributes"  # Lambda polls
@@ -439,7 +439,7 @@ def _arn(rest: str) -> Json:
     return {"Fn::Sub": f"arn:${{AWS::Partition}}:{rest}"}
 
 
-# Each AWS name the code reads (chalicelib/settings.py), as the stack knows it.
+# Each AWS name the code reads (chalicelib/core/settings.py), as the stack knows it.
 _AWS_NAMES = {
     "data_bucket": "${BucketName}",
     "ledger_table": "${LedgerTable}",

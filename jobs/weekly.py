@@ -9,14 +9,14 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from chalicelib.aws.clients import Clients
-from chalicelib.delivery import send_digest_record
-from chalicelib.loaders.units import supervisor
-from chalicelib.mime import preview_html
-from chalicelib.outbox import Resend, digest_email
-from chalicelib.pipeline import WeeklySummary, run_weekly
-from chalicelib.sending import SendFailed
-from chalicelib.settings import Settings
-from chalicelib.values import safe_filename
+from chalicelib.core.settings import Settings
+from chalicelib.core.values import safe_filename
+from chalicelib.flows.delivery import send_digest_record
+from chalicelib.flows.outbox import Resend, digest_email
+from chalicelib.flows.weekly import WeeklySummary, run_weekly
+from chalicelib.intake.loaders.units import supervisor
+from chalicelib.notify.mail.mime import preview_html
+from chalicelib.notify.sending import SendFailed
 
 
 def drain_digests(clients: Clients, settings: Settings, now: datetime) -> Counter[str]:

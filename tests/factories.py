@@ -8,8 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from chalicelib.directory import Directory
-from chalicelib.models import (
+from chalicelib.core.models import (
     Category,
     Filing,
     FilingStatus,
@@ -19,10 +18,11 @@ from chalicelib.models import (
     Unit,
     Waiver,
 )
-from chalicelib.roster import GroupSnapshot
-from chalicelib.rules.context import GroupView, RuleContext
-from chalicelib.settings import Settings
-from chalicelib.waivers import WaiverBook
+from chalicelib.core.settings import Settings
+from chalicelib.evaluate.rules.context import GroupView, RuleContext
+from chalicelib.intake.directory import Directory
+from chalicelib.intake.loaders.waivers import WaiverBook
+from chalicelib.intake.rosters.snapshots import GroupSnapshot
 
 TODAY = date(2026, 9, 7)
 GROUP_ID = "100001"

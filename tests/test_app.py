@@ -15,12 +15,12 @@ from chalice.app import ScheduledEventConfig
 from chalice.test import Client
 
 import app as app_module
-from chalicelib import observability
 from chalicelib.aws.clients import Clients, aws_clients
 from chalicelib.aws.sendlog import DynamoSendLog
-from chalicelib.dates import iso_period
-from chalicelib.settings import Settings
-from chalicelib.watch import WeeklyRunMissing
+from chalicelib.core.dates import iso_period
+from chalicelib.core.settings import Settings
+from chalicelib.flows import observability
+from chalicelib.ledger.watch import WeeklyRunMissing
 from jobs.provision import upload_folder
 from jobs.sample import generate_college
 from tests.aws import sent_emails

@@ -1,13 +1,13 @@
 """The digest queue's producer side: each rendered digest stored in the bucket
 (`outbox/<week>/<hash>.eml`) and announced by one SQS message, which the send_digest
-worker takes (chalicelib/delivery.py)."""
+worker takes (chalicelib/flows/delivery.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from chalicelib.aws.s3objects import S3Objects
-from chalicelib.sending import MailMessage
+from chalicelib.notify.sending import MailMessage
 
 
 class DigestQueue:

@@ -1,6 +1,6 @@
 """Handing one rendered email to SES, once, through the send log.
 
-Used by the digest queue's worker (chalicelib/delivery.py) and by the monthly rollups."""
+Used by the digest queue's worker (chalicelib/flows/delivery.py) and by the monthly rollups."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from botocore.exceptions import (
 )
 
 from chalicelib.aws.errors import describe
-from chalicelib.sending import (
+from chalicelib.notify.sending import (
     Claim,
     ClaimLost,
     MailMessage,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.aws.s3source import GONE, error_code, shanghai_naive
-from chalicelib.source import SourceFile
+from chalicelib.intake.source import SourceFile
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from chalicelib.dates import SHANGHAI
-from chalicelib.source import SourceFile, SourceFileGone
+from chalicelib.core.dates import SHANGHAI
+from chalicelib.intake.source import SourceFile, SourceFileGone
 
 GONE = {"NoSuchKey", "404", "NotFound"}  # error codes of an object that is not there
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib.sending import (
+from chalicelib.notify.sending import (
     DIGEST,
     STALE_CLAIM,
     Claim,

@@ -10,7 +10,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from chalicelib.models import Finding, FindingFacts, Frozen
+from chalicelib.core.models import Finding, FindingFacts, Frozen
 
 HEAD_WEEKS = 3  # from this many weeks open the unit head is copied
 PARTY_WEEKS = 6  # from this many the party organisation is copied; the finding is overdue

@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING
 
 from pydantic_core import to_jsonable_python
 
+from chalicelib.core.models import Finding, FindingStatus, GroupKey, Platform
+from chalicelib.evaluate.rules import REGISTRY
+from chalicelib.evaluate.rules.registry import Source
 from chalicelib.ledger.models import ChangeKind, LedgerChange, LedgerEntry, LedgerState
-from chalicelib.models import Finding, FindingStatus, GroupKey, Platform
-from chalicelib.rules import REGISTRY
-from chalicelib.rules.registry import Source
 
 if TYPE_CHECKING:
-    from chalicelib.scan import ScanResult
+    from chalicelib.evaluate.scan import ScanResult
 
 EntryKey = tuple[Platform, str, str]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from chalicelib.settings import Settings
+from chalicelib.core.settings import Settings
 from jobs.sample.catalog import UNIT_BY_ID
 from jobs.sample.groups import NO_ROSTER, OWN_FILE, Group, GroupFactory
 

@@ -18,8 +18,8 @@ from moto.s3 import models as moto_s3
 from moto.ses.models import ses_backends
 
 from chalicelib.aws.clients import Clients, aws_clients
-from chalicelib.dates import SHANGHAI
-from chalicelib.settings import Settings
+from chalicelib.core.dates import SHANGHAI
+from chalicelib.core.settings import Settings
 from jobs.provision import provision
 
 REGION = "us-east-1"

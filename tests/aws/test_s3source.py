@@ -11,12 +11,12 @@ import pytest
 
 from chalicelib.aws.movable import MovableObjects
 from chalicelib.aws.s3source import S3Source
-from chalicelib.loaders.tables import FILE_GONE
-from chalicelib.scan import scan
-from chalicelib.source import LocalSource, SourceFile, SourceFileGone
+from chalicelib.evaluate.scan import scan
+from chalicelib.intake.loaders.tables import FILE_GONE
+from chalicelib.intake.source import LocalSource, SourceFile, SourceFileGone
 from jobs.sample import generate_college
 from tests.aws import BUCKET, client_error, fake_aws, injected, keys_under, put, upload_folder
-from tests.readers import DEFAULT_SETTINGS
+from tests.intake.readers import DEFAULT_SETTINGS
 
 TODAY = date(2026, 11, 16)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from chalicelib.aws.clients import Clients
 from chalicelib.aws.sendlog import DynamoSendLog
-from chalicelib.sending import MailMessage, SendStatus
-from chalicelib.settings import Settings
+from chalicelib.core.settings import Settings
+from chalicelib.notify.sending import MailMessage, SendStatus
 
 
 def test_records_and_messages_written_by_older_code_are_read(aws: Clients) -> None:

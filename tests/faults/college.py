@@ -16,8 +16,8 @@ from datetime import date, datetime, time
 from pathlib import Path
 
 from chalicelib.aws.clients import Clients
-from chalicelib.dates import SHANGHAI
-from chalicelib.settings import Settings
+from chalicelib.core.dates import SHANGHAI
+from chalicelib.core.settings import Settings
 from jobs.provision import upload_folder
 
 DAY = date(2026, 11, 16)  # a Monday

@@ -16,10 +16,10 @@ import pytest
 
 from chalicelib.aws.clients import Clients
 from chalicelib.aws.ledger import LedgerStore
-from chalicelib.pipeline import WeeklySummary, run_weekly
-from chalicelib.rollups.job import run_rollup
-from chalicelib.rollups.models import RollupKind
-from chalicelib.scan import ScanResult
+from chalicelib.core.models import RollupKind
+from chalicelib.evaluate.scan import ScanResult
+from chalicelib.flows.rollup import run_rollup
+from chalicelib.flows.weekly import WeeklySummary, run_weekly
 from jobs.weekly import drain_digests
 from tests.aws import sent_emails
 from tests.faults.college import (

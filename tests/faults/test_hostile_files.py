@@ -26,17 +26,17 @@ import pytest
 import python_calamine
 import xlsxwriter
 
-from chalicelib import schema
-from chalicelib.loaders.tables import read_file
-from chalicelib.models import DataError
-from chalicelib.readers import FileRejected, Table, read_tables
-from chalicelib.roster_cells import RosterCells
-from chalicelib.roster_rows import read_groups
-from chalicelib.scan import scan
-from chalicelib.settings import Settings
-from chalicelib.source import LocalSource, SourceFile
+from chalicelib.core.models import DataError
+from chalicelib.core.settings import Settings
+from chalicelib.evaluate.scan import scan
+from chalicelib.intake import schema
+from chalicelib.intake.loaders.tables import read_file
+from chalicelib.intake.readers import FileRejected, Table, read_tables
+from chalicelib.intake.rosters.cells import RosterCells
+from chalicelib.intake.rosters.rows import read_groups
+from chalicelib.intake.source import LocalSource, SourceFile
 from jobs.sample import generate_college
-from tests.readers import DEFAULT_SETTINGS, limits
+from tests.intake.readers import DEFAULT_SETTINGS, limits
 
 TODAY = date(2026, 11, 16)
 MIB = 1024 * 1024

@@ -14,12 +14,12 @@ from botocore.exceptions import ClientError
 from chalicelib.aws.clients import Clients, aws_clients
 from chalicelib.aws.ledger import LedgerStore
 from chalicelib.aws.sendlog import DynamoSendLog
+from chalicelib.core.models import RollupKind
+from chalicelib.flows.rollup import RollupSendFailed, run_rollup
+from chalicelib.flows.weekly import run_weekly
+from chalicelib.intake.loaders.units import ScanAborted
 from chalicelib.ledger.models import RunStatus
-from chalicelib.loaders.units import ScanAborted
-from chalicelib.pipeline import run_weekly
-from chalicelib.rollups.job import RollupSendFailed, run_rollup
-from chalicelib.rollups.models import RollupKind
-from chalicelib.sending import SendStatus
+from chalicelib.notify.sending import SendStatus
 from jobs.weekly import drain_digests
 from tests.aws import REGION, client_error, injected, sent_emails
 from tests.faults.college import CS_CONTACT, DAY, SETTINGS, WANG, ZHAO, College, monday_morning

@@ -11,8 +11,8 @@ import pytest
 
 from chalicelib.aws.clients import Clients
 from chalicelib.aws.ledger import LedgerStore
+from chalicelib.flows.weekly import run_weekly
 from chalicelib.ledger.models import LedgerEntry, LedgerState
-from chalicelib.pipeline import run_weekly
 from tests.faults.college import DAY, SETTINGS, College, roster
 
 WEEK = timedelta(days=7)

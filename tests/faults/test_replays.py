@@ -14,12 +14,12 @@ from botocore.exceptions import ConnectionClosedError, ReadTimeoutError
 
 from chalicelib.aws.clients import Clients, aws_clients
 from chalicelib.aws.sendlog import DynamoSendLog
-from chalicelib.delivery import send_digest_record
-from chalicelib.outbox import Resend
-from chalicelib.pipeline import WeeklySummary, run_weekly
-from chalicelib.rollups.job import run_rollup
-from chalicelib.rollups.models import RollupKind
-from chalicelib.sending import Claim, MailMessage, SendFailed, SendInProgress, SendStatus
+from chalicelib.core.models import RollupKind
+from chalicelib.flows.delivery import send_digest_record
+from chalicelib.flows.outbox import Resend
+from chalicelib.flows.rollup import run_rollup
+from chalicelib.flows.weekly import WeeklySummary, run_weekly
+from chalicelib.notify.sending import Claim, MailMessage, SendFailed, SendInProgress, SendStatus
 from jobs.weekly import drain_digests
 from tests.aws import REGION, client_error, injected, sent_emails
 from tests.faults.college import DAY, SETTINGS, WANG, College, monday_morning

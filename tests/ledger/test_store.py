@@ -11,11 +11,11 @@ import pytest
 from botocore.exceptions import ClientError
 
 from chalicelib.aws.ledger import LedgerStore
-from chalicelib.dates import iso_period
+from chalicelib.core.dates import iso_period
+from chalicelib.core.models import FindingStatus, Platform
 from chalicelib.ledger.models import ChangeKind, LedgerChange, RunRecord, UnitRun
 from chalicelib.ledger.reconcile import reconcile
 from chalicelib.ledger.store import LedgerConflict
-from chalicelib.models import FindingStatus, Platform
 from jobs.provision import create_table
 from tests.aws import bare_aws
 from tests.factories import TODAY

@@ -1,0 +1,1 @@
+"""The shared kernel: domain models, dates, values, masking, settings and the bucket layout."""

@@ -1,0 +1,236 @@
+"""Domain models: frozen pydantic models parsed at the boundary, enums for every state."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import IntEnum, StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Platform(StrEnum):
+    QQ = "qq"
+    WECHAT = "wechat"
+    WECOM = "wecom"
+    DINGTALK = "dingtalk"
+
+
+class Category(StrEnum):
+    WORK = "work"
+    PARTY = "party"
+    CLASS = "class"
+    LEAGUE = "league"
+    CLUB = "club"
+    TEMPORARY = "temporary"
+
+
+class Role(StrEnum):
+    OWNER = "owner"
+    ADMIN = "admin"
+    MEMBER = "member"
+
+
+class PersonStatus(StrEnum):
+    ACTIVE = "active"
+    DEPARTED = "departed"
+    EXTERNAL = "external"
+
+
+class FilingStatus(StrEnum):
+    FILED = "filed"
+    PENDING = "pending"
+    CLOSED = "closed"
+
+
+GroupKey = tuple[Platform, str]
+"""A group is known by its platform and its id on that platform."""
+
+
+class Severity(IntEnum):
+    """Ordered so that `max()` picks the most severe; `.label` is what users see."""
+
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+class FindingStatus(StrEnum):
+    OPEN = "open"
+    WAIVED = "waived"
+    RESOLVED = "resolved"
+
+
+class RollupKind(StrEnum):
+    """The period a rollup reports on (and is archived under)."""
+
+    WEEK = "week"
+    MONTH = "month"
+
+
+class Unit(Frozen):
+    unit_id: str
+    name: str
+    keywords: tuple[str, ...]
+    contact_email: str | None = None
+    head_name: str | None = None
+    head_email: str | None = None
+    party_org: str | None = None
+    party_org_email: str | None = None
+    invalid_emails: tuple[str, ...] = Field(
+        default=(), description="Fields whose cell held an unusable address (never guessed)."
+    )
+
+
+class Office(Frozen):
+    office: str
+    email: str
+    scope: tuple[Category, ...] | None = Field(
+        default=None, description="None means every category (scope `all`)."
+    )
+    address: str | None = None  # where people may come with questions: named in footers
+    phone: str | None = None
+
+    @property
+    def contact_line(self) -> str:
+        """`党委工作部(行政楼 302,电话 023-12345678)` for an email's footer."""
+        details = ",".join(
+            part for part in (self.address, f"电话 {self.phone}" if self.phone else None) if part
+        )
+        return f"{self.office}({details})" if details else self.office
+
+
+class Person(Frozen):
+    person_id: str
+    name: str
+    unit_id: str | None
+    status: PersonStatus
+    left_on: date | None = None
+    email: str | None = None
+
+
+class Filing(Frozen):
+    platform: Platform
+    group_id: str
+    group_name: str | None = None
+    unit_id: str
+    category: Category | None = None
+    owner_id: str | None = None
+    owner_name: str | None = None
+    responsible_name: str | None = None
+    responsible_email: str | None = None
+    filed_on: date
+    reviewed_on: date | None = None
+    end_on: date | None = None
+    purpose: str | None = None
+    status: FilingStatus = FilingStatus.FILED
+    invalid_emails: tuple[str, ...] = Field(
+        default=(), description="Fields whose cell held an unusable address (never guessed)."
+    )
+
+
+class Waiver(Frozen):
+    platform: Platform
+    group_id: str
+    rule: str
+    reason: str
+    approved_by: str
+    expires_on: date
+    limit: int | None = None
+
+
+class Membership(Frozen):
+    """One roster row: the contract of rosters/**. The scan never builds these (see
+    `roster_rows.py`: rows are folded into per-group values as they stream)."""
+
+    platform: Platform
+    group_id: str
+    member_id: str
+    group_name: str | None = None
+    display_name: str | None = None
+    role: Role = Role.MEMBER
+    joined_at: date | None = None
+    last_spoke_at: date | None = None
+    exported_at: datetime | None = None
+
+
+class GroupRef(Frozen):
+    """A group as every report names it: platform, id, and its name when known."""
+
+    platform: Platform
+    group_id: str
+    group_name: str | None
+
+    @property
+    def group_key(self) -> GroupKey:
+        return (self.platform, self.group_id)
+
+
+class FindingRef(GroupRef):
+    """Which rule a group breaks, and the unit it belongs to."""
+
+    unit_id: str | None
+    rule: str
+
+    @property
+    def key(self) -> tuple[Platform, str, str]:
+        """The ledger key: one finding per group and rule."""
+        return (self.platform, self.group_id, self.rule)
+
+    def ref(self) -> dict[str, Any]:
+        """These fields by name, to name the same finding elsewhere."""
+        return {name: getattr(self, name) for name in FindingRef.model_fields}
+
+
+class FindingFacts(FindingRef):
+    """What a rule found: the core that every view of a finding shares (the scan's
+    `Finding`, the ledger's entry, a digest's item, a rollup's row)."""
+
+    category: Category | None
+    title: str
+    severity: Severity
+    message: str
+    evidence: dict[str, Any]
+    clause: str
+    remedy: str
+
+    def facts(self) -> dict[str, Any]:
+        """These fields by name, to make another view of the same finding."""
+        return {name: getattr(self, name) for name in FindingFacts.model_fields}
+
+
+class Finding(FindingFacts):
+    """A finding of this week's scan."""
+
+    status: FindingStatus = FindingStatus.OPEN
+    filed: bool = Field(default=False, description="The group had a current filing.")
+    rostered: bool = Field(default=False, description="The group had a fresh roster.")
+
+    def to_json_dict(self) -> dict[str, Any]:
+        data = self.model_dump(mode="json")
+        data["severity"] = self.severity.label
+        return data
+
+
+class DataError(Frozen):
+    """A rejected file (row and column empty) or a skipped row, in words a user can act on;
+    or, with `warning`, something read that a user should know of (a column not used, an
+    activity column that looks unreliable): the data was read all the same."""
+
+    file: str
+    row: int | None = None
+    column: str | None = None
+    reason: str
+    warning: bool = False
+
+    @property
+    def rejects_file(self) -> bool:
+        return self.row is None and not self.warning

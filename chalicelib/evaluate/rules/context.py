@@ -1,0 +1,65 @@
+"""What a rule sees: one group (filing and/or roster snapshot) and the scan's context."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from chalicelib.core.models import Category, Filing, Platform, Unit
+from chalicelib.core.settings import Settings
+from chalicelib.intake.directory import Directory
+from chalicelib.intake.loaders.waivers import WaiverBook
+from chalicelib.intake.rosters.snapshots import GroupSnapshot
+
+
+@dataclass(frozen=True, slots=True)
+class GroupView:
+    """A group as the rules see it. `unit` is the filing's unit, else the inferred one."""
+
+    platform: Platform
+    group_id: str
+    unit: Unit | None
+    filing: Filing | None
+    snapshot: GroupSnapshot | None
+
+    @property
+    def key(self) -> tuple[Platform, str]:
+        return (self.platform, self.group_id)
+
+    @property
+    def name(self) -> str | None:
+        if self.snapshot is not None and self.snapshot.group_name:
+            return self.snapshot.group_name
+        return self.filing.group_name if self.filing is not None else None
+
+    @property
+    def category(self) -> Category | None:
+        return self.filing.category if self.filing is not None else None
+
+    @property
+    def owner_id(self) -> str | None:
+        """The snapshot's member with role owner, else the filing's owner_id."""
+        if self.snapshot is not None and self.snapshot.owner_id:
+            return self.snapshot.owner_id
+        return self.filing.owner_id if self.filing is not None else None
+
+
+@dataclass
+class RuleContext:
+    today: date
+    settings: Settings
+    directory: Directory
+    units: Mapping[str, Unit]
+    waivers: WaiverBook
+    groups_by_unit: Mapping[str, Sequence[GroupView]]
+    cache: dict[str, Any] = field(default_factory=dict)
+    """Per-scan memo for rules that look across groups (duplicate)."""
+
+    def days_ago(self, days: int) -> date:
+        return self.today - timedelta(days=days)
+
+    def waiver_limit(self, group: GroupView, rule_id: str) -> int | None:
+        waiver = self.waivers.applicable(group.platform, group.group_id, rule_id, self.today)
+        return waiver.limit if waiver is not None else None

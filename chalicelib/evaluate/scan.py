@@ -1,0 +1,131 @@
+"""The weekly scan of a data root: read every table, evaluate every rule."""
+
+from __future__ import annotations
+
+import gc
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+
+from chalicelib.core.models import DataError, Finding, GroupKey, Office, Unit
+from chalicelib.core.settings import Settings
+from chalicelib.evaluate.engine import evaluate
+from chalicelib.evaluate.groups import build_groups, closed_groups, current_filings, latest_filings
+from chalicelib.evaluate.rules import GroupView, RuleContext, waivable_rules
+from chalicelib.intake import schema
+from chalicelib.intake.directory import Directory
+from chalicelib.intake.loaders.directory import DirectoryBuilder
+from chalicelib.intake.loaders.filings import parse_filing, parse_waiver
+from chalicelib.intake.loaders.rows import parse_table
+from chalicelib.intake.loaders.tables import read_folder
+from chalicelib.intake.loaders.units import load_offices, load_units
+from chalicelib.intake.loaders.waivers import WaiverBook
+from chalicelib.intake.rosters.snapshots import SnapshotBook
+from chalicelib.intake.source import DataSource
+
+INPUT_FOLDERS = ("directory/", "filings/")  # whole files: one missing is data missing
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    today: date
+    units: list[Unit]
+    directory: Directory
+    groups: list[GroupView]
+    findings: list[Finding]
+    errors: list[DataError]
+    roster_rows: int
+    waivers: WaiverBook
+    closed: frozenset[GroupKey] = frozenset()  # groups whose latest filing row is closed
+    inputs: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """The files under directory/ and filings/ (see RunRecord.inputs)."""
+    offices: list[Office] = field(default_factory=list)  # config/offices.*
+
+    def folder_complete(self, folder: str) -> bool:
+        """Every file under the data-root folder was read (rows may still have errors)."""
+        return not any(e.rejects_file and e.file.startswith(folder) for e in self.errors)
+
+
+def scan(source: DataSource, today: date, settings: Settings) -> ScanResult:
+    with paused_gc():
+        return _scan(source, today, settings)
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """The scan allocates millions of short-lived rows and keeps large acyclic indexes;
+    generational collections would re-walk those indexes again and again."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _scan(source: DataSource, today: date, settings: Settings) -> ScanResult:
+    errors: list[DataError] = []
+    rules = waivable_rules()
+    units = load_units(source, settings, errors)
+    offices = load_offices(source, settings, errors)
+
+    people = DirectoryBuilder(units, settings)
+    for _ in read_folder(source, "directory/", schema.DIRECTORY, settings, errors, people.read):
+        pass
+    directory = people.build()
+
+    latest = latest_filings(
+        filing
+        for table in read_folder(
+            source,
+            "filings/",
+            schema.FILINGS,
+            settings,
+            errors,
+            parse_table(lambda row: parse_filing(row, units, today), settings),
+        )
+        for filing in table
+    )
+    filings = current_filings(latest)
+    waivers = WaiverBook(
+        waiver
+        for table in read_folder(
+            source,
+            "waivers/",
+            schema.WAIVERS,
+            settings,
+            errors,
+            parse_table(lambda row: parse_waiver(row, today, settings, rules), settings),
+        )
+        for waiver in table
+    )
+
+    book = SnapshotBook(directory, today, settings)
+    for table in read_folder(
+        source, "rosters/", schema.ROSTERS, settings, errors, book.read, all_sheets=True
+    ):
+        book.offer(table)
+
+    groups = build_groups(filings, book.snapshots(), units.units, directory)
+    by_unit: dict[str, list[GroupView]] = defaultdict(list)
+    for group in groups:
+        if group.unit is not None:
+            by_unit[group.unit.unit_id].append(group)
+    ctx = RuleContext(today, settings, directory, units.by_id, waivers, by_unit)
+    findings = evaluate(groups, ctx)
+    return ScanResult(
+        today,
+        units.units,
+        directory,
+        groups,
+        findings,
+        errors,
+        book.rows_read,
+        waivers,
+        closed_groups(latest),
+        {folder: tuple(f.path for f in source.list(folder)) for folder in INPUT_FOLDERS},
+        offices,
+    )

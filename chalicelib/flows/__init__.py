@@ -1,0 +1,1 @@
+"""What each Lambda function runs: wiring (ports) and the run, one module per job."""

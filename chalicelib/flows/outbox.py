@@ -1,0 +1,134 @@
+"""The weekly digests into the bucket and onto the send queue, once per recipient and week.
+
+Each digest is rendered (`outbox/<week>/<hash>.eml`) and queued as one SQS message that
+the send_digest worker delivers through the send log (chalicelib/notify/sending.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from chalicelib.aws.clients import Clients
+from chalicelib.aws.digestqueue import DigestQueue
+from chalicelib.aws.errors import AWS_ERRORS, describe
+from chalicelib.aws.sendlog import DynamoSendLog
+from chalicelib.core.dates import SHANGHAI, WEEKLY_RUN_TIME
+from chalicelib.core.masking import mask_address
+from chalicelib.core.models import Office, Unit
+from chalicelib.core.settings import OUTBOX, Settings
+from chalicelib.evaluate.scan import ScanResult
+from chalicelib.intake.loaders.units import supervisor
+from chalicelib.notify.digests.build import DigestPlan
+from chalicelib.notify.digests.members import attachment_name, member_workbook, needs_attachment
+from chalicelib.notify.digests.mime import build_message
+from chalicelib.notify.digests.models import Digest
+from chalicelib.notify.digests.render import RenderedDigest, render_digest
+from chalicelib.notify.mail.mime import XLSX_TYPE, Part
+from chalicelib.notify.sending import DIGEST, MailMessage, SendStatus
+
+
+@dataclass(frozen=True)
+class Resend:
+    """An operator's explicit request to send this week's digests again (`jobs weekly
+    --resend`): a new kind of send, so that its own replays are still sent once."""
+
+    label: str  # e.g. when it was asked, part of the send identity
+    to: str | None = None  # one recipient, or every recipient of the run
+
+
+class Outbox:
+    """Rendered digests into the bucket (`outbox/<week>/<hash>.eml`) and onto the send
+    queue, one at a time: one that cannot be rendered or queued is recorded as failed in
+    the send log (so the rollup lists it and a re-run queues it again), the rest go on.
+
+    One digest per recipient and ISO week: a recipient whose digest is sent, under way or
+    of unknown outcome gets nothing more; a re-run of a week that already ran (`rerun`)
+    queues only the digests whose sending failed, so it sends nothing new. A `resend`
+    (asked by an operator) is a new kind of send, for every recipient."""
+
+    def __init__(
+        self,
+        clients: Clients,
+        settings: Settings,
+        period: str,
+        resend: Resend | None,
+        *,
+        rerun: bool = False,
+    ) -> None:
+        self.clients, self.settings, self.period = clients, settings, period
+        self.rerun = rerun and resend is None
+        self.only = resend.to.lower() if resend is not None and resend.to else None
+        # the week's scheduled run, as the time of a failure to queue (no clock is read)
+        self.now = datetime.combine(date.fromisoformat(period + "-1"), WEEKLY_RUN_TIME, SHANGHAI)
+        self.kind = DIGEST if resend is None else f"{DIGEST}-resend-{resend.label}"
+        self.log = DynamoSendLog(clients.dynamodb, settings.ledger_table)
+        self.queue = DigestQueue(
+            clients.s3, clients.sqs, settings.data_bucket, settings.digest_queue
+        )
+
+    def enqueue(
+        self, plan: DigestPlan, result: ScanResult, problems: list[str]
+    ) -> tuple[list[MailMessage], int]:
+        """The messages queued, and how many digests were held back (see the class)."""
+        records = {r.recipient: r for r in self.log.records(self.period) if r.kind == self.kind}
+        units = {u.unit_id: u for u in result.units}
+        messages, held_back = [], 0
+        for digest in plan.digests:
+            if self.only is not None and digest.recipient != self.only:
+                continue
+            record = records.get(digest.recipient)
+            # a failed send, or a claim whose worker may have stopped: queue it again (a
+            # live claim makes the new message wait; the send identity allows one email)
+            retry = record is not None and record.status in (SendStatus.FAILED, SendStatus.CLAIMED)
+            if (record is not None or self.rerun) and not retry:
+                held_back += 1
+                continue
+            content_hash = digest.content_hash()
+            message = MailMessage(
+                recipient=digest.recipient,
+                cc=digest.cc,
+                period=digest.period,
+                kind=self.kind,
+                content_hash=content_hash,
+                eml_key=f"{OUTBOX}{digest.period}/{content_hash}.eml",
+            )
+            try:
+                _, raw = digest_email(digest, units, self.settings, supervisor(result.offices))
+                self.queue.post(message, raw)
+            except (ValueError, *AWS_ERRORS) as error:
+                problems.append(f"提醒未能排队({mask_address(digest.recipient)}):{describe(error)}")
+                self._record_failure(message, error, problems)
+                continue
+            messages.append(message)
+        return messages, held_back
+
+    def _record_failure(
+        self, message: MailMessage, error: BaseException, problems: list[str]
+    ) -> None:
+        try:
+            self.log.refused(message, f"未能排队:{describe(error)}", self.now)
+        except AWS_ERRORS as also:
+            problems.append(f"发送记录写入失败({describe(also)})")
+
+
+def digest_email(
+    digest: Digest, units: Mapping[str, Unit], settings: Settings, office: Office | None = None
+) -> tuple[RenderedDigest, bytes]:
+    """The rendered digest and its MIME bytes (`office`: the supervising one, named in
+    the footer); a replay renders the very same bytes."""
+    rendered = render_digest(digest, units, office)
+    attachments = []
+    if needs_attachment(digest):
+        workbook = member_workbook(digest, units)
+        attachments.append(Part(attachment_name(digest), workbook, XLSX_TYPE))
+    raw = build_message(
+        rendered,
+        sender=settings.sender_email,
+        recipient=digest.recipient,
+        cc=digest.cc,
+        sent_at=datetime.combine(digest.today, WEEKLY_RUN_TIME, SHANGHAI),
+        message_id=f"{digest.period}.{digest.content_hash()}@qungov",
+        attachments=attachments,
+    )
+    return rendered, raw

@@ -1,0 +1,141 @@
+"""Validation of one uploaded object with the same readers as the weekly scan.
+
+An upload under rosters/, directory/, filings/, waivers/ or config/ gets a receipt at
+`receipts/<key>.json` (rows read, row errors, or why the file was rejected); a file
+rejected whole is moved to `quarantine/<key>`, so the next scan never sees it, and its
+receipt goes back by email to the unit that uploaded it (chalicelib/notify/notices)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+from urllib.parse import unquote_plus
+
+from chalicelib.aws.clients import Clients
+from chalicelib.aws.digestqueue import DigestQueue
+from chalicelib.aws.movable import MovableObjects
+from chalicelib.aws.s3source import S3Source
+from chalicelib.core.models import DataError
+from chalicelib.core.settings import QUARANTINE, RECEIPTS, Settings
+from chalicelib.evaluate.rules import waivable_rules
+from chalicelib.intake.inspection import Receipt, check_file, describe_error
+from chalicelib.intake.inspection import kind_of as upload_kind
+from chalicelib.intake.loaders.tables import FILE_GONE
+from chalicelib.intake.loaders.units import ScanAborted, load_offices, load_units
+from chalicelib.intake.source import SourceFile
+from chalicelib.notify.notices.rejected import rejection_notice
+from chalicelib.notify.sending import MailMessage
+
+OnRejected = Callable[[Receipt, SourceFile], object]
+
+__all__ = [
+    "Receipt",
+    "format_receipt",
+    "notify_rejection",
+    "s3_objects_in",
+    "upload_kind",
+    "validate_upload",
+]
+SHOWN_ERRORS = 3  # in the one-line log summary
+
+
+def s3_objects_in(message_body: str) -> list[tuple[str, str]]:
+    """(bucket, key) of every object created in an S3 event notification read from SQS
+    (directly or through SNS); `s3:TestEvent` and other events give nothing."""
+    message = json.loads(message_body)
+    if isinstance(message, dict) and message.get("Type") == "Notification":
+        message = json.loads(message["Message"])  # delivered through an SNS topic
+    if not isinstance(message, dict) or message.get("Event") == "s3:TestEvent":
+        return []
+    objects = []
+    for record in message.get("Records", []):
+        event = str(record.get("eventName", "")).removeprefix("s3:")
+        if event.startswith("ObjectCreated:"):
+            where = record["s3"]
+            # Keys arrive URL-encoded, with `+` for a space.
+            objects.append((where["bucket"]["name"], unquote_plus(where["object"]["key"])))
+    return objects
+
+
+def validate_upload(
+    s3: Any,  # boto3 S3 client
+    bucket: str,
+    key: str,
+    settings: Settings,
+    *,
+    today: date | None = None,
+    on_rejected: OnRejected | None = None,
+) -> Receipt | None:
+    """Check one uploaded object, write its receipt, quarantine it when rejected whole.
+
+    None when the key is not a data-root file or the object is gone (a replayed message
+    after it was quarantined). `today` (for waiver expiry) defaults to the upload's date.
+    `on_rejected` runs before the file is moved: when it fails, nothing has moved and the
+    event's retry does it all again."""
+    if upload_kind(key) is None:
+        return None
+    objects = MovableObjects(s3, bucket)
+    file = objects.stat(key)
+    if file is None:
+        return None
+    source = S3Source(s3, bucket)
+    receipt = check_file(source, file, settings, today or file.modified.date(), waivable_rules())
+    if receipt.rejected == FILE_GONE:  # moved or deleted since it was stat'ed: nothing to do
+        return None
+    if receipt.rejected is not None:
+        receipt = receipt.model_copy(update={"quarantined_to": QUARANTINE + key})
+        if on_rejected is not None:
+            on_rejected(receipt, file)
+        objects.move(key, QUARANTINE + key)
+    body = json.dumps(receipt.model_dump(mode="json"), ensure_ascii=False, indent=2)
+    objects.put(RECEIPTS + key + ".json", body.encode(), "application/json; charset=utf-8")
+    return receipt
+
+
+def notify_rejection(clients: Clients, settings: Settings, bucket: str) -> OnRejected:
+    """Queue the email of a rejected file's receipt (sent by the digest queue's worker)."""
+
+    def notify(receipt: Receipt, file: SourceFile) -> MailMessage | None:
+        source, errors = S3Source(clients.s3, bucket), list[DataError]()
+        try:
+            units = load_units(source, settings, errors).units
+        except ScanAborted:  # no unit list: only the office can be told
+            units = []
+        notice = rejection_notice(
+            receipt, file, units, load_offices(source, settings, errors), settings
+        )
+        if notice is None:
+            return None
+        queue = DigestQueue(clients.s3, clients.sqs, bucket, settings.digest_queue)
+        queue.post(notice.message, notice.raw)
+        return notice.message
+
+    return notify
+
+
+def format_receipt(receipt: Receipt) -> str:
+    """One paragraph in Chinese for the logs."""
+    if receipt.rejected is not None:
+        text = f"{receipt.file}:已拒收:{receipt.rejected}"
+        if receipt.quarantined_to:
+            text += f",文件已移到 {receipt.quarantined_to}"
+    else:
+        text = f"{receipt.file}:读取 {receipt.rows_read} 行"
+        bad_rows = sum(1 for e in receipt.row_errors if e.row is not None)
+        bad_rows += receipt.error_count - len(receipt.row_errors)  # those not listed
+        sheets = receipt.error_count - bad_rows
+        if bad_rows:
+            text += f",{bad_rows} 行有错误"
+        if sheets:
+            text += f",{sheets} 个工作表无法读取"
+        if receipt.error_count:
+            shown = ";".join(
+                describe_error(receipt.file, e) for e in receipt.row_errors[:SHOWN_ERRORS]
+            )
+            more = ";…" if receipt.error_count > SHOWN_ERRORS else ""
+            text += f"({shown}{more})"
+        else:
+            text += ",没有发现错误"
+    return "。".join([text, *receipt.notes]) + "。"

@@ -1,0 +1,103 @@
+"""Read every file under a data-root folder as tables, one file at a time.
+
+A file is all or nothing: when any of its tables is rejected (not a table, over a limit),
+none of its rows are kept and one error names the file and the reason. Within a file that
+is read, a row the reader could not read (a NUL byte, an oversized cell) is a row error,
+like a row its consumer refuses; every other row is read."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TypeVar
+
+from chalicelib.core.models import DataError
+from chalicelib.core.settings import Settings
+from chalicelib.intake.readers import FileRejected, Table, check_size, read_tables
+from chalicelib.intake.schema import TableSchema
+from chalicelib.intake.source import DataSource, SourceFile, SourceFileGone
+
+T = TypeVar("T")
+Consume = Callable[[SourceFile, Table, list[DataError]], T]
+
+FILE_GONE = "文件在读取时已不存在(可能已被移走或删除),本次未读取;如仍需检查,请重新上传"
+
+
+def read_folder(
+    source: DataSource,
+    prefix: str,
+    schema: TableSchema,
+    settings: Settings,
+    errors: list[DataError],
+    consume: Consume[T],
+    *,
+    all_sheets: bool = False,
+) -> Iterator[T]:
+    """What `consume` made of each table of each file under `prefix`, file by file."""
+    for file in source.list(prefix):
+        yield from read_file(source, file, schema, settings, errors, consume, all_sheets=all_sheets)
+
+
+def read_file(
+    source: DataSource,
+    file: SourceFile,
+    schema: TableSchema,
+    settings: Settings,
+    errors: list[DataError],
+    consume: Consume[T],
+    *,
+    all_sheets: bool = False,
+) -> list[T]:
+    row_errors: list[DataError] = []
+    results: list[T] = []
+    try:
+        check_size(file.size, settings)  # before reading it into memory
+        tables, problems = read_tables(
+            file.path,
+            source.read(file.path, at_most=settings.max_file_bytes),
+            schema,
+            settings,
+            all_sheets=all_sheets,
+        )
+        for table in tables:
+            table_errors: list[DataError] = []
+            results.append(consume(file, table, table_errors))
+            row_errors.extend(_in_row_order(table_errors, reader_errors(table)))
+            row_errors.extend(
+                DataError(file=table.name, reason=warning, warning=True)
+                for warning in table.warnings
+            )
+    except SourceFileGone:
+        errors.append(DataError(file=file.path, reason=FILE_GONE))
+        return []
+    except FileRejected as rejected:
+        errors.append(DataError(file=file.path, reason=rejected.reason))
+        return []
+    errors.extend(DataError(file=file.path, reason=problem) for problem in problems)
+    errors.extend(row_errors)
+    return results
+
+
+def reader_errors(table: Table) -> list[DataError]:
+    """The rows of `table` the reader could not read, as row errors."""
+    return [
+        DataError(
+            file=table.name,
+            row=problem.row,
+            column=_column(table, problem.column, problem.row),
+            reason=problem.reason,
+        )
+        for problem in table.problems
+    ]
+
+
+def _column(table: Table, index: int | None, row: int) -> str | None:
+    if index is None or index >= len(table.header) or row <= table.header_row:
+        return None
+    return table.header[index].strip() or None
+
+
+def _in_row_order(consumed: list[DataError], read: list[DataError]) -> list[DataError]:
+    """The consumer's errors (already in row order) and the reader's, merged by row."""
+    if not read:
+        return consumed
+    return sorted(consumed + read, key=lambda error: error.row or 0)

@@ -1,0 +1,136 @@
+"""config/units.* (单位名录) and config/offices.* (汇总报送部门)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import PurePosixPath
+
+from chalicelib.core.models import Category, DataError, Office, Unit
+from chalicelib.core.settings import Settings
+from chalicelib.core.values import nfkc
+from chalicelib.intake import schema
+from chalicelib.intake.loaders.rows import Row, RowError, parse_rows, parse_table, row_error
+from chalicelib.intake.loaders.tables import Consume, read_file
+from chalicelib.intake.readers import Table
+from chalicelib.intake.source import DataSource, SourceFile
+from chalicelib.intake.vocab import CATEGORY_WORDS
+
+_KEYWORD_SEPARATORS = re.compile(r"[;；、,，]")
+
+
+class UnitIndex:
+    """Units in the order listed; a unit may be named by its id or its exact name (compared
+    after Unicode NFKC, so a full-width or Kangxi-radical spelling finds it too; ids and
+    names are otherwise exact)."""
+
+    def __init__(self, units: list[Unit]):
+        self.units = units
+        self.by_id = {u.unit_id: u for u in units}
+        self._refs = {nfkc(u.name): u.unit_id for u in units} | {
+            nfkc(u.unit_id): u.unit_id for u in units
+        }
+
+    def resolve(self, reference: str) -> str | None:
+        return self._refs.get(nfkc(reference))
+
+
+def parse_unit(row: Row) -> Unit:
+    name = row.required("name")
+    keywords = [k.strip() for k in _KEYWORD_SEPARATORS.split(row.text("keywords") or "")]
+    unit_id = row.id("unit_id", required=True)
+    assert unit_id is not None
+    return Unit(
+        unit_id=unit_id,
+        name=name,
+        keywords=tuple(k for k in keywords if k) or (name,),
+        contact_email=row.email("contact_email"),
+        head_name=row.text("head_name"),
+        head_email=row.email("head_email"),
+        party_org=row.text("party_org"),
+        party_org_email=row.email("party_org_email"),
+        invalid_emails=tuple(row.bad_emails),
+    )
+
+
+def read_units(settings: Settings) -> Consume[list[Unit]]:
+    """A consumer of units tables: units in the order listed, a repeated id reported."""
+
+    def consume(file: SourceFile, table: Table, errors: list[DataError]) -> list[Unit]:
+        units: dict[str, Unit] = {}
+        for row_number, unit in parse_rows(table, parse_unit, errors, settings):
+            if unit.unit_id in units:
+                reason = f"单位编码“{unit.unit_id}”重复"
+                errors.append(row_error(table, row_number, "unit_id", reason))
+                continue
+            units[unit.unit_id] = unit
+        return list(units.values())
+
+    return consume
+
+
+class ScanAborted(Exception):
+    """The scan cannot run at all (no readable unit list)."""
+
+
+def load_units(source: DataSource, settings: Settings, errors: list[DataError]) -> UnitIndex:
+    """The units of config/units.*; `ScanAborted` when there is no usable one."""
+    files = [f for f in source.list("config/") if PurePosixPath(f.path).stem.lower() == "units"]
+    unit_errors: list[DataError] = []
+    units: dict[str, Unit] = {}
+    for file in files:
+        for table_units in read_file(
+            source, file, schema.UNITS, settings, unit_errors, read_units(settings)
+        ):
+            for unit in table_units:
+                if unit.unit_id in units:
+                    reason = f"单位编码“{unit.unit_id}”在多个单位名录文件中重复,以先读到的为准"
+                    unit_errors.append(DataError(file=file.path, reason=reason))
+                units.setdefault(unit.unit_id, unit)
+    errors.extend(unit_errors)
+    if not units:
+        why = ";".join(f"{e.file}:{e.reason}" for e in unit_errors) or "没有这个文件"
+        raise ScanAborted(f"没有可用的单位名录 config/units.csv(或 .xlsx),无法进行检查。{why}")
+    return UnitIndex(list(units.values()))
+
+
+def parse_office(row: Row) -> Office:
+    scope = (row.text("scope") or "all").strip()
+    categories: tuple[Category, ...] | None = None
+    if scope.casefold() != "all":
+        words = [w.strip() for w in _KEYWORD_SEPARATORS.split(scope) if w.strip()]
+        unknown = [w for w in words if w.casefold() not in CATEGORY_WORDS]
+        if unknown:
+            raise RowError("scope", f"无法识别的范围“{'、'.join(unknown)}”(可用:all 或群类别)")
+        categories = tuple(CATEGORY_WORDS[w.casefold()] for w in words)
+    email = row.email("email", required=True)
+    assert email is not None
+    return Office(
+        office=row.required("office"),
+        email=email,
+        scope=categories,
+        address=row.text("address"),
+        phone=row.text("phone"),
+    )
+
+
+def load_offices(source: DataSource, settings: Settings, errors: list[DataError]) -> list[Office]:
+    """The offices of config/offices.*; an office listed twice is served once, as first
+    listed (its rollup, archive and send are named after it), and reported."""
+    files = [f for f in source.list("config/") if PurePosixPath(f.path).stem.lower() == "offices"]
+    offices: dict[str, Office] = {}
+    for file in files:
+        tables = read_file(
+            source, file, schema.OFFICES, settings, errors, parse_table(parse_office, settings)
+        )
+        for office in (office for table in tables for office in table):
+            if office.office in offices:
+                reason = f"部门“{office.office}”重复列出,只向先列出的邮箱发送"
+                errors.append(DataError(file=file.path, reason=reason, warning=True))
+                continue
+            offices[office.office] = office
+    return list(offices.values())
+
+
+def supervisor(offices: list[Office]) -> Office | None:
+    """The office that sees every group (scope `all`): named in every email's footer."""
+    return next((office for office in offices if office.scope is None), None)

@@ -1,0 +1,142 @@
+"""The extent of an XLSX sheet, measured before calamine loads it.
+
+calamine allocates a sheet's whole rectangle (last row × last column) at once, so one stray
+value at XFD1048576 asks for ~500 GB and aborts the process, beyond any `except`. The sheet's
+XML is scanned first for the last row and column holding a value (cells without a value, as
+calamine does, are ignored), and a sheet over `max_cells` is rejected before it is loaded.
+A `<dimension>` claiming a larger extent is ignored, as calamine ignores it.
+
+The sheets are found from xl/workbook.xml and its relationships, parsed here with
+ElementTree: a part with a DTD is rejected unparsed (Excel never writes one; entity
+expansion such as "billion laughs" needs one), and both parts are held to
+`INDEX_PART_BYTES`, as the parsed tree takes several times the part's size."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import zipfile
+from contextlib import closing
+from xml.etree import ElementTree
+
+from chalicelib.intake.readers.parts import PartLimits, part_chunks
+from chalicelib.intake.readers.table import FileRejected
+
+TAIL_BYTES = 4096
+INDEX_PART_BYTES = 16 * 1024 * 1024  # Excel's own: a few KB, even with hundreds of sheets
+WORKBOOK_PART, RELATIONS_PART = "xl/workbook.xml", "xl/_rels/workbook.xml.rels"
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_DIGITS = "0123456789"
+# A cell holding a value: `<c r="B7" t="s"><v>3</v></c>`; `<c r="B7" s="1"/>` holds none.
+_VALUE_CELL = rb' r="(%s)(%s)"[^>]*(?<!/)>'
+_SPACES = bytes.maketrans(b"\t\r\n", b"   ")  # so that ` r="` is a literal prefix: fast
+_LAST_VALUE_CELL = re.compile(_VALUE_CELL % (rb"[A-Z]+", rb"\d+"))
+
+
+def column_number(letters: str) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - ord("A") + 1
+    return number
+
+
+def column_letters(number: int) -> str:
+    letters = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        letters = _LETTERS[rest] + letters
+    return letters
+
+
+def _after(token: str, alphabet: str) -> str:
+    """A regex for the strings over `alphabet` that sort after `token` by (length, text)."""
+    every = f"[{alphabet[0]}-{alphabet[-1]}]"
+    options = [f"{every}{{{len(token) + 1},}}"]
+    for index, char in enumerate(token):
+        above = alphabet[alphabet.index(char) + 1 :]
+        if above:
+            options.append(
+                f"{token[:index]}[{above[0]}-{above[-1]}]{every}{{{len(token) - index - 1}}}"
+            )
+    return "(?:" + "|".join(options) + ")"
+
+
+def _beyond(rows: int, columns: int) -> re.Pattern[bytes]:
+    """Value cells below row `rows` or right of column `columns`."""
+    column = _after(column_letters(columns), _LETTERS).encode()
+    row = _after(str(rows) if rows else "", _DIGITS).encode()
+    return re.compile(_VALUE_CELL % (rb"%s(?=\d)|[A-Z]+(?=%s\b)" % (column, row), rb"\d+"))
+
+
+def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> the path of its XML part in the archive; {} without a workbook part
+    (then calamine says what the file is not)."""
+    workbook = _index_part(archive, WORKBOOK_PART)
+    relations = _index_part(archive, RELATIONS_PART)
+    if workbook is None or relations is None:
+        return {}
+    targets = {
+        r.get("Id"): r.get("Target", "") for r in relations if r.tag.endswith("}Relationship")
+    }
+    parts = {}
+    for sheet in workbook.iter():
+        if not sheet.tag.endswith("}sheet"):
+            continue
+        # r:id, in the transitional or the strict (ISO 29500) relationships namespace
+        rel = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None)
+        if rel in targets:
+            target = targets[rel]
+            path = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
+            parts[sheet.get("name", "")] = posixpath.normpath(path)
+    return parts
+
+
+def _index_part(archive: zipfile.ZipFile, part: str) -> ElementTree.Element | None:
+    try:
+        info = archive.getinfo(part)
+    except KeyError:
+        return None
+    if info.file_size > INDEX_PART_BYTES:
+        raise FileRejected(
+            f"不是有效的 Excel 工作簿:内部文件 {part} 有 {info.file_size} 字节,"
+            f"超过 {INDEX_PART_BYTES} 字节的上限(Excel 写出的只有几 KB)"
+        )
+    data = archive.read(info)  # zipfile reads no more than the claimed size
+    if b"<!DOCTYPE" in data:
+        raise FileRejected(
+            f"不是有效的 Excel 工作簿:内部文件 {part} 含有 DTD(<!DOCTYPE>)声明。"
+            "Excel 不会写出这样的文件,它可能被恶意构造(如 XML 实体膨胀攻击),未读取"
+        )
+    try:
+        return ElementTree.fromstring(data)
+    except ElementTree.ParseError as error:
+        raise FileRejected(
+            f"不是有效的 Excel 工作簿:内部文件 {part} 无法解析:不是有效的 XML(第 {error.position[0]} 行)"
+        ) from None
+
+
+def sheet_extent(
+    archive: zipfile.ZipFile, part: str, max_cells: int, limits: PartLimits
+) -> tuple[int, int]:
+    """(last row, last column) holding a value, 1-based; the scan stops at the first chunk
+    after which the rectangle they span is over `max_cells`. The part is measured as it is
+    read: FileRejected once it inflates beyond its `limits`."""
+    rows = columns = 0
+    with closing(part_chunks(archive, part, limits)) as chunks:
+        carry = b""
+        while True:
+            chunk = next(chunks, b"")
+            buffer = carry + chunk
+            cut = buffer.rfind(b"<") if chunk else -1  # a tag is never split between chunks
+            buffer, carry = (buffer[:cut], buffer[cut:]) if cut > 0 else (buffer, b"")
+            buffer = buffer.translate(_SPACES)
+            for last in _LAST_VALUE_CELL.finditer(buffer, max(0, len(buffer) - TAIL_BYTES)):
+                rows = max(rows, int(last.group(2)))  # rows are in order: the last is the most
+            position = 0
+            while found := _beyond(rows, columns).search(buffer, position):
+                letters, row = found.group(1, 2)
+                rows = max(rows, int(row))
+                columns = max(columns, column_number(letters.decode()))
+                position = found.end()
+            if not chunk or rows * columns > max_cells:
+                return rows, columns

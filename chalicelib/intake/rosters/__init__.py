@@ -1,0 +1,1 @@
+"""Roster exports: cells, rows, group ids and the newest snapshot of each group."""

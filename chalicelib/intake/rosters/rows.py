@@ -1,0 +1,254 @@
+"""One roster table, row by row, folded into what each of its groups keeps.
+
+This is the scan's hot path (a province is ~10M rows): one tight loop per table, with
+every cell check memoised on the raw value, because exports repeat the same few roles,
+days and export times. Measured against a bare csv.reader pass in bench/scan_bench.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, field
+from datetime import datetime
+from operator import itemgetter
+from pathlib import PurePosixPath
+from typing import Any
+
+from chalicelib.core.models import DataError, GroupKey, Platform, Role
+from chalicelib.core.values import ValueRefused, clean_text, cut_notice, normalize_id
+from chalicelib.intake.loaders.rows import RowError, is_blank, row_error
+from chalicelib.intake.readers import FileRejected, Table
+from chalicelib.intake.rosters import group_ids
+from chalicelib.intake.rosters.cells import Roles, RosterCells
+from chalicelib.intake.source import SourceFile
+from chalicelib.intake.vocab import PLATFORM_WORDS
+
+PLATFORM_FOLDERS = {p.value for p in Platform}
+NO_DAY = "~"  # sorts after every `YYYY-MM-DD`
+
+
+@dataclass(slots=True)
+class GroupRows:
+    """What one table says of one group: its distinct member ids and a few values."""
+
+    ids: set[str] = field(default_factory=set)
+    owner: str | None = None
+    name: str | None = None
+    first_day: str = NO_DAY  # earliest joined_at, as `YYYY-MM-DD`
+    last_day: str = ""  # latest last_spoke_at, as `YYYY-MM-DD`; "" when nobody spoke
+    has_activity: bool = False
+    exported: datetime | None = None
+    spoke_rows: int = 0  # rows with a speaking day
+    same_day_rows: int = 0  # ... equal to the row's joining day
+    shown: dict[str, str] = field(default_factory=dict)  # notable member -> name in the group
+    active: AbstractSet[str] = frozenset()  # accounts whose names are not kept
+
+
+def table_defaults(file: SourceFile, table: Table, max_id: int) -> dict[str, str | None]:
+    """Values for the whole table when a column is absent: `群号:` lines and the folder.
+    (Without a 群号 column or line, the group id comes from the sheet or file name.)"""
+    folder_platform = next(
+        (
+            p.casefold()
+            for p in reversed(PurePosixPath(file.path).parent.parts)
+            if p.casefold() in PLATFORM_FOLDERS
+        ),
+        None,
+    )
+    platform = table.meta.get("platform")
+    if platform is not None and platform.casefold() not in PLATFORM_WORDS:
+        raise FileRejected(f"表头上方的平台“{platform}”无法识别")
+    if "platform" not in table.columns and (platform or folder_platform) is None:
+        raise FileRejected(
+            "无法确定平台:请加“平台”列,或把文件放在 rosters/qq/、rosters/wechat/ 等目录下"
+        )
+    group_id = table.meta.get("group_id")  # a `群号:` line above the header
+    if group_id is not None:
+        try:
+            group_id = normalize_id(group_id, max_id)
+        except ValueRefused as refused:
+            raise FileRejected(f"表头上方的群号无法使用:{refused}") from None
+    return {"platform": platform or folder_platform, "group_id": group_id}
+
+
+class _Keys:
+    """The group of a row from its platform and group id cells, else the table's defaults."""
+
+    def __init__(self, table: Table, defaults: dict[str, str | None], max_id: int):
+        fields = [f for f in ("platform", "group_id") if f in table.columns]
+        self.table = table
+        self.max_id = max_id
+        self.fields = fields
+        self.of: Callable[[list[str]], Any] | None = (
+            itemgetter(*(table.columns[f] for f in fields)) if fields else None
+        )
+        self.defaults = defaults
+        self.known: dict[Any, GroupKey] = {}
+
+    def group(self, raw: Any) -> GroupKey:
+        key = self.known.get(raw)
+        if key is None:
+            key = self.known[raw] = self._resolve(raw)
+        return key
+
+    def _resolve(self, raw: Any) -> GroupKey:
+        cells = raw if isinstance(raw, tuple) else (raw,)
+        values = dict(zip(self.fields, cells, strict=True))
+        platform = values.get("platform", "").strip() or self.defaults["platform"] or ""
+        word = PLATFORM_WORDS.get(platform.casefold())
+        if word is None:
+            raise RowError("platform", f"无法识别的平台“{platform}”" if platform else "平台为空")
+        if "group_id" not in values:
+            return word, self._named(word)
+        group_id = values["group_id"].strip()
+        if not group_id:
+            raise RowError("group_id", "群号为空")
+        try:
+            return word, normalize_id(group_id, self.max_id)
+        except ValueRefused as refused:
+            raise RowError("group_id", str(refused).replace("账号", "群号")) from None
+
+    def _named(self, platform: Platform) -> str:
+        """The group id of a table without a 群号 column: its `群号:` line, else its sheet's
+        or file's name when that holds an id of the platform; else the table is rejected."""
+        explicit = self.defaults["group_id"]
+        if explicit is not None:
+            return explicit
+        table = self.table
+        found = group_ids.from_names(platform, table.path, table.sheet)
+        if found is None:
+            raise FileRejected(group_ids.unknown_group(platform, table.path, table.sheet))
+        return found
+
+
+def read_groups(
+    file: SourceFile,
+    table: Table,
+    errors: list[DataError],
+    cells: RosterCells,
+    active: Callable[[Platform], AbstractSet[str]] | None = None,
+) -> tuple[dict[GroupKey, GroupRows], int]:
+    """Every group in one table, and the table's row count; bad rows go to `errors` and
+    are skipped. `cells` checks (and memoises) cells across the tables of a scan. With
+    `active` (a platform's accounts of active persons), the names in the group of the
+    other members are kept."""
+    keys = _Keys(table, table_defaults(file, table, cells.max_id), cells.max_id)
+    columns = table.columns
+    member_at = columns["member_id"]
+    role_at, name_at = columns.get("role"), columns.get("group_name")
+    shown_at = columns.get("display_name") if active is not None else None
+    joined_at, spoke_at = columns.get("joined_at"), columns.get("last_spoke_at")
+    exported_at = columns.get("exported_at")
+    good_days, good_tails, day_of = cells.good_days, cells.good_tails, cells.day
+    max_id = cells.max_id
+    roles = Roles(table)
+    known_roles = roles.known
+    groups: dict[GroupKey, GroupRows] = {}
+    key_of = keys.of
+    raw_key: Any = None
+
+    def new_group(key: GroupKey) -> GroupRows:
+        return GroupRows(active=active(key[0]) if active is not None else frozenset())
+
+    group = GroupRows()
+    if key_of is None:
+        key = keys.group(())
+        group = groups.setdefault(key, new_group(key))
+    last_export, export_group, exported = None, None, None
+    start = 0
+    for batch in table.batches():
+        for index, row in enumerate(batch, start):
+            # Check every cell of the row before anything of it is kept.
+            try:
+                member = row[member_at].strip()
+                if not (member.isdigit() and member.isascii() and len(member) <= max_id):
+                    member = cells.member(member)
+                if not member:
+                    if is_blank(row):
+                        continue
+                    raise RowError("member_id", "成员账号为空")
+                if key_of is not None:
+                    raw = key_of(row)
+                    if raw != raw_key:
+                        key = keys.group(raw)
+                        raw_key, group = (
+                            raw,
+                            groups.get(key) or groups.setdefault(key, new_group(key)),
+                        )
+                role = None
+                if role_at is not None:
+                    role = known_roles.get(row[role_at]) or roles.of(row[role_at])
+                joined = ""
+                if joined_at is not None:
+                    value = row[joined_at]
+                    joined = value[:10]
+                    if joined not in good_days or (
+                        len(value) > 10 and value[10:] not in good_tails
+                    ):
+                        joined = day_of(value, "joined_at")
+                spoke = ""
+                if spoke_at is not None:
+                    value = row[spoke_at]
+                    spoke = value[:10]
+                    if spoke not in good_days or (len(value) > 10 and value[10:] not in good_tails):
+                        spoke = day_of(value, "last_spoke_at")
+                if exported_at is not None and row[exported_at] != last_export:
+                    exported = cells.export_time(row[exported_at])
+                    last_export, export_group = row[exported_at], None
+            except RowError as bad:
+                errors.append(row_error(table, table.row_number(index), bad.field, bad.reason))
+                continue
+            group.ids.add(member)
+            if shown_at is not None and member not in group.active:
+                group.shown[member] = clean_text(row[shown_at], cells.max_text)[0]
+            if role is Role.OWNER and group.owner is None:
+                group.owner = member
+            if joined and joined < group.first_day:
+                group.first_day = joined
+            if spoke:
+                group.spoke_rows += 1
+                group.same_day_rows += spoke == joined
+                if spoke > group.last_day:
+                    group.last_day = spoke
+            if export_group is not group and exported is not None:
+                export_group = group  # this export time is folded into this group once
+                if group.exported is None or exported > group.exported:
+                    group.exported = exported
+            if name_at is not None and group.name is None and row[name_at].strip():
+                group.name = _group_name(table, index, row[name_at], cells.max_text, errors)
+        start += len(batch)
+    for key, group in groups.items():
+        group.has_activity = spoke_at is not None
+        doubt = _unreliable_activity(group, joined_at is not None)
+        if doubt and group.ids:
+            group.has_activity = False
+            reason = (
+                f"群 {key[1]} 的{doubt},发言时间不可靠,本次不据此判断僵尸群;请用其他工具重新导出"
+            )
+            errors.append(DataError(file=table.name, reason=reason, warning=True))
+    groups = {key: group for key, group in groups.items() if group.ids}  # all rows bad: none
+    return groups, start
+
+
+def _unreliable_activity(group: GroupRows, has_joined: bool) -> str | None:
+    """Why a group's activity columns cannot be trusted, if they cannot: bots that write 0
+    for every time (LLOneBot 3.27), or the joining time as the last speaking time for every
+    member (mirai's member list); docs/formats.md, "Known data defects"."""
+    if not group.has_activity:
+        return None
+    if has_joined and group.spoke_rows == 0 and group.first_day == NO_DAY:
+        return "入群时间和最后发言时间全部为空或为 0"
+    if group.spoke_rows >= 2 and group.same_day_rows == group.spoke_rows:
+        return "每位成员的最后发言日期都等于入群日期"
+    return None
+
+
+def _group_name(
+    table: Table, index: int, value: str, max_text: int, errors: list[DataError]
+) -> str:
+    name, cut = clean_text(value, max_text)
+    if cut:
+        notice = cut_notice(len(value.strip()), max_text)
+        errors.append(row_error(table, table.row_number(index), "group_name", notice))
+    return name

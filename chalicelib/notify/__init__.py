@@ -1,0 +1,1 @@
+"""What people read, all pure: send states, wording, digests, rollups, notices, MIME."""

@@ -1,0 +1,1 @@
+"""The email machinery every message shares: MIME, templates, spreadsheets."""

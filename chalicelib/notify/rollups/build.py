@@ -1,0 +1,160 @@
+"""A rollup from what the weekly job stored: ledger entries, run records, the inventory and
+the send log. Pure: no I/O, no re-scan."""
+
+from __future__ import annotations
+
+from calendar import monthrange
+from collections import Counter
+from collections.abc import Sequence
+from datetime import date, timedelta
+
+from chalicelib.core.dates import iso_period
+from chalicelib.core.models import Category, Office, RollupKind, Severity
+from chalicelib.core.settings import REPORTS
+from chalicelib.evaluate.rules import REGISTRY
+from chalicelib.ledger.models import PARTY_WEEKS, LedgerEntry, LedgerState, RunRecord, RunStatus
+from chalicelib.notify.rollups.inventory import GroupInventory
+from chalicelib.notify.rollups.models import Rollup, RollupItem, TrendPoint
+from chalicelib.notify.wording import NO_UNIT_NAME
+
+TREND_WEEKS = 12
+NO_UNIT = ("", NO_UNIT_NAME)
+LISTED_STATES = {LedgerState.OPEN, LedgerState.REOPENED, LedgerState.WAIVED}
+SEVERITIES = [s.label for s in sorted(Severity, reverse=True)]
+
+
+def rollup_period(kind: RollupKind, today: date) -> str:
+    return iso_period(today) if kind is RollupKind.WEEK else f"{today.year}-{today.month:02d}"
+
+
+def archive_prefix(kind: RollupKind, today: date) -> str:
+    """`reports/<year>/W<week>/` or `reports/<year>/M<month>/`."""
+    if kind is RollupKind.WEEK:
+        year, week, _ = today.isocalendar()
+        return f"{REPORTS}{year}/W{week:02d}/"
+    return f"{REPORTS}{today.year}/M{today.month:02d}/"
+
+
+def period_start(kind: RollupKind, today: date) -> date:
+    """The first day the rollup reports on: a week, or a month, back."""
+    if kind is RollupKind.WEEK:
+        return today - timedelta(days=6)
+    year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+    return date(year, month, min(today.day, monthrange(year, month)[1])) + timedelta(days=1)
+
+
+def build_rollup(
+    kind: RollupKind,
+    today: date,
+    office: Office,
+    entries: Sequence[LedgerEntry],
+    runs: Sequence[RunRecord],
+    inventory: GroupInventory,
+    failed_digests: int,
+    *,
+    problems: Sequence[str] = (),
+) -> Rollup:
+    scope = set(office.scope) if office.scope is not None else None
+
+    def in_scope(category: Category | None) -> bool:
+        return scope is None or category in scope
+
+    names = dict(inventory.units)
+    items = sorted(
+        (
+            _item(e, names, today)
+            for e in entries
+            if e.state in LISTED_STATES and in_scope(e.category)
+        ),
+        key=lambda i: (
+            -i.severity,
+            i.unit_id or "~",
+            -i.weeks_open,
+            i.platform,
+            i.group_id,
+            i.rule,
+        ),
+    )
+    open_items = [i for i in items if i.state is not LedgerState.WAIVED]
+    rows = tuple(r for r in inventory.rows if in_scope(r.category))
+    start = period_start(kind, today)
+    scoped = [e for e in entries if in_scope(e.category)]
+    everything = scope is None
+    return Rollup(
+        kind=kind,
+        period=rollup_period(kind, today),
+        today=today,
+        office=office.office,
+        scope=office.scope,
+        groups_known=len(rows),
+        groups_filed=sum(1 for r in rows if r.filing_status is not None),
+        open_by_severity={
+            s: sum(1 for i in open_items if i.severity.label == s) for s in SEVERITIES
+        },
+        new_since_last=sum(1 for e in scoped if e.active and e.opened_on >= start),
+        fixed_since_last=sum(
+            1
+            for e in scoped
+            if e.state is LedgerState.RESOLVED and e.resolved_on and e.resolved_on >= start
+        ),
+        overdue=sum(1 for i in open_items if i.weeks_open >= PARTY_WEEKS),
+        unroutable=len(inventory.unroutable) if everything else 0,
+        unroutable_items=inventory.unroutable if everything else (),
+        data_problems=inventory.orphan_problems if everything else (),
+        data_problems_total=max(inventory.orphan_problems_total, len(inventory.orphan_problems))
+        if everything
+        else 0,
+        failed_digests=failed_digests if everything else 0,
+        problems=tuple(problems) if everything else (),
+        units=_units(inventory, open_items),
+        rules=tuple((rule_id, rule.meta.title) for rule_id, rule in REGISTRY.items()),
+        matrix=_matrix(open_items),
+        items=tuple(items),
+        inventory=rows,
+        trend=_trend(runs, today, scope),
+    )
+
+
+def _item(entry: LedgerEntry, unit_names: dict[str, str], today: date) -> RollupItem:
+    return RollupItem(
+        **entry.facts(),
+        unit_name=unit_names.get(entry.unit_id or "", NO_UNIT[1]),
+        state=entry.state,
+        weeks_open=entry.weeks_open(today),
+        first_seen=entry.first_seen,
+    )
+
+
+def _units(
+    inventory: GroupInventory, open_items: Sequence[RollupItem]
+) -> tuple[tuple[str, str], ...]:
+    units = list(inventory.units)
+    if any(i.unit_id is None for i in open_items):
+        units.append(NO_UNIT)
+    return tuple(units)
+
+
+def _matrix(open_items: Sequence[RollupItem]) -> dict[str, dict[str, int]]:
+    counts = Counter((i.unit_id or "", i.rule) for i in open_items)
+    matrix: dict[str, dict[str, int]] = {}
+    for (unit_id, rule), count in counts.items():
+        matrix.setdefault(unit_id, {})[rule] = count
+    return matrix
+
+
+def _trend(
+    runs: Sequence[RunRecord], today: date, scope: set[Category] | None
+) -> tuple[TrendPoint, ...]:
+    """Open findings of each of the last 12 weekly runs up to today, in scope."""
+    completed = (r for r in runs if r.run_on <= today and r.status is not RunStatus.ABORTED)
+    recent = sorted(completed, key=lambda r: r.run_on)[-TREND_WEEKS:]
+    points = []
+    for run in recent:
+        by_severity: Counter[str] = Counter()
+        for category, counts in run.open_counts.items():
+            if scope is None or (category and Category(category) in scope):
+                by_severity.update(counts)
+        points.append(
+            TrendPoint(period=run.period, open_by_severity={s: by_severity[s] for s in SEVERITIES})
+        )
+    return tuple(points)

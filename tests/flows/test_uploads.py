@@ -1,0 +1,279 @@
+"""Upload validation: a receipt for every data-root file, quarantine for a rejected one,
+and S3 → SQS notifications delivered in-process by moto."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date, datetime
+from typing import Any
+
+import boto3
+import pytest
+
+from chalicelib.aws.clients import Clients
+from chalicelib.core.models import DataError
+from chalicelib.flows.uploads import Receipt, format_receipt, s3_objects_in, validate_upload
+from tests.aws import BUCKET, REGION, fake_aws, injected, keys_under, put
+from tests.intake.readers import DEFAULT_SETTINGS
+
+UNITS = "单位编码,单位名称,核心词\nU1,机电工程学院,机电\nU2,经济管理学院,经管\n"
+ROSTER = "QQ号,身份,入群时间\n10001,群主,2024-03-05\n10002,成员,2024/3/6\n\n10003,成员,\n"
+
+
+@pytest.fixture
+def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    with fake_aws(monkeypatch) as client:
+        put(client, "config/units.csv", UNITS)
+        yield client
+
+
+def stored_receipt(s3: Any, key: str) -> Receipt:
+    body = s3.get_object(Bucket=BUCKET, Key=f"receipts/{key}.json")["Body"].read()
+    assert "\\u" not in body.decode("utf-8")  # Chinese is written as UTF-8, not escaped
+    return Receipt.model_validate_json(body)
+
+
+def check(s3: Any, key: str, body: str | bytes, **kwargs: Any) -> Receipt:
+    put(s3, key, body)
+    receipt = validate_upload(s3, BUCKET, key, DEFAULT_SETTINGS, **kwargs)
+    assert receipt is not None
+    assert stored_receipt(s3, key) == receipt
+    return receipt
+
+
+def test_good_roster_gets_a_receipt_with_its_rows_and_stays(s3: Any) -> None:
+    receipt = check(s3, "rosters/qq/123456.csv", ROSTER)
+
+    assert receipt.kind == "rosters"
+    assert (receipt.rows_read, receipt.row_errors, receipt.rejected) == (3, [], None)
+    assert keys_under(s3, "rosters/") == ["rosters/qq/123456.csv"]
+    assert keys_under(s3, "quarantine/") == []
+    assert format_receipt(receipt) == "rosters/qq/123456.csv:读取 3 行,没有发现错误。"
+
+
+def test_bad_rows_are_listed_with_file_row_column_and_reason(s3: Any) -> None:
+    key = "rosters/qq/机电学院/2001.txt"
+    text = "群号:2001\nQQ号,身份\n10001,群主\n,成员\n10003,班长\n10004,成员\n"
+
+    receipt = check(s3, key, text)
+
+    assert receipt.rows_read == 4 and receipt.error_count == 2 and receipt.rejected is None
+    assert receipt.row_errors == [
+        DataError(file=key, row=4, column="QQ号", reason="成员账号为空"),
+        DataError(file=key, row=5, column="身份", reason=receipt.row_errors[1].reason),
+    ]
+    assert "班长" in receipt.row_errors[1].reason
+    summary = format_receipt(receipt)
+    assert summary.startswith(
+        f"{key}:读取 4 行,2 行有错误(第 4 行“QQ号”:成员账号为空;第 5 行“身份”:"
+    )
+    assert keys_under(s3, "rosters/") == [key]
+
+
+def test_garbage_workbook_is_rejected_and_moved_to_quarantine(s3: Any) -> None:
+    key = "rosters/wechat/经管 学院.xlsx"
+
+    receipt = check(s3, key, b"this is not a workbook, just text without any header")
+
+    assert receipt.rejected is not None and "Excel" in receipt.rejected
+    assert receipt.quarantined_to == f"quarantine/{key}"
+    assert receipt.rows_read == 0 and receipt.row_errors == []
+    assert keys_under(s3, "rosters/") == []
+    moved = s3.get_object(Bucket=BUCKET, Key=f"quarantine/{key}")["Body"].read()
+    assert moved.startswith(b"this is not a workbook")
+    summary = format_receipt(receipt)
+    assert "已拒收" in summary and f"文件已移到 quarantine/{key}" in summary
+
+
+def test_a_replayed_message_after_quarantine_writes_nothing_more(s3: Any) -> None:
+    key = "filings/登记表.csv"
+    check(s3, key, "群号,群名称\n1,机电工作群\n")  # no 平台/单位/备案日期 columns: rejected
+
+    assert validate_upload(s3, BUCKET, key, DEFAULT_SETTINGS) is None
+    assert keys_under(s3, "quarantine/") == [f"quarantine/{key}"]
+
+
+def test_directory_units_are_checked_against_the_bucket_unit_list(s3: Any) -> None:
+    text = "工号,姓名,单位,状态\nT1,张三,机电工程学院,在职\nT2,李四,不存在学院,在职\n"
+
+    receipt = check(s3, "directory/教职工.csv", text)
+
+    assert receipt.rows_read == 2 and receipt.notes == []
+    assert [(e.row, e.column) for e in receipt.row_errors] == [(3, "单位")]
+    assert "不在单位名录中" in receipt.row_errors[0].reason
+
+
+def test_without_a_unit_list_filings_are_still_read_and_the_receipt_says_so(s3: Any) -> None:
+    s3.delete_object(Bucket=BUCKET, Key="config/units.csv")
+    text = "平台,群号,单位,备案日期\nqq,1,任意学院,2026-01-05\nqq,2,任意学院,去年\n"
+
+    receipt = check(s3, "filings/登记表.csv", text)
+
+    assert receipt.rows_read == 2
+    assert [(e.row, e.column) for e in receipt.row_errors] == [(3, "备案日期")]
+    assert len(receipt.notes) == 1 and "未核对“单位”列" in receipt.notes[0]
+    assert "未核对“单位”列" in format_receipt(receipt)
+
+
+def test_waiver_expiry_is_checked_against_the_upload_date_or_the_given_day(
+    s3: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = "waivers/豁免.csv"
+    text = "平台,群号,规则,理由,审批人,有效期至\nqq,1,超规模,年级大群,学生处,2027-11-01\n"
+    put(s3, key, text, at=datetime(2026, 11, 16, 9, 0), monkeypatch=monkeypatch)
+
+    on_upload_day = validate_upload(s3, BUCKET, key, DEFAULT_SETTINGS)
+    a_year_earlier = validate_upload(s3, BUCKET, key, DEFAULT_SETTINGS, today=date(2025, 11, 1))
+
+    assert on_upload_day is not None and on_upload_day.row_errors == []
+    assert a_year_earlier is not None
+    assert [e.column for e in a_year_earlier.row_errors] == ["有效期至"]
+
+
+def test_config_files_are_read_and_unknown_ones_noted(s3: Any) -> None:
+    units = check(s3, "config/units.csv", UNITS + "U1,重复学院,重复\n")
+    other = check(s3, "config/说明.csv", "随便写的\n")
+
+    assert units.rows_read == 3 and [e.row for e in units.row_errors] == [4]
+    assert other.rejected is None and other.rows_read == 0 and "不会被使用" in other.notes[0]
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "receipts/rosters/qq/1.csv.json",
+        "quarantine/rosters/qq/1.csv",
+        "reports/2026-W47.xlsx",
+        "outbox/a.eml",
+        "other/1.csv",
+        "rosters/qq/",
+        "units.csv",
+    ],
+)
+def test_keys_outside_the_data_folders_are_ignored(s3: Any, key: str) -> None:
+    put(s3, key, "QQ号\n1\n")
+
+    assert validate_upload(s3, BUCKET, key, DEFAULT_SETTINGS) is None
+    assert keys_under(s3, "receipts/") == ([key] if key.startswith("receipts/") else [])
+
+
+def test_format_names_the_sheet_of_a_workbook_error() -> None:
+    receipt = Receipt(
+        file="rosters/qq/all.xlsx",
+        kind="rosters",
+        rows_read=10,
+        row_errors=[
+            DataError(file="rosters/qq/all.xlsx", reason="工作表“说明”不是有效的群成员导出"),
+            DataError(file="rosters/qq/all.xlsx#1班", row=7, column="QQ号", reason="成员账号为空"),
+        ],
+        error_count=2,
+    )
+
+    assert format_receipt(receipt) == (
+        "rosters/qq/all.xlsx:读取 10 行,1 行有错误,1 个工作表无法读取"
+        "(工作表“说明”不是有效的群成员导出;工作表“1班”第 7 行“QQ号”:成员账号为空)。"
+    )
+
+
+def s3_event(key: str, event: str = "ObjectCreated:Put") -> str:
+    record = {"eventName": event, "s3": {"bucket": {"name": BUCKET}, "object": {"key": key}}}
+    return json.dumps({"Records": [record]})
+
+
+def test_test_event_and_other_events_give_no_objects() -> None:
+    test_event = {"Service": "Amazon S3", "Event": "s3:TestEvent", "Bucket": BUCKET}
+
+    assert s3_objects_in(json.dumps(test_event)) == []
+    assert s3_objects_in(s3_event("rosters/qq/1.csv", "ObjectRemoved:Delete")) == []
+
+
+def test_url_encoded_chinese_key_with_spaces_is_decoded() -> None:
+    encoded = "rosters/qq/%E6%9C%BA%E7%94%B5%E5%AD%A6%E9%99%A2/2024%E7%BA%A7+1%E7%8F%AD.csv"
+
+    assert s3_objects_in(s3_event(encoded)) == [(BUCKET, "rosters/qq/机电学院/2024级 1班.csv")]
+
+
+def test_notification_through_sns_is_unwrapped() -> None:
+    envelope = {"Type": "Notification", "Message": s3_event("filings/a%2Bb.csv")}
+
+    assert s3_objects_in(json.dumps(envelope)) == [(BUCKET, "filings/a+b.csv")]
+
+
+def test_s3_notification_to_sqs_end_to_end(s3: Any) -> None:
+    sqs = boto3.client("sqs", region_name=REGION)
+    queue = sqs.create_queue(QueueName=DEFAULT_SETTINGS.upload_queue)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]
+    s3.put_bucket_notification_configuration(
+        Bucket=BUCKET,
+        NotificationConfiguration={
+            "QueueConfigurations": [{"QueueArn": arn["QueueArn"], "Events": ["s3:ObjectCreated:*"]}]
+        },
+    )
+    good, bad = "rosters/qq/机电学院/2024级 1班.csv", "rosters/qq/坏文件.xlsx"
+    put(s3, good, "群号:551047987\n" + ROSTER)
+    put(s3, bad, b"garbage")
+
+    receipts: dict[str, Receipt] = {}
+    for _ in range(5):  # our own receipts and quarantine copies notify too, and are ignored
+        messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])
+        for message in messages:
+            for bucket, key in s3_objects_in(message["Body"]):
+                receipt = validate_upload(s3, bucket, key, DEFAULT_SETTINGS)
+                if receipt is not None:
+                    receipts[key] = receipt
+            sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
+
+    assert set(receipts) == {good, bad}
+    assert receipts[good].rows_read == 3 and receipts[good].rejected is None
+    assert receipts[bad].quarantined_to == f"quarantine/{bad}"
+    assert keys_under(s3, "receipts/") == [f"receipts/{bad}.json", f"receipts/{good}.json"]
+    assert keys_under(s3, "rosters/") == [good]
+
+
+def test_a_person_id_in_a_receipt_and_its_log_line_is_masked(s3: Any) -> None:
+    # GIVEN a staff list with one student number listed twice
+    text = "学号,姓名,状态\n2021000123,张三,在读\n2021000123,张三,在读\n"
+
+    receipt = check(s3, "directory/学生名册.csv", text)
+
+    (error,) = receipt.row_errors
+    assert (error.row, error.reason) == (3, "人员编号“20****23”在名册中重复")
+    assert "2021000123" not in format_receipt(receipt)
+    assert "2021000123" not in stored_body(s3, "directory/学生名册.csv")
+
+
+def test_an_upload_under_config_reaches_the_validator_through_the_bucket_notification(
+    aws: Clients,
+) -> None:
+    # Reproduces: the upload notification covered every data folder but config/.
+    aws.s3.put_object(Bucket=BUCKET, Key="config/units.csv", Body=UNITS.encode())
+    url = aws.sqs.get_queue_url(QueueName=DEFAULT_SETTINGS.upload_queue)["QueueUrl"]
+    received = aws.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)
+    bodies = [m["Body"] for m in received.get("Messages", [])]  # a test event, and ours
+
+    keys = [key for body in bodies for _, key in s3_objects_in(body)]
+
+    assert keys == ["config/units.csv"]
+    receipt = validate_upload(aws.s3, BUCKET, "config/units.csv", DEFAULT_SETTINGS)
+    assert receipt is not None and receipt.kind == "config" and receipt.rejected is None
+
+
+def stored_body(s3: Any, key: str) -> str:
+    body: bytes = s3.get_object(Bucket=BUCKET, Key=f"receipts/{key}.json")["Body"].read()
+    return body.decode("utf-8")
+
+
+def test_a_file_gone_between_its_notification_and_its_reading_is_left_alone(s3: Any) -> None:
+    # GIVEN a roster whose object is deleted after it was looked up, before it is read
+    put(s3, "rosters/qq/123456.csv", ROSTER)
+
+    def delete_first(params: dict[str, Any], **_: Any) -> None:
+        s3.delete_object(Bucket=BUCKET, Key=params["Key"])
+
+    with injected(s3, "before-parameter-build.s3.GetObject", delete_first):
+        receipt = validate_upload(s3, BUCKET, "rosters/qq/123456.csv", DEFAULT_SETTINGS)
+
+    # THEN no receipt, no quarantine copy, and no error for the Lambda to retry
+    assert receipt is None
+    assert keys_under(s3, "") == ["config/units.csv"]

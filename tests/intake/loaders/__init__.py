@@ -1,0 +1,84 @@
+"""Builders for loader tests: a data root in a temporary folder, read as the scan reads it."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from chalicelib.core.models import DataError, Filing, Office, Unit, Waiver
+from chalicelib.core.settings import Settings
+from chalicelib.evaluate.rules import waivable_rules
+from chalicelib.intake import schema
+from chalicelib.intake.directory import Directory
+from chalicelib.intake.loaders.directory import DirectoryBuilder
+from chalicelib.intake.loaders.filings import parse_filing, parse_waiver
+from chalicelib.intake.loaders.rows import parse_table
+from chalicelib.intake.loaders.tables import read_folder
+from chalicelib.intake.loaders.units import UnitIndex, read_units
+from chalicelib.intake.loaders.units import load_offices as load_office_list
+from chalicelib.intake.source import LocalSource
+from tests.intake.readers import DEFAULT_SETTINGS
+
+TODAY = date(2026, 11, 16)
+
+
+def write(root: Path, path: str, content: str | bytes, *, encoding: str = "utf-8") -> Path:
+    target = root / path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(content if isinstance(content, bytes) else content.encode(encoding))
+    return target
+
+
+def units(*pairs: tuple[str, str]) -> UnitIndex:
+    """Units from (unit_id, name) pairs; each unit's keyword is its name."""
+    return UnitIndex([Unit(unit_id=i, name=n, keywords=(n,)) for i, n in pairs])
+
+
+UNITS = units(("CS", "计算机学院"), ("FL", "外国语学院"))
+
+
+def load_units(
+    root: Path, settings: Settings = DEFAULT_SETTINGS
+) -> tuple[list[Unit], list[DataError]]:
+    errors: list[DataError] = []
+    found = read_folder(
+        LocalSource(root), "config/", schema.UNITS, settings, errors, read_units(settings)
+    )
+    return [unit for table in found for unit in table], errors
+
+
+def load_offices(root: Path) -> tuple[list[Office], list[DataError]]:
+    errors: list[DataError] = []
+    return load_office_list(LocalSource(root), DEFAULT_SETTINGS, errors), errors
+
+
+def load_directory(
+    root: Path, unit_index: UnitIndex = UNITS, settings: Settings = DEFAULT_SETTINGS
+) -> tuple[Directory, list[DataError]]:
+    errors: list[DataError] = []
+    people = DirectoryBuilder(unit_index, settings)
+    for _ in read_folder(
+        LocalSource(root), "directory/", schema.DIRECTORY, settings, errors, people.read
+    ):
+        pass
+    return people.build(), errors
+
+
+def load_filings(
+    root: Path, unit_index: UnitIndex = UNITS, settings: Settings = DEFAULT_SETTINGS
+) -> tuple[list[Filing], list[DataError]]:
+    errors: list[DataError] = []
+    consume = parse_table(lambda row: parse_filing(row, unit_index, TODAY), settings)
+    found = read_folder(LocalSource(root), "filings/", schema.FILINGS, settings, errors, consume)
+    return [filing for table in found for filing in table], errors
+
+
+def load_waivers(
+    root: Path, today: date = TODAY, settings: Settings = DEFAULT_SETTINGS
+) -> tuple[list[Waiver], list[DataError]]:
+    errors: list[DataError] = []
+    consume = parse_table(
+        lambda row: parse_waiver(row, today, settings, waivable_rules()), settings
+    )
+    found = read_folder(LocalSource(root), "waivers/", schema.WAIVERS, settings, errors, consume)
+    return [waiver for table in found for waiver in table], errors

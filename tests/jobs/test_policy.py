@@ -1,0 +1,193 @@
+"""Each Lambda function's role allows the AWS actions its code calls, and nothing more.
+
+The code a function runs is its handler in app.py and every chalicelib module that
+reaches, by import; the calls are the boto3 client methods named in that code. What a
+role allows is read from the template (jobs/template.py). tests/jobs/test_stack.py checks the
+other way round at run time: every call a handler made on the stack was allowed."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import botocore.session
+import pytest
+from botocore import xform_name
+
+from jobs.template import ACCESS, build_template
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVICES = ("s3", "dynamodb", "sqs", "ses")
+# API operations whose IAM action has another name (or needs two actions).
+IAM_ACTIONS = {
+    "s3:ListObjectsV2": ("s3:ListBucket",),
+    "s3:HeadObject": ("s3:GetObject",),
+    "s3:CopyObject": ("s3:GetObject", "s3:PutObject"),
+}
+CLIENT_CALL = re.compile(r"\b(?:s3|dynamodb|sqs|ses|client)\.(\w+)\(")
+PAGINATOR = re.compile(r"get_paginator\(\"(\w+)\"\)")
+# What Lambda itself does with a function's role: write its logs, poll its queue.
+LAMBDA_NEEDS = {"logs:CreateLogStream", "logs:PutLogEvents"}
+SQS_TRIGGER = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
+# Calls a function's modules hold that its own code never makes: not granted, and why.
+NOT_CALLED = {
+    "weekly_watch": (
+        {"dynamodb:Scan", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:BatchWriteItem"},
+        "it reads one run record (LedgerStore.run); the store's other methods are the weekly run's",
+    ),
+    "weekly_rollup": (
+        {"dynamodb:PutItem", "dynamodb:BatchWriteItem"},
+        "it reads the ledger (LedgerStore.entries, .runs); only the weekly run writes it",
+    ),
+    "monthly_rollup": (
+        {"dynamodb:PutItem", "dynamodb:BatchWriteItem"},
+        "it reads the ledger (LedgerStore.entries, .runs); only the weekly run writes it",
+    ),
+    "send_digest": (
+        {"dynamodb:Query"},
+        "the worker claims and records one send; listing a period's sends is the rollups'",
+    ),
+}
+TEMPLATE = build_template("prod", "deployment.zip")
+
+
+def iam_actions(calls: Iterable[str]) -> set[str]:
+    """`<service>:<Operation>` calls as the IAM actions they need."""
+    return {action for call in calls for action in IAM_ACTIONS.get(call, (call,))}
+
+
+def role_actions(template: dict[str, Any], function: str) -> set[str]:
+    logical = "".join(part.capitalize() for part in function.split("_"))
+    role = template["Resources"][f"{logical}Role"]["Properties"]
+    return {
+        action
+        for policy in role["Policies"]
+        for statement in policy["PolicyDocument"]["Statement"]
+        for action in statement["Action"]
+    }
+
+
+@cache
+def operations() -> dict[str, str]:
+    session = botocore.session.get_session()
+    return {
+        xform_name(name): f"{service}:{name}"
+        for service in SERVICES
+        for name in session.get_service_model(service).operation_names
+    }
+
+
+def code_of(function: str) -> set[Path]:
+    """The files a function runs: app.py and the chalicelib modules its handler reaches."""
+    tree = ast.parse((ROOT / "app.py").read_text(encoding="utf-8"))
+    imported = _imported_names(tree)
+    defs = {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
+    modules: set[str] = set()
+    todo, seen = [function], set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for node in ast.walk(defs[name]):
+            if isinstance(node, ast.Name) and node.id in imported:
+                modules.add(imported[node.id])
+            if isinstance(node, ast.Name) and node.id in defs:
+                todo.append(node.id)  # a helper in app.py
+    return {ROOT / "app.py", *_closure(modules)}
+
+
+def called_by(function: str) -> set[str]:
+    calls = (_calls_in(path.read_text(encoding="utf-8")) for path in code_of(function))
+    return iam_actions(call for found in calls for call in found)
+
+
+@pytest.mark.parametrize("function", sorted(ACCESS))
+def test_a_role_allows_every_call_its_function_makes(function: str) -> None:
+    not_called, _ = NOT_CALLED.get(function, (set(), ""))
+    assert called_by(function) - not_called - role_actions(TEMPLATE, function) == set()
+
+
+@pytest.mark.parametrize("function", sorted(ACCESS))
+def test_a_role_allows_nothing_its_function_does_not_call(function: str) -> None:
+    extra = role_actions(TEMPLATE, function) - called_by(function) - LAMBDA_NEEDS - SQS_TRIGGER
+    assert extra == set()
+
+
+def test_the_upload_validator_cannot_send_email_and_the_sender_cannot_delete() -> None:
+    assert not any(a.startswith("ses:") for a in role_actions(TEMPLATE, "validate_upload"))
+    assert not any("Delete" in a for a in role_actions(TEMPLATE, "send_digest") - SQS_TRIGGER)
+
+
+def test_statements_name_their_resources_with_the_partition_of_the_region() -> None:
+    for function in ACCESS:
+        logical = "".join(part.capitalize() for part in function.split("_"))
+        role = TEMPLATE["Resources"][f"{logical}Role"]["Properties"]
+        for statement in role["Policies"][0]["PolicyDocument"]["Statement"]:
+            assert "*" not in "".join(statement["Action"])
+            resources = statement["Resource"]
+            for resource in resources if isinstance(resources, list) else [resources]:
+                text = str(resource)
+                assert "arn:aws:" not in text  # arn:${AWS::Partition}: serves AWS China too
+                assert "${AWS::Partition}" in text or "Fn::GetAtt" in text, text
+            if any(action.startswith("ses:") for action in statement["Action"]):
+                assert statement["Condition"]["StringEquals"]["ses:FromAddress"]
+
+
+def _imported_names(tree: ast.Module) -> dict[str, str]:
+    """Names app.py imports from chalicelib -> the module each belongs to."""
+    names: dict[str, str] = {}
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("chalicelib"):
+            for alias in node.names:
+                submodule = f"{node.module}.{alias.name}"
+                names[alias.asname or alias.name] = (
+                    submodule if _path(submodule) is not None else str(node.module)
+                )
+    return names
+
+
+def _closure(modules: set[str]) -> set[Path]:
+    """The files of `modules` and of every chalicelib module they import, at any depth."""
+    files: set[Path] = set()
+    todo = list(modules)
+    while todo:
+        path = _path(todo.pop())
+        if path is None or path in files:
+            continue
+        files.add(path)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("chalicelib"):
+                todo.append(str(node.module))
+                todo += [f"{node.module}.{alias.name}" for alias in node.names]
+            elif isinstance(node, ast.Import):
+                todo += [a.name for a in node.names if a.name.startswith("chalicelib")]
+    return files
+
+
+def _path(module: str) -> Path | None:
+    base = ROOT / Path(*module.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def test_only_chalicelib_aws_calls_aws() -> None:
+    """The pipeline, rollups, uploads and the rest reach AWS through chalicelib/aws/."""
+    outside = [p for p in (ROOT / "chalicelib").rglob("*.py") if "aws" not in p.parts]
+    calls = {
+        path.relative_to(ROOT).as_posix(): found
+        for path in outside
+        if (found := _calls_in(path.read_text(encoding="utf-8")))
+    }
+    assert calls == {}
+
+
+def _calls_in(source: str) -> set[str]:
+    names = set(CLIENT_CALL.findall(source)) | set(PAGINATOR.findall(source))
+    return {operations()[name] for name in names if name in operations()}
