@@ -11,16 +11,12 @@ from typing import Any
 from chalice.app import Chalice, CloudWatchEvent, Cron, SQSEvent
 
 from chalicelib.aws.clients import aws_clients
-from chalicelib.aws.ledger import LedgerStore
 from chalicelib.core.dates import event_time, shanghai_today
 from chalicelib.core.masking import mask_address
 from chalicelib.core.models import RollupKind
 from chalicelib.core.settings import Settings, load_settings
-from chalicelib.flows import delivery, uploads
-from chalicelib.flows import weekly as pipeline
+from chalicelib.flows import delivery, rollup, uploads, watch, weekly
 from chalicelib.flows.observability import count, job, summary
-from chalicelib.flows.rollup import run_rollup
-from chalicelib.ledger.watch import check_weekly_run
 from chalicelib.notify.sending import MailMessage
 
 app = Chalice(app_name="qungov")
@@ -35,7 +31,8 @@ def weekly_scan(event: CloudWatchEvent) -> dict[str, Any]:
     with job("weekly_scan"):
         # The run's day comes from the event: a replay later in the week is the same run.
         today = shanghai_today(event_time(event.time))
-        result, _, _ = pipeline.run_weekly(aws_clients(), load_settings(), today)
+        settings = load_settings()
+        result, _, _ = weekly.run_weekly(weekly.ports(aws_clients(), settings), settings, today)
         count(result.metrics())
         summary("weekly run", result.to_dict())
         return result.to_dict()
@@ -55,7 +52,10 @@ def _rollup(kind: RollupKind, event: CloudWatchEvent) -> dict[str, Any]:
     with job(f"{kind}_rollup"):
         today = shanghai_today(event_time(event.time))
         now = datetime.now(UTC)  # for the send log's claims: the clock of this invocation
-        result = run_rollup(aws_clients(), load_settings(), kind, today, now)
+        settings = load_settings()
+        result = rollup.run_rollup(
+            rollup.ports(aws_clients(), settings), settings, kind, today, now
+        )
         count({"RollupsSent": sum(o == "sent" for o in result.sent.values())})
         summary(f"{kind} rollup", {"period": result.period, "sent": result.sent})
         return {"period": result.period, "sent": result.sent, "files": result.files}
@@ -64,8 +64,8 @@ def _rollup(kind: RollupKind, event: CloudWatchEvent) -> dict[str, Any]:
 @app.schedule(Cron(0, 4, "?", "*", "MON", "*"))  # Monday 12:00 Asia/Shanghai
 def weekly_watch(event: CloudWatchEvent) -> dict[str, Any]:
     with job("weekly_watch"):
-        store = LedgerStore(aws_clients().dynamodb, load_settings().ledger_table)
-        run = check_weekly_run(store, shanghai_today(event_time(event.time)))
+        runs = watch.ports(aws_clients(), load_settings())
+        run = watch.run_watch(runs, shanghai_today(event_time(event.time)))
         summary("weekly run seen", {"period": run.period, "status": run.status.value})
         return {"period": run.period, "status": run.status.value}
 
@@ -73,11 +73,12 @@ def weekly_watch(event: CloudWatchEvent) -> dict[str, Any]:
 @app.on_sqs_message(queue=DIGEST_QUEUE, batch_size=1)
 def send_digest(event: SQSEvent) -> None:
     with job("send_digest"):
-        clients, settings = aws_clients(), load_settings()
+        settings = load_settings()
+        ports = delivery.ports(aws_clients(), settings)
         for record in event:
             message = MailMessage.from_json(record.body)
             outcome = delivery.send_digest_record(
-                record.to_dict(), clients, settings, datetime.now(UTC)
+                record.to_dict(), ports, settings, datetime.now(UTC)
             )
             count({f"Send_{outcome.value}": 1})
             summary("send", {"to": mask_address(message.recipient), "kind": message.kind,
@@ -90,10 +91,8 @@ def validate_upload(event: SQSEvent) -> None:
         clients, settings = aws_clients(), load_settings()
         for record in event:
             for bucket, key in uploads.s3_objects_in(record.body):
-                notify = uploads.notify_rejection(clients, settings, bucket)
-                receipt = uploads.validate_upload(
-                    clients.s3, bucket, key, settings, on_rejected=notify
-                )
+                ports = uploads.ports(clients, settings, bucket)
+                receipt = uploads.validate_upload(ports, key, settings)
                 if receipt is not None:
                     count({"UploadsRejected": receipt.rejected is not None})
                     summary("upload", {"receipt": uploads.format_receipt(receipt)})

@@ -80,6 +80,7 @@ def run(clients: Any, settings: Any, calls: Calls, day: date, label: str) -> dic
     from moto.core.models import DEFAULT_ACCOUNT_ID
     from moto.ses.models import ses_backends
 
+    from chalicelib.flows.weekly import ports as weekly_ports
     from chalicelib.flows.weekly import run_weekly
     from jobs.weekly import drain_digests
 
@@ -88,7 +89,7 @@ def run(clients: Any, settings: Any, calls: Calls, day: date, label: str) -> dic
     calls.reset()
     now = datetime.combine(day, clock(0, 5), UTC)  # Monday 08:05 in Shanghai
     start = time.perf_counter()
-    summary, plan, result = run_weekly(clients, settings, day)
+    summary, plan, result = run_weekly(weekly_ports(clients, settings), settings, day)
     scanned = time.perf_counter()
     outcomes = drain_digests(clients, settings, now)
     done = time.perf_counter()

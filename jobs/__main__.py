@@ -169,7 +169,7 @@ def _rollup(
     settings: Settings, kind: RollupKind, today: date, dry_run: bool, out: Path, resend: bool
 ) -> int:
     from chalicelib.aws.clients import aws_clients
-    from chalicelib.flows.rollup import RollupSendFailed, RollupUnavailable, run_rollup
+    from chalicelib.flows.rollup import RollupSendFailed, RollupUnavailable, ports, run_rollup
 
     try:
         now = datetime.now(UTC)
@@ -177,7 +177,14 @@ def _rollup(
         if label is not None:
             print(f"按操作员要求重新发送汇总(标记 {label})", file=sys.stderr)
         summary = run_rollup(
-            aws_clients(), settings, kind, today, now, dry_run=dry_run, out=out, resend=label
+            ports(aws_clients(), settings),
+            settings,
+            kind,
+            today,
+            now,
+            dry_run=dry_run,
+            out=out,
+            resend=label,
         )
     except RollupUnavailable as unavailable:
         print(f"无法汇总:{unavailable}", file=sys.stderr)

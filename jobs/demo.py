@@ -26,8 +26,11 @@ from chalicelib.core.models import RollupKind
 from chalicelib.core.settings import OUTBOX, Settings
 from chalicelib.core.values import safe_filename
 from chalicelib.evaluate.scan import ScanResult
+from chalicelib.flows.rollup import ports as rollup_ports
 from chalicelib.flows.rollup import run_rollup
-from chalicelib.flows.uploads import notify_rejection, s3_objects_in, validate_upload
+from chalicelib.flows.uploads import ports as upload_ports
+from chalicelib.flows.uploads import s3_objects_in, validate_upload
+from chalicelib.flows.weekly import ports as weekly_ports
 from chalicelib.flows.weekly import run_weekly
 from chalicelib.notify.mail.mime import preview_html
 from chalicelib.notify.rollups.build import archive_prefix
@@ -68,7 +71,7 @@ def run_demo(out: Path, first_day: date, settings: Settings) -> None:
                 upload_folder(clients.s3, settings.data_bucket, data)
             rejected = check_uploads(clients, settings)
             now = datetime.combine(day, time(0, 5), UTC)  # Monday 08:05 in Shanghai
-            summary, _, result = run_weekly(clients, settings, day)
+            summary, _, result = run_weekly(weekly_ports(clients, settings), settings, day)
             sent = drain_digests(clients, settings, now)
             emails = write_outbox(clients, settings, summary.period, out / "outbox")
             print(f"第 {week + 1} 周 " + "\n".join(summary.lines()))
@@ -78,7 +81,12 @@ def run_demo(out: Path, first_day: date, settings: Settings) -> None:
             )
             at_ten = datetime.combine(day, time(2, 0), UTC)  # Monday 10:00 in Shanghai
             rollup = run_rollup(
-                clients, settings, RollupKind.WEEK, day, at_ten, out=out / "reports"
+                rollup_ports(clients, settings),
+                settings,
+                RollupKind.WEEK,
+                day,
+                at_ten,
+                out=out / "reports",
             )
             folder = (
                 out
@@ -100,8 +108,7 @@ def check_uploads(clients: Clients, settings: Settings) -> int:
     ):
         for message in batch:
             for bucket, key in s3_objects_in(message["Body"]):
-                notify = notify_rejection(clients, settings, bucket)
-                receipt = validate_upload(clients.s3, bucket, key, settings, on_rejected=notify)
+                receipt = validate_upload(upload_ports(clients, settings, bucket), key, settings)
                 rejected += receipt is not None and receipt.rejected is not None
             clients.sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
     return rejected

@@ -63,8 +63,7 @@ ACCESS: dict[str, list[Grant]] = {
         _grant("s3:GetObject", f"{DATA} objects:{RECEIPTS}"),  # receipts: rejected uploads
         _grant("s3:PutObject", f"objects:{OUTBOX} objects:{INVENTORY}"),
         _grant(
-            "dynamodb:Scan dynamodb:Query dynamodb:GetItem dynamodb:PutItem dynamodb:UpdateItem"
-            " dynamodb:BatchWriteItem",
+            "dynamodb:Scan dynamodb:Query dynamodb:GetItem dynamodb:PutItem dynamodb:UpdateItem",
             "table",
         ),
         _grant("sqs:GetQueueUrl sqs:SendMessage", "digests"),

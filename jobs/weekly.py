@@ -11,10 +11,13 @@ from pathlib import Path
 from chalicelib.aws.clients import Clients
 from chalicelib.core.settings import Settings
 from chalicelib.core.values import safe_filename
+from chalicelib.flows.delivery import ports as delivery_ports
 from chalicelib.flows.delivery import send_digest_record
-from chalicelib.flows.outbox import Resend, digest_email
+from chalicelib.flows.outbox import Resend
 from chalicelib.flows.weekly import WeeklySummary, run_weekly
+from chalicelib.flows.weekly import ports as weekly_ports
 from chalicelib.intake.loaders.units import supervisor
+from chalicelib.notify.digests.mime import digest_email
 from chalicelib.notify.mail.mime import preview_html
 from chalicelib.notify.sending import SendFailed
 
@@ -26,6 +29,7 @@ def drain_digests(clients: Clients, settings: Settings, now: datetime) -> Counte
     outcomes: Counter[str] = Counter()
     started = time.monotonic()
     queue_url = clients.sqs.get_queue_url(QueueName=settings.digest_queue)["QueueUrl"]
+    worker = delivery_ports(clients, settings)
     while True:  # until a receive comes back empty (failed sends are hidden for a while)
         messages = clients.sqs.receive_message(
             QueueUrl=queue_url,
@@ -43,7 +47,7 @@ def drain_digests(clients: Clients, settings: Settings, now: datetime) -> Counte
             }
             try:
                 at = now + timedelta(seconds=time.monotonic() - started)
-                outcomes[send_digest_record(record, clients, settings, at)] += 1
+                outcomes[send_digest_record(record, worker, settings, at)] += 1
             except SendFailed:
                 outcomes["retry later"] += 1
                 continue
@@ -61,7 +65,9 @@ def run_weekly_job(
     *,
     resend: Resend | None = None,
 ) -> tuple[WeeklySummary, Counter[str]]:
-    summary, plan, result = run_weekly(clients, settings, today, dry_run=dry_run, resend=resend)
+    summary, plan, result = run_weekly(
+        weekly_ports(clients, settings), settings, today, dry_run=dry_run, resend=resend
+    )
     if dry_run:
         units = {u.unit_id: u for u in result.units}
         out.mkdir(parents=True, exist_ok=True)

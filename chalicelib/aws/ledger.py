@@ -1,11 +1,10 @@
-"""The ledger on DynamoDB (chalicelib/ledger/store.py says what a ledger does).
+"""The ledger in DynamoDB (chalicelib/ledger/store.py says what a ledger does).
 
 One table, keys `pk` and `sk` (both strings):
 
 | item        | pk                            | sk                 |
 |-------------|-------------------------------|--------------------|
 | entry       | GROUP#{platform}#{group_id}   | FINDING#{rule}     |
-| unit run    | UNITRUN#{period}              | {unit_id}          |
 | run record  | RUN                           | {period}           |
 | (sender)    | SEND#{period}                 | ...                |
 
@@ -16,8 +15,7 @@ limits, and is never queried by its parts."""
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -25,7 +23,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from chalicelib.ledger.models import LedgerChange, LedgerEntry, RunRecord, UnitRun
+from chalicelib.ledger.models import LedgerChange, LedgerEntry, RunRecord
 from chalicelib.ledger.reconcile import EntryKey
 from chalicelib.ledger.store import LedgerConflict
 
@@ -34,26 +32,22 @@ DynamoDBClient = Any
 
 ENTRY_PREFIX = "FINDING#"
 RUN_PK = "RUN"
-BATCH_SIZE = 25  # batch_write_item's limit
-BATCH_ATTEMPTS = 8
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
 
-class LedgerStore:
+class DynamoLedger:
     """The `Ledger` in one DynamoDB table."""
 
     def __init__(
         self,
         client: DynamoDBClient,
         table: str,
-        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.client = client
         self.table = table
         self.writes = 0  # items written by this store, for the job summary
-        self._sleep = sleep
 
     def entries(self) -> dict[EntryKey, LedgerEntry]:
         pages = self.client.get_paginator("scan").paginate(
@@ -81,14 +75,6 @@ class LedgerStore:
             self.writes += 1
         return written
 
-    def put_unit_runs(self, runs: Iterable[UnitRun]) -> int:
-        items = [
-            _item(f"UNITRUN#{run.period}", run.unit_id, run.model_dump(mode="json")) for run in runs
-        ]
-        for start in range(0, len(items), BATCH_SIZE):
-            self._batch_put(items[start : start + BATCH_SIZE])
-        return len(items)
-
     def put_run(self, run: RunRecord) -> None:
         # The nested counts go as one JSON string: map keys may be empty ("" = no category).
         data = run.model_dump(mode="json")
@@ -109,9 +95,6 @@ class LedgerStore:
         """Every run record, oldest period first."""
         return [_run(item) for item in self._query(RUN_PK)]
 
-    def unit_runs(self, period: str) -> list[UnitRun]:
-        return [UnitRun.model_validate(_plain(item)) for item in self._query(f"UNITRUN#{period}")]
-
     def _query(self, pk: str) -> Iterator[dict[str, Any]]:
         pages = self.client.get_paginator("query").paginate(
             TableName=self.table,
@@ -120,22 +103,6 @@ class LedgerStore:
             ScanIndexForward=True,
         )
         return (item for page in pages for item in page["Items"])
-
-    def _batch_put(self, items: list[dict[str, Any]]) -> None:
-        """One batch of at most 25 puts, resubmitting unprocessed items with backoff."""
-        requests = [{"PutRequest": {"Item": item}} for item in items]
-        for attempt in range(BATCH_ATTEMPTS):
-            response = self.client.batch_write_item(RequestItems={self.table: requests})
-            unprocessed = response.get("UnprocessedItems", {}).get(self.table, [])
-            self.writes += len(requests) - len(unprocessed)
-            if not unprocessed:
-                return
-            requests = unprocessed
-            self._sleep(min(0.05 * 2**attempt, 2.0))
-        raise RuntimeError(
-            f"DynamoDB left {len(requests)} unit-run items unprocessed after "
-            f"{BATCH_ATTEMPTS} attempts on table {self.table}"
-        )
 
 
 def _condition(change: LedgerChange) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from chalicelib.aws.s3objects import S3Objects
 
 
-class MovableObjects(S3Objects):
+class MovableS3Objects(S3Objects):
     """S3Objects that can also be moved away."""
 
     def move(self, key: str, to: str) -> None:

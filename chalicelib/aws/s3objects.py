@@ -4,18 +4,15 @@ the week's inventory, the archived reports."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
+from chalicelib.aws.s3reader import S3Reader
 from chalicelib.aws.s3source import GONE, error_code, shanghai_naive
 from chalicelib.intake.source import SourceFile
 
 
 @dataclass(frozen=True)
-class S3Objects:
+class S3Objects(S3Reader):
     """Whole objects by key: their size and time, put, get, and the keys under a prefix."""
-
-    client: Any  # boto3 S3 client
-    bucket: str
 
     def stat(self, key: str) -> SourceFile | None:
         """The object's size and time, or None when it is gone (e.g. already quarantined)."""
@@ -30,12 +27,8 @@ class S3Objects:
     def put(self, key: str, body: bytes, content_type: str = "application/octet-stream") -> None:
         self.client.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type)
 
-    def get(self, key: str) -> bytes:
-        body: bytes = self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
-        return body
-
     def keys(self, prefix: str) -> list[str]:
         pages = self.client.get_paginator("list_objects_v2").paginate(
             Bucket=self.bucket, Prefix=prefix
         )
-        return [item["Key"] for page in pages for item in page.get("Contents", [])]
+        return sorted(item["Key"] for page in pages for item in page.get("Contents", []))

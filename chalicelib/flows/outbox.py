@@ -5,27 +5,19 @@ the send_digest worker delivers through the send log (chalicelib/notify/sending.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from chalicelib.aws.clients import Clients
-from chalicelib.aws.digestqueue import DigestQueue
-from chalicelib.aws.errors import AWS_ERRORS, describe
-from chalicelib.aws.sendlog import DynamoSendLog
+from chalicelib.aws.errors import AWS_ERRORS
 from chalicelib.core.dates import SHANGHAI, WEEKLY_RUN_TIME
+from chalicelib.core.errors import describe
 from chalicelib.core.masking import mask_address
-from chalicelib.core.models import Office, Unit
 from chalicelib.core.settings import OUTBOX, Settings
 from chalicelib.evaluate.scan import ScanResult
 from chalicelib.intake.loaders.units import supervisor
 from chalicelib.notify.digests.build import DigestPlan
-from chalicelib.notify.digests.members import attachment_name, member_workbook, needs_attachment
-from chalicelib.notify.digests.mime import build_message
-from chalicelib.notify.digests.models import Digest
-from chalicelib.notify.digests.render import RenderedDigest, render_digest
-from chalicelib.notify.mail.mime import XLSX_TYPE, Part
-from chalicelib.notify.sending import DIGEST, MailMessage, SendStatus
+from chalicelib.notify.digests.mime import digest_email
+from chalicelib.notify.sending import DIGEST, MailMessage, MailQueue, SendLog, SendStatus
 
 
 @dataclass(frozen=True)
@@ -49,23 +41,21 @@ class Outbox:
 
     def __init__(
         self,
-        clients: Clients,
+        log: SendLog,
+        queue: MailQueue,
         settings: Settings,
         period: str,
         resend: Resend | None,
         *,
         rerun: bool = False,
     ) -> None:
-        self.clients, self.settings, self.period = clients, settings, period
+        self.log, self.queue = log, queue
+        self.settings, self.period = settings, period
         self.rerun = rerun and resend is None
         self.only = resend.to.lower() if resend is not None and resend.to else None
         # the week's scheduled run, as the time of a failure to queue (no clock is read)
         self.now = datetime.combine(date.fromisoformat(period + "-1"), WEEKLY_RUN_TIME, SHANGHAI)
         self.kind = DIGEST if resend is None else f"{DIGEST}-resend-{resend.label}"
-        self.log = DynamoSendLog(clients.dynamodb, settings.ledger_table)
-        self.queue = DigestQueue(
-            clients.s3, clients.sqs, settings.data_bucket, settings.digest_queue
-        )
 
     def enqueue(
         self, plan: DigestPlan, result: ScanResult, problems: list[str]
@@ -110,25 +100,3 @@ class Outbox:
             self.log.refused(message, f"未能排队:{describe(error)}", self.now)
         except AWS_ERRORS as also:
             problems.append(f"发送记录写入失败({describe(also)})")
-
-
-def digest_email(
-    digest: Digest, units: Mapping[str, Unit], settings: Settings, office: Office | None = None
-) -> tuple[RenderedDigest, bytes]:
-    """The rendered digest and its MIME bytes (`office`: the supervising one, named in
-    the footer); a replay renders the very same bytes."""
-    rendered = render_digest(digest, units, office)
-    attachments = []
-    if needs_attachment(digest):
-        workbook = member_workbook(digest, units)
-        attachments.append(Part(attachment_name(digest), workbook, XLSX_TYPE))
-    raw = build_message(
-        rendered,
-        sender=settings.sender_email,
-        recipient=digest.recipient,
-        cc=digest.cc,
-        sent_at=datetime.combine(digest.today, WEEKLY_RUN_TIME, SHANGHAI),
-        message_id=f"{digest.period}.{digest.content_hash()}@qungov",
-        attachments=attachments,
-    )
-    return rendered, raw

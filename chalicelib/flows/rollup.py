@@ -13,20 +13,23 @@ from pathlib import Path, PurePosixPath
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.aws.clients import Clients
-from chalicelib.aws.errors import describe
-from chalicelib.aws.ledger import LedgerStore
-from chalicelib.aws.mailer import Mailer
+from chalicelib.aws.ledger import DynamoLedger
+from chalicelib.aws.mailer import SesTransport
 from chalicelib.aws.s3objects import S3Objects
 from chalicelib.aws.s3source import S3Source
 from chalicelib.aws.sendlog import DynamoSendLog
 from chalicelib.core.dates import SHANGHAI, iso_period
+from chalicelib.core.errors import describe
 from chalicelib.core.masking import mask_address
 from chalicelib.core.models import DataError, Office, RollupKind
 from chalicelib.core.settings import INVENTORY, Settings
 from chalicelib.core.values import safe_filename
 from chalicelib.intake.loaders.units import load_offices, supervisor
+from chalicelib.intake.source import BucketObjects, DataSource
 from chalicelib.ledger.models import RunRecord, RunStatus
+from chalicelib.ledger.store import Ledger
 from chalicelib.notify.mail.mime import preview_html
+from chalicelib.notify.mailer import Mailer
 from chalicelib.notify.rollups.build import (
     archive_prefix,
     build_rollup,
@@ -41,6 +44,7 @@ from chalicelib.notify.rollups.render import render_rollup
 from chalicelib.notify.rollups.workbook import build_workbook, workbook_filename
 from chalicelib.notify.sending import (
     MailMessage,
+    MailTransport,
     SendFailed,
     SendKind,
     SendLog,
@@ -55,6 +59,28 @@ _CONTENT_TYPES = {
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ".eml": "message/rfc822",
 }
+
+
+@dataclass(frozen=True)
+class RollupPorts:
+    """What the rollups read (never a re-scan) and where they go."""
+
+    source: DataSource  # config/offices.*
+    objects: BucketObjects  # the weekly inventories; the archive under reports/
+    ledger: Ledger  # read only: entries and run records
+    send_log: SendLog
+    transport: MailTransport
+
+
+def ports(clients: Clients, settings: Settings) -> RollupPorts:
+    """The rollups on AWS: the data bucket, the ledger table, SES."""
+    return RollupPorts(
+        source=S3Source(clients.s3, settings.data_bucket),
+        objects=S3Objects(clients.s3, settings.data_bucket),
+        ledger=DynamoLedger(clients.dynamodb, settings.ledger_table),
+        send_log=DynamoSendLog(clients.dynamodb, settings.ledger_table),
+        transport=SesTransport(clients.ses),
+    )
 
 
 class RollupUnavailable(Exception):
@@ -84,7 +110,7 @@ class RollupSummary:
 
 
 def run_rollup(
-    clients: Clients,
+    ports: RollupPorts,
     settings: Settings,
     kind: RollupKind,
     today: date,
@@ -100,18 +126,16 @@ def run_rollup(
     recorded as failed and the others still get theirs; the schedule then retries, and
     an office already served is not served twice (one send per office, period and kind)
     unless an operator asks for a `resend` (a label for it, part of the send's kind)."""
-    source = S3Source(clients.s3, settings.data_bucket)
-    inventory = _latest_inventory(S3Objects(clients.s3, settings.data_bucket), today)
-    store = LedgerStore(clients.dynamodb, settings.ledger_table)
-    entries, runs = list(store.entries().values()), store.runs()
+    inventory = _latest_inventory(ports.objects, today)
+    entries, runs = list(ports.ledger.entries().values()), ports.ledger.runs()
     summary = RollupSummary(kind=kind, period=rollup_period(kind, today))
-    offices = load_offices(source, settings, summary.errors)
+    offices = load_offices(ports.source, settings, summary.errors)
     if not offices:
         raise RollupUnavailable("找不到可用的汇总报送部门 config/offices.csv,无法发送汇总")
     job = _Delivery(
-        clients, settings, kind, today, now, dry_run, out, summary, supervisor(offices), resend
+        ports, settings, kind, today, now, dry_run, out, summary, supervisor(offices), resend
     )
-    undelivered = _undelivered(job.log, kind, today, now)
+    undelivered = _undelivered(ports.send_log, kind, today, now)
     problems = [
         *_run_problems(runs, kind, today),
         *(_office_problem(error) for error in summary.errors),
@@ -141,7 +165,7 @@ def run_rollup(
 class _Delivery:
     """Where one run of the rollup job renders, archives and sends each office's rollup."""
 
-    clients: Clients
+    ports: RollupPorts
     settings: Settings
     kind: RollupKind
     today: date
@@ -151,10 +175,6 @@ class _Delivery:
     summary: RollupSummary
     contact: Office | None  # named in every rollup's footer
     resend: str | None = None
-
-    @property
-    def log(self) -> SendLog:
-        return DynamoSendLog(self.clients.dynamodb, self.settings.ledger_table)
 
     def deliver(self, office: Office, rollup: Rollup) -> str:
         """Render, archive and send one office's rollup; its outcome."""
@@ -179,8 +199,7 @@ class _Delivery:
         if self.dry_run:
             self.summary.files += _write_local(self.out or Path("out/rollup"), prefix, files)
             return "dry run"
-        bucket = self.settings.data_bucket
-        archive = S3Objects(self.clients.s3, bucket)
+        archive = self.ports.objects
         for filename, body in files.items():
             archive.put(prefix + filename, body, _CONTENT_TYPES[PurePosixPath(filename).suffix])
             self.summary.files.append(prefix + filename)
@@ -194,10 +213,10 @@ class _Delivery:
             content_hash=content_hash,
             eml_key=f"{prefix}{stem}.eml",
         )
-        sender = Mailer(
-            self.clients.s3, self.clients.ses, self.log, bucket, self.settings.sender_email
+        mailer = Mailer(
+            self.ports.send_log, archive, self.ports.transport, self.settings.sender_email
         )
-        return sender.send(message, self.now)
+        return mailer.send(message, self.now)
 
 
 def _write_local(out: Path, prefix: str, files: dict[str, bytes]) -> list[str]:
@@ -214,7 +233,7 @@ def _write_local(out: Path, prefix: str, files: dict[str, bytes]) -> list[str]:
     return written
 
 
-def _latest_inventory(objects: S3Objects, today: date) -> GroupInventory:
+def _latest_inventory(objects: BucketObjects, today: date) -> GroupInventory:
     """The inventory of the newest weekly run on or before today."""
     this_week = inventory_key(iso_period(today))
     keys = [key for key in objects.keys(INVENTORY) if key <= this_week]

@@ -8,14 +8,13 @@ receipt goes back by email to the unit that uploaded it (chalicelib/notify/notic
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
 from urllib.parse import unquote_plus
 
 from chalicelib.aws.clients import Clients
-from chalicelib.aws.digestqueue import DigestQueue
-from chalicelib.aws.movable import MovableObjects
+from chalicelib.aws.mailqueue import SqsMailQueue
+from chalicelib.aws.movable import MovableS3Objects
 from chalicelib.aws.s3source import S3Source
 from chalicelib.core.models import DataError
 from chalicelib.core.settings import QUARANTINE, RECEIPTS, Settings
@@ -24,20 +23,39 @@ from chalicelib.intake.inspection import Receipt, check_file, describe_error
 from chalicelib.intake.inspection import kind_of as upload_kind
 from chalicelib.intake.loaders.tables import FILE_GONE
 from chalicelib.intake.loaders.units import ScanAborted, load_offices, load_units
-from chalicelib.intake.source import SourceFile
+from chalicelib.intake.source import DataSource, MovableObjects, SourceFile
 from chalicelib.notify.notices.rejected import rejection_notice
-from chalicelib.notify.sending import MailMessage
-
-OnRejected = Callable[[Receipt, SourceFile], object]
+from chalicelib.notify.sending import MailMessage, MailQueue
 
 __all__ = [
     "Receipt",
+    "UploadPorts",
     "format_receipt",
-    "notify_rejection",
+    "ports",
     "s3_objects_in",
     "upload_kind",
     "validate_upload",
 ]
+
+
+@dataclass(frozen=True)
+class UploadPorts:
+    """One data bucket, as the upload check reads and changes it."""
+
+    source: DataSource  # the data root: the upload, and the unit list to route by
+    objects: MovableObjects  # receipts and quarantine
+    queue: MailQueue  # a rejected file's receipt, by email
+
+
+def ports(clients: Clients, settings: Settings, bucket: str) -> UploadPorts:
+    """The check on AWS, for the bucket an S3 event names."""
+    return UploadPorts(
+        source=S3Source(clients.s3, bucket),
+        objects=MovableS3Objects(clients.s3, bucket),
+        queue=SqsMailQueue(clients.s3, clients.sqs, bucket, settings.digest_queue),
+    )
+
+
 SHOWN_ERRORS = 3  # in the one-line log summary
 
 
@@ -60,59 +78,48 @@ def s3_objects_in(message_body: str) -> list[tuple[str, str]]:
 
 
 def validate_upload(
-    s3: Any,  # boto3 S3 client
-    bucket: str,
-    key: str,
-    settings: Settings,
-    *,
-    today: date | None = None,
-    on_rejected: OnRejected | None = None,
+    ports: UploadPorts, key: str, settings: Settings, *, today: date | None = None
 ) -> Receipt | None:
     """Check one uploaded object, write its receipt, quarantine it when rejected whole.
 
     None when the key is not a data-root file or the object is gone (a replayed message
     after it was quarantined). `today` (for waiver expiry) defaults to the upload's date.
-    `on_rejected` runs before the file is moved: when it fails, nothing has moved and the
-    event's retry does it all again."""
+    A rejected file's receipt is queued for email before the file is moved: when that
+    fails, nothing has moved and the event's retry does it all again."""
     if upload_kind(key) is None:
         return None
-    objects = MovableObjects(s3, bucket)
-    file = objects.stat(key)
+    file = ports.objects.stat(key)
     if file is None:
         return None
-    source = S3Source(s3, bucket)
-    receipt = check_file(source, file, settings, today or file.modified.date(), waivable_rules())
+    receipt = check_file(
+        ports.source, file, settings, today or file.modified.date(), waivable_rules()
+    )
     if receipt.rejected == FILE_GONE:  # moved or deleted since it was stat'ed: nothing to do
         return None
     if receipt.rejected is not None:
         receipt = receipt.model_copy(update={"quarantined_to": QUARANTINE + key})
-        if on_rejected is not None:
-            on_rejected(receipt, file)
-        objects.move(key, QUARANTINE + key)
+        notify_rejection(ports, receipt, file, settings)
+        ports.objects.move(key, QUARANTINE + key)
     body = json.dumps(receipt.model_dump(mode="json"), ensure_ascii=False, indent=2)
-    objects.put(RECEIPTS + key + ".json", body.encode(), "application/json; charset=utf-8")
+    ports.objects.put(RECEIPTS + key + ".json", body.encode(), "application/json; charset=utf-8")
     return receipt
 
 
-def notify_rejection(clients: Clients, settings: Settings, bucket: str) -> OnRejected:
+def notify_rejection(
+    ports: UploadPorts, receipt: Receipt, file: SourceFile, settings: Settings
+) -> MailMessage | None:
     """Queue the email of a rejected file's receipt (sent by the digest queue's worker)."""
-
-    def notify(receipt: Receipt, file: SourceFile) -> MailMessage | None:
-        source, errors = S3Source(clients.s3, bucket), list[DataError]()
-        try:
-            units = load_units(source, settings, errors).units
-        except ScanAborted:  # no unit list: only the office can be told
-            units = []
-        notice = rejection_notice(
-            receipt, file, units, load_offices(source, settings, errors), settings
-        )
-        if notice is None:
-            return None
-        queue = DigestQueue(clients.s3, clients.sqs, bucket, settings.digest_queue)
-        queue.post(notice.message, notice.raw)
-        return notice.message
-
-    return notify
+    errors: list[DataError] = []
+    try:
+        units = load_units(ports.source, settings, errors).units
+    except ScanAborted:  # no unit list: only the office can be told
+        units = []
+    offices = load_offices(ports.source, settings, errors)
+    notice = rejection_notice(receipt, file, units, offices, settings)
+    if notice is None:
+        return None
+    ports.queue.post(notice.message, notice.raw)
+    return notice.message
 
 
 def format_receipt(receipt: Receipt) -> str:

@@ -1,8 +1,9 @@
-"""The weekly job and the workers around it, as the Lambda handlers and `jobs` run them.
+"""The weekly job: scan the data root, reconcile the ledger, render one digest per
+recipient, store each as an `.eml` under `outbox/<period>/` and queue one message per
+digest for the sending worker (chalicelib/flows/delivery.py).
 
-weekly: scan the data root in S3, reconcile the ledger, render one digest per recipient,
-store each as an `.eml` under `outbox/<period>/` and enqueue one SQS message per digest.
-"""
+`ports(clients, settings)` wires the AWS adapters; `run_weekly(ports, …)` runs on any
+implementation of them (the tests use the in-memory ones)."""
 
 from __future__ import annotations
 
@@ -13,33 +14,50 @@ from datetime import date
 from typing import Any
 
 from chalicelib.aws.clients import Clients
-from chalicelib.aws.errors import AWS_ERRORS, describe
-from chalicelib.aws.ledger import LedgerStore
+from chalicelib.aws.errors import AWS_ERRORS
+from chalicelib.aws.ledger import DynamoLedger
+from chalicelib.aws.mailqueue import SqsMailQueue
 from chalicelib.aws.s3objects import S3Objects
 from chalicelib.aws.s3source import S3Source
+from chalicelib.aws.sendlog import DynamoSendLog
 from chalicelib.core.dates import iso_period
+from chalicelib.core.errors import describe
 from chalicelib.core.models import Finding, FindingStatus
 from chalicelib.core.settings import Settings
 from chalicelib.evaluate.scan import ScanResult, scan
 from chalicelib.flows.outbox import Outbox, Resend
 from chalicelib.intake.loaders.units import ScanAborted
 from chalicelib.intake.rejections import rejected_this_week
-from chalicelib.ledger.models import (
-    MAX_PROBLEMS,
-    LedgerChange,
-    LedgerEntry,
-    RunRecord,
-    RunStatus,
-    UnitRun,
-)
+from chalicelib.intake.source import BucketObjects, DataSource
+from chalicelib.ledger.models import MAX_PROBLEMS, LedgerChange, LedgerEntry, RunRecord, RunStatus
 from chalicelib.ledger.reconcile import Coverage, EntryKey, reconcile
 from chalicelib.ledger.store import Ledger, LedgerConflict
 from chalicelib.notify.attribution import data_problems_by_unit
 from chalicelib.notify.digests.build import DigestPlan, build_digests
 from chalicelib.notify.rollups.inventory import GroupInventory, week_inventory
-from chalicelib.notify.sending import (
-    MailMessage,
-)
+from chalicelib.notify.sending import MailMessage, MailQueue, SendLog
+
+
+@dataclass(frozen=True)
+class WeeklyPorts:
+    """What the weekly job reads and writes."""
+
+    source: DataSource  # the data root
+    objects: BucketObjects  # the week's inventory
+    ledger: Ledger
+    send_log: SendLog
+    queue: MailQueue  # the digests, for the sending worker
+
+
+def ports(clients: Clients, settings: Settings) -> WeeklyPorts:
+    """The weekly job on AWS: the data bucket, the ledger table and the digest queue."""
+    return WeeklyPorts(
+        source=S3Source(clients.s3, settings.data_bucket),
+        objects=S3Objects(clients.s3, settings.data_bucket),
+        ledger=DynamoLedger(clients.dynamodb, settings.ledger_table),
+        send_log=DynamoSendLog(clients.dynamodb, settings.ledger_table),
+        queue=SqsMailQueue(clients.s3, clients.sqs, settings.data_bucket, settings.digest_queue),
+    )
 
 
 @dataclass
@@ -106,7 +124,7 @@ class WeeklySummary:
 
 
 def run_weekly(
-    clients: Clients,
+    ports: WeeklyPorts,
     settings: Settings,
     today: date,
     *,
@@ -120,8 +138,7 @@ def run_weekly(
     recipient gets this week's digest once, however often the week is run, unless an
     operator asks for a `resend`."""
     period = iso_period(today)
-    store = LedgerStore(clients.dynamodb, settings.ledger_table)
-    source = S3Source(clients.s3, settings.data_bucket)
+    store, source = ports.ledger, ports.source
     try:
         result = scan(source, today, settings)
     except ScanAborted as aborted:
@@ -169,14 +186,13 @@ def run_weekly(
         return summary, plan, result
     status = RunStatus.FAILED  # until the run gets to its end
     try:
-        _write_ledger(store, changes, _unit_runs(result, period, today), summary.problems)
+        _write_ledger(store, changes, summary.problems)
         previous_run = store.run(period)
         rerun = previous_run is not None and previous_run.status.ran
-        outbox = Outbox(clients, settings, period, resend, rerun=rerun)
+        outbox = Outbox(ports.send_log, ports.queue, settings, period, resend, rerun=rerun)
         summary.messages, summary.held_back = outbox.enqueue(plan, result, summary.problems)
         _put_inventory(
-            clients,
-            settings,
+            ports.objects,
             week_inventory(result, period, plan.unroutable, plan.orphan_problems),
             summary,
         )
@@ -208,26 +224,20 @@ def run_weekly(
 _ISOLATED = (*AWS_ERRORS, LedgerConflict)  # one write fails, the rest go on
 
 
-def _write_ledger(
-    store: Ledger, changes: Sequence[LedgerChange], runs: list[UnitRun], problems: list[str]
-) -> None:
+def _write_ledger(store: Ledger, changes: Sequence[LedgerChange], problems: list[str]) -> None:
     for change in changes:
         try:
             store.apply([change])
         except _ISOLATED as error:
             platform, group_id, rule = change.entry.key
             problems.append(f"台账写入失败:{platform}/{group_id}/{rule}({describe(error)})")
-    try:
-        store.put_unit_runs(runs)
-    except (*_ISOLATED, RuntimeError) as error:
-        problems.append(f"各单位运行记录写入失败({describe(error)})")
 
 
 def _put_inventory(
-    clients: Clients, settings: Settings, inventory: GroupInventory, summary: WeeklySummary
+    objects: BucketObjects, inventory: GroupInventory, summary: WeeklySummary
 ) -> None:
     try:
-        S3Objects(clients.s3, settings.data_bucket).put(
+        objects.put(
             inventory.key, inventory.model_dump_json().encode(), "application/json; charset=utf-8"
         )
     except _ISOLATED as error:
@@ -279,24 +289,3 @@ def _open_counts(entries: Sequence[LedgerEntry]) -> dict[str, dict[str, int]]:
             category = entry.category.value if entry.category else ""
             counts.setdefault(category, Counter())[entry.severity.label] += 1
     return {category: dict(by_severity) for category, by_severity in counts.items()}
-
-
-def _unit_runs(result: ScanResult, period: str, today: date) -> list[UnitRun]:
-    groups = Counter(g.unit.unit_id for g in result.groups if g.unit is not None)
-    with_roster = Counter(
-        g.unit.unit_id for g in result.groups if g.unit is not None and g.snapshot is not None
-    )
-    open_findings = Counter(
-        f.unit_id for f in result.findings if f.status is FindingStatus.OPEN and f.unit_id
-    )
-    return [
-        UnitRun(
-            unit_id=unit.unit_id,
-            period=period,
-            run_on=today,
-            groups=groups[unit.unit_id],
-            groups_with_roster=with_roster[unit.unit_id],
-            open_findings=open_findings[unit.unit_id],
-        )
-        for unit in result.units
-    ]

@@ -1,8 +1,12 @@
-"""Where the data root lives: a local folder here; an S3 prefix in production."""
+"""Where the data lives: the data root (a local folder, or an S3 prefix in production) and
+the bucket's other objects (receipts, quarantine, the outbox, reports, the inventory).
+
+Each is a protocol with an in-memory implementation here (`MemoryBucket`, for tests and
+local runs) and the AWS one in chalicelib/aws/ (`S3Source`, `S3Objects`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from stat import S_ISREG
@@ -38,6 +42,36 @@ class DataSource(Protocol):
         ...
 
 
+class ObjectReader(Protocol):
+    """Reads whole objects of the data bucket by key (the sending worker reads only)."""
+
+    def get(self, key: str) -> bytes:
+        """The object's bytes; raises when it is not there."""
+        ...
+
+
+class BucketObjects(ObjectReader, Protocol):
+    """Whole objects of the data bucket by key."""
+
+    def stat(self, key: str) -> SourceFile | None:
+        """The object's size and time, or None when it is not there."""
+        ...
+
+    def put(
+        self, key: str, body: bytes, content_type: str = "application/octet-stream"
+    ) -> None: ...
+
+    def keys(self, prefix: str) -> list[str]:
+        """Every key under `prefix`, sorted."""
+        ...
+
+
+class MovableObjects(BucketObjects, Protocol):
+    """Objects that can also be moved away (to quarantine): only the upload check deletes."""
+
+    def move(self, key: str, to: str) -> None: ...
+
+
 class LocalSource:
     def __init__(self, root: Path):
         self.root = root
@@ -65,3 +99,54 @@ class LocalSource:
                 return stream.read() if at_most is None else stream.read(at_most + 1)
         except FileNotFoundError:
             raise SourceFileGone(path) from None
+
+
+@dataclass
+class _Stored:
+    body: bytes
+    modified: datetime  # naive, Asia/Shanghai
+    content_type: str
+
+
+@dataclass
+class MemoryBucket:
+    """A data bucket in memory: the data root (`DataSource`) and its other objects
+    (`MovableObjects`) at once, as S3 serves both. Each object is stamped with `now`,
+    which the caller sets (nothing here reads the clock)."""
+
+    now: datetime  # naive, Asia/Shanghai: the time the next put is stamped with
+    _objects: dict[str, _Stored] = field(default_factory=dict)
+
+    def put(self, key: str, body: bytes, content_type: str = "application/octet-stream") -> None:
+        self._objects[key] = _Stored(bytes(body), self.now, content_type)
+
+    def get(self, key: str) -> bytes:
+        try:
+            return self._objects[key].body
+        except KeyError:
+            raise SourceFileGone(key) from None
+
+    def stat(self, key: str) -> SourceFile | None:
+        stored = self._objects.get(key)
+        return None if stored is None else SourceFile(key, stored.modified, len(stored.body))
+
+    def keys(self, prefix: str) -> list[str]:
+        return sorted(key for key in self._objects if key.startswith(prefix))
+
+    def move(self, key: str, to: str) -> None:
+        """As S3's copy and delete: the copy is stamped with the time of the move."""
+        stored = self._objects.pop(key)
+        self._objects[to] = _Stored(stored.body, self.now, stored.content_type)
+
+    def delete(self, key: str) -> None:
+        self._objects.pop(key, None)
+
+    def list(self, prefix: str) -> list[SourceFile]:
+        return [file for file in map(self.stat, self.keys(prefix)) if file is not None]
+
+    def read(self, path: str, at_most: int | None = None) -> bytes:
+        body = self.get(path)
+        return body if at_most is None else body[: at_most + 1]
+
+    def content_type(self, key: str) -> str:
+        return self._objects[key].content_type

@@ -85,18 +85,6 @@ class LedgerChange(Frozen):
         return None if self.kind is ChangeKind.CREATED else self.entry.version - 1
 
 
-class UnitRun(Frozen):
-    """One unit in one weekly run: whether its rosters were there (a unit without rosters
-    resolves nothing)."""
-
-    unit_id: str
-    period: str
-    run_on: date
-    groups: int
-    groups_with_roster: int
-    open_findings: int
-
-
 class RunStatus(StrEnum):
     COMPLETE = "complete"
     PARTIAL = "partial"  # some writes or emails failed; the rest went through

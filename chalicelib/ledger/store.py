@@ -1,12 +1,13 @@
-"""What the weekly run, the rollups and the watch ask of the ledger; chalicelib/aws/ledger.py
-keeps it in DynamoDB."""
+"""What the weekly run, the rollups and the watch ask of the ledger. Two implementations:
+`InMemoryLedger` (chalicelib/ledger/memory.py) for tests and local runs, `DynamoLedger`
+(chalicelib/aws/ledger.py) in one DynamoDB table."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Protocol
 
-from chalicelib.ledger.models import LedgerChange, LedgerEntry, RunRecord, UnitRun
+from chalicelib.ledger.models import LedgerChange, LedgerEntry, RunRecord
 from chalicelib.ledger.reconcile import EntryKey
 
 
@@ -29,7 +30,9 @@ class RunLog(Protocol):
 
     def run(self, period: str) -> RunRecord | None: ...
 
-    def runs(self) -> list[RunRecord]: ...
+    def runs(self) -> list[RunRecord]:
+        """Every run record, oldest period first."""
+        ...
 
 
 class Ledger(RunLog, Protocol):
@@ -38,12 +41,9 @@ class Ledger(RunLog, Protocol):
     def entries(self) -> dict[EntryKey, LedgerEntry]: ...
 
     def apply(self, changes: Iterable[LedgerChange]) -> int:
-        """Write each change if the stored entry is still the one it was computed from;
-        `LedgerConflict` at the first that is not."""
+        """Write each change if the stored entry is still the one it was computed from
+        (`change.expected_version`); `LedgerConflict` at the first that is not. Returns
+        how many were written."""
         ...
 
-    def put_unit_runs(self, runs: Iterable[UnitRun]) -> int: ...
-
     def put_run(self, run: RunRecord) -> None: ...
-
-    def unit_runs(self, period: str) -> list[UnitRun]: ...

@@ -1,5 +1,4 @@
-"""Sending one email through SES: at most once per (recipient, period, kind), never lost
-in silence.
+"""Sending one email: at most once per (recipient, period, kind), never lost in silence.
 
 Each digest or rollup travels as one SQS message that points at its rendered `.eml` in
 the bucket. The send log (in the ledger table) walks each send through its states:
@@ -28,6 +27,7 @@ status and message id — one query on this log.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -148,7 +148,8 @@ class SendRecord(Frozen):
 
 
 class SendLog(Protocol):
-    """Where each send's state is kept (aws.sendlog.DynamoSendLog in the ledger table)."""
+    """Where each send's state is kept: `claim` and the writes after it carry the claim's
+    token, and a write whose claim was taken over raises `ClaimLost` (the states above)."""
 
     def claim(self, message: MailMessage, now: datetime) -> Claim | SendStatus: ...
     def submitting(self, message: MailMessage, claim: Claim) -> None: ...
@@ -157,6 +158,32 @@ class SendLog(Protocol):
     def unknown(self, message: MailMessage, claim: Claim, error: str, now: datetime) -> None: ...
     def refused(self, message: MailMessage, error: str, now: datetime) -> None: ...
     def records(self, period: str) -> list[SendRecord]: ...
+
+
+class MailQueue(Protocol):
+    """Where rendered emails wait for the sending worker (the digest queue)."""
+
+    def post(self, message: MailMessage, raw: bytes) -> None:
+        """Store the email at `message.eml_key`, then queue `message`: a queued message
+        never names a missing file."""
+        ...
+
+
+class NotSent(Exception):
+    """The mail provider certainly has nothing: it refused, or was never reached."""
+
+
+class OutcomeUnknown(Exception):
+    """The mail provider may have accepted the email: its answer was lost."""
+
+
+class MailTransport(Protocol):
+    """A mail provider (SES; SMTP). Raises `NotSent` or `OutcomeUnknown`, never retries a
+    send of its own accord: the send log decides what is retried."""
+
+    def send(self, raw: bytes, sender: str, recipients: Sequence[str]) -> str:
+        """Hand one MIME message over; the provider's message id."""
+        ...
 
 
 def backoff_seconds(receive_count: int) -> int:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.aws.movable import MovableObjects
+from chalicelib.aws.movable import MovableS3Objects
 from chalicelib.aws.s3source import S3Source
 from chalicelib.evaluate.scan import scan
 from chalicelib.intake.loaders.tables import FILE_GONE
@@ -77,7 +77,7 @@ def test_read_returns_the_object_bytes_unchanged(s3: Any) -> None:
 
 def test_objects_stat_missing_key_is_none_and_move_leaves_only_the_copy(s3: Any) -> None:
     put(s3, "rosters/qq/坏 文件.xlsx", b"garbage")
-    objects = MovableObjects(s3, BUCKET)
+    objects = MovableS3Objects(s3, BUCKET)
 
     objects.move("rosters/qq/坏 文件.xlsx", "quarantine/rosters/qq/坏 文件.xlsx")
 

@@ -15,11 +15,13 @@ from pathlib import Path
 import pytest
 
 from chalicelib.aws.clients import Clients
-from chalicelib.aws.ledger import LedgerStore
+from chalicelib.aws.ledger import DynamoLedger
 from chalicelib.core.models import RollupKind
 from chalicelib.evaluate.scan import ScanResult
+from chalicelib.flows.rollup import ports as rollup_ports
 from chalicelib.flows.rollup import run_rollup
 from chalicelib.flows.weekly import WeeklySummary, run_weekly
+from chalicelib.flows.weekly import ports as weekly_ports
 from jobs.weekly import drain_digests
 from tests.aws import sent_emails
 from tests.faults.college import (
@@ -39,7 +41,7 @@ FL_CONTACT = "fl@college.example.com"  # 外国语学院's contact: gets its fil
 def weekly(aws: Clients, college: College, root: Path) -> tuple[WeeklySummary, ScanResult]:
     """Upload, run the weekly job, and send what it queued."""
     college.upload(aws, root)
-    summary, _, result = run_weekly(aws, SETTINGS, DAY)
+    summary, _, result = run_weekly(weekly_ports(aws, SETTINGS), SETTINGS, DAY)
     drain_digests(aws, SETTINGS, monday_morning())
     return summary, result
 
@@ -75,7 +77,7 @@ def test_an_end_date_of_9999_12_31_is_a_row_error_and_every_digest_goes_out(
     assert (row, column) == (4, "end_on") and "2100-12-31" in reason
     assert set(received()) == {CS_CONTACT, WANG, ZHAO}
     assert "未审备" in body(received()[CS_CONTACT])  # without its filing, 300003 is unfiled
-    assert LedgerStore(aws.dynamodb, SETTINGS.ledger_table).run(summary.period) is not None
+    assert DynamoLedger(aws.dynamodb, SETTINGS.ledger_table).run(summary.period) is not None
 
 
 def test_a_contact_email_with_a_line_break_is_a_row_error_and_its_findings_are_unroutable(
@@ -131,7 +133,9 @@ def test_an_office_email_with_a_line_break_stops_only_that_office_and_is_reporte
     weekly(aws, college, tmp_path)
     before = len(sent_emails())
 
-    summary = run_rollup(aws, SETTINGS, RollupKind.WEEK, DAY, monday_morning())
+    summary = run_rollup(
+        rollup_ports(aws, SETTINGS), SETTINGS, RollupKind.WEEK, DAY, monday_morning()
+    )
 
     assert summary.sent == {"党委工作部": "sent"}
     (rollup,) = [email.message_from_string(m.raw_data) for m in sent_emails()[before:]]
@@ -173,7 +177,7 @@ def test_a_group_name_of_30000_characters_is_cut_reported_and_fits_the_ledger(
 
     ((row, column, reason),) = errors_of(result, "rosters/qq/200002.csv")
     assert (row, column) == (2, "群名称") and "已截断为前 200 个字符" in reason
-    entries = LedgerStore(aws.dynamodb, SETTINGS.ledger_table).entries()
+    entries = DynamoLedger(aws.dynamodb, SETTINGS.ledger_table).entries()
     assert max(len(e.group_name or "") for e in entries.values()) == 200
     # ... and the unit of the group's roster is told of the cut name
     assert summary.problems == [] and set(received()) == {CS_CONTACT, WANG, ZHAO, FL_CONTACT}
@@ -253,7 +257,13 @@ def test_an_office_named_like_a_path_stays_inside_the_output_folder(
     out = tmp_path / "deep" / "out"
 
     summary = run_rollup(
-        aws, SETTINGS, RollupKind.WEEK, DAY, monday_morning(), dry_run=True, out=out
+        rollup_ports(aws, SETTINGS),
+        SETTINGS,
+        RollupKind.WEEK,
+        DAY,
+        monday_morning(),
+        dry_run=True,
+        out=out,
     )
 
     written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())

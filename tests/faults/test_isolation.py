@@ -12,10 +12,12 @@ import pytest
 from botocore.exceptions import ClientError
 
 from chalicelib.aws.clients import Clients, aws_clients
-from chalicelib.aws.ledger import LedgerStore
+from chalicelib.aws.ledger import DynamoLedger
 from chalicelib.aws.sendlog import DynamoSendLog
 from chalicelib.core.models import RollupKind
 from chalicelib.flows.rollup import RollupSendFailed, run_rollup
+from chalicelib.flows.rollup import ports as rollup_ports
+from chalicelib.flows.weekly import ports as weekly_ports
 from chalicelib.flows.weekly import run_weekly
 from chalicelib.intake.loaders.units import ScanAborted
 from chalicelib.ledger.models import RunStatus
@@ -54,7 +56,7 @@ def test_a_digest_that_cannot_be_stored_is_recorded_failed_and_the_others_go_out
 
     # WHEN the weekly job runs and its queue is drained
     with injected(job.s3, "before-parameter-build.s3.PutObject", refuse_first_eml):
-        summary, _, _ = run_weekly(job, SETTINGS, DAY)
+        summary, _, _ = run_weekly(weekly_ports(job, SETTINGS), SETTINGS, DAY)
     drain_digests(aws, SETTINGS, monday_morning())
 
     # THEN the two other recipients got theirs; the failure is recorded, not lost
@@ -66,20 +68,20 @@ def test_a_digest_that_cannot_be_stored_is_recorded_failed_and_the_others_go_out
         for r in DynamoSendLog(aws.dynamodb, SETTINGS.ledger_table).records(summary.period)
     }
     assert records[CS_CONTACT].status is SendStatus.FAILED
-    run = LedgerStore(aws.dynamodb, SETTINGS.ledger_table).run(summary.period)
+    run = DynamoLedger(aws.dynamodb, SETTINGS.ledger_table).run(summary.period)
     assert run is not None and (run.status, run.problem_count, run.digests) == (
         RunStatus.PARTIAL,
         1,
         2,
     )
     # AND the rollup shows it to the office that sees everything
-    run_rollup(aws, SETTINGS, RollupKind.WEEK, DAY, monday_morning())
+    run_rollup(rollup_ports(aws, SETTINGS), SETTINGS, RollupKind.WEEK, DAY, monday_morning())
     assert (
         "提醒邮件 c***@college.example.com(2026-W47):发送失败(未能排队:InternalError)"
         in rollup_text()
     )
     # AND a re-run of the week queues only that digest: each recipient gets exactly one
-    rerun, _, _ = run_weekly(aws, SETTINGS, DAY)
+    rerun, _, _ = run_weekly(weekly_ports(aws, SETTINGS), SETTINGS, DAY)
     drain_digests(aws, SETTINGS, monday_morning())
     assert (len(rerun.messages), rerun.held_back) == (1, 2)
     offices = {"dw@college.example.com", "xsc@college.example.com"}
@@ -97,13 +99,13 @@ def test_a_ledger_write_that_fails_does_not_stop_the_others_and_the_run_is_recor
             raise client_error("ProvisionedThroughputExceededException", "PutItem")
 
     with injected(job.dynamodb, "before-parameter-build.dynamodb.PutItem", throttle_200002):
-        summary, _, _ = run_weekly(job, SETTINGS, DAY)
+        summary, _, _ = run_weekly(weekly_ports(job, SETTINGS), SETTINGS, DAY)
     drain_digests(aws, SETTINGS, monday_morning())
 
     assert summary.problems == [
         "台账写入失败:qq/200002/unidentified_members(ProvisionedThroughputExceededException)"
     ]
-    stored = LedgerStore(aws.dynamodb, SETTINGS.ledger_table)
+    stored = DynamoLedger(aws.dynamodb, SETTINGS.ledger_table)
     assert {key[1] for key in stored.entries()} == {"100001", "300003"}
     assert recipients() == [CS_CONTACT, WANG, ZHAO]  # the reminder still went out
     run = stored.run(summary.period)
@@ -121,10 +123,10 @@ def test_the_run_record_is_written_when_the_registry_cannot_be_stored(
             raise client_error("SlowDown", "PutObject")
 
     with injected(job.s3, "before-parameter-build.s3.PutObject", refuse_registry):
-        summary, _, _ = run_weekly(job, SETTINGS, DAY)
+        summary, _, _ = run_weekly(weekly_ports(job, SETTINGS), SETTINGS, DAY)
 
     assert summary.problems == ["登记表 inventory/2026-W47.json 写入失败(SlowDown)"]
-    run = LedgerStore(aws.dynamodb, SETTINGS.ledger_table).run(summary.period)
+    run = DynamoLedger(aws.dynamodb, SETTINGS.ledger_table).run(summary.period)
     assert run is not None and run.problems == tuple(summary.problems)
 
 
@@ -136,9 +138,9 @@ def test_a_run_that_cannot_scan_writes_an_aborted_run_record_and_raises(
     college.upload(aws, tmp_path)
 
     with pytest.raises(ScanAborted):
-        run_weekly(aws, SETTINGS, DAY)
+        run_weekly(weekly_ports(aws, SETTINGS), SETTINGS, DAY)
 
-    run = LedgerStore(aws.dynamodb, SETTINGS.ledger_table).run("2026-W47")
+    run = DynamoLedger(aws.dynamodb, SETTINGS.ledger_table).run("2026-W47")
     assert run is not None and run.status is RunStatus.ABORTED
     assert "没有可用的单位名录" in run.problems[0]
 
@@ -155,7 +157,7 @@ def test_a_roster_that_disappears_between_listing_and_reading_is_a_file_error_fo
             aws.s3.delete_object(Bucket=SETTINGS.data_bucket, Key=params["Key"])
 
     with injected(job.s3, "before-parameter-build.s3.GetObject", quarantine_before_read):
-        summary, _, result = run_weekly(job, SETTINGS, DAY)
+        summary, _, result = run_weekly(weekly_ports(job, SETTINGS), SETTINGS, DAY)
 
     (error,) = result.errors
     assert (error.file, error.row) == ("rosters/qq/200002.csv", None)
@@ -176,13 +178,13 @@ def test_quarantine_that_cannot_be_listed_leaves_the_digests_and_is_a_problem_of
 
     # WHEN the weekly job runs
     with injected(job.s3, "before-parameter-build.s3.ListObjectsV2", throttle_quarantine):
-        summary, _, _ = run_weekly(job, SETTINGS, DAY)
+        summary, _, _ = run_weekly(weekly_ports(job, SETTINGS), SETTINGS, DAY)
     drain_digests(aws, SETTINGS, monday_morning())
 
     # THEN every digest went out; the run is partial and says what it could not list
     assert summary.digests > 0 and len(sent_emails()) == summary.digests
     assert summary.problems == ["本周上传时被拒收的文件未能列出(SlowDown)"]
-    run = LedgerStore(aws.dynamodb, SETTINGS.ledger_table).run("2026-W47")
+    run = DynamoLedger(aws.dynamodb, SETTINGS.ledger_table).run("2026-W47")
     assert run is not None and run.status is RunStatus.PARTIAL
 
 
@@ -191,7 +193,7 @@ def test_one_office_whose_rollup_fails_does_not_stop_the_others_and_is_sent_on_t
 ) -> None:
     # Reproduces: one office's failure stopped every rollup.
     College().upload(aws, tmp_path)
-    run_weekly(aws, SETTINGS, DAY)
+    run_weekly(weekly_ports(aws, SETTINGS), SETTINGS, DAY)
     job = aws_clients(REGION)
 
     def reject_party_office(params: dict[str, Any], **_: Any) -> None:
@@ -202,8 +204,10 @@ def test_one_office_whose_rollup_fails_does_not_stop_the_others_and_is_sent_on_t
         injected(job.ses, "before-parameter-build.ses.SendRawEmail", reject_party_office),
         pytest.raises(RollupSendFailed) as failed,
     ):
-        run_rollup(job, SETTINGS, RollupKind.WEEK, DAY, monday_morning())
-    retry = run_rollup(aws, SETTINGS, RollupKind.WEEK, DAY, monday_morning())
+        run_rollup(rollup_ports(job, SETTINGS), SETTINGS, RollupKind.WEEK, DAY, monday_morning())
+    retry = run_rollup(
+        rollup_ports(aws, SETTINGS), SETTINGS, RollupKind.WEEK, DAY, monday_morning()
+    )
 
     outcomes = failed.value.summary.sent
     assert outcomes["党委工作部"].startswith("failed: MessageRejected")
@@ -227,10 +231,12 @@ def test_a_run_stopped_by_a_fault_is_recorded_failed_and_its_retry_sends_every_d
         injected(job.dynamodb, "before-call.dynamodb.GetItem", ledger_throttled),
         pytest.raises(ClientError),
     ):
-        run_weekly(job, SETTINGS, DAY)
-    failed = LedgerStore(aws.dynamodb, SETTINGS.ledger_table).run("2026-W47")
+        run_weekly(weekly_ports(job, SETTINGS), SETTINGS, DAY)
+    failed = DynamoLedger(aws.dynamodb, SETTINGS.ledger_table).run("2026-W47")
 
-    retry, _, _ = run_weekly(aws, SETTINGS, DAY)  # Lambda retries the scheduled event
+    retry, _, _ = run_weekly(
+        weekly_ports(aws, SETTINGS), SETTINGS, DAY
+    )  # Lambda retries the scheduled event
     drain_digests(aws, SETTINGS, monday_morning())
 
     assert failed is not None and failed.status is RunStatus.FAILED
@@ -249,9 +255,9 @@ def test_an_unreachable_queue_fails_each_digest_on_record_and_the_rerun_sends_th
         raise client_error("AWS.SimpleQueueService.NonExistentQueue", "GetQueueUrl")
 
     with injected(job.sqs, "before-call.sqs.GetQueueUrl", queue_unreachable):
-        first, _, _ = run_weekly(job, SETTINGS, DAY)
-    partial = LedgerStore(aws.dynamodb, SETTINGS.ledger_table).run("2026-W47")
-    rerun, _, _ = run_weekly(aws, SETTINGS, DAY)
+        first, _, _ = run_weekly(weekly_ports(job, SETTINGS), SETTINGS, DAY)
+    partial = DynamoLedger(aws.dynamodb, SETTINGS.ledger_table).run("2026-W47")
+    rerun, _, _ = run_weekly(weekly_ports(aws, SETTINGS), SETTINGS, DAY)
     drain_digests(aws, SETTINGS, monday_morning())
 
     assert first.messages == [] and len(first.problems) == 3
@@ -268,9 +274,11 @@ def test_an_office_listed_twice_is_served_once_and_reported(aws: Clients, tmp_pa
         "学生处,xsc@college.example.com,class\n学生处,xsc2@college.example.com,class\n",
     )  # fmt: skip
     college.upload(aws, tmp_path)
-    run_weekly(aws, SETTINGS, DAY)
+    run_weekly(weekly_ports(aws, SETTINGS), SETTINGS, DAY)
 
-    summary = run_rollup(aws, SETTINGS, RollupKind.WEEK, DAY, monday_morning())
+    summary = run_rollup(
+        rollup_ports(aws, SETTINGS), SETTINGS, RollupKind.WEEK, DAY, monday_morning()
+    )
 
     assert summary.sent == {"党委工作部": "sent", "学生处": "sent"}
     assert "xsc2@college.example.com" not in recipients()

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from chalicelib.aws.clients import Clients
-from chalicelib.aws.ledger import LedgerStore
+from chalicelib.aws.ledger import DynamoLedger
+from chalicelib.flows.weekly import ports as weekly_ports
 from chalicelib.flows.weekly import run_weekly
 from chalicelib.ledger.models import LedgerEntry, LedgerState
 from tests.faults.college import DAY, SETTINGS, College, roster
@@ -43,8 +44,8 @@ class Week:
 def run(aws: Clients, root: Path, day: date, made: College) -> Week:
     """One weekly run (the digests stay queued)."""
     made.upload(aws, root)
-    _, plan, _ = run_weekly(aws, SETTINGS, day)
-    entries = LedgerStore(aws.dynamodb, SETTINGS.ledger_table).entries()
+    _, plan, _ = run_weekly(weekly_ports(aws, SETTINGS), SETTINGS, day)
+    entries = DynamoLedger(aws.dynamodb, SETTINGS.ledger_table).entries()
     return Week(
         {(group_id, rule): entry for (_, group_id, rule), entry in entries.items()},
         [f"{item.group_id}/{item.rule}" for digest in plan.digests for item in digest.fixed],

@@ -15,10 +15,13 @@ from botocore.exceptions import ConnectionClosedError, ReadTimeoutError
 from chalicelib.aws.clients import Clients, aws_clients
 from chalicelib.aws.sendlog import DynamoSendLog
 from chalicelib.core.models import RollupKind
+from chalicelib.flows.delivery import ports as delivery_ports
 from chalicelib.flows.delivery import send_digest_record
 from chalicelib.flows.outbox import Resend
+from chalicelib.flows.rollup import ports as rollup_ports
 from chalicelib.flows.rollup import run_rollup
 from chalicelib.flows.weekly import WeeklySummary, run_weekly
+from chalicelib.flows.weekly import ports as weekly_ports
 from chalicelib.notify.sending import Claim, MailMessage, SendFailed, SendInProgress, SendStatus
 from jobs.weekly import drain_digests
 from tests.aws import REGION, client_error, injected, sent_emails
@@ -82,7 +85,7 @@ def sent_to(recipient: str) -> int:
 @pytest.fixture
 def week(aws: Clients, tmp_path: Path) -> WeeklySummary:
     College().upload(aws, tmp_path)
-    summary, _, _ = run_weekly(aws, SETTINGS, DAY)
+    summary, _, _ = run_weekly(weekly_ports(aws, SETTINGS), SETTINGS, DAY)
     return summary
 
 
@@ -97,18 +100,22 @@ def test_an_ses_answer_lost_after_acceptance_is_reported_unknown_and_never_resen
         raise ReadTimeoutError(endpoint_url="https://email.us-east-1.amazonaws.com/")
 
     with injected(worker.ses, "after-call.ses.SendRawEmail", lose_answer):
-        outcome = send_digest_record(record, worker, SETTINGS, monday_morning())
+        outcome = send_digest_record(
+            record, delivery_ports(worker, SETTINGS), SETTINGS, monday_morning()
+        )
 
     # WHEN SQS delivers the message again, now and much later
-    again = send_digest_record(record, aws, SETTINGS, monday_morning())
-    later = send_digest_record(record, aws, SETTINGS, monday_morning() + LATER)
+    again = send_digest_record(record, delivery_ports(aws, SETTINGS), SETTINGS, monday_morning())
+    later = send_digest_record(
+        record, delivery_ports(aws, SETTINGS), SETTINGS, monday_morning() + LATER
+    )
 
     # THEN it was sent once, acknowledged, and left `unknown` for an operator
     assert (outcome, again, later) == ("unknown", "unknown", "unknown")
     assert sent_to(WANG) == 1
     assert status(aws, week) is SendStatus.UNKNOWN
     # AND the rollup tells the office that sees everything
-    run_rollup(aws, SETTINGS, RollupKind.WEEK, DAY, monday_morning())
+    run_rollup(rollup_ports(aws, SETTINGS), SETTINGS, RollupKind.WEEK, DAY, monday_morning())
     (party,) = [m for m in sent_emails() if "dw@college.example.com" in m.destinations]
     part = next(
         p
@@ -132,7 +139,10 @@ def test_a_connection_closed_mid_send_is_unknown_but_an_unreachable_endpoint_is_
         raise ConnectionClosedError(endpoint_url="https://email.us-east-1.amazonaws.com/")
 
     with injected(worker.ses, "after-call.ses.SendRawEmail", close):
-        assert send_digest_record(record, worker, SETTINGS, monday_morning()) == "unknown"
+        assert (
+            send_digest_record(record, delivery_ports(worker, SETTINGS), SETTINGS, monday_morning())
+            == "unknown"
+        )
     assert status(aws, week) is SendStatus.UNKNOWN
 
 
@@ -152,7 +162,9 @@ def test_recording_sent_that_fails_once_is_retried_in_process_and_nothing_is_res
     with injected(
         worker.dynamodb, "before-parameter-build.dynamodb.UpdateItem", fail_recording_sent_once
     ):
-        outcome = send_digest_record(wang_record(aws), worker, SETTINGS, monday_morning())
+        outcome = send_digest_record(
+            wang_record(aws), delivery_ports(worker, SETTINGS), SETTINGS, monday_morning()
+        )
     drain_digests(aws, SETTINGS, monday_morning() + LATER)
 
     assert (outcome, failures) == ("sent", ["once"])
@@ -171,10 +183,14 @@ def test_recording_sent_that_never_succeeds_leaves_the_digest_unknown_not_resent
 
     record = wang_record(aws)
     with injected(worker.dynamodb, "before-parameter-build.dynamodb.UpdateItem", refuse_sent):
-        outcome = send_digest_record(record, worker, SETTINGS, monday_morning())
+        outcome = send_digest_record(
+            record, delivery_ports(worker, SETTINGS), SETTINGS, monday_morning()
+        )
     with pytest.raises(SendInProgress):  # redelivered at once: it is still being decided
-        send_digest_record(record, aws, SETTINGS, monday_morning())
-    later = send_digest_record(record, aws, SETTINGS, monday_morning() + LATER)
+        send_digest_record(record, delivery_ports(aws, SETTINGS), SETTINGS, monday_morning())
+    later = send_digest_record(
+        record, delivery_ports(aws, SETTINGS), SETTINGS, monday_morning() + LATER
+    )
 
     assert (outcome, later) == ("sent-unrecorded", "unknown")
     assert sent_to(WANG) == 1
@@ -187,8 +203,12 @@ def test_a_worker_that_died_after_claiming_but_before_ses_is_taken_over_and_send
     record = claimed(aws, monday_morning()).record
 
     with pytest.raises(SendInProgress):  # too soon: that worker may still be alive
-        send_digest_record(record, aws, SETTINGS, monday_morning() + timedelta(minutes=1))
-    outcome = send_digest_record(record, aws, SETTINGS, monday_morning() + LATER)
+        send_digest_record(
+            record, delivery_ports(aws, SETTINGS), SETTINGS, monday_morning() + timedelta(minutes=1)
+        )
+    outcome = send_digest_record(
+        record, delivery_ports(aws, SETTINGS), SETTINGS, monday_morning() + LATER
+    )
 
     assert (outcome, sent_to(WANG), status(aws, week)) == ("sent", 1, SendStatus.SENT)
 
@@ -199,14 +219,19 @@ def test_a_worker_that_died_while_ses_had_the_message_leaves_it_unknown(
     dead = claimed(aws, monday_morning())
     dead.log.submitting(dead.message, dead.claim)  # ... and it timed out inside send_raw_email
 
-    outcome = send_digest_record(dead.record, aws, SETTINGS, monday_morning() + LATER)
+    outcome = send_digest_record(
+        dead.record, delivery_ports(aws, SETTINGS), SETTINGS, monday_morning() + LATER
+    )
 
     assert (outcome, sent_to(WANG), status(aws, week)) == ("unknown", 0, SendStatus.UNKNOWN)
 
 
 def test_each_duplicated_sqs_delivery_sends_nothing_more(aws: Clients, week: WeeklySummary) -> None:
     record = wang_record(aws)
-    outcomes = [send_digest_record(record, aws, SETTINGS, monday_morning()) for _ in range(3)]
+    outcomes = [
+        send_digest_record(record, delivery_ports(aws, SETTINGS), SETTINGS, monday_morning())
+        for _ in range(3)
+    ]
 
     assert outcomes == ["sent", "duplicate", "duplicate"]
     assert sent_to(WANG) == 1
@@ -220,7 +245,7 @@ def test_the_weekly_schedule_replayed_on_wednesday_sends_no_second_digest(
     drain_digests(aws, SETTINGS, monday_morning())
     wednesday = DAY + timedelta(days=2)
 
-    replay, _, _ = run_weekly(aws, SETTINGS, wednesday)
+    replay, _, _ = run_weekly(weekly_ports(aws, SETTINGS), SETTINGS, wednesday)
     drain_digests(aws, SETTINGS, datetime.combine(wednesday, monday_morning().timetz()))
 
     assert (replay.period, replay.messages, replay.held_back) == (week.period, [], week.digests)
@@ -232,11 +257,15 @@ def test_an_operator_resend_sends_once_more_under_its_own_identity(
 ) -> None:
     drain_digests(aws, SETTINGS, monday_morning())
 
-    run_weekly(aws, SETTINGS, DAY, resend=Resend("20261118T090000"))
+    run_weekly(weekly_ports(aws, SETTINGS), SETTINGS, DAY, resend=Resend("20261118T090000"))
     outcomes = drain_digests(aws, SETTINGS, monday_morning() + LATER)
-    replay, _, _ = run_weekly(aws, SETTINGS, DAY, resend=Resend("20261118T090000"))
+    replay, _, _ = run_weekly(
+        weekly_ports(aws, SETTINGS), SETTINGS, DAY, resend=Resend("20261118T090000")
+    )
     drain_digests(aws, SETTINGS, monday_morning() + LATER)
-    one, _, _ = run_weekly(aws, SETTINGS, DAY, resend=Resend("20261118T100000", to=WANG))
+    one, _, _ = run_weekly(
+        weekly_ports(aws, SETTINGS), SETTINGS, DAY, resend=Resend("20261118T100000", to=WANG)
+    )
     drain_digests(aws, SETTINGS, monday_morning() + LATER)
 
     assert outcomes == {"sent": 3} and replay.messages == []
@@ -255,7 +284,9 @@ def test_a_worker_whose_claim_was_taken_over_sends_nothing(
     stalled = claimed(aws, monday_morning())
 
     # WHEN worker B takes the send over and sends it, and A wakes up
-    taken_over = send_digest_record(stalled.record, aws, SETTINGS, monday_morning() + LATER)
+    taken_over = send_digest_record(
+        stalled.record, delivery_ports(aws, SETTINGS), SETTINGS, monday_morning() + LATER
+    )
     with pytest.raises(SendInProgress):
         stalled.log.submitting(stalled.message, stalled.claim)
 
@@ -270,7 +301,9 @@ def test_claims_in_two_time_zones_compare_as_instants(aws: Clients, week: Weekly
     # WHEN a worker on Shanghai time sees it one minute later (08:06+08:00)
     # THEN the claim is recent, not eight hours old: it waits, it does not take over
     with pytest.raises(SendInProgress):
-        send_digest_record(record, aws, SETTINGS, monday_morning() + timedelta(minutes=1))
+        send_digest_record(
+            record, delivery_ports(aws, SETTINGS), SETTINGS, monday_morning() + timedelta(minutes=1)
+        )
 
 
 def test_a_rerun_that_cannot_queue_never_erases_a_sent_record(
@@ -286,7 +319,9 @@ def test_a_rerun_that_cannot_queue_never_erases_a_sent_record(
         injected(worker.ses, "before-call.ses.SendRawEmail", throttle),
         pytest.raises(SendFailed),
     ):
-        send_digest_record(wang_record(aws), worker, SETTINGS, monday_morning())
+        send_digest_record(
+            wang_record(aws), delivery_ports(worker, SETTINGS), SETTINGS, monday_morning()
+        )
     assert status(aws, week) is SendStatus.FAILED
 
     # WHEN a re-run queues it again, and while it does SQS's retry sends it (SENT), and
@@ -296,12 +331,12 @@ def test_a_rerun_that_cannot_queue_never_erases_a_sent_record(
     def retry_succeeds_then_refuse(params: dict[str, Any], **_: Any) -> None:
         if WANG in params["MessageBody"]:  # SQS's retry of the same send, delivered now
             retry = {"body": params["MessageBody"], "receiptHandle": "-", "attributes": {}}
-            send_digest_record(retry, aws, SETTINGS, monday_morning())
+            send_digest_record(retry, delivery_ports(aws, SETTINGS), SETTINGS, monday_morning())
             raise client_error("InternalError", "SendMessage")
 
     with injected(job.sqs, "before-parameter-build.sqs.SendMessage", retry_succeeds_then_refuse):
-        rerun, _, _ = run_weekly(job, SETTINGS, DAY)
-    replay, _, _ = run_weekly(aws, SETTINGS, DAY)
+        rerun, _, _ = run_weekly(weekly_ports(job, SETTINGS), SETTINGS, DAY)
+    replay, _, _ = run_weekly(weekly_ports(aws, SETTINGS), SETTINGS, DAY)
     drain_digests(aws, SETTINGS, monday_morning() + LATER)
 
     # THEN the record stays sent, and no replay sends it a second time

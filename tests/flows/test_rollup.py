@@ -18,10 +18,11 @@ from chalice.test import Client
 
 import app as app_module
 from chalicelib.aws.clients import Clients
-from chalicelib.aws.ledger import LedgerStore
+from chalicelib.aws.ledger import DynamoLedger
 from chalicelib.core.models import RollupKind
 from chalicelib.core.settings import Settings
 from chalicelib.flows.rollup import RollupUnavailable, run_rollup
+from chalicelib.flows.rollup import ports as rollup_ports
 from chalicelib.ledger.models import LedgerState
 from jobs.provision import upload_folder
 from jobs.sample import generate_college
@@ -57,7 +58,7 @@ def workbook(clients: Clients, key: str) -> openpyxl.Workbook:
 
 
 def test_each_office_gets_one_rollup_archived_under_the_week(aws: Clients) -> None:
-    summary = run_rollup(aws, SETTINGS, RollupKind.WEEK, DAY, AT_TEN)
+    summary = run_rollup(rollup_ports(aws, SETTINGS), SETTINGS, RollupKind.WEEK, DAY, AT_TEN)
 
     assert summary.sent == {"党委工作部": "sent", "学生处": "sent", "校团委": "sent"}
     listed = aws.s3.list_objects_v2(Bucket=SETTINGS.data_bucket, Prefix="reports/2026/W47/")
@@ -73,10 +74,10 @@ def test_each_office_gets_one_rollup_archived_under_the_week(aws: Clients) -> No
 
 
 def test_the_workbook_figures_equal_the_ledger(aws: Clients) -> None:
-    run_rollup(aws, SETTINGS, RollupKind.WEEK, DAY, AT_TEN)
+    run_rollup(rollup_ports(aws, SETTINGS), SETTINGS, RollupKind.WEEK, DAY, AT_TEN)
     open_entries = [
         e
-        for e in LedgerStore(aws.dynamodb, SETTINGS.ledger_table).entries().values()
+        for e in DynamoLedger(aws.dynamodb, SETTINGS.ledger_table).entries().values()
         if e.state in (LedgerState.OPEN, LedgerState.REOPENED)
     ]
 
@@ -93,7 +94,7 @@ def test_the_workbook_figures_equal_the_ledger(aws: Clients) -> None:
 
 
 def test_student_affairs_sees_only_class_groups(aws: Clients) -> None:
-    run_rollup(aws, SETTINGS, RollupKind.WEEK, DAY, AT_TEN)
+    run_rollup(rollup_ports(aws, SETTINGS), SETTINGS, RollupKind.WEEK, DAY, AT_TEN)
 
     book = workbook(aws, "reports/2026/W47/群组合规汇总_2026-W47_学生处.xlsx")
 
@@ -104,8 +105,8 @@ def test_student_affairs_sees_only_class_groups(aws: Clients) -> None:
 
 
 def test_a_second_run_of_the_same_rollup_sends_nothing_again(aws: Clients) -> None:
-    first = run_rollup(aws, SETTINGS, RollupKind.WEEK, DAY, AT_TEN)
-    again = run_rollup(aws, SETTINGS, RollupKind.WEEK, DAY, AT_TEN)
+    first = run_rollup(rollup_ports(aws, SETTINGS), SETTINGS, RollupKind.WEEK, DAY, AT_TEN)
+    again = run_rollup(rollup_ports(aws, SETTINGS), SETTINGS, RollupKind.WEEK, DAY, AT_TEN)
 
     assert set(first.sent.values()) == {"sent"}
     assert set(again.sent.values()) == {"duplicate"}
@@ -113,7 +114,7 @@ def test_a_second_run_of_the_same_rollup_sends_nothing_again(aws: Clients) -> No
 
 
 def test_monthly_rollup_is_archived_under_the_month(aws: Clients) -> None:
-    summary = run_rollup(aws, SETTINGS, RollupKind.MONTH, DAY, AT_TEN)
+    summary = run_rollup(rollup_ports(aws, SETTINGS), SETTINGS, RollupKind.MONTH, DAY, AT_TEN)
 
     assert summary.period == "2026-11"
     assert all(f.startswith("reports/2026/M11/") for f in summary.files)
@@ -123,7 +124,13 @@ def test_monthly_rollup_is_archived_under_the_month(aws: Clients) -> None:
 
 def test_dry_run_writes_files_locally_and_sends_nothing(aws: Clients, tmp_path: Path) -> None:
     summary = run_rollup(
-        aws, SETTINGS, RollupKind.WEEK, DAY, AT_TEN, dry_run=True, out=tmp_path / "r"
+        rollup_ports(aws, SETTINGS),
+        SETTINGS,
+        RollupKind.WEEK,
+        DAY,
+        AT_TEN,
+        dry_run=True,
+        out=tmp_path / "r",
     )
 
     assert set(summary.sent.values()) == {"dry run"}
@@ -134,7 +141,9 @@ def test_dry_run_writes_files_locally_and_sends_nothing(aws: Clients, tmp_path: 
 def test_the_archived_page_opens_from_disk_with_its_chart_and_the_email_keeps_cid(
     aws: Clients, tmp_path: Path
 ) -> None:
-    run_rollup(aws, SETTINGS, RollupKind.WEEK, DAY, AT_TEN, out=tmp_path / "r")
+    run_rollup(
+        rollup_ports(aws, SETTINGS), SETTINGS, RollupKind.WEEK, DAY, AT_TEN, out=tmp_path / "r"
+    )
 
     folder = tmp_path / "r" / "2026" / "W47"
     page = (folder / "党委工作部.html").read_text(encoding="utf-8")
@@ -151,7 +160,7 @@ def test_the_archived_page_opens_from_disk_with_its_chart_and_the_email_keeps_ci
 
 def test_rollup_before_any_weekly_run_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
     with embedded_aws(monkeypatch) as clients, pytest.raises(RollupUnavailable, match="每周检查"):
-        run_rollup(clients, SETTINGS, RollupKind.WEEK, DAY, AT_TEN)
+        run_rollup(rollup_ports(clients, SETTINGS), SETTINGS, RollupKind.WEEK, DAY, AT_TEN)
 
 
 def test_rollup_schedules_are_monday_ten_and_the_first_monday_of_the_month() -> None:

@@ -18,6 +18,7 @@ from chalicelib.core.dates import SHANGHAI
 from chalicelib.core.models import Office
 from chalicelib.core.settings import Settings
 from chalicelib.flows.uploads import s3_objects_in
+from chalicelib.flows.weekly import ports as weekly_ports
 from chalicelib.flows.weekly import run_weekly
 from chalicelib.intake.inspection import Receipt
 from chalicelib.intake.source import SourceFile
@@ -234,7 +235,7 @@ def test_the_rejected_file_is_also_in_its_units_digest_of_the_week(
     uploaded = datetime.now(SHANGHAI).date()
     next_monday = uploaded + timedelta(days=7 - uploaded.weekday())
 
-    _, plan, _ = run_weekly(aws, Settings(), next_monday, dry_run=True)
+    _, plan, _ = run_weekly(weekly_ports(aws, Settings()), Settings(), next_monday, dry_run=True)
 
     (digest,) = [d for d in plan.digests if d.recipient == "xxgc@example.edu.cn"]
     (problem,) = digest.data_problems

@@ -1,5 +1,7 @@
-"""Upload validation: a receipt for every data-root file, quarantine for a rejected one,
-and S3 → SQS notifications delivered in-process by moto."""
+"""Upload validation: a receipt for every data-root file, quarantine for a rejected one.
+
+The checks run on an in-memory bucket; the last tests run on moto, where S3's
+notifications reach SQS and a file can vanish between its notification and its reading."""
 
 from __future__ import annotations
 
@@ -13,50 +15,64 @@ import pytest
 
 from chalicelib.aws.clients import Clients
 from chalicelib.core.models import DataError
-from chalicelib.flows.uploads import Receipt, format_receipt, s3_objects_in, validate_upload
+from chalicelib.flows.uploads import (
+    Receipt,
+    UploadPorts,
+    format_receipt,
+    ports,
+    s3_objects_in,
+    validate_upload,
+)
+from chalicelib.intake.source import MemoryBucket
+from chalicelib.notify.memory import MemoryMailQueue
 from tests.aws import BUCKET, REGION, fake_aws, injected, keys_under, put
 from tests.intake.readers import DEFAULT_SETTINGS
 
 UNITS = "单位编码,单位名称,核心词\nU1,机电工程学院,机电\nU2,经济管理学院,经管\n"
 ROSTER = "QQ号,身份,入群时间\n10001,群主,2024-03-05\n10002,成员,2024/3/6\n\n10003,成员,\n"
+UPLOADED = datetime(2026, 11, 18, 15, 42)  # Shanghai time
 
 
 @pytest.fixture
-def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    with fake_aws(monkeypatch) as client:
-        put(client, "config/units.csv", UNITS)
-        yield client
+def bucket() -> MemoryBucket:
+    store = MemoryBucket(now=UPLOADED)
+    store.put("config/units.csv", UNITS.encode())
+    return store
 
 
-def stored_receipt(s3: Any, key: str) -> Receipt:
-    body = s3.get_object(Bucket=BUCKET, Key=f"receipts/{key}.json")["Body"].read()
+def in_memory(bucket: MemoryBucket) -> UploadPorts:
+    return UploadPorts(source=bucket, objects=bucket, queue=MemoryMailQueue(bucket))
+
+
+def stored_receipt(bucket: MemoryBucket, key: str) -> Receipt:
+    body = bucket.get(f"receipts/{key}.json")
     assert "\\u" not in body.decode("utf-8")  # Chinese is written as UTF-8, not escaped
     return Receipt.model_validate_json(body)
 
 
-def check(s3: Any, key: str, body: str | bytes, **kwargs: Any) -> Receipt:
-    put(s3, key, body)
-    receipt = validate_upload(s3, BUCKET, key, DEFAULT_SETTINGS, **kwargs)
+def check(bucket: MemoryBucket, key: str, body: str | bytes, **kwargs: Any) -> Receipt:
+    bucket.put(key, body.encode() if isinstance(body, str) else body)
+    receipt = validate_upload(in_memory(bucket), key, DEFAULT_SETTINGS, **kwargs)
     assert receipt is not None
-    assert stored_receipt(s3, key) == receipt
+    assert stored_receipt(bucket, key) == receipt
     return receipt
 
 
-def test_good_roster_gets_a_receipt_with_its_rows_and_stays(s3: Any) -> None:
-    receipt = check(s3, "rosters/qq/123456.csv", ROSTER)
+def test_good_roster_gets_a_receipt_with_its_rows_and_stays(bucket: MemoryBucket) -> None:
+    receipt = check(bucket, "rosters/qq/123456.csv", ROSTER)
 
     assert receipt.kind == "rosters"
     assert (receipt.rows_read, receipt.row_errors, receipt.rejected) == (3, [], None)
-    assert keys_under(s3, "rosters/") == ["rosters/qq/123456.csv"]
-    assert keys_under(s3, "quarantine/") == []
+    assert bucket.keys("rosters/") == ["rosters/qq/123456.csv"]
+    assert bucket.keys("quarantine/") == []
     assert format_receipt(receipt) == "rosters/qq/123456.csv:读取 3 行,没有发现错误。"
 
 
-def test_bad_rows_are_listed_with_file_row_column_and_reason(s3: Any) -> None:
+def test_bad_rows_are_listed_with_file_row_column_and_reason(bucket: MemoryBucket) -> None:
     key = "rosters/qq/机电学院/2001.txt"
     text = "群号:2001\nQQ号,身份\n10001,群主\n,成员\n10003,班长\n10004,成员\n"
 
-    receipt = check(s3, key, text)
+    receipt = check(bucket, key, text)
 
     assert receipt.rows_read == 4 and receipt.error_count == 2 and receipt.rejected is None
     assert receipt.row_errors == [
@@ -68,47 +84,49 @@ def test_bad_rows_are_listed_with_file_row_column_and_reason(s3: Any) -> None:
     assert summary.startswith(
         f"{key}:读取 4 行,2 行有错误(第 4 行“QQ号”:成员账号为空;第 5 行“身份”:"
     )
-    assert keys_under(s3, "rosters/") == [key]
+    assert bucket.keys("rosters/") == [key]
 
 
-def test_garbage_workbook_is_rejected_and_moved_to_quarantine(s3: Any) -> None:
+def test_garbage_workbook_is_rejected_and_moved_to_quarantine(bucket: MemoryBucket) -> None:
     key = "rosters/wechat/经管 学院.xlsx"
 
-    receipt = check(s3, key, b"this is not a workbook, just text without any header")
+    receipt = check(bucket, key, b"this is not a workbook, just text without any header")
 
     assert receipt.rejected is not None and "Excel" in receipt.rejected
     assert receipt.quarantined_to == f"quarantine/{key}"
     assert receipt.rows_read == 0 and receipt.row_errors == []
-    assert keys_under(s3, "rosters/") == []
-    moved = s3.get_object(Bucket=BUCKET, Key=f"quarantine/{key}")["Body"].read()
+    assert bucket.keys("rosters/") == []
+    moved = bucket.get(f"quarantine/{key}")
     assert moved.startswith(b"this is not a workbook")
     summary = format_receipt(receipt)
     assert "已拒收" in summary and f"文件已移到 quarantine/{key}" in summary
 
 
-def test_a_replayed_message_after_quarantine_writes_nothing_more(s3: Any) -> None:
+def test_a_replayed_message_after_quarantine_writes_nothing_more(bucket: MemoryBucket) -> None:
     key = "filings/登记表.csv"
-    check(s3, key, "群号,群名称\n1,机电工作群\n")  # no 平台/单位/备案日期 columns: rejected
+    check(bucket, key, "群号,群名称\n1,机电工作群\n")  # no 平台/单位/备案日期 columns: rejected
 
-    assert validate_upload(s3, BUCKET, key, DEFAULT_SETTINGS) is None
-    assert keys_under(s3, "quarantine/") == [f"quarantine/{key}"]
+    assert validate_upload(in_memory(bucket), key, DEFAULT_SETTINGS) is None
+    assert bucket.keys("quarantine/") == [f"quarantine/{key}"]
 
 
-def test_directory_units_are_checked_against_the_bucket_unit_list(s3: Any) -> None:
+def test_directory_units_are_checked_against_the_bucket_unit_list(bucket: MemoryBucket) -> None:
     text = "工号,姓名,单位,状态\nT1,张三,机电工程学院,在职\nT2,李四,不存在学院,在职\n"
 
-    receipt = check(s3, "directory/教职工.csv", text)
+    receipt = check(bucket, "directory/教职工.csv", text)
 
     assert receipt.rows_read == 2 and receipt.notes == []
     assert [(e.row, e.column) for e in receipt.row_errors] == [(3, "单位")]
     assert "不在单位名录中" in receipt.row_errors[0].reason
 
 
-def test_without_a_unit_list_filings_are_still_read_and_the_receipt_says_so(s3: Any) -> None:
-    s3.delete_object(Bucket=BUCKET, Key="config/units.csv")
+def test_without_a_unit_list_filings_are_still_read_and_the_receipt_says_so(
+    bucket: MemoryBucket,
+) -> None:
+    bucket.delete("config/units.csv")
     text = "平台,群号,单位,备案日期\nqq,1,任意学院,2026-01-05\nqq,2,任意学院,去年\n"
 
-    receipt = check(s3, "filings/登记表.csv", text)
+    receipt = check(bucket, "filings/登记表.csv", text)
 
     assert receipt.rows_read == 2
     assert [(e.row, e.column) for e in receipt.row_errors] == [(3, "备案日期")]
@@ -117,23 +135,26 @@ def test_without_a_unit_list_filings_are_still_read_and_the_receipt_says_so(s3: 
 
 
 def test_waiver_expiry_is_checked_against_the_upload_date_or_the_given_day(
-    s3: Any, monkeypatch: pytest.MonkeyPatch
+    bucket: MemoryBucket,
 ) -> None:
     key = "waivers/豁免.csv"
     text = "平台,群号,规则,理由,审批人,有效期至\nqq,1,超规模,年级大群,学生处,2027-11-01\n"
-    put(s3, key, text, at=datetime(2026, 11, 16, 9, 0), monkeypatch=monkeypatch)
+    bucket.now = datetime(2026, 11, 16, 9, 0)
+    bucket.put(key, text.encode())
 
-    on_upload_day = validate_upload(s3, BUCKET, key, DEFAULT_SETTINGS)
-    a_year_earlier = validate_upload(s3, BUCKET, key, DEFAULT_SETTINGS, today=date(2025, 11, 1))
+    on_upload_day = validate_upload(in_memory(bucket), key, DEFAULT_SETTINGS)
+    a_year_earlier = validate_upload(
+        in_memory(bucket), key, DEFAULT_SETTINGS, today=date(2025, 11, 1)
+    )
 
     assert on_upload_day is not None and on_upload_day.row_errors == []
     assert a_year_earlier is not None
     assert [e.column for e in a_year_earlier.row_errors] == ["有效期至"]
 
 
-def test_config_files_are_read_and_unknown_ones_noted(s3: Any) -> None:
-    units = check(s3, "config/units.csv", UNITS + "U1,重复学院,重复\n")
-    other = check(s3, "config/说明.csv", "随便写的\n")
+def test_config_files_are_read_and_unknown_ones_noted(bucket: MemoryBucket) -> None:
+    units = check(bucket, "config/units.csv", UNITS + "U1,重复学院,重复\n")
+    other = check(bucket, "config/说明.csv", "随便写的\n")
 
     assert units.rows_read == 3 and [e.row for e in units.row_errors] == [4]
     assert other.rejected is None and other.rows_read == 0 and "不会被使用" in other.notes[0]
@@ -151,11 +172,11 @@ def test_config_files_are_read_and_unknown_ones_noted(s3: Any) -> None:
         "units.csv",
     ],
 )
-def test_keys_outside_the_data_folders_are_ignored(s3: Any, key: str) -> None:
-    put(s3, key, "QQ号\n1\n")
+def test_keys_outside_the_data_folders_are_ignored(bucket: MemoryBucket, key: str) -> None:
+    bucket.put(key, "QQ号\n1\n".encode())
 
-    assert validate_upload(s3, BUCKET, key, DEFAULT_SETTINGS) is None
-    assert keys_under(s3, "receipts/") == ([key] if key.startswith("receipts/") else [])
+    assert validate_upload(in_memory(bucket), key, DEFAULT_SETTINGS) is None
+    assert bucket.keys("receipts/") == ([key] if key.startswith("receipts/") else [])
 
 
 def test_format_names_the_sheet_of_a_workbook_error() -> None:
@@ -200,6 +221,19 @@ def test_notification_through_sns_is_unwrapped() -> None:
     assert s3_objects_in(json.dumps(envelope)) == [(BUCKET, "filings/a+b.csv")]
 
 
+@pytest.fixture
+def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    with fake_aws(monkeypatch) as client:
+        put(client, "config/units.csv", UNITS)
+        yield client
+
+
+def on_aws(s3: Any, bucket: str = BUCKET) -> UploadPorts:
+    sqs = boto3.client("sqs", region_name=REGION)
+    sqs.create_queue(QueueName=DEFAULT_SETTINGS.digest_queue)
+    return ports(Clients(s3=s3, dynamodb=None, sqs=sqs, ses=None), DEFAULT_SETTINGS, bucket)
+
+
 def test_s3_notification_to_sqs_end_to_end(s3: Any) -> None:
     sqs = boto3.client("sqs", region_name=REGION)
     queue = sqs.create_queue(QueueName=DEFAULT_SETTINGS.upload_queue)["QueueUrl"]
@@ -219,7 +253,7 @@ def test_s3_notification_to_sqs_end_to_end(s3: Any) -> None:
         messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])
         for message in messages:
             for bucket, key in s3_objects_in(message["Body"]):
-                receipt = validate_upload(s3, bucket, key, DEFAULT_SETTINGS)
+                receipt = validate_upload(on_aws(s3, bucket), key, DEFAULT_SETTINGS)
                 if receipt is not None:
                     receipts[key] = receipt
             sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
@@ -231,16 +265,16 @@ def test_s3_notification_to_sqs_end_to_end(s3: Any) -> None:
     assert keys_under(s3, "rosters/") == [good]
 
 
-def test_a_person_id_in_a_receipt_and_its_log_line_is_masked(s3: Any) -> None:
+def test_a_person_id_in_a_receipt_and_its_log_line_is_masked(bucket: MemoryBucket) -> None:
     # GIVEN a staff list with one student number listed twice
     text = "学号,姓名,状态\n2021000123,张三,在读\n2021000123,张三,在读\n"
 
-    receipt = check(s3, "directory/学生名册.csv", text)
+    receipt = check(bucket, "directory/学生名册.csv", text)
 
     (error,) = receipt.row_errors
     assert (error.row, error.reason) == (3, "人员编号“20****23”在名册中重复")
     assert "2021000123" not in format_receipt(receipt)
-    assert "2021000123" not in stored_body(s3, "directory/学生名册.csv")
+    assert "2021000123" not in bucket.get("receipts/directory/学生名册.csv.json").decode()
 
 
 def test_an_upload_under_config_reaches_the_validator_through_the_bucket_notification(
@@ -255,13 +289,9 @@ def test_an_upload_under_config_reaches_the_validator_through_the_bucket_notific
     keys = [key for body in bodies for _, key in s3_objects_in(body)]
 
     assert keys == ["config/units.csv"]
-    receipt = validate_upload(aws.s3, BUCKET, "config/units.csv", DEFAULT_SETTINGS)
+    on_aws = ports(aws, DEFAULT_SETTINGS, BUCKET)
+    receipt = validate_upload(on_aws, "config/units.csv", DEFAULT_SETTINGS)
     assert receipt is not None and receipt.kind == "config" and receipt.rejected is None
-
-
-def stored_body(s3: Any, key: str) -> str:
-    body: bytes = s3.get_object(Bucket=BUCKET, Key=f"receipts/{key}.json")["Body"].read()
-    return body.decode("utf-8")
 
 
 def test_a_file_gone_between_its_notification_and_its_reading_is_left_alone(s3: Any) -> None:
@@ -272,7 +302,7 @@ def test_a_file_gone_between_its_notification_and_its_reading_is_left_alone(s3: 
         s3.delete_object(Bucket=BUCKET, Key=params["Key"])
 
     with injected(s3, "before-parameter-build.s3.GetObject", delete_first):
-        receipt = validate_upload(s3, BUCKET, "rosters/qq/123456.csv", DEFAULT_SETTINGS)
+        receipt = validate_upload(on_aws(s3), "rosters/qq/123456.csv", DEFAULT_SETTINGS)
 
     # THEN no receipt, no quarantine copy, and no error for the Lambda to retry
     assert receipt is None

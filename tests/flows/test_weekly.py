@@ -23,14 +23,16 @@ import pytest
 from botocore.exceptions import ClientError
 
 from chalicelib.aws.clients import Clients, aws_clients
-from chalicelib.aws.ledger import LedgerStore
+from chalicelib.aws.ledger import DynamoLedger
 from chalicelib.aws.sendlog import DynamoSendLog
 from chalicelib.core.models import Platform
 from chalicelib.core.settings import Settings
 from chalicelib.evaluate.rules import REGISTRY
 from chalicelib.evaluate.scan import ScanResult
+from chalicelib.flows.delivery import ports as delivery_ports
 from chalicelib.flows.delivery import send_digest_record
 from chalicelib.flows.weekly import WeeklySummary, run_weekly
+from chalicelib.flows.weekly import ports as weekly_ports
 from chalicelib.ledger.models import LedgerEntry, LedgerState
 from chalicelib.ledger.reconcile import EntryKey
 from chalicelib.notify.digests.build import DigestPlan
@@ -209,7 +211,7 @@ def test_a_digest_ses_always_refuses_is_retried_with_backoff_then_dead_lettered_
 ) -> None:
     # GIVEN a weekly run that enqueued its digests, and SES throttling every send
     upload_college(aws, tmp_path / "data", DAY)
-    summary, _, _ = run_weekly(aws, SETTINGS, DAY)
+    summary, _, _ = run_weekly(weekly_ports(aws, SETTINGS), SETTINGS, DAY)
     enqueued = sorted(m.to_json() for m in summary.messages)
     assert len(enqueued) == summary.digests > 0
     worker, backoffs = clients_whose_ses_always_throttles()
@@ -226,7 +228,12 @@ def test_a_digest_ses_always_refuses_is_retried_with_backoff_then_dead_lettered_
                 int(message["Attributes"]["ApproximateReceiveCount"])
             )
             with pytest.raises(SendFailed):
-                send_digest_record(lambda_record(message), worker, SETTINGS, monday_morning(DAY))
+                send_digest_record(
+                    lambda_record(message),
+                    delivery_ports(worker, SETTINGS),
+                    SETTINGS,
+                    monday_morning(DAY),
+                )
             failures += 1
             backoff_by_body[message["Body"]] += backoffs.pop(message["ReceiptHandle"], [])
         for message in received:  # do not wait out the backoff: visible again right away
@@ -258,7 +265,7 @@ def test_a_digest_whose_rendered_eml_cannot_be_read_once_is_sent_when_sqs_delive
     # GIVEN a weekly run that enqueued its digests, and S3 refusing the worker's first read
     # of a rendered .eml (a transient SlowDown), before anything reaches SES
     upload_college(aws, tmp_path / "data", DAY)
-    summary, _, _ = run_weekly(aws, SETTINGS, DAY)
+    summary, _, _ = run_weekly(weekly_ports(aws, SETTINGS), SETTINGS, DAY)
     worker = aws_clients(REGION)
     refusals = {"left": 1}
 
@@ -273,14 +280,18 @@ def test_a_digest_whose_rendered_eml_cannot_be_read_once_is_sent_when_sqs_delive
 
     # WHEN the first delivery fails and SQS delivers the same message again a minute later
     with pytest.raises((ClientError, SendFailed)):
-        send_digest_record(lambda_record(first), worker, SETTINGS, monday_morning(DAY))
+        send_digest_record(
+            lambda_record(first), delivery_ports(worker, SETTINGS), SETTINGS, monday_morning(DAY)
+        )
     aws.sqs.change_message_visibility(
         QueueUrl=url, ReceiptHandle=first["ReceiptHandle"], VisibilityTimeout=0
     )
     (again,) = [m for m in receive_all(aws, url) if m["Body"] == first["Body"]]
     assert again["Attributes"]["ApproximateReceiveCount"] == "2"
     a_minute_later = monday_morning(DAY) + timedelta(minutes=1)
-    outcome = send_digest_record(lambda_record(again), worker, SETTINGS, a_minute_later)
+    outcome = send_digest_record(
+        lambda_record(again), delivery_ports(worker, SETTINGS), SETTINGS, a_minute_later
+    )
 
     # THEN the redelivery sends the digest (once), and the send log says so
     assert outcome == "sent"
@@ -317,8 +328,8 @@ class ThreeWeeks:
 
 def run_week(clients: Clients, root: Path, day: date, edit: Edit | None = None) -> Week:
     plan = upload_college(clients, root, day, edit)
-    summary, digests, result = run_weekly(clients, SETTINGS, day)
-    entries = LedgerStore(clients.dynamodb, SETTINGS.ledger_table).entries()
+    summary, digests, result = run_weekly(weekly_ports(clients, SETTINGS), SETTINGS, day)
+    entries = DynamoLedger(clients.dynamodb, SETTINGS.ledger_table).entries()
     return Week(day, plan, summary, digests, result, entries)
 
 
@@ -447,9 +458,8 @@ def test_a_unit_without_rosters_resolves_nothing_and_its_three_week_old_finding_
     # WHEN every roster of that unit is gone from the bucket in week 3
     run = three_weeks(aws, tmp_path)
     week1, week2, week3 = run.weeks
-    unit_runs = LedgerStore(aws.dynamodb, SETTINGS.ledger_table).unit_runs(week3.summary.period)
-    (unit_run,) = [u for u in unit_runs if u.unit_id == run.rosterless_unit]
-    assert unit_run.groups > 0 and unit_run.groups_with_roster == 0
+    of_unit = [g for g in week3.result.groups if g.unit and g.unit.unit_id == run.rosterless_unit]
+    assert of_unit and all(g.snapshot is None for g in of_unit)
     assert run.old_key[:2] not in {g.key for g in week3.result.groups}
 
     # THEN no entry is resolved in week 3, and the unit's entries keep their state and age
@@ -548,17 +558,17 @@ def test_a_second_run_on_the_same_day_writes_only_run_records_and_sends_nothing_
     # GIVEN a first weekly run whose digests were all sent
     upload_college(aws, tmp_path / "data", DAY)
     now = monday_morning(DAY)
-    first, _, result = run_weekly(aws, SETTINGS, DAY)
+    first, _, result = run_weekly(weekly_ports(aws, SETTINGS), SETTINGS, DAY)
     assert drain_digests(aws, SETTINGS, now) == Counter(sent=first.digests)
     assert len(sent_emails()) == first.digests > 0
 
     # WHEN the same data is scanned again the same day, and the queue drained
-    replay, _, _ = run_weekly(aws, SETTINGS, DAY)
+    replay, _, _ = run_weekly(weekly_ports(aws, SETTINGS), SETTINGS, DAY)
     outcomes = drain_digests(aws, SETTINGS, now)
 
-    # THEN the ledger got only the run records: one per unit and the run itself
+    # THEN the ledger got only the run record itself
     assert replay.changes == {}
-    assert replay.ledger_writes == 1 + len(result.units)
+    assert replay.ledger_writes == 1
     # AND no digest was queued again: each recipient has this week's already
     assert (replay.digests, replay.held_back, replay.messages) == (first.digests, first.digests, [])
     assert outcomes == Counter()

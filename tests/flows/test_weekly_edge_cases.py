@@ -13,12 +13,15 @@ import pytest
 from botocore.exceptions import ClientError
 
 from chalicelib.aws.clients import Clients, aws_clients
-from chalicelib.aws.ledger import LedgerStore
+from chalicelib.aws.ledger import DynamoLedger
 from chalicelib.aws.sendlog import DynamoSendLog
 from chalicelib.core.models import Office, Platform, RollupKind
 from chalicelib.core.settings import Settings
+from chalicelib.flows.delivery import ports as delivery_ports
 from chalicelib.flows.delivery import send_digest_record
+from chalicelib.flows.rollup import ports as rollup_ports
 from chalicelib.flows.rollup import run_rollup
+from chalicelib.flows.weekly import ports as weekly_ports
 from chalicelib.flows.weekly import run_weekly
 from chalicelib.ledger.models import LedgerState
 from chalicelib.notify.digests.models import Unroutable
@@ -84,7 +87,7 @@ def test_a_claim_left_by_a_worker_that_died_before_ses_is_not_acknowledged_as_a_
     # GIVEN a digest whose first worker claimed the send and then died (Lambda timeout)
     # before SES was called: the claim stays `sending`, nothing was sent
     upload(aws, tmp_path / "data", DAY)
-    summary, _, _ = run_weekly(aws, SETTINGS, DAY)
+    summary, _, _ = run_weekly(weekly_ports(aws, SETTINGS), SETTINGS, DAY)
     message = summary.messages[0]
     DynamoSendLog(aws.dynamodb, SETTINGS.ledger_table).claim(message, at(DAY))
     url = aws.sqs.get_queue_url(QueueName=SETTINGS.digest_queue)["QueueUrl"]
@@ -94,7 +97,9 @@ def test_a_claim_left_by_a_worker_that_died_before_ses_is_not_acknowledged_as_a_
     raised = False
     outcome: str
     try:
-        outcome = send_digest_record(record(first), aws, SETTINGS, at(DAY) + timedelta(minutes=2))
+        outcome = send_digest_record(
+            record(first), delivery_ports(aws, SETTINGS), SETTINGS, at(DAY) + timedelta(minutes=2)
+        )
     except Exception:
         raised = True  # SQS would deliver it again: not lost
         outcome = "raised"
@@ -112,7 +117,7 @@ def test_a_dead_lettered_digest_is_counted_once_among_failed_digests_in_the_roll
     # headline "digests that failed to send".
     # GIVEN one week's digests that SES refused on all five receives (now in the DLQ)
     upload(aws, tmp_path / "data", DAY)
-    summary, _, _ = run_weekly(aws, SETTINGS, DAY)
+    summary, _, _ = run_weekly(weekly_ports(aws, SETTINGS), SETTINGS, DAY)
     worker = aws_clients(REGION)
 
     def throttle(**_: Any) -> None:
@@ -124,7 +129,9 @@ def test_a_dead_lettered_digest_is_counted_once_among_failed_digests_in_the_roll
         received = receive_all(aws, url)
         for message in received:
             with pytest.raises(SendFailed):
-                send_digest_record(record(message), worker, SETTINGS, at(DAY))
+                send_digest_record(
+                    record(message), delivery_ports(worker, SETTINGS), SETTINGS, at(DAY)
+                )
         for message in received:
             aws.sqs.change_message_visibility(
                 QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
@@ -133,7 +140,15 @@ def test_a_dead_lettered_digest_is_counted_once_among_failed_digests_in_the_roll
     assert failed > 0
 
     # WHEN the weekly rollup is built for the office that sees everything
-    run_rollup(aws, SETTINGS, RollupKind.WEEK, DAY, at(DAY, 2, 0), dry_run=True, out=tmp_path / "r")
+    run_rollup(
+        rollup_ports(aws, SETTINGS),
+        SETTINGS,
+        RollupKind.WEEK,
+        DAY,
+        at(DAY, 2, 0),
+        dry_run=True,
+        out=tmp_path / "r",
+    )
     (path,) = (tmp_path / "r").rglob("*党委工作部.xlsx")
     book = openpyxl.load_workbook(io.BytesIO(path.read_bytes()))
 
@@ -153,19 +168,25 @@ def test_this_weeks_trend_point_equals_the_ledgers_open_findings_when_rosters_ar
     # GIVEN week 1 complete, and week 2 with every roster export missing (not yet uploaded)
     root = tmp_path / "data"
     upload(aws, root, DAY)
-    run_weekly(aws, SETTINGS, DAY)
+    run_weekly(weekly_ports(aws, SETTINGS), SETTINGS, DAY)
     week2 = DAY + timedelta(days=7)
     root = tmp_path / "data2"
     generate_college(root, today=week2, groups=40)
     shutil.rmtree(root / "rosters")
     upload_folder(aws.s3, SETTINGS.data_bucket, root)
-    run_weekly(aws, SETTINGS, week2)
-    entries = LedgerStore(aws.dynamodb, SETTINGS.ledger_table).entries().values()
+    run_weekly(weekly_ports(aws, SETTINGS), SETTINGS, week2)
+    entries = DynamoLedger(aws.dynamodb, SETTINGS.ledger_table).entries().values()
     ledger_open = sum(1 for e in entries if e.active)
 
     # WHEN the rollup is built
     run_rollup(
-        aws, SETTINGS, RollupKind.WEEK, week2, at(week2, 2, 0), dry_run=True, out=tmp_path / "r"
+        rollup_ports(aws, SETTINGS),
+        SETTINGS,
+        RollupKind.WEEK,
+        week2,
+        at(week2, 2, 0),
+        dry_run=True,
+        out=tmp_path / "r",
     )
     (path,) = (tmp_path / "r").rglob("*党委工作部.xlsx")
     book = openpyxl.load_workbook(io.BytesIO(path.read_bytes()))
@@ -219,7 +240,7 @@ def test_an_unreadable_filings_file_resolves_no_finding(aws: Clients, tmp_path: 
     # GIVEN week 1 complete, and week 2 whose filings workbook is unreadable
     root = tmp_path / "data"
     upload(aws, root, DAY)
-    run_weekly(aws, SETTINGS, DAY)
+    run_weekly(weekly_ports(aws, SETTINGS), SETTINGS, DAY)
     week2 = DAY + timedelta(days=7)
     root = tmp_path / "data2"
     generate_college(root, today=week2, groups=40)
@@ -228,11 +249,11 @@ def test_an_unreadable_filings_file_resolves_no_finding(aws: Clients, tmp_path: 
     upload_folder(aws.s3, SETTINGS.data_bucket, root)
 
     # WHEN week 2 runs
-    summary, plan, _ = run_weekly(aws, SETTINGS, week2)
+    summary, plan, _ = run_weekly(weekly_ports(aws, SETTINGS), SETTINGS, week2)
 
     # THEN nothing is resolved for want of data (today every filing-based finding is
     # "fixed" and its recipient is told so)
-    entries = LedgerStore(aws.dynamodb, SETTINGS.ledger_table).entries().values()
+    entries = DynamoLedger(aws.dynamodb, SETTINGS.ledger_table).entries().values()
     resolved = sorted(e.rule for e in entries if e.state is LedgerState.RESOLVED)
     assert summary.data_errors > 0
     assert resolved == []

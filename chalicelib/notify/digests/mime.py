@@ -4,11 +4,16 @@ the first members."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from chalicelib.notify.digests.render import RenderedDigest
-from chalicelib.notify.mail.mime import Part, build_email
+from chalicelib.core.dates import SHANGHAI, WEEKLY_RUN_TIME
+from chalicelib.core.models import Office, Unit
+from chalicelib.core.settings import Settings
+from chalicelib.notify.digests.members import attachment_name, member_workbook, needs_attachment
+from chalicelib.notify.digests.models import Digest
+from chalicelib.notify.digests.render import RenderedDigest, render_digest
+from chalicelib.notify.mail.mime import XLSX_TYPE, Part, build_email
 
 
 def build_message(
@@ -32,3 +37,25 @@ def build_message(
         message_id=message_id,
         parts=attachments,
     )
+
+
+def digest_email(
+    digest: Digest, units: Mapping[str, Unit], settings: Settings, office: Office | None = None
+) -> tuple[RenderedDigest, bytes]:
+    """The rendered digest and its MIME bytes (`office`: the supervising one, named in
+    the footer); a replay renders the very same bytes."""
+    rendered = render_digest(digest, units, office)
+    attachments = []
+    if needs_attachment(digest):
+        workbook = member_workbook(digest, units)
+        attachments.append(Part(attachment_name(digest), workbook, XLSX_TYPE))
+    raw = build_message(
+        rendered,
+        sender=settings.sender_email,
+        recipient=digest.recipient,
+        cc=digest.cc,
+        sent_at=datetime.combine(digest.today, WEEKLY_RUN_TIME, SHANGHAI),
+        message_id=f"{digest.period}.{digest.content_hash()}@qungov",
+        attachments=attachments,
+    )
+    return rendered, raw

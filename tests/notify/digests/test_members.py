@@ -11,7 +11,7 @@ from typing import Any
 
 from openpyxl import load_workbook
 
-from chalicelib.flows.outbox import digest_email
+from chalicelib.notify.digests.mime import digest_email
 from chalicelib.notify.digests.render import render_digest
 from tests.factories import TODAY, make_settings
 from tests.notify.digests.test_render import UNITS, make_digest, make_item

@@ -13,7 +13,7 @@ import pytest
 
 from chalicelib.core.dates import SHANGHAI
 from chalicelib.core.models import DataError, Platform
-from chalicelib.flows.outbox import digest_email
+from chalicelib.notify.digests.mime import digest_email
 from chalicelib.notify.digests.models import ComingDue, Escalation
 from chalicelib.notify.mail.mime import preview_html
 from chalicelib.notify.notices.rejected import rejection_notice

@@ -1,6 +1,7 @@
-"""The digest queue's producer side: each rendered digest stored in the bucket
-(`outbox/<week>/<hash>.eml`) and announced by one SQS message, which the send_digest
-worker takes (chalicelib/flows/delivery.py)."""
+"""The mail queue on S3 and SQS: each rendered email stored in the bucket
+(`outbox/<week>/…eml`) and announced by one SQS message on the digest queue, which the
+send_digest worker takes (chalicelib/flows/delivery.py). Digests and the receipts of
+rejected uploads travel this way."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from chalicelib.aws.s3objects import S3Objects
 from chalicelib.notify.sending import MailMessage
 
 
-class DigestQueue:
+class SqsMailQueue:
     def __init__(self, s3: Any, sqs: Any, bucket: str, queue_name: str) -> None:
         self.objects = S3Objects(s3, bucket)
         self.sqs, self.queue_name = sqs, queue_name

@@ -1,0 +1,67 @@
+"""Handing one rendered email to the mail provider, once, through the send log
+(chalicelib/notify/sending.py draws the states). Used by the digest queue's worker and by
+the rollups, whatever the provider behind `MailTransport` is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from chalicelib.core.errors import describe
+from chalicelib.intake.source import ObjectReader
+from chalicelib.notify.sending import (
+    Claim,
+    ClaimLost,
+    MailMessage,
+    MailTransport,
+    NotSent,
+    OutcomeUnknown,
+    SendFailed,
+    SendLog,
+    SendOutcome,
+    SendStatus,
+)
+
+
+@dataclass
+class Mailer:
+    """Sends one rendered email (stored at its `eml_key`), once, through the send log."""
+
+    log: SendLog
+    objects: ObjectReader  # where the rendered emails are
+    transport: MailTransport
+    sender: str
+
+    def send(self, message: MailMessage, now: datetime) -> SendOutcome:
+        """Raises SendFailed when nothing was sent, so that the queue delivers the message
+        again; SendInProgress while another worker has it."""
+        claim = self.log.claim(message, now)
+        if claim is SendStatus.SENT:
+            return SendOutcome.DUPLICATE
+        if not isinstance(claim, Claim):
+            return SendOutcome.UNKNOWN
+        try:
+            raw = self.objects.get(message.eml_key)
+            self.log.submitting(message, claim)
+        except ClaimLost:
+            raise
+        except Exception as error:  # nothing reached the provider: release the claim
+            self._failed(message, claim, describe(error), now)
+        try:
+            message_id = self.transport.send(raw, self.sender, [message.recipient, *message.cc])
+        except NotSent as error:  # refused, or never reached
+            self._failed(message, claim, str(error), now)
+        except OutcomeUnknown as error:  # the answer was lost: the provider may have sent it
+            self.log.unknown(message, claim, str(error), now)
+            return SendOutcome.UNKNOWN
+        try:
+            self.log.sent(message, claim, message_id, now)
+        except ClaimLost:
+            raise
+        except Exception:  # sent, but the log still says `submitting`:
+            return SendOutcome.SENT_UNRECORDED  # never resent; reported as unknown
+        return SendOutcome.SENT
+
+    def _failed(self, message: MailMessage, claim: Claim, reason: str, now: datetime) -> None:
+        self.log.failed(message, claim, reason, now)
+        raise SendFailed(f"{reason} for {message.recipient}")
