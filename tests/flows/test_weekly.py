@@ -558,7 +558,7 @@ def test_a_second_run_on_the_same_day_writes_only_run_records_and_sends_nothing_
     # GIVEN a first weekly run whose digests were all sent
     upload_college(aws, tmp_path / "data", DAY)
     now = monday_morning(DAY)
-    first, _, result = run_weekly(weekly_ports(aws, SETTINGS), SETTINGS, DAY)
+    first, _, _ = run_weekly(weekly_ports(aws, SETTINGS), SETTINGS, DAY)
     assert drain_digests(aws, SETTINGS, now) == Counter(sent=first.digests)
     assert len(sent_emails()) == first.digests > 0
 

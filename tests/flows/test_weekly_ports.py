@@ -1,0 +1,115 @@
+"""The weekly job on the in-memory ports (tests/flows/local.py): one digest per recipient
+and week, whatever the re-runs; what is written where; one failure isolated. The same
+flow on moto, with the real AWS calls and their faults, is tests/flows/test_weekly.py and
+tests/faults/."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from chalicelib.flows.outbox import Resend
+from chalicelib.flows.weekly import run_weekly
+from chalicelib.ledger.models import RunStatus
+from chalicelib.notify.memory import MemoryMailQueue
+from chalicelib.notify.rollups.inventory import GroupInventory
+from chalicelib.notify.sending import MailMessage, SendStatus
+from tests.faults.college import CS_CONTACT, DAY, SETTINGS, WANG, ZHAO, College, monday_morning
+from tests.flows.local import LocalAws
+
+UPLOADED = datetime(2026, 11, 16, 7, 30)
+
+
+@pytest.fixture
+def local(tmp_path: Path) -> LocalAws:
+    world = LocalAws(now=UPLOADED)
+    world.upload(College().write(tmp_path / "data"))
+    return world
+
+
+def recipients(local: LocalAws) -> list[str]:
+    return sorted(str(m["To"]) for m in local.emails())
+
+
+def test_each_recipient_gets_one_digest_and_a_rerun_the_same_week_sends_nothing(
+    local: LocalAws,
+) -> None:
+    first, plan, _ = run_weekly(local.weekly(), SETTINGS, DAY)
+    assert local.drain(SETTINGS, monday_morning()) == Counter(sent=3)
+
+    again, _, _ = run_weekly(local.weekly(), SETTINGS, DAY.replace(day=18))  # a Wednesday
+
+    assert recipients(local) == sorted([CS_CONTACT, WANG, ZHAO])
+    assert [d.recipient for d in plan.digests] == sorted([CS_CONTACT, WANG, ZHAO])
+    assert (len(first.messages), len(again.messages), again.held_back) == (3, 0, 3)
+    assert local.queue.take() == []
+    assert [r.status for r in local.ledger.runs()] == [RunStatus.COMPLETE]
+
+
+def test_an_operator_resend_goes_once_more_to_the_one_recipient_asked(local: LocalAws) -> None:
+    run_weekly(local.weekly(), SETTINGS, DAY)
+    local.drain(SETTINGS, monday_morning())
+    resend = Resend("20261118T090000", to=WANG)
+
+    run_weekly(local.weekly(), SETTINGS, DAY, resend=resend)
+    run_weekly(local.weekly(), SETTINGS, DAY, resend=resend)  # the operator's replay
+    local.drain(SETTINGS, monday_morning())
+
+    assert recipients(local) == sorted([CS_CONTACT, WANG, WANG, ZHAO])
+
+
+def test_the_ledger_the_run_record_and_the_weeks_inventory_are_written(
+    local: LocalAws,
+) -> None:
+    summary, _, result = run_weekly(local.weekly(), SETTINGS, DAY)
+
+    rules = {(key[1], key[2]) for key in local.ledger.entries()}
+    assert {("100001", "departed_members"), ("200002", "unidentified_members")} <= rules
+    assert ("300003", "expired") in rules
+    run = local.ledger.run("2026-W47")
+    assert run is not None and run.status is RunStatus.COMPLETE
+    assert run.ledger_writes == local.ledger.writes == summary.ledger_writes
+    inventory = GroupInventory.model_validate_json(local.bucket.get("inventory/2026-W47.json"))
+    assert {row.group_id for row in inventory.rows} == {g.group_id for g in result.groups}
+
+
+def test_a_dry_run_writes_queues_and_records_nothing(local: LocalAws) -> None:
+    summary, plan, _ = run_weekly(local.weekly(), SETTINGS, DAY, dry_run=True)
+
+    assert len(plan.digests) == 3 and summary.messages == []
+    assert local.ledger.entries() == {} and local.ledger.runs() == []
+    assert local.queue.take() == [] and local.bucket.keys("inventory/") == []
+
+
+class RefusesOne(MemoryMailQueue):
+    """A queue that cannot take the digest to one recipient."""
+
+    def post(self, message: MailMessage, raw: bytes) -> None:
+        if message.recipient == ZHAO:
+            raise ValueError("队列不可用")
+        super().post(message, raw)
+
+
+def test_a_digest_that_cannot_be_queued_is_on_record_and_queued_by_the_rerun(
+    local: LocalAws,
+) -> None:
+    healthy = local.queue
+    local.queue = RefusesOne(local.bucket)
+    summary, _, _ = run_weekly(local.weekly(), SETTINGS, DAY)
+
+    assert sorted(m.recipient for m in summary.messages) == sorted([CS_CONTACT, WANG])
+    assert any("提醒未能排队" in problem for problem in summary.problems)
+    failed = [r for r in local.send_log.records("2026-W47") if r.status is SendStatus.FAILED]
+    assert [r.recipient for r in failed] == [ZHAO]
+    run = local.ledger.run("2026-W47")
+    assert run is not None and run.status is RunStatus.PARTIAL
+
+    local.queue = healthy
+    rerun, _, _ = run_weekly(local.weekly(), SETTINGS, DAY)
+    local.drain(SETTINGS, monday_morning())
+
+    assert [m.recipient for m in rerun.messages] == [ZHAO]
+    assert recipients(local) == [ZHAO]  # the first run's two were never drained
