@@ -11,6 +11,7 @@ from pathlib import Path
 from chalicelib.core.dates import SHANGHAI, shanghai_today
 from chalicelib.core.models import RollupKind
 from chalicelib.core.settings import Settings, SettingsError, dead_letter_queue, load_settings
+from chalicelib.intake.catalogue import DATA_FOLDERS
 
 
 def _day(text: str) -> date:
@@ -54,7 +55,7 @@ def parser() -> argparse.ArgumentParser:
 
     inspect = commands.add_parser("inspect", help="how qungov reads each file")
     inspect.add_argument("files", type=Path, nargs="+", metavar="FILE")
-    inspect.add_argument("--kind", choices=["rosters", "directory", "filings", "waivers", "config"])
+    inspect.add_argument("--kind", choices=DATA_FOLDERS)
     inspect.add_argument("--platform", choices=["qq", "wechat", "wecom", "dingtalk"])
     inspect.add_argument("--today", type=_day, default=today, help="YYYY-MM-DD (default: today)")
 
@@ -143,7 +144,7 @@ def _weekly(
 ) -> int:
     from chalicelib.aws.clients import aws_clients
     from chalicelib.flows.outbox import Resend
-    from chalicelib.intake.loaders.units import ScanAborted
+    from chalicelib.intake.config import ScanAborted
     from jobs.weekly import run_weekly_job
 
     now = datetime.now(UTC)

@@ -22,8 +22,9 @@ from unittest import mock
 
 from chalicelib.aws.clients import Clients, aws_clients
 from chalicelib.aws.sendlog import DynamoSendLog
+from chalicelib.core.layout import digest_key, report_prefix, upload_notice_key
 from chalicelib.core.models import RollupKind
-from chalicelib.core.settings import OUTBOX, Settings
+from chalicelib.core.settings import Settings
 from chalicelib.core.values import safe_filename
 from chalicelib.evaluate.scan import ScanResult
 from chalicelib.flows.rollup import ports as rollup_ports
@@ -33,7 +34,6 @@ from chalicelib.flows.uploads import s3_objects_in, validate_upload
 from chalicelib.flows.weekly import ports as weekly_ports
 from chalicelib.flows.weekly import run_weekly
 from chalicelib.notify.mail.mime import preview_html
-from chalicelib.notify.rollups.build import archive_prefix
 from chalicelib.notify.sending import DIGEST, UPLOAD_REJECTED, SendStatus
 from jobs.provision import provision, upload_folder
 from jobs.sample import SamplePlan, generate_college
@@ -91,7 +91,7 @@ def run_demo(out: Path, first_day: date, settings: Settings) -> None:
             folder = (
                 out
                 / "reports"
-                / PurePosixPath(archive_prefix(RollupKind.WEEK, day)).relative_to("reports")
+                / PurePosixPath(report_prefix(RollupKind.WEEK, day)).relative_to("reports")
             )
             print(f"  周报 {len(rollup.sent)} 份(HTML、XLSX、邮件)写入 {folder}")
             previous = result
@@ -123,10 +123,10 @@ def write_outbox(clients: Clients, settings: Settings, period: str, outbox: Path
         if record.status is not SendStatus.SENT:
             continue
         if record.kind == DIGEST:
-            key, name = f"{OUTBOX}{period}/{record.content_hash}.eml", record.recipient
+            key, name = digest_key(period, record.content_hash), record.recipient
         elif record.kind.startswith(UPLOAD_REJECTED):
             identity = record.kind.partition(":")[2]
-            key = f"{OUTBOX}{period}/upload-{identity}.eml"
+            key = upload_notice_key(period, identity)
             name = f"上传回执-{record.recipient}-{identity[:8]}"
         else:
             continue

@@ -14,17 +14,13 @@ from chalicelib.core.dates import SHANGHAI
 from chalicelib.core.settings import Settings
 from chalicelib.evaluate.rules import waivable_rules
 from chalicelib.intake import schema
-from chalicelib.intake.inspection import KINDS, Receipt, check_file, describe_error
+from chalicelib.intake.catalogue import DATA_FOLDERS, KINDS
+from chalicelib.intake.inspection import Receipt, check_file, describe_error
 from chalicelib.intake.source import LocalSource, SourceFile
 from chalicelib.notify.wording import PLATFORM_NAMES
 
 SHOWN_ERRORS = 10
-SCHEMAS = {
-    s.kind: s
-    for s in (
-        schema.DIRECTORY, schema.FILINGS, schema.WAIVERS, schema.ROSTERS, schema.UNITS, schema.OFFICES
-    )
-}  # fmt: skip
+SCHEMAS = {kind.name: kind.schema for kind in KINDS}
 TITLES = {**{kind: s.title for kind, s in SCHEMAS.items()}, "config": "配置"}
 
 
@@ -59,13 +55,13 @@ def locate(path: Path, kind: str | None, platform: str | None) -> Place:
     """The data root a file is in and its path there, or a root made up for it."""
     resolved = path.resolve()
     for parent in resolved.parents:
-        if parent.name in KINDS and (kind is None or parent.name == kind):
+        if parent.name in DATA_FOLDERS and (kind is None or parent.name == kind):
             source = LocalSource(parent.parent)
             return Place(source, _file(source.root, resolved.relative_to(parent.parent)))
     if kind is None:
         raise ValueError(
             f"不在数据目录中(rosters/、directory/、filings/、waivers/、config/ 之下),"
-            f"请用 --kind 说明是哪类表格:{'、'.join(KINDS)}"
+            f"请用 --kind 说明是哪类表格:{'、'.join(DATA_FOLDERS)}"
         )
     inside = (
         Path(kind, platform or "", resolved.name)

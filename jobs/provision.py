@@ -10,10 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.aws.clients import Clients
-from chalicelib.core.settings import DATA_FOLDERS, TABLE_KEYS, Settings, dead_letter_queue
+from chalicelib.core.settings import TABLE_KEYS, Settings, dead_letter_queue
+from chalicelib.intake.catalogue import DATA_PREFIXES
 from jobs.template import MAX_RECEIVES, visibility_timeout
-
-UPLOAD_FOLDERS = tuple(f"{folder}/" for folder in DATA_FOLDERS)  # every folder units upload to
 
 
 def provision(clients: Clients, settings: Settings) -> None:
@@ -30,7 +29,7 @@ def provision(clients: Clients, settings: Settings) -> None:
                     "Events": ["s3:ObjectCreated:*"],
                     "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": folder}]}},
                 }
-                for folder in UPLOAD_FOLDERS
+                for folder in DATA_PREFIXES
             ]
         },
     )
@@ -61,7 +60,7 @@ def upload_folder(s3: Any, bucket: str, root: Path) -> int:
         s3.put_object(Bucket=bucket, Key=key, Body=path.read_bytes())
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
         for item in page.get("Contents", []):
-            if item["Key"].startswith(UPLOAD_FOLDERS) and item["Key"] not in local:
+            if item["Key"].startswith(DATA_PREFIXES) and item["Key"] not in local:
                 s3.delete_object(Bucket=bucket, Key=item["Key"])
     return len(local)
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from chalicelib.core.settings import Settings
 from chalicelib.evaluate.scan import scan
-from chalicelib.intake.loaders.units import ScanAborted
+from chalicelib.intake.config import ScanAborted
 from chalicelib.intake.source import LocalSource
 from chalicelib.notify.summary import format_summary
 

@@ -16,19 +16,15 @@ from typing import Any
 from chalice.app import ScheduledEventConfig, SQSEventConfig
 
 import app as chalice_app
+from chalicelib.core.layout import INVENTORY, OUTBOX, QUARANTINE, RECEIPTS, REPORTS
 from chalicelib.core.settings import (
     AWS_NAME_VARIABLES,
-    DATA_FOLDERS,
-    INVENTORY,
-    OUTBOX,
-    QUARANTINE,
-    RECEIPTS,
-    REPORTS,
     TABLE_KEYS,
     Settings,
     dead_letter_queue,
     resource_names,
 )
+from chalicelib.intake.catalogue import DATA_FOLDERS
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNTIME = "python3.13"  # Amazon Linux 2023 (glibc 2.34); jobs/package.py builds for it

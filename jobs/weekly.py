@@ -16,7 +16,7 @@ from chalicelib.flows.delivery import send_digest_record
 from chalicelib.flows.outbox import Resend
 from chalicelib.flows.weekly import WeeklySummary, run_weekly
 from chalicelib.flows.weekly import ports as weekly_ports
-from chalicelib.intake.loaders.units import supervisor
+from chalicelib.intake.config import supervisor
 from chalicelib.notify.digests.mime import digest_email
 from chalicelib.notify.mail.mime import preview_html
 from chalicelib.notify.sending import SendFailed

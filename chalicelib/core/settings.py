@@ -38,16 +38,8 @@ DEFAULT_STATUS_WORDS: dict[str, PersonStatus] = {
 
 MIB = 1024 * 1024
 
-# Where things live in the data bucket: one name each, for the code, the IAM policies and
-# the template (jobs/template.py).
-DATA_FOLDERS = ("config", "directory", "filings", "waivers", "rosters")  # what units upload
-RECEIPTS = "receipts/"  # receipts/<key>.json for each upload
-QUARANTINE = "quarantine/"  # uploads rejected whole
-OUTBOX = "outbox/"  # outbox/<week>/<hash>.eml, the rendered digests
-REPORTS = "reports/"  # reports/<year>/W<week>/ and M<month>/, the archived rollups
-INVENTORY = (
-    "inventory/"  # inventory/<week>.json: every known group that week (登记表), for the rollups
-)
+# The bucket's key shapes are chalicelib/core/layout.py; the data root's folders are the
+# catalogue's (chalicelib/intake/catalogue.py).
 TABLE_KEYS = ("pk", "sk")  # the ledger table's hash and range keys, both strings
 
 

@@ -14,18 +14,22 @@ from chalicelib.core.settings import Settings
 from chalicelib.evaluate.engine import evaluate
 from chalicelib.evaluate.groups import build_groups, closed_groups, current_filings, latest_filings
 from chalicelib.evaluate.rules import GroupView, RuleContext, waivable_rules
-from chalicelib.intake import schema
+from chalicelib.intake.catalogue import (
+    DIRECTORY,
+    FILINGS,
+    ROSTERS,
+    WAIVERS,
+    Reading,
+    files_of,
+    read_kind,
+)
+from chalicelib.intake.config import load_offices, load_units
 from chalicelib.intake.directory import Directory
-from chalicelib.intake.loaders.directory import DirectoryBuilder
-from chalicelib.intake.loaders.filings import parse_filing, parse_waiver
-from chalicelib.intake.loaders.rows import parse_table
-from chalicelib.intake.loaders.tables import read_folder
-from chalicelib.intake.loaders.units import load_offices, load_units
 from chalicelib.intake.loaders.waivers import WaiverBook
 from chalicelib.intake.rosters.snapshots import SnapshotBook
 from chalicelib.intake.source import DataSource
 
-INPUT_FOLDERS = ("directory/", "filings/")  # whole files: one missing is data missing
+INPUTS = (DIRECTORY, FILINGS)  # read whole every week: a file gone since is data missing
 
 
 @dataclass(frozen=True)
@@ -68,45 +72,20 @@ def paused_gc() -> Iterator[None]:
 
 def _scan(source: DataSource, today: date, settings: Settings) -> ScanResult:
     errors: list[DataError] = []
-    rules = waivable_rules()
     units = load_units(source, settings, errors)
     offices = load_offices(source, settings, errors)
+    reading = Reading(today, settings, units, waivable_rules())
 
-    people = DirectoryBuilder(units, settings)
-    for _ in read_folder(source, "directory/", schema.DIRECTORY, settings, errors, people.read):
-        pass
-    directory = people.build()
-
+    for _ in read_kind(source, DIRECTORY, reading, errors):
+        pass  # the directory's loader fills reading.directory, file by file
+    directory = reading.directory
     latest = latest_filings(
-        filing
-        for table in read_folder(
-            source,
-            "filings/",
-            schema.FILINGS,
-            settings,
-            errors,
-            parse_table(lambda row: parse_filing(row, units, today), settings),
-        )
-        for filing in table
+        f for table in read_kind(source, FILINGS, reading, errors) for f in table
     )
     filings = current_filings(latest)
-    waivers = WaiverBook(
-        waiver
-        for table in read_folder(
-            source,
-            "waivers/",
-            schema.WAIVERS,
-            settings,
-            errors,
-            parse_table(lambda row: parse_waiver(row, today, settings, rules), settings),
-        )
-        for waiver in table
-    )
-
-    book = SnapshotBook(directory, today, settings)
-    for table in read_folder(
-        source, "rosters/", schema.ROSTERS, settings, errors, book.read, all_sheets=True
-    ):
+    waivers = WaiverBook(w for table in read_kind(source, WAIVERS, reading, errors) for w in table)
+    book = SnapshotBook()
+    for table in read_kind(source, ROSTERS, reading, errors):
         book.offer(table)
 
     groups = build_groups(filings, book.snapshots(), units.units, directory)
@@ -126,6 +105,6 @@ def _scan(source: DataSource, today: date, settings: Settings) -> ScanResult:
         book.rows_read,
         waivers,
         closed_groups(latest),
-        {folder: tuple(f.path for f in source.list(folder)) for folder in INPUT_FOLDERS},
+        {kind.prefix: tuple(f.path for f in files_of(source, kind)) for kind in INPUTS},
         offices,
     )

@@ -11,10 +11,11 @@ from datetime import date, datetime
 from chalicelib.aws.errors import AWS_ERRORS
 from chalicelib.core.dates import SHANGHAI, WEEKLY_RUN_TIME
 from chalicelib.core.errors import describe
+from chalicelib.core.layout import digest_key
 from chalicelib.core.masking import mask_address
-from chalicelib.core.settings import OUTBOX, Settings
+from chalicelib.core.settings import Settings
 from chalicelib.evaluate.scan import ScanResult
-from chalicelib.intake.loaders.units import supervisor
+from chalicelib.intake.config import supervisor
 from chalicelib.notify.digests.build import DigestPlan
 from chalicelib.notify.digests.mime import digest_email
 from chalicelib.notify.sending import DIGEST, MailMessage, MailQueue, SendLog, SendStatus
@@ -81,7 +82,7 @@ class Outbox:
                 period=digest.period,
                 kind=self.kind,
                 content_hash=content_hash,
-                eml_key=f"{OUTBOX}{digest.period}/{content_hash}.eml",
+                eml_key=digest_key(digest.period, content_hash),
             )
             try:
                 _, raw = digest_email(digest, units, self.settings, supervisor(result.offices))

@@ -20,24 +20,24 @@ from chalicelib.aws.s3source import S3Source
 from chalicelib.aws.sendlog import DynamoSendLog
 from chalicelib.core.dates import SHANGHAI, iso_period
 from chalicelib.core.errors import describe
+from chalicelib.core.layout import INVENTORY, inventory_key, report_prefix
 from chalicelib.core.masking import mask_address
 from chalicelib.core.models import DataError, Office, RollupKind
-from chalicelib.core.settings import INVENTORY, Settings
+from chalicelib.core.settings import Settings
 from chalicelib.core.values import safe_filename
-from chalicelib.intake.loaders.units import load_offices, supervisor
+from chalicelib.intake.config import load_offices, supervisor
 from chalicelib.intake.source import BucketObjects, DataSource
 from chalicelib.ledger.models import RunRecord, RunStatus
 from chalicelib.ledger.store import Ledger
 from chalicelib.notify.mail.mime import preview_html
 from chalicelib.notify.mailer import Mailer
 from chalicelib.notify.rollups.build import (
-    archive_prefix,
     build_rollup,
     period_start,
     rollup_period,
 )
 from chalicelib.notify.rollups.chart import trend_png
-from chalicelib.notify.rollups.inventory import GroupInventory, inventory_key
+from chalicelib.notify.rollups.inventory import GroupInventory
 from chalicelib.notify.rollups.mime import build_rollup_message
 from chalicelib.notify.rollups.models import Rollup
 from chalicelib.notify.rollups.render import render_rollup
@@ -178,7 +178,7 @@ class _Delivery:
 
     def deliver(self, office: Office, rollup: Rollup) -> str:
         """Render, archive and send one office's rollup; its outcome."""
-        prefix = archive_prefix(self.kind, self.today)
+        prefix = report_prefix(self.kind, self.today)
         rendered = render_rollup(rollup, self.contact)
         workbook, name = build_workbook(rollup), workbook_filename(rollup)
         content_hash = hashlib.sha256(rollup.model_dump_json().encode()).hexdigest()[:32]

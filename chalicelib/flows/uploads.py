@@ -16,13 +16,14 @@ from chalicelib.aws.clients import Clients
 from chalicelib.aws.mailqueue import SqsMailQueue
 from chalicelib.aws.movable import MovableS3Objects
 from chalicelib.aws.s3source import S3Source
+from chalicelib.core.layout import quarantine_key, receipt_key
 from chalicelib.core.models import DataError
-from chalicelib.core.settings import QUARANTINE, RECEIPTS, Settings
+from chalicelib.core.settings import Settings
 from chalicelib.evaluate.rules import waivable_rules
+from chalicelib.intake.catalogue import folder_of
+from chalicelib.intake.config import ScanAborted, load_offices, load_units
 from chalicelib.intake.inspection import Receipt, check_file, describe_error
-from chalicelib.intake.inspection import kind_of as upload_kind
 from chalicelib.intake.loaders.tables import FILE_GONE
-from chalicelib.intake.loaders.units import ScanAborted, load_offices, load_units
 from chalicelib.intake.source import DataSource, MovableObjects, SourceFile
 from chalicelib.notify.notices.rejected import rejection_notice
 from chalicelib.notify.sending import MailMessage, MailQueue
@@ -33,7 +34,6 @@ __all__ = [
     "format_receipt",
     "ports",
     "s3_objects_in",
-    "upload_kind",
     "validate_upload",
 ]
 
@@ -86,7 +86,7 @@ def validate_upload(
     after it was quarantined). `today` (for waiver expiry) defaults to the upload's date.
     A rejected file's receipt is queued for email before the file is moved: when that
     fails, nothing has moved and the event's retry does it all again."""
-    if upload_kind(key) is None:
+    if folder_of(key) is None:
         return None
     file = ports.objects.stat(key)
     if file is None:
@@ -97,11 +97,11 @@ def validate_upload(
     if receipt.rejected == FILE_GONE:  # moved or deleted since it was stat'ed: nothing to do
         return None
     if receipt.rejected is not None:
-        receipt = receipt.model_copy(update={"quarantined_to": QUARANTINE + key})
+        receipt = receipt.model_copy(update={"quarantined_to": quarantine_key(key)})
         notify_rejection(ports, receipt, file, settings)
-        ports.objects.move(key, QUARANTINE + key)
+        ports.objects.move(key, quarantine_key(key))
     body = json.dumps(receipt.model_dump(mode="json"), ensure_ascii=False, indent=2)
-    ports.objects.put(RECEIPTS + key + ".json", body.encode(), "application/json; charset=utf-8")
+    ports.objects.put(receipt_key(key), body.encode(), "application/json; charset=utf-8")
     return receipt
 
 

@@ -26,7 +26,7 @@ from chalicelib.core.models import Finding, FindingStatus
 from chalicelib.core.settings import Settings
 from chalicelib.evaluate.scan import ScanResult, scan
 from chalicelib.flows.outbox import Outbox, Resend
-from chalicelib.intake.loaders.units import ScanAborted
+from chalicelib.intake.config import ScanAborted
 from chalicelib.intake.rejections import rejected_this_week
 from chalicelib.intake.source import BucketObjects, DataSource
 from chalicelib.ledger.models import MAX_PROBLEMS, LedgerChange, LedgerEntry, RunRecord, RunStatus

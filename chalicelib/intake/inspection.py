@@ -7,31 +7,29 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import PurePosixPath
 
 from pydantic import Field
 
 from chalicelib.core.masking import mask_id
-from chalicelib.core.models import DataError, Frozen, GroupKey, Platform
-from chalicelib.core.settings import DATA_FOLDERS, Settings
-from chalicelib.intake import schema
-from chalicelib.intake.loaders.directory import DirectoryBuilder
-from chalicelib.intake.loaders.filings import WaivableRule, parse_filing, parse_waiver
-from chalicelib.intake.loaders.rows import is_blank, parse_table
-from chalicelib.intake.loaders.tables import Consume, read_file
-from chalicelib.intake.loaders.units import (
-    ScanAborted,
-    UnitIndex,
-    load_units,
-    parse_office,
-    read_units,
+from chalicelib.core.models import DataError, Frozen, Platform
+from chalicelib.core.settings import Settings
+from chalicelib.intake.catalogue import (
+    DIRECTORY,
+    FILINGS,
+    Reading,
+    folder_of,
+    kind_of,
+    read_one,
 )
+from chalicelib.intake.config import ScanAborted, load_units
+from chalicelib.intake.loaders.rows import is_blank
+from chalicelib.intake.loaders.tables import Consume
+from chalicelib.intake.loaders.units import UnitIndex
+from chalicelib.intake.loaders.waivers import WaivableRule
 from chalicelib.intake.readers import Table
-from chalicelib.intake.rosters.cells import RosterCells
-from chalicelib.intake.rosters.rows import GroupRows, read_groups
+from chalicelib.intake.rosters.snapshots import GroupSnapshot, TableSnapshots
 from chalicelib.intake.source import DataSource, SourceFile
 
-KINDS = DATA_FOLDERS
 MAX_RECEIPT_ERRORS = 500  # a receipt lists the first errors and counts them all
 CONFIG_ONLY = "config/ 下只读取 units(单位名录)和 offices(汇总报送部门),此文件不会被使用"
 
@@ -71,15 +69,6 @@ class Receipt(Frozen):
     warnings: list[str] = Field(default_factory=list)
 
 
-def kind_of(path: str) -> str | None:
-    """The data-root folder a path belongs to; None for everything else (receipts/,
-    quarantine/, reports/, outbox/, folder markers)."""
-    folder, slash, rest = path.partition("/")
-    if not slash or not rest or path.endswith("/") or folder not in KINDS:
-        return None
-    return folder
-
-
 def check_file(
     source: DataSource,
     file: SourceFile,
@@ -89,71 +78,31 @@ def check_file(
 ) -> Receipt:
     """The receipt of one data-root file, read exactly as the scan reads it (`rules`: those a
     waiver may name)."""
-    kind = kind_of(file.path) or ""
+    folder, kind = folder_of(file.path) or "", kind_of(file.path)
+    if kind is None:
+        return Receipt(file=file.path, kind=folder, notes=[CONFIG_ONLY])
     notes: list[str] = []
-    plan = _plan(kind, file, source, settings, today, rules, notes)
-    if plan is None:
-        return Receipt(file=file.path, kind=kind, notes=[*notes, CONFIG_ONLY])
+    units = _units(source, settings, notes) if kind in (DIRECTORY, FILINGS) else UnitIndex([])
+    reading = Reading(today, settings, units, rules)
     found: list[DataError] = []
-    reading = _Reading(plan.consume)
-    tables = read_file(
-        source, file, plan.schema, settings, found, reading.consume, all_sheets=plan.all_sheets
-    )
+    counting = _Reading(kind.loader(reading))
+    tables = read_one(source, file, kind, reading, found, counting.consume)
     errors = [e for e in found if not e.warning]
     warnings = [describe_error(file.path, e) for e in found if e.warning]
     if not tables:  # rejected whole, or not one sheet of it is a table
         reasons = [e.reason for e in errors if e.rejects_file] or ["文件中没有可读取的表格"]
-        return Receipt(file=file.path, kind=kind, rejected=";".join(reasons), notes=notes)
+        return Receipt(file=file.path, kind=folder, rejected=";".join(reasons), notes=notes)
     return Receipt(
         file=file.path,
-        kind=kind,
-        rows_read=reading.rows,
+        kind=folder,
+        rows_read=counting.rows,
         row_errors=errors[:MAX_RECEIPT_ERRORS],
         error_count=len(errors),
         notes=notes,
-        tables=reading.tables,
-        groups=reading.groups,
+        tables=counting.tables,
+        groups=counting.groups,
         warnings=warnings,
     )
-
-
-@dataclass(frozen=True)
-class _Plan:
-    schema: schema.TableSchema
-    consume: Consume[object]
-    all_sheets: bool = False
-
-
-def _plan(
-    kind: str,
-    file: SourceFile,
-    source: DataSource,
-    settings: Settings,
-    today: date,
-    rules: Sequence[WaivableRule],
-    notes: list[str],
-) -> _Plan | None:
-    if kind == "rosters":
-        cells = RosterCells(today, settings)
-        return _Plan(
-            schema.ROSTERS, lambda f, t, e: read_groups(f, t, e, cells)[0], all_sheets=True
-        )
-    if kind == "waivers":
-        return _Plan(
-            schema.WAIVERS,
-            parse_table(lambda row: parse_waiver(row, today, settings, rules), settings),
-        )
-    if kind == "config":
-        stem = PurePosixPath(file.path).stem.lower()
-        if stem == "units":
-            return _Plan(schema.UNITS, read_units(settings))
-        if stem == "offices":
-            return _Plan(schema.OFFICES, parse_table(parse_office, settings))
-        return None
-    units = _units(source, settings, notes)
-    if kind == "directory":
-        return _Plan(schema.DIRECTORY, DirectoryBuilder(units, settings).read)
-    return _Plan(schema.FILINGS, parse_table(lambda row: parse_filing(row, units, today), settings))
 
 
 def _units(source: DataSource, settings: Settings, notes: list[str]) -> UnitIndex:
@@ -187,9 +136,8 @@ class _Reading:
         table.source = self._count(table.source)
         result = self.inner(file, table, errors)
         self.tables.append(_table_facts(table))
-        if isinstance(result, dict):  # a roster's groups
-            name = table.meta.get("group_name")  # a `群名称:` line above the header
-            self.groups += [_group_facts(key, rows, name) for key, rows in result.items()]
+        if isinstance(result, TableSnapshots):  # a roster's groups, however old the export
+            self.groups += [_group_facts(snapshot) for _, snapshot in result.candidates]
         return result
 
     def _count(self, rows: Iterator[list[str]]) -> Iterator[list[str]]:
@@ -212,14 +160,14 @@ def _table_facts(table: Table) -> TableFacts:
     )
 
 
-def _group_facts(key: GroupKey, rows: GroupRows, table_name: str | None) -> GroupFacts:
+def _group_facts(snapshot: GroupSnapshot) -> GroupFacts:
     return GroupFacts(
-        platform=key[0],
-        group_id=key[1],
-        group_name=rows.name or table_name,
-        members=len(rows.ids),
-        owner=mask_id(rows.owner) if rows.owner else None,
-        activity=rows.has_activity,
+        platform=snapshot.platform,
+        group_id=snapshot.group_id,
+        group_name=snapshot.group_name,
+        members=snapshot.member_count,
+        owner=mask_id(snapshot.owner_id) if snapshot.owner_id else None,
+        activity=snapshot.has_activity,
     )
 
 

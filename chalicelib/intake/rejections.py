@@ -9,8 +9,8 @@ from datetime import date, datetime, timedelta
 from pydantic import ValidationError
 
 from chalicelib.core.dates import WEEKLY_RUN_TIME, weekly_run
+from chalicelib.core.layout import QUARANTINE, quarantined_from, receipt_key
 from chalicelib.core.models import DataError
-from chalicelib.core.settings import QUARANTINE, RECEIPTS
 from chalicelib.intake.inspection import Receipt
 from chalicelib.intake.source import DataSource, SourceFileGone
 
@@ -24,14 +24,14 @@ def rejected_this_week(source: DataSource, today: date) -> list[DataError]:
     for file in source.list(QUARANTINE):
         if file.modified < since:
             continue
-        path = file.path.removeprefix(QUARANTINE)
+        path = quarantined_from(file.path)
         problems.append(DataError(file=path, reason=f"上传时已被拒收:{_reason(source, path)}"))
     return problems
 
 
 def _reason(source: DataSource, path: str) -> str:
     try:
-        receipt = Receipt.model_validate_json(source.read(f"{RECEIPTS}{path}.json"))
+        receipt = Receipt.model_validate_json(source.read(receipt_key(path)))
     except (SourceFileGone, ValidationError):
         return "文件无法读取,已移到 quarantine/"
     return receipt.rejected or "文件无法读取,已移到 quarantine/"

@@ -15,6 +15,7 @@ from pydantic_core import to_jsonable_python
 from chalicelib.core.models import Finding, FindingStatus, GroupKey, Platform
 from chalicelib.evaluate.rules import REGISTRY
 from chalicelib.evaluate.rules.registry import Source
+from chalicelib.intake.catalogue import DIRECTORY, FILINGS
 from chalicelib.ledger.models import ChangeKind, LedgerChange, LedgerEntry, LedgerState
 
 if TYPE_CHECKING:
@@ -53,8 +54,8 @@ class Coverage:
             fresh=frozenset(g.key for g in result.groups if g.snapshot is not None),
             filed=frozenset(g.key for g in result.groups if g.filing is not None),
             closed=result.closed,
-            filings_complete=complete("filings/"),
-            directory_complete=complete("directory/"),
+            filings_complete=complete(FILINGS.prefix),
+            directory_complete=complete(DIRECTORY.prefix),
             gone_after_days=gone_after_days,
         )
 

@@ -10,7 +10,7 @@ import pytest
 from chalicelib.core.models import Finding, FindingStatus
 from chalicelib.core.settings import Settings
 from chalicelib.evaluate.scan import ScanResult, scan
-from chalicelib.intake.loaders.units import ScanAborted
+from chalicelib.intake.config import ScanAborted
 from chalicelib.intake.source import LocalSource
 
 TODAY = date(2026, 11, 16)

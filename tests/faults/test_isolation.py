@@ -19,7 +19,7 @@ from chalicelib.flows.rollup import RollupSendFailed, run_rollup
 from chalicelib.flows.rollup import ports as rollup_ports
 from chalicelib.flows.weekly import ports as weekly_ports
 from chalicelib.flows.weekly import run_weekly
-from chalicelib.intake.loaders.units import ScanAborted
+from chalicelib.intake.config import ScanAborted
 from chalicelib.ledger.models import RunStatus
 from chalicelib.notify.sending import SendStatus
 from jobs.weekly import drain_digests

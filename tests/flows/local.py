@@ -12,16 +12,15 @@ from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
 
-from chalicelib.core.settings import DATA_FOLDERS, Settings
+from chalicelib.core.settings import Settings
 from chalicelib.flows.delivery import DeliveryPorts, send_digest_record
 from chalicelib.flows.rollup import RollupPorts
 from chalicelib.flows.weekly import WeeklyPorts
+from chalicelib.intake.catalogue import DATA_PREFIXES
 from chalicelib.intake.source import MemoryBucket
 from chalicelib.ledger.memory import InMemoryLedger
 from chalicelib.notify.memory import InMemorySendLog, MemoryMailQueue, MemoryTransport
 from chalicelib.notify.sending import SendFailed
-
-UPLOAD_FOLDERS = tuple(f"{folder}/" for folder in DATA_FOLDERS)
 
 
 @dataclass
@@ -45,7 +44,7 @@ class LocalAws:
         for key, path in local.items():
             self.bucket.put(key, path.read_bytes())
         for key in self.bucket.keys(""):
-            if key.startswith(UPLOAD_FOLDERS) and key not in local:
+            if key.startswith(DATA_PREFIXES) and key not in local:
                 self.bucket.delete(key)
 
     def weekly(self) -> WeeklyPorts:

@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 
-from chalicelib.core.settings import DATA_FOLDERS, OUTBOX, QUARANTINE, TABLE_KEYS
+from chalicelib.core.layout import OUTBOX, QUARANTINE
+from chalicelib.core.settings import TABLE_KEYS
+from chalicelib.intake.catalogue import DATA_FOLDERS
 from jobs.package import run_package
 from jobs.template import ACCESS, MAX_RECEIVES, build_template, functions
 

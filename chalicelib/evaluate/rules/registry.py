@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import Field
 
 from chalicelib.core.models import Frozen, Severity
-from chalicelib.intake.loaders.filings import WaivableRule
+from chalicelib.intake.loaders.waivers import WaivableRule
 
 if TYPE_CHECKING:
     from chalicelib.evaluate.rules.context import GroupView, RuleContext

@@ -1,4 +1,5 @@
-"""Read every file under a data-root folder as tables, one file at a time.
+"""Read one file of the data root as tables (chalicelib/intake/catalogue.py reads a
+folder's files, one at a time, with this).
 
 A file is all or nothing: when any of its tables is rejected (not a table, over a limit),
 none of its rows are kept and one error names the file and the reason. Within a file that
@@ -7,7 +8,7 @@ like a row its consumer refuses; every other row is read."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import TypeVar
 
 from chalicelib.core.models import DataError
@@ -20,21 +21,6 @@ T = TypeVar("T")
 Consume = Callable[[SourceFile, Table, list[DataError]], T]
 
 FILE_GONE = "文件在读取时已不存在(可能已被移走或删除),本次未读取;如仍需检查,请重新上传"
-
-
-def read_folder(
-    source: DataSource,
-    prefix: str,
-    schema: TableSchema,
-    settings: Settings,
-    errors: list[DataError],
-    consume: Consume[T],
-    *,
-    all_sheets: bool = False,
-) -> Iterator[T]:
-    """What `consume` made of each table of each file under `prefix`, file by file."""
-    for file in source.list(prefix):
-        yield from read_file(source, file, schema, settings, errors, consume, all_sheets=all_sheets)
 
 
 def read_file(

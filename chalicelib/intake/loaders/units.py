@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import re
-from pathlib import PurePosixPath
 
 from chalicelib.core.models import Category, DataError, Office, Unit
 from chalicelib.core.settings import Settings
 from chalicelib.core.values import nfkc
-from chalicelib.intake import schema
-from chalicelib.intake.loaders.rows import Row, RowError, parse_rows, parse_table, row_error
-from chalicelib.intake.loaders.tables import Consume, read_file
+from chalicelib.intake.loaders.rows import Row, RowError, parse_rows, row_error
+from chalicelib.intake.loaders.tables import Consume
 from chalicelib.intake.readers import Table
-from chalicelib.intake.source import DataSource, SourceFile
+from chalicelib.intake.source import SourceFile
 from chalicelib.intake.vocab import CATEGORY_WORDS
 
 _KEYWORD_SEPARATORS = re.compile(r"[;；、,，]")
@@ -68,31 +66,6 @@ def read_units(settings: Settings) -> Consume[list[Unit]]:
     return consume
 
 
-class ScanAborted(Exception):
-    """The scan cannot run at all (no readable unit list)."""
-
-
-def load_units(source: DataSource, settings: Settings, errors: list[DataError]) -> UnitIndex:
-    """The units of config/units.*; `ScanAborted` when there is no usable one."""
-    files = [f for f in source.list("config/") if PurePosixPath(f.path).stem.lower() == "units"]
-    unit_errors: list[DataError] = []
-    units: dict[str, Unit] = {}
-    for file in files:
-        for table_units in read_file(
-            source, file, schema.UNITS, settings, unit_errors, read_units(settings)
-        ):
-            for unit in table_units:
-                if unit.unit_id in units:
-                    reason = f"单位编码“{unit.unit_id}”在多个单位名录文件中重复,以先读到的为准"
-                    unit_errors.append(DataError(file=file.path, reason=reason))
-                units.setdefault(unit.unit_id, unit)
-    errors.extend(unit_errors)
-    if not units:
-        why = ";".join(f"{e.file}:{e.reason}" for e in unit_errors) or "没有这个文件"
-        raise ScanAborted(f"没有可用的单位名录 config/units.csv(或 .xlsx),无法进行检查。{why}")
-    return UnitIndex(list(units.values()))
-
-
 def parse_office(row: Row) -> Office:
     scope = (row.text("scope") or "all").strip()
     categories: tuple[Category, ...] | None = None
@@ -111,26 +84,3 @@ def parse_office(row: Row) -> Office:
         address=row.text("address"),
         phone=row.text("phone"),
     )
-
-
-def load_offices(source: DataSource, settings: Settings, errors: list[DataError]) -> list[Office]:
-    """The offices of config/offices.*; an office listed twice is served once, as first
-    listed (its rollup, archive and send are named after it), and reported."""
-    files = [f for f in source.list("config/") if PurePosixPath(f.path).stem.lower() == "offices"]
-    offices: dict[str, Office] = {}
-    for file in files:
-        tables = read_file(
-            source, file, schema.OFFICES, settings, errors, parse_table(parse_office, settings)
-        )
-        for office in (office for table in tables for office in table):
-            if office.office in offices:
-                reason = f"部门“{office.office}”重复列出,只向先列出的邮箱发送"
-                errors.append(DataError(file=file.path, reason=reason, warning=True))
-                continue
-            offices[office.office] = office
-    return list(offices.values())
-
-
-def supervisor(offices: list[Office]) -> Office | None:
-    """The office that sees every group (scope `all`): named in every email's footer."""
-    return next((office for office in offices if office.scope is None), None)

@@ -55,46 +55,27 @@ Candidate = tuple[Order, GroupSnapshot]
 
 @dataclass(frozen=True, slots=True)
 class TableSnapshots:
-    """What one roster table offers: its fresh snapshots and how many rows it had."""
+    """What one roster table holds: a snapshot of each of its groups, and its row count."""
 
     rows: int
-    candidates: list[Candidate]
+    candidates: list[Candidate]  # every group of the table, however old its export
+    oldest: date  # an export from before this day is too old to count (roster_max_age_days)
+
+    def fresh(self) -> list[Candidate]:
+        return [c for c in self.candidates if c[0][0].date() >= self.oldest]
 
 
 @dataclass
 class SnapshotBook:
-    """The newest fresh snapshot of every group, offered file by file."""
+    """The newest fresh snapshot of every group, offered table by table (a file's tables
+    only once the whole file was read: a file is all or nothing)."""
 
-    directory: Directory
-    today: date
-    settings: Settings
     newest: dict[GroupKey, Candidate] = field(default_factory=dict)
     rows_read: int = 0
-    cells: RosterCells = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.cells = RosterCells(self.today, self.settings)
-
-    def read(self, file: SourceFile, table: Table, errors: list[DataError]) -> TableSnapshots:
-        """Snapshots of one table; exports older than `max_age_days` are left out.
-
-        Nothing is kept until `offer`: a file is all or nothing."""
-        groups, row_count = read_groups(
-            file, table, errors, self.cells, self.directory.active_accounts
-        )
-        table_time = _table_time(file, table, self.today)
-        oldest = self.today - timedelta(days=self.settings.roster_max_age_days)
-        candidates = []
-        for key, rows in groups.items():
-            exported = rows.exported or table_time
-            if exported.date() >= oldest:
-                order = (exported, file.path, len(rows.ids), table.sheet or "")
-                candidates.append((order, self._snapshot(key, rows, exported, table)))
-        return TableSnapshots(row_count, candidates)
 
     def offer(self, table: TableSnapshots) -> None:
         self.rows_read += table.rows
-        for order, snapshot in table.candidates:
+        for order, snapshot in table.fresh():
             key = (snapshot.platform, snapshot.group_id)
             held = self.newest.get(key)
             if held is None or order > held[0]:
@@ -102,6 +83,33 @@ class SnapshotBook:
 
     def snapshots(self) -> dict[GroupKey, GroupSnapshot]:
         return {key: snapshot for key, (_, snapshot) in self.newest.items()}
+
+
+@dataclass
+class SnapshotReader:
+    """Reads roster tables into snapshots, mapping members to the directory's persons."""
+
+    directory: Directory
+    today: date
+    settings: Settings
+    cells: RosterCells = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.cells = RosterCells(self.today, self.settings)
+
+    def read(self, file: SourceFile, table: Table, errors: list[DataError]) -> TableSnapshots:
+        """A snapshot of each group of one table (see `TableSnapshots.fresh`)."""
+        groups, row_count = read_groups(
+            file, table, errors, self.cells, self.directory.active_accounts
+        )
+        table_time = _table_time(file, table, self.today)
+        candidates = []
+        for key, rows in groups.items():
+            exported = rows.exported or table_time
+            order = (exported, file.path, len(rows.ids), table.sheet or "")
+            candidates.append((order, self._snapshot(key, rows, exported, table)))
+        oldest = self.today - timedelta(days=self.settings.roster_max_age_days)
+        return TableSnapshots(row_count, candidates, oldest)
 
     def _snapshot(
         self, key: GroupKey, rows: GroupRows, exported: datetime, table: Table

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from chalicelib.core.dates import SHANGHAI, iso_period
+from chalicelib.core.layout import upload_notice_key
 from chalicelib.core.models import Office, Unit
-from chalicelib.core.settings import OUTBOX, Settings
+from chalicelib.core.settings import Settings
+from chalicelib.intake.config import supervisor
 from chalicelib.intake.inspection import Receipt
-from chalicelib.intake.loaders.units import supervisor
 from chalicelib.intake.source import SourceFile
 from chalicelib.notify.attribution import unit_names, unit_of_file
 from chalicelib.notify.mail.mime import build_email
@@ -72,7 +73,7 @@ def rejection_notice(
         period=period,
         kind=f"{UPLOAD_REJECTED}:{identity}",
         content_hash=hashlib.sha256(raw).hexdigest()[:32],
-        eml_key=f"{OUTBOX}{period}/upload-{identity}.eml",
+        eml_key=upload_notice_key(period, identity),
     )
     return Notice(message, raw)
 

@@ -10,7 +10,6 @@ from datetime import date, timedelta
 
 from chalicelib.core.dates import iso_period
 from chalicelib.core.models import Category, Office, RollupKind, Severity
-from chalicelib.core.settings import REPORTS
 from chalicelib.evaluate.rules import REGISTRY
 from chalicelib.ledger.models import PARTY_WEEKS, LedgerEntry, LedgerState, RunRecord, RunStatus
 from chalicelib.notify.rollups.inventory import GroupInventory
@@ -25,14 +24,6 @@ SEVERITIES = [s.label for s in sorted(Severity, reverse=True)]
 
 def rollup_period(kind: RollupKind, today: date) -> str:
     return iso_period(today) if kind is RollupKind.WEEK else f"{today.year}-{today.month:02d}"
-
-
-def archive_prefix(kind: RollupKind, today: date) -> str:
-    """`reports/<year>/W<week>/` or `reports/<year>/M<month>/`."""
-    if kind is RollupKind.WEEK:
-        year, week, _ = today.isocalendar()
-        return f"{REPORTS}{year}/W{week:02d}/"
-    return f"{REPORTS}{today.year}/M{today.month:02d}/"
 
 
 def period_start(kind: RollupKind, today: date) -> date:

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from chalicelib.core.layout import inventory_key
 from chalicelib.core.masking import mask_id
 from chalicelib.core.models import DataError, Frozen
-from chalicelib.core.settings import INVENTORY
 from chalicelib.evaluate.rules import GroupView
 from chalicelib.evaluate.scan import ScanResult
 from chalicelib.notify.digests.models import Unroutable
@@ -28,10 +28,6 @@ class GroupInventory(Frozen):
     @property
     def key(self) -> str:
         return inventory_key(self.period)
-
-
-def inventory_key(period: str) -> str:
-    return f"{INVENTORY}{period}.json"
 
 
 def week_inventory(

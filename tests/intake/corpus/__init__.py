@@ -1,6 +1,6 @@
 """A corpus of real export shapes (docs/formats.md), generated here and read as the weekly
 scan reads them: every file is written into a temporary data root, then read with
-`read_folder` and `SnapshotBook` (rosters) or `DirectoryBuilder` (人员名册).
+the catalogue's `read_kind` (rosters) or `DirectoryBuilder` (人员名册).
 
 Every roster shape renders the same class group (`CLASS_GROUP`), so that each test states
 one outcome: which members, which owner, which days, which errors. The generators of
@@ -22,9 +22,8 @@ import xlsxwriter
 
 from chalicelib.core.dates import SHANGHAI
 from chalicelib.core.models import DataError, GroupKey, Platform, Role
-from chalicelib.intake import schema
+from chalicelib.intake.catalogue import ROSTERS, Reading, read_kind
 from chalicelib.intake.directory import Directory
-from chalicelib.intake.loaders.tables import read_folder
 from chalicelib.intake.rosters.snapshots import GroupSnapshot, SnapshotBook
 from chalicelib.intake.source import LocalSource
 from tests.factories import make_directory
@@ -136,17 +135,9 @@ Snapshots = dict[GroupKey, GroupSnapshot]
 def scan_rosters(root: Path, directory: Directory = DIRECTORY) -> tuple[Snapshots, list[DataError]]:
     """The rosters of the data root, read exactly as the weekly scan reads them."""
     errors: list[DataError] = []
-    book = SnapshotBook(directory, TODAY, DEFAULT_SETTINGS)
-    found = read_folder(
-        LocalSource(root),
-        "rosters/",
-        schema.ROSTERS,
-        DEFAULT_SETTINGS,
-        errors,
-        book.read,
-        all_sheets=True,
-    )
-    for table in found:
+    book = SnapshotBook()
+    reading = Reading(TODAY, DEFAULT_SETTINGS, directory=directory)
+    for table in read_kind(LocalSource(root), ROSTERS, reading, errors):
         book.offer(table)
     return book.snapshots(), errors
 

@@ -8,14 +8,11 @@ from pathlib import Path
 from chalicelib.core.models import DataError, Filing, Office, Unit, Waiver
 from chalicelib.core.settings import Settings
 from chalicelib.evaluate.rules import waivable_rules
-from chalicelib.intake import schema
+from chalicelib.intake.catalogue import DIRECTORY, FILINGS, WAIVERS, Reading, read_kind
+from chalicelib.intake.catalogue import UNITS as UNITS_KIND
+from chalicelib.intake.config import load_offices as load_office_list
 from chalicelib.intake.directory import Directory
-from chalicelib.intake.loaders.directory import DirectoryBuilder
-from chalicelib.intake.loaders.filings import parse_filing, parse_waiver
-from chalicelib.intake.loaders.rows import parse_table
-from chalicelib.intake.loaders.tables import read_folder
-from chalicelib.intake.loaders.units import UnitIndex, read_units
-from chalicelib.intake.loaders.units import load_offices as load_office_list
+from chalicelib.intake.loaders.units import UnitIndex
 from chalicelib.intake.source import LocalSource
 from tests.intake.readers import DEFAULT_SETTINGS
 
@@ -41,9 +38,7 @@ def load_units(
     root: Path, settings: Settings = DEFAULT_SETTINGS
 ) -> tuple[list[Unit], list[DataError]]:
     errors: list[DataError] = []
-    found = read_folder(
-        LocalSource(root), "config/", schema.UNITS, settings, errors, read_units(settings)
-    )
+    found = read_kind(LocalSource(root), UNITS_KIND, Reading(TODAY, settings), errors)
     return [unit for table in found for unit in table], errors
 
 
@@ -56,20 +51,17 @@ def load_directory(
     root: Path, unit_index: UnitIndex = UNITS, settings: Settings = DEFAULT_SETTINGS
 ) -> tuple[Directory, list[DataError]]:
     errors: list[DataError] = []
-    people = DirectoryBuilder(unit_index, settings)
-    for _ in read_folder(
-        LocalSource(root), "directory/", schema.DIRECTORY, settings, errors, people.read
-    ):
+    reading = Reading(TODAY, settings, unit_index)
+    for _ in read_kind(LocalSource(root), DIRECTORY, reading, errors):
         pass
-    return people.build(), errors
+    return reading.directory, errors
 
 
 def load_filings(
     root: Path, unit_index: UnitIndex = UNITS, settings: Settings = DEFAULT_SETTINGS
 ) -> tuple[list[Filing], list[DataError]]:
     errors: list[DataError] = []
-    consume = parse_table(lambda row: parse_filing(row, unit_index, TODAY), settings)
-    found = read_folder(LocalSource(root), "filings/", schema.FILINGS, settings, errors, consume)
+    found = read_kind(LocalSource(root), FILINGS, Reading(TODAY, settings, unit_index), errors)
     return [filing for table in found for filing in table], errors
 
 
@@ -77,8 +69,6 @@ def load_waivers(
     root: Path, today: date = TODAY, settings: Settings = DEFAULT_SETTINGS
 ) -> tuple[list[Waiver], list[DataError]]:
     errors: list[DataError] = []
-    consume = parse_table(
-        lambda row: parse_waiver(row, today, settings, waivable_rules()), settings
-    )
-    found = read_folder(LocalSource(root), "waivers/", schema.WAIVERS, settings, errors, consume)
+    reading = Reading(today, settings, rules=waivable_rules())
+    found = read_kind(LocalSource(root), WAIVERS, reading, errors)
     return [waiver for table in found for waiver in table], errors

@@ -1,4 +1,4 @@
-"""read_folder / read_file: every file of a folder read as tables; a file is all or nothing."""
+"""read_file over every file of a folder: each read as tables; a file is all or nothing."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from chalicelib.core.models import DataError
 from chalicelib.core.settings import Settings
 from chalicelib.intake import schema
 from chalicelib.intake.loaders.rows import Row, RowError, parse_table
-from chalicelib.intake.loaders.tables import FILE_GONE, read_file, read_folder
+from chalicelib.intake.loaders.tables import FILE_GONE, read_file
 from chalicelib.intake.readers import Table
-from chalicelib.intake.source import LocalSource, SourceFile
+from chalicelib.intake.source import DataSource, LocalSource, SourceFile
 from tests.intake.loaders import write
 from tests.intake.readers import DEFAULT_SETTINGS, limits, lines, xlsx_bytes
 
@@ -36,10 +36,21 @@ def read_members(
 ) -> tuple[dict[str, list[str]], list[DataError]]:
     """Member ids by table name, and the errors."""
     errors: list[DataError] = []
-    found = read_folder(
-        LocalSource(root), "rosters/", schema.ROSTERS, settings, errors, member_ids, all_sheets=True
-    )
+    found = read_folder(LocalSource(root), settings, errors, all_sheets=True)
     return dict(found), errors
+
+
+def read_folder(
+    source: DataSource, settings: Settings, errors: list[DataError], *, all_sheets: bool = False
+) -> list[tuple[str, list[str]]]:
+    """Every roster file's tables, as `member_ids` reads them."""
+    return [
+        found
+        for file in source.list("rosters/")
+        for found in read_file(
+            source, file, schema.ROSTERS, settings, errors, member_ids, all_sheets=all_sheets
+        )
+    ]
 
 
 def test_reads_every_file_at_any_depth_whatever_its_extension(tmp_path: Path) -> None:
@@ -219,9 +230,7 @@ def test_a_file_gone_when_read_is_an_error_for_that_file_only(tmp_path: Path) ->
     errors: list[DataError] = []
     source = VanishingSource(tmp_path, {"rosters/b.csv"})
     # WHEN the folder is read
-    found = dict(
-        read_folder(source, "rosters/", schema.ROSTERS, DEFAULT_SETTINGS, errors, member_ids)
-    )
+    found = dict(read_folder(source, DEFAULT_SETTINGS, errors))
     # THEN the other two are read and the gone one is one error saying so
     assert found == {"rosters/a.csv": ["a"], "rosters/c.csv": ["c"]}
     assert errors == [DataError(file="rosters/b.csv", reason=FILE_GONE)]

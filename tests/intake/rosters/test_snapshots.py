@@ -12,9 +12,8 @@ import pytest
 from chalicelib.core.dates import SHANGHAI
 from chalicelib.core.models import DataError, Person, PersonStatus, Platform
 from chalicelib.core.settings import Settings
-from chalicelib.intake import schema
+from chalicelib.intake.catalogue import ROSTERS, Reading, read_kind
 from chalicelib.intake.directory import Directory
-from chalicelib.intake.loaders.tables import read_folder
 from chalicelib.intake.readers import table as table_module
 from chalicelib.intake.rosters.snapshots import GroupSnapshot, SnapshotBook
 from chalicelib.intake.source import LocalSource
@@ -41,11 +40,9 @@ def read(
     root: Path, settings: Settings | None = None
 ) -> tuple[dict[tuple[Platform, str], GroupSnapshot], list[DataError]]:
     errors: list[DataError] = []
-    book = SnapshotBook(directory(), TODAY, Settings())
-    source, settings = LocalSource(root), settings or Settings()
-    for table in read_folder(
-        source, "rosters/", schema.ROSTERS, settings, errors, book.read, all_sheets=True
-    ):
+    book = SnapshotBook()
+    reading = Reading(TODAY, settings or Settings(), directory=directory())
+    for table in read_kind(LocalSource(root), ROSTERS, reading, errors):
         book.offer(table)
     return book.snapshots(), errors
 

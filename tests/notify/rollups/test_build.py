@@ -5,15 +5,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from chalicelib.core.dates import iso_period
+from chalicelib.core.layout import report_prefix
 from chalicelib.core.models import Category, FilingStatus, Office, Platform, RollupKind, Severity
 from chalicelib.ledger.models import LedgerEntry, LedgerState, RunRecord
 from chalicelib.notify.digests.models import Unroutable
-from chalicelib.notify.rollups.build import (
-    archive_prefix,
-    build_rollup,
-    period_start,
-    rollup_period,
-)
+from chalicelib.notify.rollups.build import build_rollup, period_start, rollup_period
 from chalicelib.notify.rollups.inventory import GroupInventory
 from chalicelib.notify.rollups.models import InventoryRow
 
@@ -165,11 +161,11 @@ def test_trend_lists_the_last_twelve_runs_in_scope() -> None:
 
 
 def test_periods_and_archive_folders() -> None:
-    assert (rollup_period(RollupKind.WEEK, TODAY), archive_prefix(RollupKind.WEEK, TODAY)) == (
+    assert (rollup_period(RollupKind.WEEK, TODAY), report_prefix(RollupKind.WEEK, TODAY)) == (
         "2026-W49",
         "reports/2026/W49/",
     )
-    assert (rollup_period(RollupKind.MONTH, TODAY), archive_prefix(RollupKind.MONTH, TODAY)) == (
+    assert (rollup_period(RollupKind.MONTH, TODAY), report_prefix(RollupKind.MONTH, TODAY)) == (
         "2026-11",
         "reports/2026/M11/",
     )

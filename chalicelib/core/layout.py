@@ -1,0 +1,54 @@
+"""Where things live in the data bucket besides the data root: a prefix for each kind of
+object and one function per key shape, so that the code, the IAM policies and the
+template (jobs/template.py) name them alike. The data root's own folders are the
+catalogue's (chalicelib/intake/catalogue.py)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from chalicelib.core.models import RollupKind
+
+RECEIPTS = "receipts/"  # receipts/<key>.json for each upload
+QUARANTINE = "quarantine/"  # uploads rejected whole, under their own key
+OUTBOX = "outbox/"  # outbox/<week>/…eml: the rendered emails the sending worker takes
+REPORTS = "reports/"  # reports/<year>/W<week>/ and M<month>/: the archived rollups
+INVENTORY = "inventory/"  # inventory/<week>.json: every known group that week (登记表)
+
+
+def receipt_key(key: str) -> str:
+    """The receipt of the upload at `key`."""
+    return f"{RECEIPTS}{key}.json"
+
+
+def quarantine_key(key: str) -> str:
+    """Where the upload at `key` goes when it is rejected whole."""
+    return f"{QUARANTINE}{key}"
+
+
+def quarantined_from(quarantined: str) -> str:
+    """The key a quarantined object was uploaded to."""
+    return quarantined.removeprefix(QUARANTINE)
+
+
+def digest_key(period: str, content_hash: str) -> str:
+    """A rendered digest of the week `period`."""
+    return f"{OUTBOX}{period}/{content_hash}.eml"
+
+
+def upload_notice_key(period: str, identity: str) -> str:
+    """The emailed receipt of a rejected upload, in the week of the upload."""
+    return f"{OUTBOX}{period}/upload-{identity}.eml"
+
+
+def inventory_key(period: str) -> str:
+    """The week's inventory of groups (登记表), which the rollups read."""
+    return f"{INVENTORY}{period}.json"
+
+
+def report_prefix(kind: RollupKind, today: date) -> str:
+    """Where a rollup is archived: `reports/<year>/W<week>/` or `reports/<year>/M<month>/`."""
+    if kind is RollupKind.WEEK:
+        year, week, _ = today.isocalendar()
+        return f"{REPORTS}{year}/W{week:02d}/"
+    return f"{REPORTS}{today.year}/M{today.month:02d}/"
