@@ -1,7 +1,7 @@
 """qungov on AWS Lambda: thin Chalice handlers; all domain code lives in chalicelib/.
 
 The resources, roles and alarms around them are in the template (`make package`,
-jobs/template.py), which reads the schedules and queues from this app."""
+jobs/template/), which reads the schedules and queues from this app."""
 
 from __future__ import annotations
 

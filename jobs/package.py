@@ -1,6 +1,6 @@
 """`python -m jobs package --stage prod`: the deployable template and code, no account needed.
 
-Writes `<out>/template.json` (jobs/template.py) and `<out>/deployment.zip`: app.py,
+Writes `<out>/template.json` (jobs/template/) and `<out>/deployment.zip`: app.py,
 chalicelib/, Chalice's runtime module and the requirements' Linux wheels for the Lambda
 runtime's Python. `make deploy` hands both to `aws cloudformation package` and `deploy`.
 

@@ -1,6 +1,6 @@
 """Create what qungov uses on AWS, for the demo and tests on moto: the data bucket and its
 upload notifications, the ledger table, the queues with their dead-letter queues and a
-verified sender, with the names and settings of the template (jobs/template.py), which
+verified sender, with the names and settings of the template (jobs/template/), which
 is what a deployment uses."""
 
 from __future__ import annotations

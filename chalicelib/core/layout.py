@@ -1,6 +1,6 @@
 """Where things live in the data bucket besides the data root: a prefix for each kind of
 object and one function per key shape, so that the code, the IAM policies and the
-template (jobs/template.py) name them alike. The data root's own folders are the
+template (jobs/template/) name them alike. The data root's own folders are the
 catalogue's (chalicelib/intake/catalogue.py)."""
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from enum import IntEnum, StrEnum
 from typing import Any
 
@@ -145,21 +145,6 @@ class Waiver(Frozen):
     approved_by: str
     expires_on: date
     limit: int | None = None
-
-
-class Membership(Frozen):
-    """One roster row: the contract of rosters/**. The scan never builds these (see
-    `roster_rows.py`: rows are folded into per-group values as they stream)."""
-
-    platform: Platform
-    group_id: str
-    member_id: str
-    group_name: str | None = None
-    display_name: str | None = None
-    role: Role = Role.MEMBER
-    joined_at: date | None = None
-    last_spoke_at: date | None = None
-    exported_at: datetime | None = None
 
 
 class GroupRef(Frozen):

@@ -66,7 +66,7 @@ class Settings(BaseSettings):
     temporary_due_days: int = Field(7, ge=0, le=365)
 
     # Where things live on AWS. The defaults serve local runs on moto; a deployment sets
-    # each from its stack (resource_names and jobs/template.py).
+    # each from its stack (resource_names and jobs/template/).
     data_bucket: str = "qungov-data"
     ledger_table: str = "qungov-ledger"
     digest_queue: str = "qungov-digests"

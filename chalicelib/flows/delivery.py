@@ -2,7 +2,7 @@
 through the send log (chalicelib/notify/mailer.py).
 
 Kept apart from the weekly job (chalicelib/flows/weekly.py) so that each Lambda function's
-code, and so its role (jobs/template.py), holds only the AWS calls it makes."""
+code, and so its role (jobs/template/roles.py), holds only the AWS calls it makes."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Monday noon: did this week's weekly run happen? It raises when not, so that the watch
-function's error alarm tells the operator (jobs/template.py, WeeklyRunMissedAlarm)."""
+function's error alarm tells the operator (jobs/template/functions.py, WeeklyRunMissedAlarm)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """`python -m jobs package`: the code Lambda runs, built without an AWS account.
 
-Every wheel in deployment.zip must load on the runtime the template names (jobs/template.py
+Every wheel in deployment.zip must load on the runtime the template names (jobs/template/
 RUNTIME), not on the Python that built it; where that Python is on this machine, the
 package is imported and exercised by it."""
 

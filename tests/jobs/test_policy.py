@@ -2,7 +2,7 @@
 
 The code a function runs is its handler in app.py and every chalicelib module that
 reaches, by import; the calls are the boto3 client methods named in that code. What a
-role allows is read from the template (jobs/template.py). tests/jobs/test_stack.py checks the
+role allows is read from the template (jobs/template/roles.py). tests/jobs/test_stack.py checks the
 other way round at run time: every call a handler made on the stack was allowed."""
 
 from __future__ import annotations
