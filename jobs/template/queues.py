@@ -16,54 +16,6 @@ def visibility_timeout(queue: str) -> int:
     return 6 * max(f.timeout for f in functions_of_any_stage() if f.queue == queue)
 
 
-def _queues(names: dict[str, str]) -> Json:
-    resources: Json = {}
-    for queue, name in (("Digest", names["digest_queue"]), ("Upload", names["upload_queue"])):
-        resources[f"{queue}DeadLetterQueue"] = {
-            "Type": "AWS::SQS::Queue",
-            "Properties": {
-                "QueueName": dead_letter_queue(name),
-                "MessageRetentionPeriod": 1209600,  # 14 days, the most SQS keeps
-                "SqsManagedSseEnabled": True,
-            },
-        }
-        resources[f"{queue}Queue"] = {
-            "Type": "AWS::SQS::Queue",
-            "Properties": {
-                "QueueName": name,
-                "VisibilityTimeout": visibility_timeout(f"{queue.lower()}s"),
-                "SqsManagedSseEnabled": True,
-                "RedrivePolicy": {
-                    "deadLetterTargetArn": {"Fn::GetAtt": [f"{queue}DeadLetterQueue", "Arn"]},
-                    "maxReceiveCount": MAX_RECEIVES,
-                },
-            },
-        }
-    resources["UploadQueuePolicy"] = {
-        "Type": "AWS::SQS::QueuePolicy",
-        "Properties": {
-            "Queues": [{"Ref": "UploadQueue"}],
-            "PolicyDocument": {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Sid": "DataBucketNotifications",
-                        "Effect": "Allow",
-                        "Principal": {"Service": "s3.amazonaws.com"},
-                        "Action": "sqs:SendMessage",
-                        "Resource": {"Fn::GetAtt": ["UploadQueue", "Arn"]},
-                        "Condition": {
-                            "ArnEquals": {"aws:SourceArn": arn("s3:::${BucketName}")},
-                            "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
-                        },
-                    }
-                ],
-            },
-        },
-    }
-    return resources
-
-
 def queues(names: dict[str, str]) -> Json:
     resources: Json = {}
     for queue, name in (("Digest", names["digest_queue"]), ("Upload", names["upload_queue"])):
