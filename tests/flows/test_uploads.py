@@ -307,3 +307,17 @@ def test_a_file_gone_between_its_notification_and_its_reading_is_left_alone(s3: 
     # THEN no receipt, no quarantine copy, and no error for the Lambda to retry
     assert receipt is None
     assert keys_under(s3, "") == ["config/units.csv"]
+
+
+def test_a_roster_whose_export_time_line_is_unusable_is_rejected_as_the_scan_rejects_it(
+    bucket: MemoryBucket,
+) -> None:
+    # Reproduces: the upload check read rosters without their 导出时间: line, so a file the
+    # weekly scan rejects got a clean receipt.
+    key = "rosters/qq/551047987.txt"
+    text = "群号:551047987\n导出时间:2099-01-01 10:00\n" + ROSTER
+
+    receipt = check(bucket, key, text)
+
+    assert receipt.rejected is not None and "导出时间" in receipt.rejected
+    assert bucket.keys("rosters/") == [] and bucket.keys("quarantine/") == [f"quarantine/{key}"]
