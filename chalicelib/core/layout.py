@@ -16,19 +16,38 @@ REPORTS = "reports/"  # reports/<year>/W<week>/ and M<month>/: the archived roll
 INVENTORY = "inventory/"  # inventory/<week>.json: every known group that week (登记表)
 
 
+# An uploaded key's segments that a path-normalising layer (a file system, a sync tool, an
+# HTTP client) would fold into another key are written escaped in the keys derived from it,
+# and `%` itself too, so that the derivation is one-to-one and reversible.
+_SEGMENTS = {"": "%00", ".": "%2E", "..": "%2E%2E"}
+_UNSEGMENTS = {escaped: plain for plain, escaped in _SEGMENTS.items()}
+
+
+def _escaped(key: str) -> str:
+    """`rosters/../a.csv` -> `rosters/%2E%2E/a.csv`; a key without `%`, dot segments or
+    doubled slashes stays as it is. Nothing is normalised: `Ａ.csv` and `A.csv` stay two."""
+    parts = key.replace("%", "%25").split("/")
+    return "/".join(_SEGMENTS.get(part, part) for part in parts)
+
+
+def _unescaped(text: str) -> str:
+    parts = [_UNSEGMENTS.get(part, part) for part in text.split("/")]
+    return "/".join(parts).replace("%25", "%")
+
+
 def receipt_key(key: str) -> str:
     """The receipt of the upload at `key`."""
-    return f"{RECEIPTS}{key}.json"
+    return f"{RECEIPTS}{_escaped(key)}.json"
 
 
 def quarantine_key(key: str) -> str:
     """Where the upload at `key` goes when it is rejected whole."""
-    return f"{QUARANTINE}{key}"
+    return f"{QUARANTINE}{_escaped(key)}"
 
 
 def quarantined_from(quarantined: str) -> str:
     """The key a quarantined object was uploaded to."""
-    return quarantined.removeprefix(QUARANTINE)
+    return _unescaped(quarantined.removeprefix(QUARANTINE))
 
 
 def digest_key(period: str, content_hash: str) -> str:

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 
@@ -117,6 +118,11 @@ _UNSAFE_IN_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
 
 def safe_filename(text: str, max_chars: int = 80) -> str:
     """A value from the data (an office, a recipient) as one file name: no separators,
-    no control characters, no leading dots (`../x` becomes `_x`), bounded length."""
+    no control characters, no leading dots (`../x` becomes `_x…`), bounded length. A name
+    that had to change carries a short hash of the value, so that two values never share
+    one file (`a/b` and `a:b` both read `a_b`, with different hashes)."""
     name = _UNSAFE_IN_NAMES.sub("_", _INVISIBLE.sub("", text)).strip().lstrip(".").strip()
-    return name[:max_chars] or "未命名"
+    if name == text and 0 < len(name) <= max_chars:
+        return name
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
+    return f"{name[: max_chars - 9] or '未命名'}-{digest}"

@@ -14,6 +14,7 @@ import boto3
 import pytest
 
 from chalicelib.aws.clients import Clients
+from chalicelib.core.layout import receipt_key
 from chalicelib.core.models import DataError
 from chalicelib.flows.uploads import (
     Receipt,
@@ -45,7 +46,7 @@ def in_memory(bucket: MemoryBucket) -> UploadPorts:
 
 
 def stored_receipt(bucket: MemoryBucket, key: str) -> Receipt:
-    body = bucket.get(f"receipts/{key}.json")
+    body = bucket.get(receipt_key(key))
     assert "\\u" not in body.decode("utf-8")  # Chinese is written as UTF-8, not escaped
     return Receipt.model_validate_json(body)
 
@@ -321,3 +322,18 @@ def test_a_roster_whose_export_time_line_is_unusable_is_rejected_as_the_scan_rej
 
     assert receipt.rejected is not None and "导出时间" in receipt.rejected
     assert bucket.keys("rosters/") == [] and bucket.keys("quarantine/") == [f"quarantine/{key}"]
+
+
+def test_uploads_whose_keys_a_path_would_fold_together_keep_their_own_receipts(
+    bucket: MemoryBucket,
+) -> None:
+    # Reproduces: a roster key holding `../` wrote its receipt over another file's.
+    plain, folding = "rosters/qq/a.csv", "rosters/qq/../qq/a.csv"
+
+    good = check(bucket, plain, ROSTER)
+    bad = check(bucket, folding, b"PK\x03\x04not a workbook")
+
+    assert good.rejected is None and bad.rejected is not None
+    assert stored_receipt(bucket, plain) == good and stored_receipt(bucket, folding) == bad
+    assert bucket.keys("quarantine/") == ["quarantine/rosters/qq/%2E%2E/qq/a.csv"]
+    assert bucket.keys("rosters/") == [plain]
