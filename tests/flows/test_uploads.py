@@ -328,12 +328,12 @@ def test_uploads_whose_keys_a_path_would_fold_together_keep_their_own_receipts(
     bucket: MemoryBucket,
 ) -> None:
     # Reproduces: a roster key holding `../` wrote its receipt over another file's.
-    plain, folding = "rosters/qq/a.csv", "rosters/qq/../qq/a.csv"
+    plain, folding = "rosters/qq/551047987.csv", "rosters/qq/../qq/551047987.csv"
 
     good = check(bucket, plain, ROSTER)
     bad = check(bucket, folding, b"PK\x03\x04not a workbook")
 
     assert good.rejected is None and bad.rejected is not None
     assert stored_receipt(bucket, plain) == good and stored_receipt(bucket, folding) == bad
-    assert bucket.keys("quarantine/") == ["quarantine/rosters/qq/%2E%2E/qq/a.csv"]
+    assert bucket.keys("quarantine/") == ["quarantine/rosters/qq/%2E%2E/qq/551047987.csv"]
     assert bucket.keys("rosters/") == [plain]
