@@ -157,6 +157,7 @@ def make_group(
     filing: Filing | None = None,
     snapshot: GroupSnapshot | None = None,
     unit: Unit | None = None,
+    stale_export: datetime | None = None,
 ) -> GroupView:
     """Platform and group id come from the snapshot, else the filing, else the defaults."""
     source = snapshot or filing
@@ -166,6 +167,7 @@ def make_group(
         unit=unit,
         filing=filing,
         snapshot=snapshot,
+        stale_export=stale_export,
     )
 
 

@@ -50,6 +50,15 @@ class S3Source:
                 files.append(SourceFile(key[len(self.prefix) :], modified, int(item["Size"])))
         return sorted(files, key=lambda f: f.path)
 
+    def top(self) -> tuple[str, ...]:
+        """Folders (common prefixes) and files at the top of the data root."""
+        found: set[str] = set()
+        paginator = self.client.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix, Delimiter="/"):
+            found |= {p["Prefix"][len(self.prefix) :] for p in page.get("CommonPrefixes", [])}
+            found |= {item["Key"][len(self.prefix) :] for item in page.get("Contents", [])}
+        return tuple(sorted(name for name in found if name))
+
     def read(self, path: str, at_most: int | None = None) -> bytes:
         """The object's bytes (no more than `at_most` + 1, however large it has grown since
         it was listed); SourceFileGone when it was deleted or moved since."""

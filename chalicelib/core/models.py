@@ -219,3 +219,9 @@ class DataError(Frozen):
     @property
     def rejects_file(self) -> bool:
         return self.row is None and not self.warning
+
+    @property
+    def at_top(self) -> bool:
+        """About something at the top of the data root (a misplaced folder or file), which
+        no unit owns: the supervising office is told."""
+        return "/" not in self.file.rstrip("/")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 
 from chalicelib.core.models import Filing, FilingStatus, GroupKey, Unit
 from chalicelib.core.values import fold
@@ -39,6 +40,7 @@ def build_groups(
     snapshots: Mapping[GroupKey, GroupSnapshot],
     units: list[Unit],
     directory: Directory,
+    stale: Mapping[GroupKey, datetime] | None = None,
 ) -> list[GroupView]:
     """Groups in the rosters or filed, sorted by platform and id."""
     by_id = {u.unit_id: u for u in units}
@@ -49,7 +51,8 @@ def build_groups(
             unit = by_id.get(filing.unit_id)
         else:
             unit = infer_unit(snapshot, units, directory)
-        groups.append(GroupView(key[0], key[1], unit, filing, snapshot))
+        old = (stale or {}).get(key)
+        groups.append(GroupView(key[0], key[1], unit, filing, snapshot, old))
     return groups
 
 

@@ -22,6 +22,7 @@ from chalicelib.intake.catalogue import (
     Reading,
     files_of,
     read_kind,
+    strays,
 )
 from chalicelib.intake.config import load_offices, load_units
 from chalicelib.intake.directory import Directory
@@ -71,7 +72,7 @@ def paused_gc() -> Iterator[None]:
 
 
 def _scan(source: DataSource, today: date, settings: Settings) -> ScanResult:
-    errors: list[DataError] = []
+    errors: list[DataError] = strays(source)
     units = load_units(source, settings, errors)
     offices = load_offices(source, settings, errors)
     reading = Reading(today, settings, units, waivable_rules())
@@ -88,7 +89,9 @@ def _scan(source: DataSource, today: date, settings: Settings) -> ScanResult:
     for table in read_kind(source, ROSTERS, reading, errors):
         book.offer(table)
 
-    groups = build_groups(filings, book.snapshots(), units.units, directory)
+    groups = build_groups(
+        filings, book.snapshots(), units.units, directory, book.stale_exports()
+    )
     by_unit: dict[str, list[GroupView]] = defaultdict(list)
     for group in groups:
         if group.unit is not None:

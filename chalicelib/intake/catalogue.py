@@ -21,6 +21,7 @@ from datetime import date
 from pathlib import PurePosixPath
 from typing import Any
 
+from chalicelib.core.layout import INVENTORY, OUTBOX, QUARANTINE, RECEIPTS, REPORTS
 from chalicelib.core.models import DataError
 from chalicelib.core.settings import Settings
 from chalicelib.intake import schema
@@ -33,6 +34,7 @@ from chalicelib.intake.loaders.units import UnitIndex, parse_office, read_units
 from chalicelib.intake.loaders.waivers import WaivableRule, parse_waiver
 from chalicelib.intake.rosters.snapshots import SnapshotReader
 from chalicelib.intake.source import DataSource, SourceFile
+from chalicelib.intake.vocab import FOLDER_WORDS
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,30 @@ ROSTERS = TableKind(
 KINDS = (UNITS, OFFICES, DIRECTORY, FILINGS, WAIVERS, ROSTERS)
 DATA_FOLDERS = tuple(dict.fromkeys(kind.folder for kind in KINDS))  # what units upload
 DATA_PREFIXES = tuple(f"{folder}/" for folder in DATA_FOLDERS)
+OWN_PREFIXES = (RECEIPTS, QUARANTINE, OUTBOX, REPORTS, INVENTORY)  # what qungov writes
+
+
+def strays(source: DataSource) -> list[DataError]:
+    """What lies at the top of the data root outside its folders (and outside the bucket's
+    own: receipts, quarantine, outbox, reports, inventory): never read, so said aloud."""
+    expected = "、".join(DATA_PREFIXES)
+    problems = []
+    for name in source.top():
+        folder = name.removesuffix("/")
+        if name in DATA_PREFIXES or name in OWN_PREFIXES:
+            continue
+        meant = (
+            FOLDER_WORDS.get(folder.casefold())
+            or next((f for f in DATA_FOLDERS if f == folder.casefold()), None)
+            or next((k.folder for k in KINDS if k.stem and k.holds(f"config/{name}")), None)
+        )
+        what = f"文件夹“{name}”中的文件" if name.endswith("/") else f"文件“{name}”"
+        hint = f",应放在 {meant}/ 中(注意拼写和大小写)" if meant else ""
+        reason = (
+            f"{what}不在数据目录的文件夹中,没有被读取{hint}。数据文件只从这些文件夹读取:{expected}"
+        )
+        problems.append(DataError(file=name, reason=reason, warning=True))
+    return problems
 
 
 def folder_of(path: str) -> str | None:

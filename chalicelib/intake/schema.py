@@ -93,6 +93,12 @@ class TableSchema:
                     break
         return found
 
+    @property
+    def address_names(self) -> str:
+        """The accepted names of this table's email columns, in words ("" when none)."""
+        fields = [f for f in self.fields if f.name.endswith("email")]
+        return ";".join(f"{f.label}:{'、'.join(f.aliases)}" for f in fields)
+
     def is_header_name(self, cell: str) -> bool:
         return normalize_header(cell) in _by_alias(self)
 
@@ -134,9 +140,11 @@ UNITS = TableSchema(
         _f("unit_id", "单位编码 编码", required=True),
         _f("name", "单位名称 单位", required=True),
         _f("keywords", "核心词 关键词"),
-        _f("contact_email", "联系邮箱 邮箱"),
-        _f("head_name", "第一责任人"),
-        _f("head_email", "第一责任人邮箱"),
+        _f(
+            "contact_email", "联系邮箱 联系人邮箱 邮箱 邮箱地址 电子邮箱 单位邮箱", title="联系邮箱"
+        ),
+        _f("head_name", "第一责任人 负责人"),
+        _f("head_email", "第一责任人邮箱 负责人邮箱", title="第一责任人邮箱"),
         _f("party_org", "所属党组织"),
         _f("party_org_email", "党组织邮箱"),
     ),
@@ -147,7 +155,7 @@ OFFICES = TableSchema(
     "汇总报送部门",
     (
         _f("office", "部门", required=True),
-        _f("email", "邮箱", required=True),
+        _f("email", "邮箱 邮箱地址 电子邮箱 联系邮箱", required=True),
         _f("scope", "范围"),
         _f("address", "地址 办公地址 办公地点 联系地址", title="地址"),
         _f("phone", "电话 联系电话 办公电话", title="电话"),
@@ -206,7 +214,11 @@ FILINGS = TableSchema(
         _f("owner_id", "群主账号"),
         _f("owner_name", "群主"),
         _f("responsible_name", "责任人"),
-        _f("responsible_email", "责任人邮箱"),
+        _f(
+            "responsible_email",
+            "责任人邮箱 负责人邮箱 联系人邮箱 联系邮箱 邮箱 邮箱地址 电子邮箱",
+            title="责任人邮箱",
+        ),
         _f("filed_on", "备案日期", required=True),
         _f("reviewed_on", "复核日期"),
         _f("end_on", "截止日期"),
@@ -256,6 +268,8 @@ ROSTERS = TableSchema(
             title="最后发言时间",
         ),
         _f("exported_at", "导出时间"),
+        # the owner's account on every row (WeCom groupchat/get flattened), or 是/否
+        _f("owner_id", "群主账号 群主ID 群主QQ owner owner_userid 群主", title="群主"),
     ),
     (
         Hint("(入群|加群|加入|进群).*(时间|日期)", "joined_at"),

@@ -36,6 +36,10 @@ class DataSource(Protocol):
         """Files under `prefix` (any depth), sorted by path."""
         ...
 
+    def top(self) -> tuple[str, ...]:
+        """What the top of the data root holds, sorted: folders end with `/`."""
+        ...
+
     def read(self, path: str, at_most: int | None = None) -> bytes:
         """The file's bytes, no more than `at_most` + 1 of them (so that a file grown since
         it was listed is still bounded); SourceFileGone when it is no longer there."""
@@ -93,6 +97,11 @@ class LocalSource:
                 )
         return sorted(files, key=lambda f: f.path)
 
+    def top(self) -> tuple[str, ...]:
+        if not self.root.is_dir():
+            return ()
+        return tuple(sorted(p.name + ("/" if p.is_dir() else "") for p in self.root.iterdir()))
+
     def read(self, path: str, at_most: int | None = None) -> bytes:
         try:
             with (self.root / path).open("rb") as stream:
@@ -143,6 +152,11 @@ class MemoryBucket:
 
     def list(self, prefix: str) -> list[SourceFile]:
         return [file for file in map(self.stat, self.keys(prefix)) if file is not None]
+
+    def top(self) -> tuple[str, ...]:
+        return tuple(
+            sorted({key.partition("/")[0] + key.partition("/")[1] for key in self._objects})
+        )
 
     def read(self, path: str, at_most: int | None = None) -> bytes:
         body = self.get(path)

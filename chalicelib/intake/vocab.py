@@ -44,3 +44,15 @@ ROLE_CODES: dict[str, dict[str, Role]] = {
     "qun.qq.com": {"0": Role.OWNER, "1": Role.ADMIN, "2": Role.MEMBER},
     "dingtalk": {"1": Role.OWNER, "2": Role.ADMIN, "3": Role.MEMBER},
 }
+
+# What people name the data root's folders when they mean one of ours: a misplaced upload
+# is reported with the folder it belongs in (DESIGN.md, Data root).
+FOLDER_WORDS: dict[str, str] = {
+    **dict.fromkeys(
+        ["roster", "群成员", "群成员名单", "名单", "成员名单", "群名单", "导出"], "rosters"
+    ),
+    **dict.fromkeys(["directories", "名册", "人员名册", "人员", "花名册"], "directory"),
+    **dict.fromkeys(["filing", "登记表", "备案", "审备", "审备登记表"], "filings"),
+    **dict.fromkeys(["waiver", "豁免", "豁免清单"], "waivers"),
+    **dict.fromkeys(["configs", "配置", "设置"], "config"),
+}

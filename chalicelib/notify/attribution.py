@@ -27,13 +27,14 @@ def file_of(table: str) -> str:
 def data_problems_by_unit(
     errors: Iterable[DataError], units: Sequence[Unit], groups: Iterable[GroupView]
 ) -> dict[str | None, list[DataError]]:
-    """The scan's rejected files and skipped rows (not its warnings) by the unit id of the
-    file they are in; None: no unit."""
+    """The scan's rejected files and skipped rows by the unit id of the file they are in
+    (None: no unit); of its warnings, only those about the top of the data root, which no
+    one else would see."""
     names = unit_names(units)
     units_of_files = _units_of_files(groups)
     problems: dict[str | None, list[DataError]] = defaultdict(list)
     for error in errors:
-        if not error.warning:
+        if not error.warning or error.at_top:
             path = file_of(error.file)
             problems[unit_of_file(path, names, units_of_files.get(path, set()))].append(error)
     return dict(problems)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from chalicelib.core.models import Category, Filing, Platform, Unit
@@ -23,6 +23,7 @@ class GroupView:
     unit: Unit | None
     filing: Filing | None
     snapshot: GroupSnapshot | None
+    stale_export: datetime | None = None  # without a snapshot: its newest, too old, export
 
     @property
     def key(self) -> tuple[Platform, str]:

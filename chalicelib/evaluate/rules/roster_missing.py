@@ -20,11 +20,16 @@ def roster_missing(group: GroupView, ctx: RuleContext) -> Violation | None:
     if group.filing is None or group.snapshot is not None:
         return None
     days = ctx.settings.roster_max_age_days
+    evidence = {
+        "roster_max_age_days": days,
+        "filing_status": group.filing.status.value,
+        "filed_on": group.filing.filed_on.isoformat(),
+    }
+    if group.stale_export is None:
+        return Violation("该群已登记,但从未收到该群的成员名单。", evidence)
+    exported = group.stale_export.date()
     return Violation(
-        f"该群已登记,但没有导出时间在 {days} 天以内的成员名单,超过 {days} 天的名单不予采用。",
-        {
-            "roster_max_age_days": days,
-            "filing_status": group.filing.status.value,
-            "filed_on": group.filing.filed_on.isoformat(),
-        },
+        f"该群已登记,但最近一份成员名单导出于 {exported.isoformat()},"
+        f"已超过 {days} 天,超过 {days} 天的名单不予采用。",
+        {**evidence, "last_export_on": exported.isoformat()},
     )

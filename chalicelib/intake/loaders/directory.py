@@ -15,7 +15,13 @@ from chalicelib.core.models import DataError, PersonStatus, Platform
 from chalicelib.core.settings import Settings
 from chalicelib.core.values import ValueRefused, check_email, clean_text, cut_notice, normalize_id
 from chalicelib.intake.directory import Directory, PersonColumns
-from chalicelib.intake.loaders.rows import RowError, is_blank, row_error
+from chalicelib.intake.loaders.rows import (
+    RowError,
+    is_blank,
+    is_summary,
+    row_error,
+    summary_warning,
+)
 from chalicelib.intake.loaders.units import UnitIndex
 from chalicelib.intake.readers import FileRejected, Table
 from chalicelib.intake.source import SourceFile
@@ -80,7 +86,11 @@ class DirectoryBuilder:
                     if person_id in staged_ids or person_id in self._seen:
                         raise RowError("person_id", f"人员编号“{mask_id(person_id)}”在名册中重复")
                 except RowError as bad:
-                    errors.append(row_error(table, table.row_number(index), bad.field, bad.reason))
+                    number = table.row_number(index)
+                    if is_summary(row):
+                        errors.append(summary_warning(table, number))
+                    else:
+                        errors.append(row_error(table, number, bad.field, bad.reason))
                     continue
                 position = base + len(staged_ids)
                 staged_ids.add(person_id)

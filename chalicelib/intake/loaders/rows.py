@@ -7,6 +7,7 @@ is reported as a row error all the same, so the user sees it."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping
 from datetime import date
 from typing import TypeVar
@@ -126,6 +127,26 @@ def is_blank(cells: list[str]) -> bool:
     return not any(cell.strip() for cell in cells)
 
 
+# A total or summary row, as exports and Excel tables write them: 汇总 (Excel's table total
+# row in Chinese), 合计, 总计, 小计, Total, 共 150 人 (QQ exporters' last line).
+_SUMMARY = re.compile(
+    r"(汇总|合计|总计|小计|总数|总人数|total|sum|grand total|共\s*\d+\s*(人|名|位|条|个|名成员)?)"
+    r"\s*[:：]?\s*\d*\s*(人|名)?",
+    re.IGNORECASE,
+)
+SUMMARY_ROW = "汇总行(如“汇总”“合计”“共 N 人”),不是数据,已跳过"
+
+
+def is_summary(cells: list[str]) -> bool:
+    """A total or summary row: one of its cells is nothing but a summary word (with a count).
+    Skipped with a warning, never read as a member, a person or a filing."""
+    return any(_SUMMARY.fullmatch(cell.strip()) for cell in cells if cell.strip())
+
+
+def summary_warning(table: Table, row: int) -> DataError:
+    return DataError(file=table.name, row=row, reason=SUMMARY_ROW, warning=True)
+
+
 def parse_rows(
     table: Table, parse: Callable[[Row], T], errors: list[DataError], settings: Settings
 ) -> Iterator[tuple[int, T]]:
@@ -138,7 +159,10 @@ def parse_rows(
         try:
             value = parse(row)
         except RowError as error:
-            errors.append(row_error(table, number, error.field, error.reason))
+            if is_summary(cells):
+                errors.append(summary_warning(table, number))
+            else:
+                errors.append(row_error(table, number, error.field, error.reason))
             continue
         errors.extend(row_error(table, number, note.field, note.reason) for note in row.notes)
         yield number, value

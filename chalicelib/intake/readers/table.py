@@ -13,6 +13,7 @@ from chalicelib.intake.schema import TableSchema, export_tool, normalize_header
 
 HEADER_SEARCH_ROWS = 20
 BATCH_ROWS = 1_000
+_ADDRESS = re.compile(r"[^@\s,;]+@[^@\s,;]+\.[A-Za-z]{2,}")
 
 # `群号:123456` lines that QQ-style exports put above the header.
 PREAMBLE_KEYS = {
@@ -103,6 +104,9 @@ class Table:
     """How the file was read, in words: `CSV(UTF-8,逗号分隔)`, `XLSX`, `JSON(OneBot)`."""
     warnings: list[str] = field(default_factory=list)
     """What a user should know of the header: columns that look like ours but are not used."""
+    address_names: str = ""
+    """The accepted names of the schema's address columns ("" when it has none): an unread
+    column full of addresses is reported with them."""
 
     def limit_rows(self, max_rows: int, reason: str) -> None:
         """Reject the table with `reason` once it has more than `max_rows` data rows."""
@@ -119,6 +123,8 @@ class Table:
             batch = take(size)
             if not batch:
                 return
+            if count == 0 and self.address_names:
+                self._note_unread_addresses(batch)
             first = count
             count += len(batch)
             if count > self.max_rows:
@@ -126,6 +132,24 @@ class Table:
             if max(map(len, batch)) > self.named_width:
                 self._blank_shifted_rows(batch, first, self.named_width)
             yield _padded(batch, len(self.header))
+
+    def _note_unread_addresses(self, batch: list[list[str]]) -> None:
+        """A column not read whose first values are mostly email addresses is a warning:
+        the addresses were meant for us under a name we do not accept (联系人邮件 …)."""
+        used = set(self.columns.values())
+        for index, name in enumerate(self.header):
+            if index in used:
+                continue
+            values = [
+                row[index].strip() for row in batch if index < len(row) and row[index].strip()
+            ]
+            found = sum(1 for value in values if _ADDRESS.fullmatch(value))
+            if found >= 2 and found * 5 >= len(values) * 4:
+                written = name.strip() or f"第 {index + 1} 列"
+                self.warnings.append(
+                    f"“{written}”列的内容看起来是邮箱地址,但该列没有被读取;"
+                    f"如果是联系邮箱,请把列名改为:{self.address_names}"
+                )
 
     @property
     def named_width(self) -> int:
@@ -201,6 +225,7 @@ def locate_table(
                 problems=problems,
                 tool=export_tool(header),
                 warnings=warnings,
+                address_names=schema.address_names,
             )
         meta.update(_preamble_values(row))
     missing = "、".join(f"{f.aliases[0] if f.aliases else f.name}" for f in schema.required)

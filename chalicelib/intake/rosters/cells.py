@@ -16,7 +16,7 @@ from chalicelib.core.dates import (
 from chalicelib.core.models import Role
 from chalicelib.core.settings import Settings
 from chalicelib.core.values import ValueRefused, normalize_id
-from chalicelib.intake.loaders.rows import RowError
+from chalicelib.intake.loaders.rows import SUMMARY_ROW, RowError, is_summary
 from chalicelib.intake.readers import FileRejected, Table
 from chalicelib.intake.vocab import ROLE_CODES, ROLE_WORDS
 
@@ -49,7 +49,10 @@ class RosterCells:
         self.memo: dict[str, str] = {}
 
     def member(self, value: str) -> str:
-        """A member id that missed the fast path (ASCII digits), normalised."""
+        """A member id that missed the fast path (ASCII digits), normalised; a summary word
+        (汇总, 共 150 人) is not one."""
+        if is_summary([value]):
+            raise RowError("member_id", SUMMARY_ROW)
         try:
             return normalize_id(value, self.max_id)
         except ValueRefused as refused:
@@ -122,6 +125,12 @@ class Roles:
             raise RowError("role", f"无法识别的身份“{text}”(可用:{ROLE_CHOICES})")
         self.known[value] = role
         return role
+
+
+# An owner column holds the owner's account on every row (WeCom's groupchat/get, flattened),
+# or says of each row's member whether it is the owner (是/否).
+OWNER_YES = {"是", "y", "yes", "true", "1", "√", "✓", "群主"}
+OWNER_NO = {"否", "n", "no", "false", "0", "×", "-", ""}
 
 
 def _is_zero(text: str) -> bool:

@@ -17,15 +17,23 @@ from typing import Any
 
 from chalicelib.core.models import DataError, GroupKey, Platform, Role
 from chalicelib.core.values import ValueRefused, clean_text, cut_notice, normalize_id
-from chalicelib.intake.loaders.rows import RowError, is_blank, row_error
+from chalicelib.intake.loaders.rows import (
+    SUMMARY_ROW,
+    RowError,
+    is_blank,
+    is_summary,
+    row_error,
+    summary_warning,
+)
 from chalicelib.intake.readers import FileRejected, Table
 from chalicelib.intake.rosters import group_ids
-from chalicelib.intake.rosters.cells import Roles, RosterCells
+from chalicelib.intake.rosters.cells import OWNER_NO, OWNER_YES, Roles, RosterCells
 from chalicelib.intake.source import SourceFile
 from chalicelib.intake.vocab import PLATFORM_WORDS
 
 PLATFORM_FOLDERS = {p.value for p in Platform}
 NO_DAY = "~"  # sorts after every `YYYY-MM-DD`
+TRAILING_ROWS = 3  # a table's last rows, where total rows stand
 
 
 @dataclass(slots=True)
@@ -41,6 +49,7 @@ class GroupRows:
     exported: datetime | None = None
     spoke_rows: int = 0  # rows with a speaking day
     same_day_rows: int = 0  # ... equal to the row's joining day
+    named_owner: str | None = None  # the account an owner column names
     shown: dict[str, str] = field(default_factory=dict)  # notable member -> name in the group
     active: AbstractSet[str] = frozenset()  # accounts whose names are not kept
 
@@ -139,7 +148,7 @@ def read_groups(
     role_at, name_at = columns.get("role"), columns.get("group_name")
     shown_at = columns.get("display_name") if active is not None else None
     joined_at, spoke_at = columns.get("joined_at"), columns.get("last_spoke_at")
-    exported_at = columns.get("exported_at")
+    exported_at, owner_at = columns.get("exported_at"), columns.get("owner_id")
     good_days, good_tails, day_of = cells.good_days, cells.good_tails, cells.day
     max_id = cells.max_id
     roles = Roles(table)
@@ -157,7 +166,12 @@ def read_groups(
         group = groups.setdefault(key, new_group(key))
     last_export, export_group, exported = None, None, None
     start = 0
-    for batch in table.batches():
+    batches = table.batches()
+    upcoming = next(batches, None)
+    while upcoming is not None:
+        batch, upcoming = upcoming, next(batches, None)
+        if upcoming is None:  # the table's last rows: an Excel total row, 共 N 人
+            _skip_trailing_summaries(table, batch, start, errors)
         for index, row in enumerate(batch, start):
             # Check every cell of the row before anything of it is kept.
             try:
@@ -167,7 +181,7 @@ def read_groups(
                 if not member:
                     if is_blank(row):
                         continue
-                    raise RowError("member_id", "成员账号为空")
+                    raise RowError("member_id", SUMMARY_ROW if is_summary(row) else "成员账号为空")
                 if key_of is not None:
                     raw = key_of(row)
                     if raw != raw_key:
@@ -197,9 +211,15 @@ def read_groups(
                     exported = cells.export_time(row[exported_at])
                     last_export, export_group = row[exported_at], None
             except RowError as bad:
-                errors.append(row_error(table, table.row_number(index), bad.field, bad.reason))
+                number = table.row_number(index)
+                if bad.reason == SUMMARY_ROW:
+                    errors.append(summary_warning(table, number))
+                else:
+                    errors.append(row_error(table, number, bad.field, bad.reason))
                 continue
             group.ids.add(member)
+            if owner_at is not None:
+                _owner_cell(group, member, row[owner_at], cells.max_id)
             if shown_at is not None and member not in group.active:
                 group.shown[member] = clean_text(row[shown_at], cells.max_text)[0]
             if role is Role.OWNER and group.owner is None:
@@ -219,6 +239,8 @@ def read_groups(
                 group.name = _group_name(table, index, row[name_at], cells.max_text, errors)
         start += len(batch)
     for key, group in groups.items():
+        if group.owner is None and group.named_owner in group.ids:
+            group.owner = group.named_owner
         group.has_activity = spoke_at is not None
         doubt = _unreliable_activity(group, joined_at is not None)
         if doubt and group.ids:
@@ -229,6 +251,39 @@ def read_groups(
             errors.append(DataError(file=table.name, reason=reason, warning=True))
     groups = {key: group for key, group in groups.items() if group.ids}  # all rows bad: none
     return groups, start
+
+
+def _skip_trailing_summaries(
+    table: Table, batch: list[list[str]], start: int, errors: list[DataError]
+) -> None:
+    """Blank out a total row among the table's last rows (where Excel's table total row and
+    a QQ exporter's 共 N 人 line stand), so that its count is never read as a member; each
+    skipped row is a warning. Other rows are checked as they are read (cheaper: rarely)."""
+    checked = 0
+    for index in range(len(batch) - 1, -1, -1):
+        if checked == TRAILING_ROWS:
+            return
+        row = batch[index]
+        if is_blank(row):
+            continue
+        checked += 1
+        if is_summary(row):
+            batch[index] = [""] * len(row)
+            errors.append(summary_warning(table, table.row_number(start + index)))
+
+
+def _owner_cell(group: GroupRows, member: str, value: str, max_id: int) -> None:
+    """An owner column: the owner's account on every row, or 是/否 for the row's member."""
+    text = value.strip()
+    if text.casefold() in OWNER_NO or group.named_owner is not None:
+        return
+    if text.casefold() in OWNER_YES:
+        group.named_owner = member
+        return
+    try:
+        group.named_owner = normalize_id(text, max_id)
+    except ValueRefused:
+        return  # an unusable account names no owner; the role column may still
 
 
 def _unreliable_activity(group: GroupRows, has_joined: bool) -> str | None:

@@ -72,9 +72,15 @@ class SnapshotBook:
 
     newest: dict[GroupKey, Candidate] = field(default_factory=dict)
     rows_read: int = 0
+    stale: dict[GroupKey, datetime] = field(default_factory=dict)
+    """The newest export of each group seen only in exports too old to count."""
 
     def offer(self, table: TableSnapshots) -> None:
         self.rows_read += table.rows
+        for (exported, *_), snapshot in table.candidates:
+            key = (snapshot.platform, snapshot.group_id)
+            if exported.date() < table.oldest and exported > self.stale.get(key, datetime.min):
+                self.stale[key] = exported
         for order, snapshot in table.fresh():
             key = (snapshot.platform, snapshot.group_id)
             held = self.newest.get(key)
@@ -83,6 +89,10 @@ class SnapshotBook:
 
     def snapshots(self) -> dict[GroupKey, GroupSnapshot]:
         return {key: snapshot for key, (_, snapshot) in self.newest.items()}
+
+    def stale_exports(self) -> dict[GroupKey, datetime]:
+        """Groups without a fresh snapshot -> the time of their newest (too old) export."""
+        return {key: moment for key, moment in self.stale.items() if key not in self.newest}
 
 
 @dataclass

@@ -20,6 +20,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from chalicelib.core.masking import mask_name
 from chalicelib.core.models import Severity
+from chalicelib.core.values import safe_filename
 from chalicelib.evaluate.rules import REGISTRY
 from chalicelib.notify.mail.spreadsheet import (
     COLUMN_LIMITS,
@@ -477,7 +478,7 @@ def test_unattributed_unit_is_named() -> None:
 def test_filename_names_period_and_office() -> None:
     assert workbook_filename(sample_rollup()) == "群组合规汇总_2026-W47_党委工作部.xlsx"
     assert workbook_filename(sample_rollup(period="2026-11", office="学生处/资助")) == (
-        "群组合规汇总_2026-11_学生处_资助.xlsx"
+        f"群组合规汇总_2026-11_{safe_filename('学生处/资助')}.xlsx"
     )
 
 

@@ -1,0 +1,132 @@
+"""What operators really do to a data root, read as the scan reads it: nothing that looks
+like ours is dropped in silence, and no summary line becomes a member, a person or a
+filing (issue "No wrong reminder", item 5)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+
+from chalicelib.core.models import DataError, Platform
+from chalicelib.intake.catalogue import strays
+from chalicelib.intake.loaders.rows import SUMMARY_ROW
+from chalicelib.intake.source import LocalSource
+from tests.intake.loaders import load_directory, load_filings, load_units, write
+from tests.intake.rosters.test_snapshots import read
+
+
+def warnings(errors: list[DataError]) -> list[tuple[int | None, str]]:
+    return [(e.row, e.reason) for e in errors if e.warning]
+
+
+def test_folders_and_files_outside_the_data_folders_are_named_with_where_they_belong(
+    tmp_path: Path,
+) -> None:
+    for path in ("roster/qq/551047987.csv", "名册/学生.csv", "Rosters/a.csv", "units.csv"):
+        write(tmp_path, path, "x\n")
+    for path in ("rosters/qq/1.csv", "receipts/rosters/qq/1.csv.json", "quarantine/x.csv"):
+        write(tmp_path, path, "x\n")
+
+    found = {e.file: e.reason for e in strays(LocalSource(tmp_path))}
+
+    assert sorted(found) == ["Rosters/", "roster/", "units.csv", "名册/"]
+    assert all(e.warning and e.at_top for e in strays(LocalSource(tmp_path)))
+    assert "应放在 rosters/ 中" in found["roster/"] and "应放在 rosters/ 中" in found["Rosters/"]
+    assert "应放在 directory/ 中" in found["名册/"] and "应放在 config/ 中" in found["units.csv"]
+    assert "config/、directory/、filings/、waivers/、rosters/" in found["roster/"]
+
+
+def test_common_email_headers_are_read_as_the_address_they_name(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "config/units.csv",
+        "单位编码,单位名称,联系人邮箱,负责人,负责人邮箱\nU1,信息学院,xx@college.cn,王院长,w@college.cn\n",
+    )
+    write(
+        tmp_path,
+        "filings/登记表.csv",
+        "平台,群号,单位,备案日期,负责人邮箱\nqq,551047987,CS,2026-09-01,li@college.cn\n",
+    )
+
+    (unit,), unit_errors = load_units(tmp_path)
+    (filing,), filing_errors = load_filings(tmp_path)
+
+    assert (unit.contact_email, unit.head_name, unit.head_email) == (
+        "xx@college.cn",
+        "王院长",
+        "w@college.cn",
+    )
+    assert filing.responsible_email == "li@college.cn"
+    assert unit_errors == filing_errors == []
+
+
+def test_an_unread_column_full_of_addresses_is_a_warning_naming_the_accepted_names(
+    tmp_path: Path,
+) -> None:
+    write(
+        tmp_path,
+        "config/units.csv",
+        "单位编码,单位名称,办公室信箱\nU1,信息学院,xx@college.cn\nU2,外语学院,fl@college.cn\n",
+    )
+
+    units, errors = load_units(tmp_path)
+
+    assert [u.contact_email for u in units] == [None, None]
+    ((row, reason),) = warnings(errors)
+    assert row is None and reason.startswith(
+        "“办公室信箱”列的内容看起来是邮箱地址,但该列没有被读取"
+    )
+    assert "联系人邮箱" in reason
+
+
+def test_a_roster_total_row_is_never_a_member(tmp_path: Path) -> None:
+    # GIVEN an Excel table with its total row (汇总, the count under the member column)
+    # and a QQ exporter's 共 N 人 line below a second table
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["群名片", "QQ号", "身份"])
+    for index in range(150):
+        sheet.append([f"成员{index}", str(10000 + index), "群主" if index == 0 else "成员"])
+    sheet.append(["汇总", "150", ""])
+    book.save(write(tmp_path, "rosters/qq/551047987.xlsx", b""))
+    write(tmp_path, "rosters/qq/363416442.csv", "QQ号,身份\n20001,群主\n20002,成员\n共 2 人,\n")
+
+    snapshots, errors = read(tmp_path)
+
+    assert snapshots[(Platform.QQ, "551047987")].member_count == 150
+    assert snapshots[(Platform.QQ, "363416442")].member_count == 2
+    assert warnings(errors) == [(4, SUMMARY_ROW), (152, SUMMARY_ROW)]  # files in path order
+    assert [e for e in errors if not e.warning] == []
+
+
+def test_a_summary_row_in_a_directory_is_skipped_with_a_warning(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "directory/教职工.csv",
+        "工号,姓名,单位,状态\nT1,张三,CS,在职\nT2,李四,FL,离职\n合计,2 人,,\n",
+    )
+
+    directory, errors = load_directory(tmp_path)
+
+    assert len(directory) == 2
+    assert warnings(errors) == [(4, SUMMARY_ROW)]
+    assert [e for e in errors if not e.warning] == []
+
+
+def test_an_owner_column_makes_its_member_the_owner(tmp_path: Path) -> None:
+    # GIVEN a flattened WeCom groupchat/get dump (the owner's userid on every row) and an
+    # export that marks the owner's row 是
+    write(
+        tmp_path,
+        "rosters/wecom/wrOgQhDgAAcwMTB7YmDkbeBsAAAAAAAA.csv",
+        "userid,owner\nzhangsan,lisi\nlisi,lisi\nwangwu,lisi\n",
+    )
+    write(tmp_path, "rosters/qq/551047987.csv", "QQ号,群主\n10001,否\n10002,是\n10003,否\n")
+
+    snapshots, errors = read(tmp_path)
+
+    assert snapshots[(Platform.WECOM, "wrOgQhDgAAcwMTB7YmDkbeBsAAAAAAAA")].owner_id == "lisi"
+    assert snapshots[(Platform.QQ, "551047987")].owner_id == "10002"
+    assert errors == []
