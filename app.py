@@ -17,6 +17,7 @@ from chalicelib.core.models import RollupKind
 from chalicelib.core.settings import Settings, load_settings
 from chalicelib.flows import delivery, rollup, uploads, watch, weekly
 from chalicelib.flows.observability import count, job, summary
+from chalicelib.ledger.week import LaterWeekRan
 from chalicelib.notify.sending import MailMessage
 
 app = Chalice(app_name="qungov")
@@ -32,7 +33,11 @@ def weekly_scan(event: CloudWatchEvent) -> dict[str, Any]:
         # The run's day comes from the event: a replay later in the week is the same run.
         today = shanghai_today(event_time(event.time))
         settings = load_settings()
-        result, _, _ = weekly.run_weekly(weekly.ports(aws_clients(), settings), settings, today)
+        try:
+            result, _, _ = weekly.run_weekly(weekly.ports(aws_clients(), settings), settings, today)
+        except LaterWeekRan as refused:  # an old event replayed after a later week ran
+            summary("weekly run refused", {"today": today.isoformat(), "reason": str(refused)})
+            return {"today": today.isoformat(), "refused": str(refused)}
         count(result.metrics())
         summary("weekly run", result.to_dict())
         return result.to_dict()

@@ -41,6 +41,13 @@ def parser() -> argparse.ArgumentParser:
         help="send this week's digests again, also to recipients who had them (logged)",
     )
     weekly.add_argument("--to", metavar="ADDRESS", help="with --resend: only this recipient")
+    weekly.add_argument(
+        "--accept-changes",
+        action="store_true",
+        help="release the new findings this week's guards held for a mass change (logged)",
+    )
+    weekly.add_argument("--by", metavar="NAME", help="with --accept-changes: who accepts")
+    weekly.add_argument("--reason", metavar="TEXT", help="with --accept-changes: why")
 
     rollup = commands.add_parser("rollup", help="the weekly or monthly rollup by hand")
     rollup.add_argument(
@@ -114,7 +121,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.to and not args.resend:
             print("--to 只能与 --resend 一起使用", file=sys.stderr)
             return 2
-        return _weekly(settings, args.today, args.dry_run, args.out, args.resend, args.to)
+        if args.accept_changes and not (args.by and args.reason):
+            print(
+                "--accept-changes 需要同时写明 --by 姓名 和 --reason 理由(会记入运行记录)",
+                file=sys.stderr,
+            )
+            return 2
+        accept = (args.by, args.reason) if args.accept_changes else None
+        return _weekly(settings, args.today, args.dry_run, args.out, args.resend, args.to, accept)
     if args.command == "rollup":
         return _rollup(settings, args.period, args.today, args.dry_run, args.out, args.resend)
     if args.command == "demo":
@@ -140,15 +154,27 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _weekly(
-    settings: Settings, today: date, dry_run: bool, out: Path, resend: bool, to: str | None
+    settings: Settings,
+    today: date,
+    dry_run: bool,
+    out: Path,
+    resend: bool,
+    to: str | None,
+    accept: tuple[str, str] | None,
 ) -> int:
     from chalicelib.aws.clients import aws_clients
     from chalicelib.flows.outbox import Resend
+    from chalicelib.flows.weekly import Acceptance
     from chalicelib.intake.config import ScanAborted
+    from chalicelib.ledger.week import LaterWeekRan
     from jobs.weekly import run_weekly_job
 
     now = datetime.now(UTC)
-    again = Resend(now.astimezone(SHANGHAI).strftime("%Y%m%dT%H%M%S"), to) if resend else None
+    label = now.astimezone(SHANGHAI).strftime("%Y%m%dT%H%M%S")
+    again = Resend(label, to) if resend else None
+    accepted = Acceptance(accept[0], accept[1], label) if accept else None
+    if accepted is not None:
+        print(f"按操作员要求放行本周暂未认定的问题({accepted})", file=sys.stderr)
     if again is not None:
         who = again.to or "本周每位收件人"
         print(
@@ -156,10 +182,10 @@ def _weekly(
         )
     try:
         summary, sent = run_weekly_job(
-            aws_clients(), settings, today, now, dry_run, out, resend=again
+            aws_clients(), settings, today, now, dry_run, out, resend=again, accept=accepted
         )
-    except ScanAborted as aborted:
-        print(f"无法检查:{aborted}", file=sys.stderr)
+    except (ScanAborted, LaterWeekRan) as refused:
+        print(f"无法检查:{refused}", file=sys.stderr)
         return 2
     print("\n".join(summary.lines()))
     print(f"  发送结果:{dict(sent) or ('仅生成,未发送:' + str(out))}")

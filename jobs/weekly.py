@@ -14,7 +14,7 @@ from chalicelib.core.values import safe_filename
 from chalicelib.flows.delivery import ports as delivery_ports
 from chalicelib.flows.delivery import send_digest_record
 from chalicelib.flows.outbox import Resend
-from chalicelib.flows.weekly import WeeklySummary, run_weekly
+from chalicelib.flows.weekly import Acceptance, WeeklySummary, run_weekly
 from chalicelib.flows.weekly import ports as weekly_ports
 from chalicelib.intake.config import supervisor
 from chalicelib.notify.digests.mime import digest_email
@@ -64,9 +64,15 @@ def run_weekly_job(
     out: Path,
     *,
     resend: Resend | None = None,
+    accept: Acceptance | None = None,
 ) -> tuple[WeeklySummary, Counter[str]]:
     summary, plan, result = run_weekly(
-        weekly_ports(clients, settings), settings, today, dry_run=dry_run, resend=resend
+        weekly_ports(clients, settings),
+        settings,
+        today,
+        dry_run=dry_run,
+        resend=resend,
+        accept=accept,
     )
     if dry_run:
         units = {u.unit_id: u for u in result.units}

@@ -61,6 +61,13 @@ class Settings(BaseSettings):
     duplicate_min_persons: int = Field(10, ge=0)
     waiver_max_days: int = Field(365, ge=0, le=3650)
 
+    # Guards (DESIGN.md, Guards): a source that shrank by more than this share against the
+    # last complete week, or more new findings of one rule than max(guard_new_min,
+    # guard_new_share × groups), holds the new findings it would open.
+    guard_shrink_share: float = Field(0.3, gt=0, le=1)
+    guard_new_min: int = Field(20, ge=0)
+    guard_new_share: float = Field(0.1, gt=0, le=1)
+
     # Reminders: what is "coming due" in a digest.
     waiver_due_days: int = Field(14, ge=0, le=365)
     temporary_due_days: int = Field(7, ge=0, le=365)

@@ -47,6 +47,17 @@ class ScanResult:
     inputs: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """The files under directory/ and filings/ (see RunRecord.inputs)."""
     offices: list[Office] = field(default_factory=list)  # config/offices.*
+    filing_rows: int = 0  # filing rows read, whatever their status
+
+    @property
+    def sizes(self) -> dict[str, int]:
+        """How much of each source this scan read: what the mass-change guard compares
+        with the last complete week (chalicelib/ledger/guard.py)."""
+        return {
+            "people": len(self.directory),
+            "filing_rows": self.filing_rows,
+            "rostered_groups": sum(1 for g in self.groups if g.snapshot is not None),
+        }
 
     def folder_complete(self, folder: str) -> bool:
         """Every file under the data-root folder was read (rows may still have errors)."""
@@ -80,18 +91,15 @@ def _scan(source: DataSource, today: date, settings: Settings) -> ScanResult:
     for _ in read_kind(source, DIRECTORY, reading, errors):
         pass  # the directory's loader fills reading.directory, file by file
     directory = reading.directory
-    latest = latest_filings(
-        f for table in read_kind(source, FILINGS, reading, errors) for f in table
-    )
+    filing_rows = [f for table in read_kind(source, FILINGS, reading, errors) for f in table]
+    latest = latest_filings(filing_rows)
     filings = current_filings(latest)
     waivers = WaiverBook(w for table in read_kind(source, WAIVERS, reading, errors) for w in table)
     book = SnapshotBook()
     for table in read_kind(source, ROSTERS, reading, errors):
         book.offer(table)
 
-    groups = build_groups(
-        filings, book.snapshots(), units.units, directory, book.stale_exports()
-    )
+    groups = build_groups(filings, book.snapshots(), units.units, directory, book.stale_exports())
     by_unit: dict[str, list[GroupView]] = defaultdict(list)
     for group in groups:
         if group.unit is not None:
@@ -110,4 +118,5 @@ def _scan(source: DataSource, today: date, settings: Settings) -> ScanResult:
         closed_groups(latest),
         {kind.prefix: tuple(f.path for f in files_of(source, kind)) for kind in INPUTS},
         offices,
+        len(filing_rows),
     )

@@ -27,7 +27,13 @@ class Resend:
     --resend`): a new kind of send, so that its own replays are still sent once."""
 
     label: str  # e.g. when it was asked, part of the send identity
-    to: str | None = None  # one recipient, or every recipient of the run
+    to: str | tuple[str, ...] | None = None  # these recipients, or every recipient of the run
+
+    @property
+    def recipients(self) -> frozenset[str] | None:
+        if not self.to:
+            return None
+        return frozenset(a.lower() for a in ((self.to,) if isinstance(self.to, str) else self.to))
 
 
 class Outbox:
@@ -53,7 +59,7 @@ class Outbox:
         self.log, self.queue = log, queue
         self.settings, self.period = settings, period
         self.rerun = rerun and resend is None
-        self.only = resend.to.lower() if resend is not None and resend.to else None
+        self.only = resend.recipients if resend is not None else None
         # the week's scheduled run, as the time of a failure to queue (no clock is read)
         self.now = datetime.combine(date.fromisoformat(period + "-1"), WEEKLY_RUN_TIME, SHANGHAI)
         self.kind = DIGEST if resend is None else f"{DIGEST}-resend-{resend.label}"
@@ -66,7 +72,7 @@ class Outbox:
         units = {u.unit_id: u for u in result.units}
         messages, held_back = [], 0
         for digest in plan.digests:
-            if self.only is not None and digest.recipient != self.only:
+            if self.only is not None and digest.recipient not in self.only:
                 continue
             record = records.get(digest.recipient)
             # a failed send, or a claim whose worker may have stopped: queue it again (a

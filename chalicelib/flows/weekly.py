@@ -8,9 +8,9 @@ implementation of them (the tests use the in-memory ones)."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from chalicelib.aws.clients import Clients
@@ -20,22 +20,31 @@ from chalicelib.aws.mailqueue import SqsMailQueue
 from chalicelib.aws.s3objects import S3Objects
 from chalicelib.aws.s3source import S3Source
 from chalicelib.aws.sendlog import DynamoSendLog
-from chalicelib.core.dates import iso_period
+from chalicelib.core.dates import iso_period, weekly_run
 from chalicelib.core.errors import describe
-from chalicelib.core.models import Finding, FindingStatus
+from chalicelib.core.models import FindingStatus
 from chalicelib.core.settings import Settings
 from chalicelib.evaluate.scan import ScanResult, scan
 from chalicelib.flows.outbox import Outbox, Resend
 from chalicelib.intake.config import ScanAborted
 from chalicelib.intake.rejections import rejected_this_week
 from chalicelib.intake.source import BucketObjects, DataSource
-from chalicelib.ledger.models import MAX_PROBLEMS, LedgerChange, LedgerEntry, RunRecord, RunStatus
-from chalicelib.ledger.reconcile import Coverage, EntryKey, reconcile
+from chalicelib.ledger.guard import held_problems
+from chalicelib.ledger.models import (
+    MAX_PROBLEMS,
+    PARTY_WEEKS,
+    ChangeKind,
+    LedgerChange,
+    RunRecord,
+    RunStatus,
+)
 from chalicelib.ledger.store import Ledger, LedgerConflict
-from chalicelib.notify.attribution import data_problems_by_unit
+from chalicelib.ledger.week import judge_week, open_counts
+from chalicelib.notify.attribution import data_problems_by_unit, unit_names, unit_of_file
 from chalicelib.notify.digests.build import DigestPlan, build_digests
+from chalicelib.notify.digests.ladder import Ladder
 from chalicelib.notify.rollups.inventory import GroupInventory, week_inventory
-from chalicelib.notify.sending import MailMessage, MailQueue, SendLog
+from chalicelib.notify.sending import MailMessage, MailQueue, SendKind, SendLog, SendStatus
 
 
 @dataclass(frozen=True)
@@ -73,6 +82,7 @@ class WeeklySummary:
     digests: int
     unroutable: int
     held_back: int = 0  # not queued: sent (or under way) this week already, or a re-run
+    held: int = 0  # new findings a guard held (not opened, not mailed): data in doubt
     problems: list[str] = field(default_factory=list)  # isolated failures, in Chinese
     messages: list[MailMessage] = field(default_factory=list)
 
@@ -92,6 +102,7 @@ class WeeklySummary:
             "held_back": self.held_back,
             "unroutable": self.unroutable,
             "problems": len(self.problems),
+            "held": self.held,
         }
 
     def metrics(self) -> dict[str, int]:
@@ -103,6 +114,7 @@ class WeeklySummary:
             "DigestsHeldBack": self.held_back,
             "Unroutable": self.unroutable,
             "RunProblems": len(self.problems),
+            "FindingsHeld": self.held,
             **{f"Findings_{rule}": n for rule, n in self.findings_by_rule.items()},
         }
 
@@ -117,10 +129,27 @@ class WeeklySummary:
             f"(本次排队 {len(self.messages)} 封,本周已发过或重跑未排队 {self.held_back} 封);"
             f"无法送达 {self.unroutable} 项",
         ]
+        if self.held:
+            lines.append(
+                f"  待确认:{self.held} 项新问题因数据存疑暂未认定、未发送(见运行记录;"
+                "核实后可用 python -m jobs weekly --accept-changes 放行)"
+            )
         if self.problems:
             lines.append(f"  运行中的问题 {len(self.problems)} 项(其余照常完成):")
             lines += [f"    {problem}" for problem in self.problems[:10]]
         return lines
+
+
+@dataclass(frozen=True)
+class Acceptance:
+    """An operator's release of this week's mass changes (`jobs weekly --accept-changes`)."""
+
+    by: str
+    why: str
+    label: str  # when it was given: part of the send identity of the digests it releases
+
+    def __str__(self) -> str:
+        return f"{self.by}:{self.why}({self.label})"
 
 
 def run_weekly(
@@ -130,6 +159,7 @@ def run_weekly(
     *,
     dry_run: bool = False,
     resend: Resend | None = None,
+    accept: Acceptance | None = None,
 ) -> tuple[WeeklySummary, DigestPlan, ScanResult]:
     """Scan, reconcile and enqueue; with `dry_run` nothing is written or enqueued.
 
@@ -151,22 +181,33 @@ def run_weekly(
     except AWS_ERRORS as error:  # the digests go out without them; the rollup says so
         rejected = []
         problems.append(f"本周上传时被拒收的文件未能列出({describe(error)})")
-    previous = store.entries()
-    last_inputs = next((r.inputs for r in reversed(store.runs()) if r.inputs), {})
-    coverage = Coverage.of(result, settings.roster_max_age_days, last_inputs)
-    changes = reconcile(previous, result.findings, today, coverage)
-    entries = _as_seen_today(previous, changes, result.findings)
+    names = unit_names(result.units)
+    week = judge_week(
+        result,
+        rejected,
+        store.entries(),
+        store.runs(),
+        settings,
+        lambda path: unit_of_file(path, names, set()),
+        accept=accept is not None,
+    )
+    held = week.guarded.held
+    data_problems = data_problems_by_unit([*result.errors, *rejected], result.units, result.groups)
+    for unit_id, told in held_problems(held).items():
+        data_problems.setdefault(unit_id, []).extend(told)
+    ladder = Ladder(_weeks_sent(ports.send_log, today), week.guarded.frozen)
     plan = build_digests(
-        entries,
+        week.entries,
         {g.key: g for g in result.groups},
         {u.unit_id: u for u in result.units},
         result.waivers,
         today,
         period,
         settings,
-        data_problems_by_unit([*result.errors, *rejected], result.units, result.groups),
+        data_problems,
+        ladder=ladder,
     )
-    kinds = Counter(change.kind.value for change in changes)
+    changes, entries, kinds = week.changes, week.entries, week.kinds
     summary = WeeklySummary(
         period=period,
         today=today,
@@ -177,10 +218,11 @@ def run_weekly(
         waived=sum(1 for f in result.findings if f.status is FindingStatus.WAIVED),
         data_errors=sum(1 for e in result.errors if not e.warning),
         ledger_writes=0,
-        changes=dict(kinds),
+        changes=kinds,
         digests=len(plan.digests),
         unroutable=len(plan.unroutable),
         problems=problems,
+        held=len(held),
     )
     if dry_run:
         return summary, plan, result
@@ -189,11 +231,13 @@ def run_weekly(
         _write_ledger(store, changes, summary.problems)
         previous_run = store.run(period)
         rerun = previous_run is not None and previous_run.status.ran
+        if accept is not None and rerun and resend is None:
+            resend = _released(accept, changes, plan)
         outbox = Outbox(ports.send_log, ports.queue, settings, period, resend, rerun=rerun)
         summary.messages, summary.held_back = outbox.enqueue(plan, result, summary.problems)
         _put_inventory(
             ports.objects,
-            week_inventory(result, period, plan.unroutable, plan.orphan_problems),
+            week_inventory(result, period, plan.unroutable, plan.orphan_problems, held),
             summary,
         )
         status = RunStatus.PARTIAL if summary.problems else RunStatus.COMPLETE
@@ -208,13 +252,17 @@ def run_weekly(
                 groups=len(result.groups),
                 findings=len(result.findings),
                 ledger_writes=store.writes + 1,  # counting this record itself
-                changes=dict(kinds),
-                open_counts=_open_counts(entries),
+                changes=kinds,
+                open_counts=open_counts(entries),
                 status=status,
                 digests=len(summary.messages),
                 problems=tuple(summary.problems[:MAX_PROBLEMS]),
                 problem_count=len(summary.problems),
                 inputs=result.inputs,
+                sizes=week.sizes,
+                held=week.guarded.held_by_rule,
+                held_reasons=week.guarded.reasons if held else (),
+                accepted=str(accept) if accept is not None else None,
             )
         )
         summary.ledger_writes = store.writes
@@ -258,34 +306,24 @@ def _aborted_run(period: str, today: date, reason: str) -> RunRecord:
     )
 
 
-def _as_seen_today(
-    previous: Mapping[EntryKey, LedgerEntry],
-    changes: Sequence[LedgerChange],
-    findings: Sequence[Finding],
-) -> list[LedgerEntry]:
-    """The ledger after this run's changes, each entry seen today carrying today's message
-    and evidence (the stored ones are refreshed only with a state change)."""
-    entries = dict(previous)
-    entries.update((change.entry.key, change.entry) for change in changes)
-    for finding in findings:
-        key = (finding.platform, finding.group_id, finding.rule)
-        if key in entries:
-            entries[key] = entries[key].model_copy(
-                update={
-                    "message": finding.message,
-                    "evidence": finding.evidence,
-                    "group_name": finding.group_name,
-                }
-            )
-    return [entries[key] for key in sorted(entries)]
+def _weeks_sent(log: SendLog, today: date) -> dict[str, frozenset[date]]:
+    """Recipient -> the Mondays of the recent weeks whose digest reached them (the send log
+    says `sent`), as far back as the escalation ladder reaches."""
+    monday = weekly_run(today)
+    sent: dict[str, set[date]] = {}
+    for weeks_back in range(1, PARTY_WEEKS + 1):
+        week = monday - timedelta(weeks=weeks_back)
+        for record in log.records(iso_period(week)):
+            if SendKind.of(record.kind) is SendKind.DIGEST and record.status is SendStatus.SENT:
+                sent.setdefault(record.recipient, set()).add(week)
+    return {recipient: frozenset(weeks) for recipient, weeks in sent.items()}
 
 
-def _open_counts(entries: Sequence[LedgerEntry]) -> dict[str, dict[str, int]]:
-    """Active ledger entries after the run (what the rollups count), by category and
-    severity: findings kept open for missing rosters count too."""
-    counts: dict[str, Counter[str]] = {}
-    for entry in entries:
-        if entry.active:
-            category = entry.category.value if entry.category else ""
-            counts.setdefault(category, Counter())[entry.severity.label] += 1
-    return {category: dict(by_severity) for category, by_severity in counts.items()}
+def _released(
+    accept: Acceptance, changes: Sequence[LedgerChange], plan: DigestPlan
+) -> Resend | None:
+    """After a week already ran, what its acceptance sends: one more digest, under its own
+    identity, to each recipient of a finding it released."""
+    opened = {c.entry.key for c in changes if c.kind in (ChangeKind.CREATED, ChangeKind.REOPENED)}
+    to = tuple(d.recipient for d in plan.digests if any(i.key in opened for i in d.new))
+    return Resend(f"accepted-{accept.label}", to) if to else None

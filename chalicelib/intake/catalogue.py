@@ -112,14 +112,9 @@ def strays(source: DataSource) -> list[DataError]:
     expected = "、".join(DATA_PREFIXES)
     problems = []
     for name in source.top():
-        folder = name.removesuffix("/")
         if name in DATA_PREFIXES or name in OWN_PREFIXES:
             continue
-        meant = (
-            FOLDER_WORDS.get(folder.casefold())
-            or next((f for f in DATA_FOLDERS if f == folder.casefold()), None)
-            or next((k.folder for k in KINDS if k.stem and k.holds(f"config/{name}")), None)
-        )
+        meant = meant_folder(name)
         what = f"文件夹“{name}”中的文件" if name.endswith("/") else f"文件“{name}”"
         hint = f",应放在 {meant}/ 中(注意拼写和大小写)" if meant else ""
         reason = (
@@ -127,6 +122,17 @@ def strays(source: DataSource) -> list[DataError]:
         )
         problems.append(DataError(file=name, reason=reason, warning=True))
     return problems
+
+
+def meant_folder(name: str) -> str | None:
+    """The data folder a misplaced folder or file at the top of the root was meant for:
+    `Rosters/`, `roster/`, `名册/`, a `units.csv` (None when nothing says)."""
+    folder = name.removesuffix("/").casefold()
+    return (
+        FOLDER_WORDS.get(folder)
+        or next((f for f in DATA_FOLDERS if f == folder), None)
+        or next((k.folder for k in KINDS if k.stem and k.holds(f"config/{name}")), None)
+    )
 
 
 def folder_of(path: str) -> str | None:

@@ -10,7 +10,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from chalicelib.core.models import Finding, FindingFacts, Frozen
+from chalicelib.core.models import Category, Finding, FindingFacts, FindingRef, Frozen, Severity
 
 HEAD_WEEKS = 3  # from this many weeks open the unit head is copied
 PARTY_WEEKS = 6  # from this many the party organisation is copied; the finding is overdue
@@ -65,6 +65,22 @@ class LedgerEntry(FindingFacts):
         )
 
 
+class HeldFinding(FindingRef):
+    """A new finding held this week by a guard: not written, not mailed; its unit is told
+    why under 数据问题 and the rollup lists it as 待确认 (chalicelib/ledger/guard.py)."""
+
+    category: Category | None
+    title: str
+    severity: Severity
+    reason: str  # in Chinese
+    file: str = ""  # the rejected file it may come from ("" for a mass change)
+
+    @classmethod
+    def of(cls, entry: LedgerEntry, reason: str, file: str = "") -> HeldFinding:
+        facts = {"category": entry.category, "title": entry.title, "severity": entry.severity}
+        return cls(**entry.ref(), **facts, reason=reason, file=file)
+
+
 class ChangeKind(StrEnum):
     CREATED = "created"
     UPDATED = "updated"  # same state, new message or evidence
@@ -117,3 +133,18 @@ class RunRecord(Frozen):
     inputs: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     """The files read under directory/ and filings/: one of them gone next week is a
     missing upload, and resolves nothing."""
+    sizes: dict[str, int] = Field(default_factory=dict)
+    """How much of each source was read (people, filing rows, groups with rosters): the
+    mass-change guard's baseline for the weeks after (chalicelib/ledger/guard.py)."""
+    held: dict[str, int] = Field(default_factory=dict)  # rule -> new findings held
+    held_reasons: tuple[str, ...] = ()  # why, in Chinese
+    accepted: str | None = None  # who released a mass change, and why
+
+    @property
+    def holding(self) -> bool:
+        return bool(self.held)
+
+    @property
+    def baseline(self) -> bool:
+        """A week whose sizes later weeks are compared with: it ran, and held nothing."""
+        return self.status.ran and bool(self.sizes) and not self.holding

@@ -5,7 +5,7 @@ An unchanged finding produces no change (weeks open and escalation are derived f
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
@@ -34,6 +34,7 @@ class Coverage:
     closed: frozenset[GroupKey] = frozenset()  # groups whose latest filing row is closed
     filings_complete: bool = True  # every filings/ file was read (rows may have errors)
     directory_complete: bool = True  # every directory/ file was read
+    rosters_trusted: bool = True  # the rosters did not shrink suspiciously (ledger/guard.py)
     gone_after_days: int = 14  # roster_max_age_days: an unfiled group this long unseen is gone
 
     @classmethod
@@ -42,9 +43,11 @@ class Coverage:
         result: ScanResult,
         gone_after_days: int,
         last_inputs: Mapping[str, Sequence[str]] | None = None,
+        doubted: Collection[Source] = (),
     ) -> Coverage:
         """What `result` saw; `last_inputs` are the files the last run read, so that one
-        gone since (not uploaded this week) makes its folder incomplete."""
+        gone since (not uploaded this week) makes its folder incomplete; `doubted`, the
+        sources a guard distrusts as a whole this week, resolve nothing."""
 
         def complete(folder: str) -> bool:
             gone = set((last_inputs or {}).get(folder, ())) - set(result.inputs.get(folder, ()))
@@ -54,8 +57,9 @@ class Coverage:
             fresh=frozenset(g.key for g in result.groups if g.snapshot is not None),
             filed=frozenset(g.key for g in result.groups if g.filing is not None),
             closed=result.closed,
-            filings_complete=complete(FILINGS.prefix),
-            directory_complete=complete(DIRECTORY.prefix),
+            filings_complete=complete(FILINGS.prefix) and Source.FILING not in doubted,
+            directory_complete=complete(DIRECTORY.prefix) and Source.DIRECTORY not in doubted,
+            rosters_trusted=Source.ROSTER not in doubted,
             gone_after_days=gone_after_days,
         )
 
@@ -85,6 +89,8 @@ class Coverage:
         if Source.FILING in meta.judged_on and not self.filings_complete:
             return False
         if Source.DIRECTORY in meta.judged_on and not self.directory_complete:
+            return False
+        if Source.ROSTER in meta.judged_on and not self.rosters_trusted:
             return False
         if not fresh and not filed:
             since = entry.unseen_since

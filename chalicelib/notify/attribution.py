@@ -41,12 +41,26 @@ def data_problems_by_unit(
 
 
 def unit_of_file(path: str, names: Mapping[str, str], group_units: set[str]) -> str | None:
-    """`names`: a unit's id, name or keyword, folded -> its id (ambiguous ones left out)."""
+    """`names`: a unit's id, name or keyword, folded -> its id (ambiguous ones left out). A
+    folder names a unit when it is one of them, else when it holds one (the longest, as a
+    group's name does: `外语学院` holds the keyword 外语)."""
     for folder in reversed(PurePosixPath(path).parts[1:-1]):
-        unit_id = names.get(fold(folder))
+        unit_id = names.get(fold(folder)) or _holding(fold(folder), names)
         if unit_id is not None:
             return unit_id
     return next(iter(group_units)) if len(group_units) == 1 else None
+
+
+def _holding(folder: str, names: Mapping[str, str]) -> str | None:
+    """The unit whose longest name or keyword the folder holds, when only one unit's does."""
+    held = [
+        (len(name), unit_id) for name, unit_id in names.items() if len(name) > 1 and name in folder
+    ]
+    if not held:
+        return None
+    longest = max(length for length, _ in held)
+    units = {unit_id for length, unit_id in held if length == longest}
+    return units.pop() if len(units) == 1 else None
 
 
 def unit_names(units: Sequence[Unit]) -> dict[str, str]:

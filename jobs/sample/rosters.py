@@ -99,6 +99,10 @@ class SharedFormat:
     delimiter: str = ","
 
 
+# A workbook that is not one, in a unit's folder as units upload them (继续教育学院, which
+# has no contact address: its receipt goes to the supervising office to pass on).
+BROKEN_WORKBOOK = "rosters/qq/继教学院/群成员导出_2026.xlsx"
+
 SHARED = {
     "qq_multi": SharedFormat(
         "rosters/qq/{short}/QQ群成员汇总.csv",
@@ -164,7 +168,7 @@ class RosterWriter:
             self._workbook(self._xlsx)
         if self.mixed:
             broken = b"PK\x03\x04" + self.rng.randbytes(700)
-            self.root.raw("rosters/qq/broken.xlsx", broken)
+            self.root.raw(BROKEN_WORKBOOK, broken)
 
     def _choose(self, group: Group) -> str:
         own, roll = group.sink == OWN_FILE, self.rng.random()

@@ -10,7 +10,7 @@ names from chalicelib/core/settings.py; what each function may do from `roles.AC
 from __future__ import annotations
 
 from chalicelib.core.settings import resource_names
-from jobs.template.alarms import alarm_topic, dead_letter_alarms
+from jobs.template.alarms import alarm_topic, dead_letter_alarms, held_findings_alarm
 from jobs.template.common import ROOT, Json, logical, parameters
 from jobs.template.functions import RUNTIME, function_resources, functions
 from jobs.template.outputs import outputs
@@ -47,6 +47,7 @@ def build_template(stage: str, code: Json | str, *, event_mappings: bool = True)
             "Value": {"Ref": f"{logical(function.name)}Function"},
         }
     resources.update(dead_letter_alarms())
+    resources.update(held_findings_alarm())
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": f"qungov ({stage}): chat-group compliance checks on AWS Lambda",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from chalicelib.flows.observability import NAMESPACE
 from jobs.template.common import Json
 
 
@@ -33,6 +34,21 @@ def dead_letter_alarms() -> Json:
             statistic="Maximum",
         )
         for queue in ("Digest", "Upload")
+    }
+
+
+def held_findings_alarm() -> Json:
+    """The weekly run held new findings (a rejected file or a mass change): an operator
+    looks at the data, then fixes it or accepts the change (README, Runbook)."""
+    return {
+        "FindingsHeldAlarm": alarm(
+            "the weekly run held new findings: data in doubt, see the rollup's 待确认",
+            NAMESPACE,
+            "FindingsHeld",
+            {"service": NAMESPACE, "job": "weekly_scan"},
+            period=3600,
+            statistic="Maximum",
+        )
     }
 
 

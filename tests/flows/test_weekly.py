@@ -329,6 +329,8 @@ class ThreeWeeks:
 def run_week(clients: Clients, root: Path, day: date, edit: Edit | None = None) -> Week:
     plan = upload_college(clients, root, day, edit)
     summary, digests, result = run_weekly(weekly_ports(clients, SETTINGS), SETTINGS, day)
+    drain_digests(clients, SETTINGS, monday_morning(day))  # as the worker does: a copy to
+    # the unit head needs last week's warning to have been sent
     entries = DynamoLedger(clients.dynamodb, SETTINGS.ledger_table).entries()
     return Week(day, plan, summary, digests, result, entries)
 

@@ -12,6 +12,7 @@ import pytest
 
 from jobs.__main__ import main
 from jobs.sample import generate_college
+from jobs.sample.rosters import BROKEN_WORKBOOK
 
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = "2026-11-16"
@@ -105,7 +106,7 @@ def test_errors_jsonl_names_file_row_column_and_reason(
     errors = read_jsonl(base / "out" / "errors.jsonl")
 
     assert {"file", "row", "column", "reason"} == set(errors[0])
-    broken = [e for e in errors if e["file"] == "rosters/qq/broken.xlsx"]
+    broken = [e for e in errors if e["file"] == BROKEN_WORKBOOK]
     assert broken and broken[0]["row"] is None
     assert any(e["row"] and e["column"] == "状态" and "在岗X" in str(e["reason"]) for e in errors)
 

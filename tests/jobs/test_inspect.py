@@ -9,6 +9,7 @@ import pytest
 
 from jobs.__main__ import main
 from jobs.sample import generate_college
+from jobs.sample.rosters import BROKEN_WORKBOOK
 
 TODAY = "2026-11-16"
 
@@ -40,7 +41,7 @@ def test_every_file_of_the_demo_data_root_is_described(
     assert [p.splitlines()[0].split("(")[0] for p in paragraphs] == files
     for paragraph in paragraphs:
         assert "表头在第" in paragraph or "已拒收" in paragraph, paragraph
-    broken = next(p for p in paragraphs if "broken.xlsx" in p.splitlines()[0])
+    broken = next(p for p in paragraphs if BROKEN_WORKBOOK.rpartition("/")[2] in p.splitlines()[0])
     assert "已拒收:不是有效的 Excel 工作簿" in broken
 
 

@@ -19,6 +19,7 @@ from chalicelib.evaluate.rules import REGISTRY
 from chalicelib.evaluate.scan import scan
 from chalicelib.intake.source import LocalSource
 from jobs.sample import SamplePlan, generate_college
+from jobs.sample.rosters import BROKEN_WORKBOOK
 
 TODAY = date(2026, 11, 16)
 
@@ -89,7 +90,7 @@ def test_a_scan_finds_exactly_the_planted_problems(college: tuple[Path, SamplePl
     assert found_open == planted
     assert found_waived == set(plan.waived)
     problems = {(e.file, e.column) for e in result.errors}
-    assert ("rosters/qq/broken.xlsx", None) in problems
+    assert (BROKEN_WORKBOOK, None) in problems
     assert ("directory/教职工名册.csv", "状态") in problems
     assert any(column == "备案日期" for _, column in problems)
     assert any(column in ("QQ号", "成员账号") for _, column in problems)
@@ -117,7 +118,7 @@ def test_files_come_in_the_promised_encodings(college: tuple[Path, SamplePlan]) 
         assert zipfile.is_zipfile(root / workbook)
     with zipfile.ZipFile(root / "rosters/qq/班级群导出.xlsx") as book:
         assert sum(name.startswith("xl/worksheets/") for name in book.namelist()) > 1
-    assert not zipfile.is_zipfile(root / "rosters/qq/broken.xlsx")
+    assert not zipfile.is_zipfile(root / BROKEN_WORKBOOK)
 
 
 def export_day(path: Path) -> date:

@@ -18,6 +18,7 @@ from chalicelib.evaluate.rules import REGISTRY
 from chalicelib.evaluate.rules.context import GroupView
 from chalicelib.intake.loaders.waivers import WaiverBook
 from chalicelib.ledger.models import LedgerEntry, LedgerState
+from chalicelib.notify.digests.ladder import Ladder
 from chalicelib.notify.digests.models import ComingDue, Digest, DigestItem, Escalation, Unroutable
 
 RULE_ORDER = {rule_id: index for index, rule_id in enumerate(REGISTRY)}
@@ -57,9 +58,12 @@ def build_digests(
     period: str,
     settings: Settings,
     data_problems: Mapping[str | None, Sequence[DataError]] | None = None,
+    *,
+    ladder: Ladder,
 ) -> DigestPlan:
     """`data_problems`: the week's data errors by the unit of their file (see
-    chalicelib/notify/attribution.py); each unit's contact gets theirs."""
+    chalicelib/notify/attribution.py); each unit's contact gets theirs. `ladder`: how far
+    each finding escalates, as far as its recipient was warned."""
     drafts: dict[str, _Draft] = defaultdict(_Draft)
     unroutable: list[Unroutable] = []
     for entry in entries:
@@ -77,14 +81,16 @@ def build_digests(
         if fixed:
             draft.fixed.append(DigestItem(**entry.facts(), weeks_open=0))
             continue
+        level = ladder.level(entry, route.recipient, today)
+        upcoming = ladder.next_level(entry, route.recipient, today)
         item = DigestItem(
             **entry.facts(),
             weeks_open=entry.weeks_open(today),
             fix_by=fix_by(today),
-            next_escalation=_next_escalation(entry, route.unit, today),
+            next_escalation=_next_escalation(level, upcoming, route.unit),
         )
         (draft.new if entry.opened_on >= today else draft.still_open).append(item)
-        draft.cc.update(_escalation_copies(route.unit, entry.escalation_level(today)))
+        draft.cc.update(_escalation_copies(route.unit, level))
     for group_key, due in _coming_due(groups, waivers, today, settings):
         route = route_group(group_key, None, groups, units)
         if route.recipient is not None:
@@ -148,12 +154,11 @@ def fix_by(today: date) -> date:
     return next_weekly_run(today) - timedelta(days=1)
 
 
-def _next_escalation(entry: LedgerEntry, unit: Unit | None, today: date) -> Escalation | None:
-    """What the next run adds if the finding is still open: a copy to the unit head (level
-    1), or to the party organisation and the overdue list (level 2; the overdue list even
-    when there is no party address to copy)."""
-    level = entry.escalation_level(next_weekly_run(today))
-    if level <= entry.escalation_level(today):
+def _next_escalation(now: int, level: int, unit: Unit | None) -> Escalation | None:
+    """What the next run adds (`level`, against `now`) if the finding is still open: a copy
+    to the unit head (level 1), or to the party organisation and the overdue list (level
+    2; the overdue list even when there is no party address to copy)."""
+    if level <= now:
         return None
     if level == 1 and unit is not None and _address(unit.head_email) is not None:
         head = f"{unit.name} {unit.head_name}" if unit.head_name else unit.name

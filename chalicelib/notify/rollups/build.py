@@ -68,6 +68,7 @@ def build_rollup(
     )
     open_items = [i for i in items if i.state is not LedgerState.WAIVED]
     rows = tuple(r for r in inventory.rows if in_scope(r.category))
+    held = tuple(h for h in inventory.held if in_scope(h.category))
     start = period_start(kind, today)
     scoped = [e for e in entries if in_scope(e.category)]
     everything = scope is None
@@ -95,6 +96,8 @@ def build_rollup(
         data_problems_total=max(inventory.orphan_problems_total, len(inventory.orphan_problems))
         if everything
         else 0,
+        held=held,
+        held_total=len(held) if not everything else max(inventory.held_total, len(held)),
         failed_digests=failed_digests if everything else 0,
         problems=tuple(problems) if everything else (),
         units=_units(inventory, open_items),

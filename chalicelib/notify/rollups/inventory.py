@@ -11,10 +11,12 @@ from chalicelib.core.masking import mask_id
 from chalicelib.core.models import DataError, Frozen
 from chalicelib.evaluate.rules import GroupView
 from chalicelib.evaluate.scan import ScanResult
+from chalicelib.ledger.models import HeldFinding
 from chalicelib.notify.digests.models import Unroutable
 from chalicelib.notify.rollups.models import InventoryRow
 
 ORPHAN_PROBLEMS_KEPT = 200
+HELD_KEPT = 500
 
 
 class GroupInventory(Frozen):
@@ -24,6 +26,8 @@ class GroupInventory(Frozen):
     unroutable: tuple[Unroutable, ...]
     orphan_problems: tuple[DataError, ...] = ()  # data problems of no unit (the first 200)
     orphan_problems_total: int = 0  # all of them
+    held: tuple[HeldFinding, ...] = ()  # new findings held this week (the first 500): 待确认
+    held_total: int = 0
 
     @property
     def key(self) -> str:
@@ -35,6 +39,7 @@ def week_inventory(
     period: str,
     unroutable: Sequence[Unroutable],
     orphan_problems: Sequence[DataError] = (),
+    held: Sequence[HeldFinding] = (),
 ) -> GroupInventory:
     return GroupInventory(
         period=period,
@@ -43,6 +48,8 @@ def week_inventory(
         unroutable=tuple(unroutable),
         orphan_problems=tuple(orphan_problems[:ORPHAN_PROBLEMS_KEPT]),
         orphan_problems_total=len(orphan_problems),
+        held=tuple(held[:HELD_KEPT]),
+        held_total=len(held),
     )
 
 

@@ -13,7 +13,7 @@ from chalicelib.core.models import (
     Platform,
     RollupKind,
 )
-from chalicelib.ledger.models import PARTY_WEEKS, LedgerState
+from chalicelib.ledger.models import PARTY_WEEKS, HeldFinding, LedgerState
 from chalicelib.notify.digests.models import Unroutable
 
 
@@ -76,6 +76,8 @@ class Rollup(Frozen):
     problems: tuple[str, ...] = ()  # failed runs and sends: for the office that sees all
     data_problems: tuple[DataError, ...] = ()  # of files no unit owns: for the same office
     data_problems_total: int = 0  # data_problems lists the first of them
+    held: tuple[HeldFinding, ...] = ()  # 待确认: new findings held this week, in scope
+    held_total: int = 0
 
     @property
     def overdue_items(self) -> tuple[RollupItem, ...]:

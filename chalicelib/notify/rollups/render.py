@@ -80,6 +80,7 @@ def render_rollup(rollup: Rollup, contact: Office | None = None) -> RenderedRoll
         SeverityView(SEVERITY_NAMES[s], SEVERITY_COLORS[s], rollup.open_by_severity.get(s.label, 0))
         for s in STACK
     ]
+    names = dict(rollup.units)
     context = {
         "subject": subject_of(rollup),
         "title": f"群组合规{ROLLUP_NAMES[rollup.kind]} {period_words(rollup.period)}",
@@ -104,6 +105,18 @@ def render_rollup(rollup: Rollup, contact: Office | None = None) -> RenderedRoll
             }
             for item in rollup.unroutable_items
         ],
+        "held": [
+            {
+                "unit": names.get(item.unit_id or "", NO_UNIT_NAME),
+                "group": item.group_name or UNNAMED_GROUP,
+                "platform": PLATFORM_NAMES[item.platform],
+                "group_id": item.group_id,
+                "rule": item.title,
+                "reason": item.reason,
+            }
+            for item in rollup.held
+        ],
+        "held_total": rollup.held_total,
         "sheets": "、".join(SHEETS),
         "problems": rollup.problems,
         "contact": contact.contact_line if contact is not None else DEFAULT_OFFICE,

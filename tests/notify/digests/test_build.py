@@ -5,12 +5,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
+from chalicelib.core.dates import weekly_run
 from chalicelib.core.models import Category, DataError, GroupKey, Platform, Unit, Waiver
 from chalicelib.evaluate.rules import REGISTRY
 from chalicelib.evaluate.rules.context import GroupView
 from chalicelib.intake.loaders.waivers import WaiverBook
 from chalicelib.ledger.models import LedgerEntry, LedgerState
 from chalicelib.notify.digests.build import DigestPlan, build_digests
+from chalicelib.notify.digests.ladder import Ladder
 from chalicelib.notify.digests.models import Digest
 from tests.factories import (
     GROUP_ID,
@@ -86,7 +88,10 @@ def plan(
     waivers: Iterable[Waiver] = (),
     today: date = TODAY,
     data_problems: Mapping[str | None, Sequence[DataError]] | None = None,
+    ladder: Ladder | None = None,
 ) -> DigestPlan:
+    """Every recipient's digests reached them, each week (tests/notify/digests/test_ladder.py
+    has the ladder held back by warnings that did not)."""
     by_key: dict[GroupKey, GroupView] = {g.key: g for g in groups}
     return build_digests(
         entries,
@@ -97,7 +102,24 @@ def plan(
         PERIOD,
         make_settings(),
         data_problems,
+        ladder=ladder or warned_every_week(today),
     )
+
+
+def warned_every_week(today: date) -> Ladder:
+    mondays = [weekly_run(today) - timedelta(weeks=n) for n in range(1, 12)]
+    return Ladder(EveryRecipient(mondays))
+
+
+class EveryRecipient(dict[str, list[date]]):
+    """The same weeks for whoever is asked."""
+
+    def __init__(self, weeks: list[date]) -> None:
+        super().__init__()
+        self.weeks = weeks
+
+    def get(self, key: str, default: object = None) -> list[date]:
+        return self.weeks
 
 
 def only_digest(result: DigestPlan) -> Digest:
