@@ -225,3 +225,29 @@ class DataError(Frozen):
         """About something at the top of the data root (a misplaced folder or file), which
         no unit owns: the supervising office is told."""
         return "/" not in self.file.rstrip("/")
+
+
+# The regulations of the seeds (../shared/seeds/), cited unless config/policy.csv says
+# otherwise: a citation is `<short name> <article>`, e.g. `管理办法 第五条(四)`.
+SEED_REGULATIONS: dict[str, str] = {
+    "管理办法": "重庆能源职业学院QQ群、微信群管理办法",
+    "通知": "关于开展政务新媒体、微信和QQ工作群清理整治的通知",
+}
+
+
+class Policy(Frozen):
+    """An institution's own rules (config/policy.csv, DESIGN.md "Institution policy"): the
+    regulations it cites by short name, the article of each rule, and the thresholds that
+    differ from the settings. Without the file: the seeds' texts and the settings."""
+
+    regulations: dict[str, str] = Field(default_factory=lambda: dict(SEED_REGULATIONS))
+    clauses: dict[str, str] = Field(default_factory=dict)  # rule id -> its citation
+    thresholds: dict[str, int | float] = Field(default_factory=dict)  # setting -> value
+
+    def clause(self, rule_id: str, default: str) -> str:
+        return self.clauses.get(rule_id, default)
+
+    @property
+    def cited(self) -> tuple[tuple[str, str], ...]:
+        """(short name, full title) of each regulation, in the order declared."""
+        return tuple(self.regulations.items())

@@ -122,14 +122,14 @@ def load_settings() -> Settings:
 
 def _message(field_name: str, value: str) -> str:
     shown = value if len(value) <= 40 else value[:40] + "…"
-    return f"设置错误:{field_name.upper()}={shown} 无效,{_allowed(field_name)}"
+    return f"设置错误:{field_name.upper()}={shown} 无效,{allowed(field_name)}"
 
 
 _KINDS = {int: "整数", float: "数字", str: "文本"}
 _SYMBOLS = (("Gt", ">"), ("Ge", "≥"), ("Lt", "<"), ("Le", "≤"))
 
 
-def _allowed(field_name: str) -> str:
+def allowed(field_name: str) -> str:
     """What a setting accepts, from its declared type and constraints."""
     info = Settings.model_fields.get(field_name)
     if info is None:

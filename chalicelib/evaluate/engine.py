@@ -16,7 +16,7 @@ def evaluate(groups: Iterable[GroupView], ctx: RuleContext) -> list[Finding]:
                 continue
             violation = rule.check(group, ctx)
             if violation is not None:
-                findings.append(_finding(rule, group, violation, _status(rule, group, ctx)))
+                findings.append(_finding(rule, group, violation, _status(rule, group, ctx), ctx))
     return findings
 
 
@@ -28,7 +28,9 @@ def _status(rule: Rule, group: GroupView, ctx: RuleContext) -> FindingStatus:
     return FindingStatus.WAIVED
 
 
-def _finding(rule: Rule, group: GroupView, violation: Violation, status: FindingStatus) -> Finding:
+def _finding(
+    rule: Rule, group: GroupView, violation: Violation, status: FindingStatus, ctx: RuleContext
+) -> Finding:
     meta = rule.meta
     return Finding(
         rule=meta.id,
@@ -41,7 +43,7 @@ def _finding(rule: Rule, group: GroupView, violation: Violation, status: Finding
         category=group.category,
         message=violation.message,
         evidence=violation.evidence,
-        clause=meta.clause,
+        clause=ctx.policy.clause(meta.id, meta.clause),
         remedy=meta.remedy,
         status=status,
         filed=group.filing is not None,

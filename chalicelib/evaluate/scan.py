@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 
-from chalicelib.core.models import DataError, Finding, GroupKey, Office, Unit
+from chalicelib.core.models import DataError, Finding, GroupKey, Office, Policy, Unit
 from chalicelib.core.settings import Settings
 from chalicelib.evaluate.engine import evaluate
 from chalicelib.evaluate.groups import build_groups, closed_groups, current_filings, latest_filings
@@ -24,7 +24,7 @@ from chalicelib.intake.catalogue import (
     read_kind,
     strays,
 )
-from chalicelib.intake.config import load_offices, load_units
+from chalicelib.intake.config import load_offices, load_policy, load_units
 from chalicelib.intake.directory import Directory
 from chalicelib.intake.loaders.waivers import WaiverBook
 from chalicelib.intake.rosters.snapshots import SnapshotBook
@@ -48,6 +48,8 @@ class ScanResult:
     """The files under directory/ and filings/ (see RunRecord.inputs)."""
     offices: list[Office] = field(default_factory=list)  # config/offices.*
     filing_rows: int = 0  # filing rows read, whatever their status
+    policy: Policy = field(default_factory=Policy)  # config/policy.*, else the seeds
+    settings: Settings = field(default_factory=Settings)  # with the policy's thresholds
 
     @property
     def sizes(self) -> dict[str, int]:
@@ -86,7 +88,10 @@ def _scan(source: DataSource, today: date, settings: Settings) -> ScanResult:
     errors: list[DataError] = strays(source)
     units = load_units(source, settings, errors)
     offices = load_offices(source, settings, errors)
-    reading = Reading(today, settings, units, waivable_rules())
+    rules = waivable_rules()
+    policy = load_policy(source, settings, errors, rules)
+    settings = settings.model_copy(update=policy.thresholds)  # the institution's own
+    reading = Reading(today, settings, units, rules)
 
     for _ in read_kind(source, DIRECTORY, reading, errors):
         pass  # the directory's loader fills reading.directory, file by file
@@ -104,7 +109,7 @@ def _scan(source: DataSource, today: date, settings: Settings) -> ScanResult:
     for group in groups:
         if group.unit is not None:
             by_unit[group.unit.unit_id].append(group)
-    ctx = RuleContext(today, settings, directory, units.by_id, waivers, by_unit)
+    ctx = RuleContext(today, settings, directory, units.by_id, waivers, by_unit, policy)
     findings = evaluate(groups, ctx)
     return ScanResult(
         today,
@@ -119,4 +124,6 @@ def _scan(source: DataSource, today: date, settings: Settings) -> ScanResult:
         {kind.prefix: tuple(f.path for f in files_of(source, kind)) for kind in INPUTS},
         offices,
         len(filing_rows),
+        policy,
+        settings,
     )

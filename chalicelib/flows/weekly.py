@@ -206,6 +206,7 @@ def run_weekly(
         settings,
         data_problems,
         ladder=ladder,
+        regulations=result.policy.cited,
     )
     changes, entries, kinds = week.changes, week.entries, week.kinds
     summary = WeeklySummary(

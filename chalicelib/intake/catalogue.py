@@ -7,6 +7,7 @@ template's upload notifications and the demo take the folders and the kinds from
 |-----------|-------------|--------------------|--------------------------------------|
 | units     | config/     | units.*            | loaders/units.read_units             |
 | offices   | config/     | offices.*          | loaders/units.parse_office           |
+| policy    | config/     | policy.* (optional)| loaders/policy.read_policy           |
 | directory | directory/  | 人员名册           | loaders/directory.DirectoryBuilder   |
 | filings   | filings/    | 群组审备登记表     | loaders/filings.parse_filing         |
 | waivers   | waivers/    | 豁免清单           | loaders/waivers.parse_waiver         |
@@ -28,6 +29,7 @@ from chalicelib.intake import schema
 from chalicelib.intake.directory import Directory
 from chalicelib.intake.loaders.directory import DirectoryBuilder
 from chalicelib.intake.loaders.filings import parse_filing
+from chalicelib.intake.loaders.policy import read_policy
 from chalicelib.intake.loaders.rows import parse_table
 from chalicelib.intake.loaders.tables import Consume, read_file
 from chalicelib.intake.loaders.units import UnitIndex, parse_office, read_units
@@ -79,6 +81,12 @@ OFFICES = TableKind(
     lambda r: parse_table(parse_office, r.settings),
     stem="offices",
 )
+POLICY = TableKind(
+    "config",
+    schema.POLICY,
+    lambda r: read_policy(r.settings, r.rules),
+    stem="policy",
+)
 DIRECTORY = TableKind(
     "directory",
     schema.DIRECTORY,
@@ -100,7 +108,7 @@ ROSTERS = TableKind(
     lambda r: SnapshotReader(r.directory, r.today, r.settings).read,
     all_sheets=True,
 )
-KINDS = (UNITS, OFFICES, DIRECTORY, FILINGS, WAIVERS, ROSTERS)
+KINDS = (UNITS, OFFICES, POLICY, DIRECTORY, FILINGS, WAIVERS, ROSTERS)
 DATA_FOLDERS = tuple(dict.fromkeys(kind.folder for kind in KINDS))  # what units upload
 DATA_PREFIXES = tuple(f"{folder}/" for folder in DATA_FOLDERS)
 OWN_PREFIXES = (RECEIPTS, QUARANTINE, OUTBOX, REPORTS, INVENTORY)  # what qungov writes

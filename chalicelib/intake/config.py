@@ -1,14 +1,18 @@
-"""config/units.* and config/offices.*, each read whole: the unit list every other table
-is checked against (without one nothing can run), and the offices the rollups go to."""
+"""config/units.*, config/offices.* and config/policy.*, each read whole: the unit list
+every other table is checked against (without one nothing can run), the offices the
+rollups go to, and the institution's own regulations."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
-from chalicelib.core.models import DataError, Office, Unit
+from chalicelib.core.models import SEED_REGULATIONS, DataError, Office, Policy, Unit
 from chalicelib.core.settings import Settings
-from chalicelib.intake.catalogue import OFFICES, UNITS, Reading, files_of, read_one
+from chalicelib.intake.catalogue import OFFICES, POLICY, UNITS, Reading, files_of, read_one
+from chalicelib.intake.loaders.policy import LineKind, PolicyLine
 from chalicelib.intake.loaders.units import UnitIndex
+from chalicelib.intake.loaders.waivers import WaivableRule
 from chalicelib.intake.source import DataSource
 
 NO_DAY = date.min  # the unit list and the offices hold no dates
@@ -51,6 +55,45 @@ def load_offices(source: DataSource, settings: Settings, errors: list[DataError]
                 continue
             offices[office.office] = office
     return list(offices.values())
+
+
+def load_policy(
+    source: DataSource,
+    settings: Settings,
+    errors: list[DataError],
+    rules: Sequence[WaivableRule],
+) -> Policy:
+    """The institution's regulations, articles and thresholds (config/policy.*); the seeds'
+    and the settings' where it says nothing. A rule's article must cite a regulation the
+    file or the seeds declare; an item given twice counts once, as first given."""
+    reading = Reading(NO_DAY, settings, rules=rules)
+    lines: list[PolicyLine] = []
+    for file in files_of(source, POLICY):
+        lines += [
+            line for table in read_one(source, file, POLICY, reading, errors) for line in table
+        ]
+    firsts: list[PolicyLine] = []
+    for line in lines:
+        if any((first.kind, first.key) == (line.kind, line.key) for first in firsts):
+            reason = f"“{line.key}”已在前面给出,以先给出的为准"
+            errors.append(DataError(file=line.file, row=line.row, column="项目", reason=reason))
+        else:
+            firsts.append(line)
+    regulations = dict(SEED_REGULATIONS)
+    regulations.update((x.key, str(x.value)) for x in firsts if x.kind is LineKind.REGULATION)
+    clauses: dict[str, str] = {}
+    thresholds: dict[str, int | float] = {}
+    for line in firsts:
+        if line.kind is LineKind.THRESHOLD:
+            thresholds[line.key] = line.value if isinstance(line.value, float) else int(line.value)
+        elif line.kind is LineKind.CLAUSE:
+            short = str(line.value).partition(" ")[0]
+            if short in regulations:
+                clauses[line.key] = str(line.value)
+                continue
+            reason = f"条款“{line.value}”引用的制度“{short}”没有登记(可用:{'、'.join(regulations)})"
+            errors.append(DataError(file=line.file, row=line.row, column="内容", reason=reason))
+    return Policy(regulations=regulations, clauses=clauses, thresholds=thresholds)
 
 
 def supervisor(offices: list[Office]) -> Office | None:

@@ -278,3 +278,12 @@ ROSTERS = TableSchema(
         Hint("群号|群id|群编号", "group_id"),
     ),
 )
+
+POLICY = TableSchema(
+    "policy",
+    "制度与条款",
+    (
+        _f("item", "项目 条目 名称 规则 制度", required=True, title="项目"),
+        _f("value", "内容 取值 值 条款 全称", required=True, title="内容"),
+    ),
+)

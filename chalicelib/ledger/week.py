@@ -64,7 +64,8 @@ def judge_week(
     found = doubts([*result.errors, *rejected], result.sizes, baseline, settings, unit_of)
     distrusted = {d.source for d in found if d.mass and not accept}
     last_inputs = next((run.inputs for run in reversed(runs) if run.inputs), {})
-    coverage = Coverage.of(result, settings.roster_max_age_days, last_inputs, distrusted)
+    gone_after = result.settings.roster_max_age_days  # the policy's, when it sets one
+    coverage = Coverage.of(result, gone_after, last_inputs, distrusted)
     changes = reconcile(previous, result.findings, result.today, coverage)
     guarded = guard(changes, previous, found, len(result.groups), settings, accept=accept)
     entries = as_seen_today(previous, guarded.changes, result.findings)
@@ -88,6 +89,7 @@ def as_seen_today(
                     "message": finding.message,
                     "evidence": finding.evidence,
                     "group_name": finding.group_name,
+                    "clause": finding.clause,  # the policy's article, as of today
                 }
             )
     return [entries[key] for key in sorted(entries)]

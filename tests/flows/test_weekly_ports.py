@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from chalicelib.core.models import RollupKind
 from chalicelib.flows.outbox import Resend
+from chalicelib.flows.rollup import run_rollup
 from chalicelib.flows.weekly import run_weekly
 from chalicelib.ledger.models import RunStatus
 from chalicelib.notify.memory import MemoryMailQueue
@@ -113,3 +115,36 @@ def test_a_digest_that_cannot_be_queued_is_on_record_and_queued_by_the_rerun(
 
     assert [m.recipient for m in rerun.messages] == [ZHAO]
     assert recipients(local) == [ZHAO]  # the first run's two were never drained
+
+
+def test_a_second_college_is_judged_and_cited_by_its_own_regulations(
+    tmp_path: Path,
+) -> None:
+    # GIVEN a college whose policy renames 管理办法, moves departed_members to its own
+    # article and allows no departed member for any time (grace of 0 days)
+    college = College()
+    college.files["config/policy.csv"] = (
+        "项目,内容\n管理办法,某某大学网络工作群管理规定\n"
+        "离开人员未移出,管理办法 第八条(二)\ndeparted_grace_days,0\n"
+    )
+    world = LocalAws(now=UPLOADED)
+    world.upload(college.write(tmp_path / "data"))
+
+    _, _, result = run_weekly(world.weekly(), SETTINGS, DAY)
+    world.drain(SETTINGS, monday_morning())
+
+    (finding,) = [f for f in result.findings if f.rule == "departed_members"]
+    assert finding.clause == "管理办法 第八条(二)"
+    assert result.settings.departed_grace_days == 0
+    wang = next(m for m in world.emails() if str(m["To"]) == WANG)
+    body = wang.get_body(("plain",))
+    assert body is not None
+    assert "《某某大学网络工作群管理规定》(以下简称《管理办法》)第八条(二)" in body.get_content()
+    rollup = run_rollup(world.rollup(), SETTINGS, RollupKind.WEEK, DAY, monday_morning())
+    assert rollup.sent
+    office = next(m for m in world.emails() if "周报" in str(m["Subject"]))
+    office_body = office.get_body(("plain",))
+    assert (
+        office_body is not None
+        and "《某某大学网络工作群管理规定》(简称《管理办法》)" in office_body.get_content()
+    )

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from chalicelib.core.models import Category, Filing, Platform, Unit
+from chalicelib.core.models import Category, Filing, Platform, Policy, Unit
 from chalicelib.core.settings import Settings
 from chalicelib.intake.directory import Directory
 from chalicelib.intake.loaders.waivers import WaiverBook
@@ -55,6 +55,7 @@ class RuleContext:
     units: Mapping[str, Unit]
     waivers: WaiverBook
     groups_by_unit: Mapping[str, Sequence[GroupView]]
+    policy: Policy = field(default_factory=Policy)  # the articles each rule cites
     cache: dict[str, Any] = field(default_factory=dict)
     """Per-scan memo for rules that look across groups (duplicate)."""
 

@@ -60,6 +60,7 @@ def build_digests(
     data_problems: Mapping[str | None, Sequence[DataError]] | None = None,
     *,
     ladder: Ladder,
+    regulations: tuple[tuple[str, str], ...] = (),
 ) -> DigestPlan:
     """`data_problems`: the week's data errors by the unit of their file (see
     chalicelib/notify/attribution.py); each unit's contact gets theirs. `ladder`: how far
@@ -100,7 +101,8 @@ def build_digests(
         contact = _contact(units.get(unit_id) if unit_id is not None else None)
         (drafts[contact].data_problems if contact is not None else orphans).extend(problems)
     digests = [
-        _digest(recipient, draft, period, today) for recipient, draft in sorted(drafts.items())
+        _digest(recipient, draft, period, today, regulations)
+        for recipient, draft in sorted(drafts.items())
     ]
     return DigestPlan(
         digests=tuple(d for d in digests if not d.empty),
@@ -217,8 +219,15 @@ def _unroutable(entry: LedgerEntry, reason: str) -> Unroutable:
     return Unroutable(**entry.ref(), reason=reason)
 
 
-def _digest(recipient: str, draft: _Draft, period: str, today: date) -> Digest:
+def _digest(
+    recipient: str,
+    draft: _Draft,
+    period: str,
+    today: date,
+    regulations: tuple[tuple[str, str], ...],
+) -> Digest:
     return Digest(
+        regulations=regulations,
         recipient=recipient,
         cc=tuple(sorted(draft.cc - {recipient})),
         period=period,

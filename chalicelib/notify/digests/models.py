@@ -42,6 +42,7 @@ class Digest(Frozen):
     fixed: tuple[DigestItem, ...] = ()
     coming_due: tuple[ComingDue, ...] = ()
     data_problems: tuple[DataError, ...] = ()  # in the files of the recipient's unit
+    regulations: tuple[tuple[str, str], ...] = ()  # (short name, title) cited; () the seeds
 
     @property
     def empty(self) -> bool:

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from chalicelib.core.models import DataError, Office, Unit
+from chalicelib.core.models import SEED_REGULATIONS, DataError, Office, Unit
 from chalicelib.notify.digests.members import IN_BODY, MemberView, member_total, member_views
 from chalicelib.notify.digests.models import ComingDue, Digest, DigestItem
 from chalicelib.notify.mail.templating import RenderedEmail, email_templates
@@ -21,10 +21,6 @@ from chalicelib.notify.wording import (
 
 TEMPLATES = Path(__file__).parent / "templates"
 
-DOCUMENTS: dict[str, str] = {
-    "管理办法": "重庆能源职业学院QQ群、微信群管理办法",
-    "通知": "关于开展政务新媒体、微信和QQ工作群清理整治的通知",
-}
 
 UNNAMED_GROUP = "(未知群名)"
 PROBLEMS_SHOWN = 30  # data problems listed in one email
@@ -81,7 +77,7 @@ def render_digest(
     digest: Digest, units: Mapping[str, Unit], office: Office | None = None
 ) -> RenderedDigest:
     """`office`: the supervising office, named in the footer (党委工作部 when unknown)."""
-    citations = _Citations()
+    citations = Citations(dict(digest.regulations) or SEED_REGULATIONS)
     views = {
         name: [_item_view(item, citations, units) for item in items]
         for name, items in (
@@ -149,10 +145,12 @@ def copy_notes(cc: Sequence[str], units: Mapping[str, Unit]) -> list[str]:
     return notes
 
 
-class _Citations:
-    """`管理办法 第五条(四)` -> the document's full title on first use, its short name after."""
+class Citations:
+    """`管理办法 第五条(四)` -> the document's full title on first use, its short name after
+    (the titles: config/policy.csv's, else the seeds')."""
 
-    def __init__(self) -> None:
+    def __init__(self, regulations: Mapping[str, str]) -> None:
+        self.regulations = regulations
         self._named: set[str] = set()
 
     def __call__(self, clause: str) -> str:
@@ -160,7 +158,7 @@ class _Citations:
 
     def _one(self, part: str) -> str:
         short, _, article = part.partition(" ")
-        title = DOCUMENTS.get(short)
+        title = self.regulations.get(short)
         if title is None:
             return part
         if short in self._named:
@@ -169,7 +167,7 @@ class _Citations:
         return f"《{title}》(以下简称《{short}》){article}"
 
 
-def _item_view(item: DigestItem, cite: _Citations, units: Mapping[str, Unit]) -> ItemView:
+def _item_view(item: DigestItem, cite: Citations, units: Mapping[str, Unit]) -> ItemView:
     members = member_views(item, units) if item.fix_by is not None else []
     return ItemView(
         group=item.group_name or UNNAMED_GROUP,

@@ -97,6 +97,7 @@ def build_rollup(
         if everything
         else 0,
         held=held,
+        regulations=inventory.regulations,
         held_total=len(held) if not everything else max(inventory.held_total, len(held)),
         failed_digests=failed_digests if everything else 0,
         problems=tuple(problems) if everything else (),

@@ -28,6 +28,7 @@ class GroupInventory(Frozen):
     orphan_problems_total: int = 0  # all of them
     held: tuple[HeldFinding, ...] = ()  # new findings held this week (the first 500): 待确认
     held_total: int = 0
+    regulations: tuple[tuple[str, str], ...] = ()  # (short name, title) the week cited
 
     @property
     def key(self) -> str:
@@ -50,6 +51,7 @@ def week_inventory(
         orphan_problems_total=len(orphan_problems),
         held=tuple(held[:HELD_KEPT]),
         held_total=len(held),
+        regulations=result.policy.cited,
     )
 
 

@@ -78,6 +78,7 @@ class Rollup(Frozen):
     data_problems_total: int = 0  # data_problems lists the first of them
     held: tuple[HeldFinding, ...] = ()  # 待确认: new findings held this week, in scope
     held_total: int = 0
+    regulations: tuple[tuple[str, str], ...] = ()  # (short name, title); () the seeds
 
     @property
     def overdue_items(self) -> tuple[RollupItem, ...]:

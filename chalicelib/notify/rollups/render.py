@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from chalicelib.core.models import Category, Office
+from chalicelib.core.models import SEED_REGULATIONS, Category, Office
 from chalicelib.evaluate.rules import REGISTRY
 from chalicelib.notify.digests.render import UNNAMED_GROUP, problem_view
 from chalicelib.notify.mail.templating import RenderedEmail, email_templates
@@ -25,7 +25,7 @@ from chalicelib.notify.wording import (
 
 TEMPLATES = Path(__file__).parent / "templates"
 CHART_CID = "trend-chart"  # the Content-ID of the chart image part, without angle brackets
-SHEETS = ("汇总", "明细", "超期", "登记表", "趋势")
+SHEETS = ("汇总", "明细", "超期", "登记表", "趋势", "制度依据")
 ZERO_CELL = "·"
 
 _ENV = email_templates(TEMPLATES)
@@ -117,6 +117,10 @@ def render_rollup(rollup: Rollup, contact: Office | None = None) -> RenderedRoll
             for item in rollup.held
         ],
         "held_total": rollup.held_total,
+        "regulations": "；".join(
+            f"《{title}》(简称《{short}》)"
+            for short, title in (rollup.regulations or tuple(SEED_REGULATIONS.items()))
+        ),
         "sheets": "、".join(SHEETS),
         "problems": rollup.problems,
         "contact": contact.contact_line if contact is not None else DEFAULT_OFFICE,

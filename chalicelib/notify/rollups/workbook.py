@@ -8,9 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.core.masking import mask_address, mask_name
-from chalicelib.core.models import Category, Severity
+from chalicelib.core.models import SEED_REGULATIONS, Category, Severity
 from chalicelib.core.values import safe_filename
 from chalicelib.evaluate.rules import REGISTRY
+from chalicelib.ledger.models import HeldFinding
 from chalicelib.notify.digests.models import Unroutable
 from chalicelib.notify.digests.render import problem_view
 from chalicelib.notify.mail.spreadsheet import (
@@ -42,6 +43,7 @@ INVENTORY_HEADERS = ("序号", "单位", "名称", "平台", "群号", "类别",
 TREND_HEADERS = ("周次", *(SEVERITY_NAMES[s] for s in SEVERITIES), "合计")
 PROBLEM_HEADERS = ("文件", "位置", "原因")
 UNROUTABLE_HEADERS = ("群名称", "平台", "群号", "问题", "原因")
+HELD_HEADERS = ("单位", "群名称", "平台", "群号", "问题", "原因")
 
 # Beside the trend table, from row 2: less than a landscape A4 page tall at any scale.
 CHART_SIZE = {"width": 680, "height": 380}
@@ -90,6 +92,19 @@ def _item_row(item: RollupItem) -> list[Cell]:
         item.first_seen,
         item.message,
         item.clause,
+    ]
+
+
+def _held_row(item: HeldFinding, rollup: Rollup) -> list[Cell]:
+    names = dict(rollup.units)
+    unit = names.get(item.unit_id or "", "")
+    return [
+        _unit(unit),
+        item.group_name or "",
+        PLATFORM_NAMES[item.platform],
+        item.group_id,
+        item.title,
+        item.reason,
     ]
 
 
@@ -195,6 +210,10 @@ def build_workbook(rollup: Rollup) -> bytes:
         book.sheet("无法送达").table(
             UNROUTABLE_HEADERS, [_unroutable_row(u) for u in rollup.unroutable_items]
         )
+    if rollup.held:  # new findings not judged this week: data in doubt
+        book.sheet("待确认").table(HELD_HEADERS, [_held_row(h, rollup) for h in rollup.held])
+    regulations = rollup.regulations or tuple(SEED_REGULATIONS.items())
+    book.sheet("制度依据").table(("简称", "全称"), [list(pair) for pair in regulations])
     if rollup.data_problems:  # files no unit owns: for the same office
         views = [problem_view(problem) for problem in rollup.data_problems]
         book.sheet("数据问题").table(

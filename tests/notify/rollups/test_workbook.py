@@ -40,7 +40,7 @@ from chalicelib.notify.rollups.workbook import (
 from chalicelib.notify.wording import FILING_STATUS_NAMES, SEVERITY_NAMES
 from tests.notify.rollups.sample import HYPERLINK, INVENTORY_ROWS, ITEMS, TODAY, sample_rollup
 
-SHEETS = ["汇总", "明细", "超期", "登记表", "趋势"]
+SHEETS = ["汇总", "明细", "超期", "登记表", "趋势", "制度依据"]
 MATRIX_HEADER_ROW = 5  # 1-based row of the units × rules header on 汇总
 A4_SHORT_SIDE = 8.27  # inches: the height of a landscape A4 page
 DEFAULT_ROW_HEIGHT = 15  # points
