@@ -11,6 +11,7 @@ PACKAGE_DIR ?= out/package/$(STAGE)
 .PHONY: test lint typecheck demo bench package deploy clean
 
 $(STAMP): requirements.txt requirements-dev.txt
+	@echo "Installing qungov's dependencies into $(VENV) (about two minutes, once) ..."
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip<26.3"  # chalice 1.34 requires pip<26.3
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt

@@ -48,8 +48,8 @@ def roster_plan(root: Path) -> list[dict[str, Any]]:
     """Each roster file's columns by position, as qungov's readers detect them."""
     from chalicelib.core.models import Platform
     from chalicelib.core.settings import Settings
+    from chalicelib.intake import group_ids
     from chalicelib.intake.readers import read_tables
-    from chalicelib.intake.rosters import group_ids
     from chalicelib.intake.schema import ROSTERS
 
     plan = []

@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
+
+from botocore.exceptions import (
+    ClientError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    NoRegionError,
+)
 
 from chalicelib.core.dates import SHANGHAI, shanghai_today
 from chalicelib.core.models import RollupKind
@@ -19,6 +28,14 @@ def _day(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def stages() -> list[str]:
+    """The stages of .chalice/config.json: the only ones a template has timeouts for."""
+    config = json.loads(
+        (Path(__file__).resolve().parents[1] / ".chalice" / "config.json").read_text()
+    )
+    return list(config["stages"])
 
 
 def parser() -> argparse.ArgumentParser:
@@ -66,11 +83,13 @@ def parser() -> argparse.ArgumentParser:
     inspect.add_argument("--platform", choices=["qq", "wechat", "wecom", "dingtalk"])
     inspect.add_argument("--today", type=_day, default=today, help="YYYY-MM-DD (default: today)")
 
+    commands.add_parser("columns", help="the column names each table accepts (Markdown)")
+
     redrive = commands.add_parser("redrive", help="move a dead-letter queue's messages back")
     redrive.add_argument("queue", choices=["digests", "uploads"])
 
     package = commands.add_parser("package", help="the deployable template and code")
-    package.add_argument("--stage", default="dev")
+    package.add_argument("--stage", default="dev", choices=stages())
     package.add_argument("--out", type=Path, default=None, help="default out/package/<stage>")
     package.add_argument("--no-code", action="store_true", help="the template only")
 
@@ -89,6 +108,46 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Every command; a user's mistake is one line on stderr and exit code 2, never a
+    traceback (a bug still shows one)."""
+    try:
+        code = _main(argv)
+        sys.stdout.flush()  # a closed pipe is found here, not at the interpreter's exit
+        return code
+    except BrokenPipeError:  # the reader went away (`… | head`): stop without a word
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except FileExistsError as exists:
+        print(
+            f"输出目录已存在且不是空的:{exists.filename or exists};请换一个新目录,或先删除它",
+            file=sys.stderr,
+        )
+    except NoRegionError:
+        print(
+            "未配置 AWS 区域:请设置 AWS_DEFAULT_REGION(如 cn-north-1),或用 AWS_PROFILE 指定配置",
+            file=sys.stderr,
+        )
+    except NoCredentialsError:
+        print(
+            "未找到 AWS 凭证:请设置 AWS_PROFILE,或 AWS_ACCESS_KEY_ID 和 AWS_SECRET_ACCESS_KEY",
+            file=sys.stderr,
+        )
+    except EndpointConnectionError as unreachable:
+        print(
+            f"无法连接 {unreachable.kwargs.get('endpoint_url', 'AWS')}:请检查网络、"
+            "AWS_DEFAULT_REGION 和 AWS_ENDPOINT_URL",
+            file=sys.stderr,
+        )
+    except ClientError as refused:
+        code = refused.response.get("Error", {}).get("Code", "")
+        print(
+            f"AWS 拒绝了请求({code}):请检查凭证的权限,以及指向的是否是 qungov 的部署",
+            file=sys.stderr,
+        )
+    return 2
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = parser().parse_args(argv)
     if args.command in ("scan", "weekly", "rollup", "demo", "inspect", "redrive"):
         try:
@@ -100,6 +159,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from jobs.scan import run_scan
 
         return run_scan(args.data, args.today, args.out, settings)
+    if args.command == "columns":
+        from jobs.columns import run_columns
+
+        return run_columns()
     if args.command == "package":
         from jobs.package import run_package
 

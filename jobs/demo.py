@@ -40,6 +40,7 @@ from jobs.sample import SamplePlan, generate_college
 from jobs.weekly import drain_digests
 
 REGION = "us-east-1"
+DEMO_MARK = ".qungov-demo"  # a demo's output folder: the next demo may clear it
 WEEKS = 3
 SEED = 7
 FILING_HEADER = [
@@ -55,7 +56,11 @@ def run_demo(out: Path, first_day: date, settings: Settings) -> None:
         os.environ.setdefault(variable, "demo")
     from moto import mock_aws  # a development dependency: the demo is never deployed
 
+    if out.exists() and any(out.iterdir()) and not (out / DEMO_MARK).exists():
+        raise FileExistsError(None, "not a demo's folder", str(out))  # never delete a user's
     shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    (out / DEMO_MARK).write_text("python -m jobs demo 写出的目录:再次运行演示时会被清空\n")
     with mock_aws():
         clients = aws_clients(REGION)
         provision(clients, settings)
@@ -95,7 +100,9 @@ def run_demo(out: Path, first_day: date, settings: Settings) -> None:
             )
             print(f"  周报 {len(rollup.sent)} 份(HTML、XLSX、邮件)写入 {folder}")
             previous = result
-    print(f"\n演示数据在 {out / 'data'},提醒邮件在 {out / 'outbox'},周报在 {out / 'reports'}")
+    weeks = "、".join(str(out / "data" / f"week{n + 1}") for n in range(WEEKS))
+    print(f"\n演示数据(每周一份数据目录):{weeks}")
+    print(f"提醒邮件:{out / 'outbox'}(.eml 与可在浏览器打开的 .html);周报:{out / 'reports'}")
 
 
 def check_uploads(clients: Clients, settings: Settings) -> int:

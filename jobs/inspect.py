@@ -16,6 +16,7 @@ from chalicelib.evaluate.rules import waivable_rules
 from chalicelib.intake import schema
 from chalicelib.intake.catalogue import DATA_FOLDERS, KINDS
 from chalicelib.intake.inspection import Receipt, check_file, describe_error
+from chalicelib.intake.readers import FileRejected, not_a_table, read_tables
 from chalicelib.intake.source import LocalSource, SourceFile
 from chalicelib.notify.wording import PLATFORM_NAMES
 
@@ -27,22 +28,54 @@ TITLES = {**{kind: s.title for kind, s in SCHEMAS.items()}, "config": "配置"}
 def run_inspect(
     paths: list[Path], kind: str | None, platform: str | None, today: date, settings: Settings
 ) -> int:
-    """Print what each file holds; 0 when every file could be looked at (even rejected)."""
+    """Print what each file holds. 0 when every file was read; 1 when one was rejected;
+    2 when one could not be looked at (missing, a folder, of no kind that can be told)."""
     status = 0
     for path in paths:
+        if path.is_dir():
+            print(
+                f"{path}:这是文件夹,不是文件;请指定其中的表格文件(检查整个数据目录请用 scan --data)\n"
+            )
+            status = 2
+            continue
         if not path.is_file():
             print(f"{path}:文件不存在\n")
             status = 2
             continue
+        what = not_a_table(path.read_bytes()[:16])
+        if what is not None:
+            print(f"{path}\n  已拒收:{what}\n")
+            status = max(status, 1)
+            continue
         try:
-            place = locate(path, kind, platform)
+            place = locate(path, kind or guess_kind(path, settings), platform)
         except ValueError as why:
             print(f"{path}:{why}\n")
             status = 2
             continue
         receipt = check_file(place.source, place.file, settings, today, waivable_rules())
         print("\n".join(describe(receipt, path)) + "\n")
+        if receipt.rejected is not None:
+            status = max(status, 1)
     return status
+
+
+def guess_kind(path: Path, settings: Settings) -> str | None:
+    """For a file outside a data root: the first kind whose header its first table carries
+    (config kinds as `config:<name>`); None when no header fits, or it is inside one."""
+    resolved = path.resolve()
+    if any(parent.name in DATA_FOLDERS for parent in resolved.parents):
+        return None
+    data = resolved.read_bytes()[: settings.max_file_bytes + 1]
+    order = ("directory", "filings", "waivers", "rosters", "units", "offices", "policy")
+    for name in order:
+        table_kind = next(k for k in KINDS if k.name == name)
+        try:
+            read_tables(resolved.name, data, table_kind.schema, settings)
+        except FileRejected:
+            continue
+        return f"config:{name}" if table_kind.folder == "config" else table_kind.folder
+    return None
 
 
 @dataclass(frozen=True)
@@ -61,13 +94,19 @@ def locate(path: Path, kind: str | None, platform: str | None) -> Place:
     if kind is None:
         raise ValueError(
             f"不在数据目录中(rosters/、directory/、filings/、waivers/、config/ 之下),"
-            f"请用 --kind 说明是哪类表格:{'、'.join(DATA_FOLDERS)}"
+            f"也无法从表头判断是哪类表格;请用 --kind 说明:{'、'.join(DATA_FOLDERS)}"
         )
-    inside = (
-        Path(kind, platform or "", resolved.name)
-        if kind == "rosters"
-        else Path(kind, resolved.name)
-    )
+    folder, _, config_name = kind.partition(":")
+    if folder == "rosters" and platform is None:
+        raise ValueError(
+            "看起来是群成员导出;不在数据目录中时,请用 --platform 说明平台:qq、wechat、wecom、dingtalk"
+        )
+    if folder == "rosters":
+        inside = Path(folder, platform or "", resolved.name)
+    elif config_name:  # a unit list, offices or policy guessed from its header
+        inside = Path(folder, config_name + resolved.suffix)
+    else:
+        inside = Path(folder, resolved.name)
     return Place(_OneFile(resolved, inside), _file(resolved.parent, inside, real=resolved))
 
 

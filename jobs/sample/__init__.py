@@ -63,7 +63,7 @@ def generate_college(
     """Write a sample data root under `out` (which must be empty or missing); `members`:
     the mean members of a group (about 72 when not given)."""
     if out.exists() and any(out.iterdir()):
-        raise FileExistsError(f"{out} is not empty; the sample needs a fresh folder")
+        raise FileExistsError(None, "the sample needs a fresh folder", str(out))
     if people is None:
         people = max(groups * PEOPLE_PER_GROUP, MIN_PLANT_PEOPLE if plant else 100)
     if plant and people < MIN_PLANT_PEOPLE:

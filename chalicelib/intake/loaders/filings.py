@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from chalicelib.core.models import Category, Filing, FilingStatus, Platform
+from chalicelib.intake.group_ids import leading_zero
 from chalicelib.intake.loaders.rows import Row, RowError
 from chalicelib.intake.loaders.units import UnitIndex
 from chalicelib.intake.vocab import CATEGORY_WORDS, FILING_STATUS_WORDS, PLATFORM_WORDS
@@ -25,9 +26,12 @@ def _unit(row: Row, units: UnitIndex) -> str:
     return unit_id
 
 
-def group_id_of(row: Row) -> str:
+def group_id_of(row: Row, platform: Platform) -> str:
     group_id = row.id("group_id", required=True)
     assert group_id is not None
+    zero = leading_zero(platform, group_id)
+    if zero is not None:
+        raise RowError("group_id", zero)
     return group_id
 
 
@@ -40,8 +44,8 @@ def parse_filing(row: Row, units: UnitIndex, today: date) -> Filing:
     filed_on = row.date("filed_on", required=True, happened_by=today)
     assert filed_on is not None
     return Filing(
-        platform=platform_of(row),
-        group_id=group_id_of(row),
+        platform=(platform := platform_of(row)),
+        group_id=group_id_of(row, platform),
         group_name=row.text("group_name"),
         unit_id=_unit(row, units),
         category=category,

@@ -47,8 +47,8 @@ def parse_waiver(
         )
     rule = _rule(row, rules)
     return Waiver(
-        platform=platform_of(row),
-        group_id=group_id_of(row),
+        platform=(platform := platform_of(row)),
+        group_id=group_id_of(row, platform),
         rule=rule.id,
         reason=row.required("reason"),
         approved_by=row.required("approved_by"),

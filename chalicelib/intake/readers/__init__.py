@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 
 from chalicelib.core.settings import Settings
-from chalicelib.intake.readers.table import FileRejected, RowProblem, Table
+from chalicelib.intake.readers.table import FileRejected, RowProblem, Table, not_a_table
 from chalicelib.intake.readers.text import read_text_table
 from chalicelib.intake.readers.xlsx import read_workbook
 from chalicelib.intake.schema import TableSchema
@@ -14,7 +14,7 @@ ZIP_SIGNATURE = b"PK\x03\x04"
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 
-__all__ = ["FileRejected", "RowProblem", "Table", "check_size", "read_tables"]
+__all__ = ["FileRejected", "RowProblem", "Table", "check_size", "not_a_table", "read_tables"]
 
 
 def check_size(size: int, settings: Settings) -> None:
@@ -33,6 +33,9 @@ def read_tables(
     check_size(len(data), settings)
     if not data.strip():
         raise FileRejected("文件为空")
+    reason = not_a_table(data)
+    if reason is not None:
+        raise FileRejected(reason)
     if data.startswith((ZIP_SIGNATURE, OLE_SIGNATURE)):
         return read_workbook(path, data, schema, settings, all_sheets=all_sheets)
     try:

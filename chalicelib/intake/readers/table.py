@@ -11,6 +11,25 @@ from itertools import chain, islice
 
 from chalicelib.intake.schema import TableSchema, export_tool, normalize_header
 
+# What people upload instead of a table, by the first bytes of the file.
+NOT_TABLES = (
+    (b"%PDF", "这是 PDF 文件"),
+    (b"\x89PNG", "这是图片(PNG)"),
+    (b"\xff\xd8\xff", "这是图片(JPEG)"),
+    (b"GIF8", "这是图片(GIF)"),
+    (b"Rar!", "这是 RAR 压缩包"),
+    (b"7z\xbc\xaf\x27\x1c", "这是 7z 压缩包"),
+    (b"\x1f\x8b", "这是 gzip 压缩文件"),
+)
+ACCEPTED = "请上传系统导出的 CSV 或 Excel(.xlsx)表格,不要上传截图、PDF 或压缩包"
+
+
+def not_a_table(data: bytes) -> str | None:
+    """Why a file is no table at all (a PDF, a picture, an archive), by its first bytes."""
+    what = next((what for signature, what in NOT_TABLES if data.startswith(signature)), None)
+    return f"{what},不是表格。{ACCEPTED}" if what is not None else None
+
+
 HEADER_SEARCH_ROWS = 20
 BATCH_ROWS = 1_000
 _ADDRESS = re.compile(r"[^@\s,;]+@[^@\s,;]+\.[A-Za-z]{2,}")

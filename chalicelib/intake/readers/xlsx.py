@@ -24,7 +24,13 @@ from chalicelib.intake.readers.parts import (
     check_claimed_sizes,
     check_real_sizes,
 )
-from chalicelib.intake.readers.table import FileRejected, Table, locate_table, too_many_rows
+from chalicelib.intake.readers.table import (
+    ACCEPTED,
+    FileRejected,
+    Table,
+    locate_table,
+    too_many_rows,
+)
 from chalicelib.intake.schema import TableSchema
 
 _UNREADABLE = (
@@ -57,6 +63,8 @@ def read_workbook(
 ) -> tuple[list[Table], list[str]]:
     """Tables of the workbook, and the reasons for sheets that are not tables."""
     archive, parts = _checked_archive(data, settings)
+    if archive is not None and "xl/workbook.xml" not in archive.namelist():
+        raise FileRejected(f"{_zip_kind(archive.namelist())},不是 Excel 工作簿。{ACCEPTED}")
     try:
         with _no_panic():
             workbook = calamine.CalamineWorkbook.from_object(io.BytesIO(data))
@@ -96,6 +104,14 @@ def read_workbook(
     if not tables and not problems:
         raise FileRejected("工作簿中没有任何数据")
     return tables, problems
+
+
+def _zip_kind(names: list[str]) -> str:
+    if any(name.startswith("word/") for name in names):
+        return "这是 Word 文档"
+    if any(name.startswith("ppt/") for name in names):
+        return "这是 PowerPoint 演示文稿"
+    return "这是 ZIP 压缩包(请解压后分别上传其中的表格)"
 
 
 def part_limits(settings: Settings) -> PartLimits:

@@ -17,6 +17,7 @@ from typing import Any
 
 from chalicelib.core.models import DataError, GroupKey, Platform, Role
 from chalicelib.core.values import ValueRefused, clean_text, cut_notice, normalize_id
+from chalicelib.intake import group_ids
 from chalicelib.intake.loaders.rows import (
     SUMMARY_ROW,
     RowError,
@@ -26,7 +27,6 @@ from chalicelib.intake.loaders.rows import (
     summary_warning,
 )
 from chalicelib.intake.readers import FileRejected, Table
-from chalicelib.intake.rosters import group_ids
 from chalicelib.intake.rosters.cells import OWNER_NO, OWNER_YES, Roles, RosterCells
 from chalicelib.intake.source import SourceFile
 from chalicelib.intake.vocab import PLATFORM_WORDS
@@ -114,9 +114,13 @@ class _Keys:
         if not group_id:
             raise RowError("group_id", "群号为空")
         try:
-            return word, normalize_id(group_id, self.max_id)
+            group_id = normalize_id(group_id, self.max_id)
         except ValueRefused as refused:
             raise RowError("group_id", str(refused).replace("账号", "群号")) from None
+        zero = group_ids.leading_zero(word, group_id)
+        if zero is not None:
+            raise RowError("group_id", zero)
+        return word, group_id
 
     def _named(self, platform: Platform) -> str:
         """The group id of a table without a 群号 column: its `群号:` line, else its sheet's

@@ -28,6 +28,17 @@ SHAPE_WORDS: dict[Platform, str] = {
 _NAMED = re.compile(r"(?:群聊?|group_|G)(?P<id>[^_的成\s]+?)(?:_|成员|的|$)", re.IGNORECASE)
 
 
+def leading_zero(platform: Platform, group_id: str) -> str | None:
+    """Why a QQ group id that starts with 0 is not one (a spreadsheet padded it), else None."""
+    padded = group_id.startswith("0") and len(group_id) >= 5  # a QQ number has 5+ digits
+    if platform is Platform.QQ and group_id.isdigit() and padded:
+        return (
+            f"QQ 群号“{group_id}”以 0 开头,而 QQ 号码从不以 0 开头(可能是表格软件补了前导零);"
+            "请核对后改正"
+        )
+    return None
+
+
 def looks_like(platform: Platform, text: str) -> bool:
     return SHAPES[platform].fullmatch(text) is not None
 
@@ -52,6 +63,10 @@ def from_names(platform: Platform, path: str, sheet: str | None) -> str | None:
 def unknown_group(platform: Platform, path: str, sheet: str | None) -> str:
     """Why a table without a 群号 column cannot be read (in Chinese, for the user)."""
     named = f"工作表名“{sheet}”和文件名" if sheet else "文件名"
+    stem = PurePosixPath(path).stem
+    zero = leading_zero(platform, stem) or (leading_zero(platform, sheet) if sheet else None)
+    if zero is not None:
+        return f"无法确定群号:{zero}"
     return (
         f"无法确定群号:表格中没有“群号”列,表头上方也没有“群号:”行,"
         f"{named}“{PurePosixPath(path).stem}”中也没有{SHAPE_WORDS[platform]}的群号。"
