@@ -9,6 +9,7 @@ from datetime import datetime
 
 from chalicelib.core.errors import describe
 from chalicelib.intake.source import ObjectReader
+from chalicelib.notify.mailhealth import MailHealth
 from chalicelib.notify.sending import (
     Claim,
     ClaimLost,
@@ -31,10 +32,16 @@ class Mailer:
     objects: ObjectReader  # where the rendered emails are
     transport: MailTransport
     sender: str
+    health: MailHealth | None = None  # addresses that bounced or complained: never mailed
 
     def send(self, message: MailMessage, now: datetime) -> SendOutcome:
         """Raises SendFailed when nothing was sent, so that the queue delivers the message
-        again; SendInProgress while another worker has it."""
+        again; SendInProgress while another worker has it. An address that bounced is not
+        sent to: the send log says why, and copies to such addresses are left out."""
+        blocked = self.health.undeliverable(message.recipient) if self.health else None
+        if blocked is not None:
+            self.log.refused(message, f"邮箱已{blocked.words},不再发送({blocked.reason})", now)
+            return SendOutcome.BLOCKED
         claim = self.log.claim(message, now)
         if claim is SendStatus.SENT:
             return SendOutcome.DUPLICATE
@@ -48,7 +55,7 @@ class Mailer:
         except Exception as error:  # nothing reached the provider: release the claim
             self._failed(message, claim, describe(error), now)
         try:
-            message_id = self.transport.send(raw, self.sender, [message.recipient, *message.cc])
+            message_id = self.transport.send(raw, self.sender, self._destinations(message))
         except NotSent as error:  # refused, or never reached
             self._failed(message, claim, str(error), now)
         except OutcomeUnknown as error:  # the answer was lost: the provider may have sent it
@@ -61,6 +68,11 @@ class Mailer:
         except Exception:  # sent, but the log still says `submitting`:
             return SendOutcome.SENT_UNRECORDED  # never resent; reported as unknown
         return SendOutcome.SENT
+
+    def _destinations(self, message: MailMessage) -> list[str]:
+        health = self.health
+        cc = [a for a in message.cc if health is None or health.undeliverable(a) is None]
+        return [message.recipient, *cc]
 
     def _failed(self, message: MailMessage, claim: Claim, reason: str, now: datetime) -> None:
         self.log.failed(message, claim, reason, now)

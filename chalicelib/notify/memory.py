@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from chalicelib.intake.source import BucketObjects
+from chalicelib.notify.mailhealth import Undeliverable
 from chalicelib.notify.sending import (
     STALE_CLAIM,
     Claim,
@@ -178,3 +179,19 @@ class MemoryTransport:
             raise NotSent(reason)
         self.sent.append((sender, tuple(recipients), raw))
         return f"memory-{len(self.sent)}"
+
+
+class MemoryMailHealth:
+    """A `MailHealth` in a dict."""
+
+    def __init__(self) -> None:
+        self._items: dict[str, Undeliverable] = {}
+
+    def undeliverable(self, address: str) -> Undeliverable | None:
+        return self._items.get(address.strip().lower())
+
+    def record(self, item: Undeliverable) -> None:
+        self._items.setdefault(item.address, item)
+
+    def all(self) -> list[Undeliverable]:
+        return [self._items[address] for address in sorted(self._items)]

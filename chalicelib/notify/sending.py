@@ -92,6 +92,7 @@ class SendOutcome(StrEnum):
     DUPLICATE = "duplicate"  # sent before: acknowledged
     UNKNOWN = "unknown"  # SES may have it; acknowledged, reported, never repeated
     SENT_UNRECORDED = "sent-unrecorded"  # sent; the log could not say so (reported as unknown)
+    BLOCKED = "blocked"  # the address bounced or complained before: not sent, on record
 
 
 class MailMessage(Frozen):

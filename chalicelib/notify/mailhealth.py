@@ -1,0 +1,73 @@
+"""Addresses mail cannot reach: a permanent bounce or a complaint, as the mail provider
+reports it (SES event publishing, through SNS to the mail-events queue). Such an address
+gets no more emails until an operator clears it (`python -m jobs unblock ADDRESS`); the
+supervising office's rollup lists it, so that the data is corrected."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Protocol
+
+from chalicelib.core.models import Frozen
+
+KIND_NAMES = {"bounce": "退信", "complaint": "被收件人投诉为垃圾邮件"}
+
+
+class Undeliverable(Frozen):
+    address: str  # lower case
+    kind: str  # bounce, complaint
+    reason: str  # the provider's words (a diagnostic code), cut short
+    at: str  # when the provider reported it, ISO 8601
+
+    @property
+    def words(self) -> str:
+        return KIND_NAMES.get(self.kind, self.kind)
+
+
+class MailHealth(Protocol):
+    """What a sender asks before it sends, and what the rollup lists."""
+
+    def undeliverable(self, address: str) -> Undeliverable | None: ...
+
+    def all(self) -> list[Undeliverable]: ...
+
+
+class MailHealthLog(MailHealth, Protocol):
+    """The weekly run records what the mail provider reported (the first report stands)."""
+
+    def record(self, item: Undeliverable) -> None: ...
+
+
+def events_of(body: str) -> list[Undeliverable]:
+    """The undeliverable addresses an SES event names (raw, or wrapped in an SNS envelope);
+    none for a transient bounce or any other event: those may still reach their reader."""
+    try:
+        event: Any = json.loads(body)
+        if isinstance(event, dict) and event.get("Type") == "Notification":
+            event = json.loads(event["Message"])
+    except (ValueError, KeyError, TypeError):
+        return []
+    if not isinstance(event, dict):
+        return []
+    kind = str(event.get("eventType") or event.get("notificationType") or "").lower()
+    at = str(event.get("mail", {}).get("timestamp", ""))
+    if kind == "bounce":
+        bounce = event.get("bounce", {})
+        if bounce.get("bounceType") != "Permanent":
+            return []
+        recipients = bounce.get("bouncedRecipients", [])
+        why = bounce.get("bounceSubType") or "Permanent"
+    elif kind == "complaint":
+        complaint = event.get("complaint", {})
+        recipients = complaint.get("complainedRecipients", [])
+        why = complaint.get("complaintFeedbackType") or "abuse"
+    else:
+        return []
+    items = [_item(r, kind, why, at) for r in recipients if isinstance(r, dict)]
+    return [item for item in items if "@" in item.address]
+
+
+def _item(recipient: dict[str, Any], kind: str, why: str, at: str) -> Undeliverable:
+    reason = str(recipient.get("diagnosticCode") or why)[:200]
+    address = str(recipient.get("emailAddress") or "").strip().lower()
+    return Undeliverable(address=address, kind=kind, reason=reason, at=at)
