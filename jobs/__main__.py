@@ -88,10 +88,21 @@ def parser() -> argparse.ArgumentParser:
     redrive = commands.add_parser("redrive", help="move a dead-letter queue's messages back")
     redrive.add_argument("queue", choices=["digests", "uploads"])
 
+    unblock = commands.add_parser(
+        "unblock", help="list the addresses that bounced, or mail one again once it is fixed"
+    )
+    unblock.add_argument("addresses", nargs="*", metavar="ADDRESS")
+
     package = commands.add_parser("package", help="the deployable template and code")
     package.add_argument("--stage", default="dev", choices=stages())
     package.add_argument("--out", type=Path, default=None, help="default out/package/<stage>")
     package.add_argument("--no-code", action="store_true", help="the template only")
+    package.add_argument(
+        "--mail",
+        choices=("ses", "smtp"),
+        default="ses",
+        help="the mail provider: ses, or smtp where there is no SES (AWS China, ap-east-1)",
+    )
 
     demo = commands.add_parser("demo", help="three weeks on embedded AWS (moto)")
     demo.add_argument("--out", type=Path, default=Path("out/demo"))
@@ -149,7 +160,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: Sequence[str] | None) -> int:
     args = parser().parse_args(argv)
-    if args.command in ("scan", "weekly", "rollup", "demo", "inspect", "redrive"):
+    if args.command in ("scan", "weekly", "rollup", "demo", "inspect", "redrive", "unblock"):
         try:
             settings = load_settings()
         except SettingsError as error:
@@ -167,7 +178,7 @@ def _main(argv: Sequence[str] | None) -> int:
         from jobs.package import run_package
 
         out = args.out or Path("out/package") / args.stage
-        return run_package(args.stage, out, with_code=not args.no_code)
+        return run_package(args.stage, out, with_code=not args.no_code, mail=args.mail)
     if args.command == "redrive":
         from chalicelib.aws.clients import aws_clients
         from jobs.redrive import queue_of, redrive
@@ -176,6 +187,11 @@ def _main(argv: Sequence[str] | None) -> int:
         moved = redrive(aws_clients().sqs, queue)
         print(f"已将 {moved} 条消息从 {dead_letter_queue(queue)} 移回 {queue}")
         return 0
+    if args.command == "unblock":
+        from chalicelib.aws.clients import aws_clients
+        from jobs.unblock import run_unblock
+
+        return run_unblock(args.addresses, aws_clients(), settings)
     if args.command == "inspect":
         from jobs.inspect import run_inspect
 

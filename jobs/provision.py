@@ -20,6 +20,7 @@ def provision(clients: Clients, settings: Settings) -> None:
     create_table(clients.dynamodb, settings.ledger_table)
     create_queue(clients.sqs, settings.digest_queue, visibility_timeout("digests"))
     uploads = create_queue(clients.sqs, settings.upload_queue, visibility_timeout("uploads"))
+    clients.sqs.create_queue(QueueName=settings.mail_events_queue)
     clients.s3.put_bucket_notification_configuration(
         Bucket=settings.data_bucket,
         NotificationConfiguration={

@@ -26,11 +26,13 @@ class SesTransport:
     """The SES client must make no retries of its own (`aws.clients.SES_CONFIG`)."""
 
     ses: Any  # boto3 SES client
+    configuration_set: str = ""  # whose events report bounces and complaints ("": none)
 
     def send(self, raw: bytes, sender: str, recipients: Sequence[str]) -> str:
+        events = {"ConfigurationSetName": self.configuration_set} if self.configuration_set else {}
         try:
             response = self.ses.send_raw_email(
-                Source=sender, Destinations=list(recipients), RawMessage={"Data": raw}
+                Source=sender, Destinations=list(recipients), RawMessage={"Data": raw}, **events
             )
         except _NOT_SENT as error:
             raise NotSent(describe(error)) from error

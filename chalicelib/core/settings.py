@@ -79,6 +79,8 @@ class Settings(BaseSettings):
     digest_queue: str = "qungov-digests"
     upload_queue: str = "qungov-uploads"
     sender_email: str = "qungov-noreply@example.edu.cn"
+    mail_events_queue: str = "qungov-mail-events"  # SES bounces and complaints, via SNS
+    ses_configuration_set: str = ""  # "": SES sends without one (no bounce events)
 
     # Input limits: a file over any of them is rejected whole with a clear message.
     max_file_bytes: int = Field(64 * MIB, gt=0)
@@ -157,6 +159,8 @@ AWS_NAME_VARIABLES = {
     "digest_queue": "DIGEST_QUEUE",
     "upload_queue": "UPLOAD_QUEUE",
     "sender_email": "SENDER_EMAIL",
+    "mail_events_queue": "MAIL_EVENTS_QUEUE",
+    "ses_configuration_set": "SES_CONFIGURATION_SET",
 }
 
 
@@ -167,6 +171,9 @@ def resource_names(stage: str) -> dict[str, str]:
         "ledger_table": f"qungov-ledger-{stage}",
         "digest_queue": f"qungov-digests-{stage}",
         "upload_queue": f"qungov-uploads-{stage}",
+        "failed_runs_queue": f"qungov-failed-runs-{stage}",
+        "mail_events_queue": f"qungov-mail-events-{stage}",
+        "ses_configuration_set": f"qungov-{stage}",
     }
 
 

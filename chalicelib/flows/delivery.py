@@ -14,12 +14,14 @@ from typing import Any
 
 from chalicelib.aws.clients import Clients
 from chalicelib.aws.mailer import SesTransport
+from chalicelib.aws.mailhealth import DynamoMailHealth
 from chalicelib.aws.redelivery import hide_for
 from chalicelib.aws.s3reader import S3Reader
 from chalicelib.aws.sendlog import DynamoSendLog
 from chalicelib.core.settings import Settings
 from chalicelib.intake.source import ObjectReader
 from chalicelib.notify.mailer import Mailer
+from chalicelib.notify.mailhealth import MailHealth
 from chalicelib.notify.sending import (
     MailMessage,
     MailTransport,
@@ -36,6 +38,7 @@ class DeliveryPorts:
     emails: ObjectReader  # the rendered emails the messages name
     transport: MailTransport
     hide: Callable[[str, int], None]  # hide a queue message (by receipt handle) for seconds
+    health: MailHealth  # addresses that bounced: not mailed
 
 
 def ports(clients: Clients, settings: Settings) -> DeliveryPorts:
@@ -43,8 +46,9 @@ def ports(clients: Clients, settings: Settings) -> DeliveryPorts:
     return DeliveryPorts(
         send_log=DynamoSendLog(clients.dynamodb, settings.ledger_table),
         emails=S3Reader(clients.s3, settings.data_bucket),
-        transport=SesTransport(clients.ses),
+        transport=SesTransport(clients.ses, settings.ses_configuration_set),
         hide=partial(hide_for, clients.sqs, settings.digest_queue),
+        health=DynamoMailHealth(clients.dynamodb, settings.ledger_table),
     )
 
 
@@ -53,7 +57,9 @@ def send_digest_record(
 ) -> SendOutcome:
     """One SQS record of the digest queue: send it, or hide it for a while and re-raise."""
     message = MailMessage.from_json(record["body"])
-    mailer = Mailer(ports.send_log, ports.emails, ports.transport, settings.sender_email)
+    mailer = Mailer(
+        ports.send_log, ports.emails, ports.transport, settings.sender_email, ports.health
+    )
     try:
         return mailer.send(message, now)
     except SendFailed:

@@ -15,6 +15,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from chalicelib.aws.clients import Clients
 from chalicelib.aws.ledger import DynamoLedger
 from chalicelib.aws.mailer import SesTransport
+from chalicelib.aws.mailhealth import DynamoMailHealth
 from chalicelib.aws.s3objects import S3Objects
 from chalicelib.aws.s3source import S3Source
 from chalicelib.aws.sendlog import DynamoSendLog
@@ -31,6 +32,7 @@ from chalicelib.ledger.models import RunRecord, RunStatus
 from chalicelib.ledger.store import Ledger
 from chalicelib.notify.mail.mime import preview_html
 from chalicelib.notify.mailer import Mailer
+from chalicelib.notify.mailhealth import MailHealth, Undeliverable
 from chalicelib.notify.rollups.build import (
     build_rollup,
     period_start,
@@ -70,6 +72,7 @@ class RollupPorts:
     ledger: Ledger  # read only: entries and run records
     send_log: SendLog
     transport: MailTransport
+    health: MailHealth  # addresses that bounced: listed, and not mailed
 
 
 def ports(clients: Clients, settings: Settings) -> RollupPorts:
@@ -79,7 +82,8 @@ def ports(clients: Clients, settings: Settings) -> RollupPorts:
         objects=S3Objects(clients.s3, settings.data_bucket),
         ledger=DynamoLedger(clients.dynamodb, settings.ledger_table),
         send_log=DynamoSendLog(clients.dynamodb, settings.ledger_table),
-        transport=SesTransport(clients.ses),
+        transport=SesTransport(clients.ses, settings.ses_configuration_set),
+        health=DynamoMailHealth(clients.dynamodb, settings.ledger_table),
     )
 
 
@@ -140,6 +144,7 @@ def run_rollup(
         *_run_problems(runs, kind, today),
         *(_office_problem(error) for error in summary.errors),
         *undelivered.lines,
+        *(_undeliverable_line(item) for item in ports.health.all()),
     ]
     for office in offices:
         try:
@@ -214,7 +219,11 @@ class _Delivery:
             eml_key=f"{prefix}{stem}.eml",
         )
         mailer = Mailer(
-            self.ports.send_log, archive, self.ports.transport, self.settings.sender_email
+            self.ports.send_log,
+            archive,
+            self.ports.transport,
+            self.settings.sender_email,
+            self.ports.health,
         )
         return mailer.send(message, self.now)
 
@@ -278,7 +287,16 @@ def _undelivered_line(record: SendRecord, status: SendStatus) -> str:
             "请运维人员在 SES 发送记录中核实,确未收到时用"
             f" python -m jobs {'weekly' if kind is SendKind.DIGEST else 'rollup'} --resend 重发"
         )
+    if record.attempts == 0:  # refused before any attempt (an address that bounced)
+        return f"{who}:未发送({record.error or '未知原因'})"
     return f"{who}:发送失败({record.error or '未知原因'}),已自动重试 {record.attempts} 次"
+
+
+def _undeliverable_line(item: Undeliverable) -> str:
+    return (
+        f"邮箱 {mask_address(item.address)} 已{item.words}({item.reason}),此后的邮件不再发往该地址;"
+        "请更正单位名录或审备登记表中的地址(更正后由运维人员用 python -m jobs unblock 解除)"
+    )
 
 
 def _run_problems(runs: Sequence[RunRecord], kind: RollupKind, today: date) -> list[str]:

@@ -8,14 +8,16 @@ implementation of them (the tests use the in-memory ones)."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 from chalicelib.aws.clients import Clients
 from chalicelib.aws.errors import AWS_ERRORS
 from chalicelib.aws.ledger import DynamoLedger
+from chalicelib.aws.mailevents import DynamoMailHealthLog, drain_events
 from chalicelib.aws.mailqueue import SqsMailQueue
 from chalicelib.aws.s3objects import S3Objects
 from chalicelib.aws.s3source import S3Source
@@ -43,6 +45,7 @@ from chalicelib.ledger.week import judge_week, open_counts
 from chalicelib.notify.attribution import data_problems_by_unit, unit_names, unit_of_file
 from chalicelib.notify.digests.build import DigestPlan, build_digests
 from chalicelib.notify.digests.ladder import Ladder
+from chalicelib.notify.mailhealth import MailHealthLog, events_of
 from chalicelib.notify.rollups.inventory import GroupInventory, week_inventory
 from chalicelib.notify.sending import MailMessage, MailQueue, SendKind, SendLog, SendStatus
 
@@ -56,6 +59,8 @@ class WeeklyPorts:
     ledger: Ledger
     send_log: SendLog
     queue: MailQueue  # the digests, for the sending worker
+    mail_health: MailHealthLog  # addresses that bounced or complained
+    mail_events: Callable[[Callable[[str], None]], int]  # hands over the provider's reports
 
 
 def ports(clients: Clients, settings: Settings) -> WeeklyPorts:
@@ -66,6 +71,8 @@ def ports(clients: Clients, settings: Settings) -> WeeklyPorts:
         ledger=DynamoLedger(clients.dynamodb, settings.ledger_table),
         send_log=DynamoSendLog(clients.dynamodb, settings.ledger_table),
         queue=SqsMailQueue(clients.s3, clients.sqs, settings.data_bucket, settings.digest_queue),
+        mail_health=DynamoMailHealthLog(clients.dynamodb, settings.ledger_table),
+        mail_events=partial(drain_events, clients.sqs, settings.mail_events_queue),
     )
 
 
@@ -176,6 +183,8 @@ def run_weekly(
             store.put_run(_aborted_run(period, today, str(aborted)))
         raise
     problems: list[str] = []
+    if not dry_run:
+        _take_mail_events(ports, problems)
     try:
         rejected = rejected_this_week(source, today)
     except AWS_ERRORS as error:  # the digests go out without them; the rollup says so
@@ -328,3 +337,17 @@ def _released(
     opened = {c.entry.key for c in changes if c.kind in (ChangeKind.CREATED, ChangeKind.REOPENED)}
     to = tuple(d.recipient for d in plan.digests if any(i.key in opened for i in d.new))
     return Resend(f"accepted-{accept.label}", to) if to else None
+
+
+def _take_mail_events(ports: WeeklyPorts, problems: list[str]) -> None:
+    """Record what the mail provider reported since the last run (bounces, complaints), so
+    that this week's digests go to no address that cannot receive them."""
+
+    def take(body: str) -> None:
+        for item in events_of(body):
+            ports.mail_health.record(item)
+
+    try:
+        ports.mail_events(take)
+    except AWS_ERRORS as error:  # the digests go out; the bounces are read next week
+        problems.append(f"邮件退信记录未能读取({describe(error)})")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import email
 import email.policy
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
@@ -19,7 +20,12 @@ from chalicelib.flows.weekly import WeeklyPorts
 from chalicelib.intake.catalogue import DATA_PREFIXES
 from chalicelib.intake.source import MemoryBucket
 from chalicelib.ledger.memory import InMemoryLedger
-from chalicelib.notify.memory import InMemorySendLog, MemoryMailQueue, MemoryTransport
+from chalicelib.notify.memory import (
+    InMemorySendLog,
+    MemoryMailHealth,
+    MemoryMailQueue,
+    MemoryTransport,
+)
 from chalicelib.notify.sending import SendFailed
 
 
@@ -32,6 +38,8 @@ class LocalAws:
     transport: MemoryTransport = field(default_factory=MemoryTransport)
     queue: MemoryMailQueue = field(init=False)
     hidden: list[tuple[str, int]] = field(default_factory=list)  # (message, seconds)
+    health: MemoryMailHealth = field(default_factory=MemoryMailHealth)
+    mail_events: list[str] = field(default_factory=list)  # what the provider reports
 
     def __post_init__(self) -> None:
         self.bucket = MemoryBucket(now=self.now)
@@ -48,16 +56,35 @@ class LocalAws:
                 self.bucket.delete(key)
 
     def weekly(self) -> WeeklyPorts:
-        return WeeklyPorts(self.bucket, self.bucket, self.ledger, self.send_log, self.queue)
+        return WeeklyPorts(
+            self.bucket,
+            self.bucket,
+            self.ledger,
+            self.send_log,
+            self.queue,
+            self.health,
+            self._take_mail_events,
+        )
 
     def rollup(self) -> RollupPorts:
-        return RollupPorts(self.bucket, self.bucket, self.ledger, self.send_log, self.transport)
+        return RollupPorts(
+            self.bucket, self.bucket, self.ledger, self.send_log, self.transport, self.health
+        )
+
+    def _take_mail_events(self, take: Callable[[str], None]) -> int:
+        """As the queue hands them over: each event is gone only once it was taken."""
+        taken = 0
+        while self.mail_events:
+            take(self.mail_events[0])
+            self.mail_events.pop(0)
+            taken += 1
+        return taken
 
     def delivery(self) -> DeliveryPorts:
         def hide(handle: str, seconds: int) -> None:
             self.hidden.append((handle, seconds))
 
-        return DeliveryPorts(self.send_log, self.bucket, self.transport, hide)
+        return DeliveryPorts(self.send_log, self.bucket, self.transport, hide, self.health)
 
     def drain(self, settings: Settings, now: datetime) -> Counter[str]:
         """Deliver every queued message once, as the sending worker receives them."""

@@ -5,11 +5,15 @@ tests/faults/."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
+from dataclasses import replace
 from datetime import datetime
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from botocore.exceptions import ClientError
 
 from chalicelib.core.models import RollupKind
 from chalicelib.flows.outbox import Resend
@@ -21,6 +25,7 @@ from chalicelib.notify.rollups.inventory import GroupInventory
 from chalicelib.notify.sending import MailMessage, SendStatus
 from tests.faults.college import CS_CONTACT, DAY, SETTINGS, WANG, ZHAO, College, monday_morning
 from tests.flows.local import LocalAws
+from tests.notify.test_mailhealth import bounce
 
 UPLOADED = datetime(2026, 11, 16, 7, 30)
 
@@ -148,3 +153,51 @@ def test_a_second_college_is_judged_and_cited_by_its_own_regulations(
         office_body is not None
         and "《某某大学网络工作群管理规定》(简称《管理办法》)" in office_body.get_content()
     )
+
+
+def test_an_address_that_bounced_gets_no_digest_and_the_rollup_names_it(
+    local: LocalAws,
+) -> None:
+    # GIVEN SES reported last week that WANG's mailbox does not exist
+    local.mail_events.append(json.dumps(bounce("Permanent", WANG.upper())))
+
+    # WHEN the week runs, its digests are delivered and the offices get their rollup
+    run_weekly(local.weekly(), SETTINGS, DAY)
+    outcomes = local.drain(SETTINGS, monday_morning())
+    rollup = run_rollup(local.rollup(), SETTINGS, RollupKind.WEEK, DAY, monday_morning())
+
+    # THEN no digest went into the bounce; the others went
+    assert outcomes == Counter(sent=2, blocked=1)
+    assert WANG not in recipients(local)
+    assert local.mail_events == []  # taken, once
+    # AND the supervising office's rollup (the one with the system's problems) tells
+    # which address to correct, masked
+    assert set(rollup.sent.values()) == {"sent"}
+    (office,) = [m for m in local.emails() if "报送:党委工作部" in _plain(m)]
+    text = _plain(office)
+    assert "提醒邮件 w***@college.example.com(2026-W47):未发送(邮箱已退信" in text
+    (line,) = [line for line in text.splitlines() if "邮箱 w***@college.example.com 已退信" in line]
+    assert "550 5.1.1" in line and "jobs unblock" in line
+    assert WANG not in text
+
+
+def test_a_dry_run_leaves_the_mail_events_for_the_real_run(local: LocalAws) -> None:
+    local.mail_events.append(json.dumps(bounce("Permanent", WANG)))
+    run_weekly(local.weekly(), SETTINGS, DAY, dry_run=True)
+    assert len(local.mail_events) == 1
+    assert local.health.all() == []
+
+
+def test_mail_events_that_cannot_be_read_do_not_stop_the_weeks_digests(local: LocalAws) -> None:
+    def unreachable(take: object) -> int:
+        raise ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "ReceiveMessage")
+
+    ports = replace(local.weekly(), mail_events=unreachable)
+    record, plan, _ = run_weekly(ports, SETTINGS, DAY)
+    assert len(plan.digests) == 3
+    assert any("退信记录未能读取" in problem for problem in record.problems)
+
+
+def _plain(message: EmailMessage) -> str:
+    body = message.get_body(("plain",))
+    return "" if body is None else str(body.get_content())

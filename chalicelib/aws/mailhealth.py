@@ -1,0 +1,36 @@
+"""Undeliverable addresses in the ledger table (pk `MAILHEALTH`, sk the address), read by
+whoever sends (chalicelib/aws/mailevents.py records them)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.notify.mailhealth import Undeliverable
+
+PK = "MAILHEALTH"
+FIELDS = ("kind", "reason", "at")
+
+
+@dataclass(frozen=True)
+class DynamoMailHealth:
+    client: Any  # boto3 DynamoDB client
+    table: str
+
+    def undeliverable(self, address: str) -> Undeliverable | None:
+        key = {"pk": {"S": PK}, "sk": {"S": address.strip().lower()}}
+        item = self.client.get_item(TableName=self.table, Key=key).get("Item")
+        return _of(item) if item is not None else None
+
+    def all(self) -> list[Undeliverable]:
+        pages = self.client.get_paginator("query").paginate(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": PK}},
+        )
+        return [_of(item) for page in pages for item in page["Items"]]
+
+
+def _of(item: dict[str, Any]) -> Undeliverable:
+    fields = {name: item.get(name, {}).get("S", "") for name in FIELDS}
+    return Undeliverable(address=item["sk"]["S"], **fields)
