@@ -6,6 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_TODAY ?= 2026-11-16
 DEMO_DIR := out/demo
 STAGE ?= dev
+MAIL ?= ses
 PACKAGE_DIR ?= out/package/$(STAGE)
 
 .PHONY: test lint typecheck demo bench package deploy clean
@@ -36,7 +37,7 @@ bench: $(STAMP)
 
 # The template and code of a stage, written without an AWS account: out/package/<stage>/.
 package: $(STAMP)
-	$(BIN)/python -m jobs package --stage $(STAGE) --out $(PACKAGE_DIR)
+	$(BIN)/python -m jobs package --stage $(STAGE) --mail $(MAIL) --out $(PACKAGE_DIR)
 
 # Needs the AWS CLI, credentials, and: BUCKET (the data bucket to create), SENDER (a From
 # address SES may send from), ALARM_EMAIL, ARTIFACT_BUCKET (an existing bucket for the code).

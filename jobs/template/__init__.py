@@ -10,9 +10,10 @@ names from chalicelib/core/settings.py; what each function may do from `roles.AC
 from __future__ import annotations
 
 from chalicelib.core.settings import resource_names
-from jobs.template.alarms import alarm_topic, dead_letter_alarms, held_findings_alarm
+from jobs.template.alarms import alarm_topic, held_findings_alarm
 from jobs.template.common import ROOT, Json, logical, parameters
 from jobs.template.functions import RUNTIME, function_resources, functions
+from jobs.template.mail import MAIL_PROVIDERS, mail_events_queue, ses
 from jobs.template.outputs import outputs
 from jobs.template.queues import MAX_RECEIVES, queues, visibility_timeout
 from jobs.template.roles import ACCESS
@@ -29,29 +30,35 @@ __all__ = [
 ]
 
 
-def build_template(stage: str, code: Json | str, *, event_mappings: bool = True) -> Json:
+def build_template(
+    stage: str, code: Json | str, *, event_mappings: bool = True, mail: str = "ses"
+) -> Json:
     """The template of `stage`. `code` is the functions' Code: a local zip path (for `aws
     cloudformation package`) or an S3 location. Without `event_mappings` the queues feed
-    no function (a test drives the handlers itself)."""
+    no function (a test drives the handlers itself). `mail`: `ses`, or `smtp` for a region
+    without SES (its template names no SES resource)."""
+    if mail not in MAIL_PROVIDERS:
+        raise ValueError(f"mail provider {mail!r} is not one of {', '.join(MAIL_PROVIDERS)}")
     names = resource_names(stage)
     resources: Json = {
         **storage(names),
         **queues(names),
-        **alarm_topic(),
+        **alarm_topic(stage),
+        **mail_events_queue(names),
+        **(ses(names) if mail == "ses" else {}),
+        **held_findings_alarm(),
     }
     function_outputs: Json = {}
     for function in functions(stage):
-        resources.update(function_resources(stage, function, code, event_mappings))
+        resources.update(function_resources(stage, function, code, event_mappings, mail))
         function_outputs[f"{logical(function.name)}Function"] = {
             "Description": f"the {function.name} Lambda function",
             "Value": {"Ref": f"{logical(function.name)}Function"},
         }
-    resources.update(dead_letter_alarms())
-    resources.update(held_findings_alarm())
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": f"qungov ({stage}): chat-group compliance checks on AWS Lambda",
-        "Parameters": parameters(stage),
+        "Parameters": parameters(),
         "Resources": resources,
         "Outputs": {**outputs(), **function_outputs},
     }

@@ -3,14 +3,50 @@
 from __future__ import annotations
 
 from chalicelib.flows.observability import NAMESPACE
-from jobs.template.common import Json
+from jobs.template.common import Json, arn
 
 
-def alarm_topic() -> Json:
+def alarm_topic(stage: str) -> Json:
+    """The topic, encrypted with a key of the stack's own whose policy lets CloudWatch (and
+    SES, for its bounce events) publish to it."""
     return {
+        "AlarmKey": {
+            "Type": "AWS::KMS::Key",
+            "Properties": {
+                "Description": f"qungov-{stage}: encrypts the alarm and mail-event topics",
+                "EnableKeyRotation": True,
+                "KeyPolicy": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "TheAccountManagesTheKey",
+                            "Effect": "Allow",
+                            "Principal": {"AWS": arn("iam::${AWS::AccountId}:root")},
+                            "Action": "kms:*",
+                            "Resource": "*",
+                        },
+                        {
+                            "Sid": "ServicesPublishEncrypted",
+                            "Effect": "Allow",
+                            "Principal": {
+                                "Service": ["cloudwatch.amazonaws.com", "ses.amazonaws.com"]
+                            },
+                            "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                            "Resource": "*",
+                            "Condition": {
+                                "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+                            },
+                        },
+                    ],
+                },
+            },
+        },
         "AlarmTopic": {
             "Type": "AWS::SNS::Topic",
-            "Properties": {"TopicName": {"Fn::Sub": "qungov-${Stage}-alarms"}},
+            "Properties": {
+                "TopicName": f"qungov-{stage}-alarms",
+                "KmsMasterKeyId": {"Ref": "AlarmKey"},
+            },
         },
         "AlarmEmailSubscription": {
             "Type": "AWS::SNS::Subscription",
@@ -20,20 +56,6 @@ def alarm_topic() -> Json:
                 "Endpoint": {"Ref": "AlarmEmail"},
             },
         },
-    }
-
-
-def dead_letter_alarms() -> Json:
-    return {
-        f"{queue}DeadLetterAlarm": alarm(
-            f"messages in the {queue.lower()} dead-letter queue: see the README's runbook",
-            "AWS/SQS",
-            "ApproximateNumberOfMessagesVisible",
-            {"QueueName": {"Fn::GetAtt": [f"{queue}DeadLetterQueue", "QueueName"]}},
-            period=300,
-            statistic="Maximum",
-        )
-        for queue in ("Digest", "Upload")
     }
 
 
@@ -60,18 +82,19 @@ def alarm(
     *,
     period: int,
     statistic: str = "Sum",
+    threshold: float = 0,
 ) -> Json:
     return {
         "Type": "AWS::CloudWatch::Alarm",
         "Properties": {
-            "AlarmDescription": {"Fn::Sub": f"qungov ${{Stage}}: {description}"},
+            "AlarmDescription": {"Fn::Sub": f"${{AWS::StackName}}: {description}"},
             "Namespace": namespace,
             "MetricName": metric,
             "Dimensions": [{"Name": name, "Value": value} for name, value in dimensions.items()],
             "Statistic": statistic,
             "Period": period,
             "EvaluationPeriods": 1,
-            "Threshold": 0,
+            "Threshold": threshold,
             "ComparisonOperator": "GreaterThanThreshold",
             "TreatMissingData": "notBreaching",
             "AlarmActions": [{"Ref": "AlarmTopic"}],

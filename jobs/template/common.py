@@ -13,9 +13,10 @@ EMAIL_PATTERN = r"[^@\s]+@[^@\s]+\.[^@\s]+"  # one plain address, no display nam
 Json = dict[str, Any]
 
 
-def parameters(stage: str) -> Json:
+def parameters() -> Json:
+    """What an operator gives each deployment. The stage is not one: every name of a stage
+    is fixed when its template is built (`make package STAGE=…`)."""
     return {
-        "Stage": {"Type": "String", "Default": stage, "AllowedPattern": "[a-z0-9-]+"},
         "BucketName": {
             "Type": "String",
             "Description": "the data bucket (globally unique), e.g. qungov-data-<college>-prod",
@@ -30,6 +31,13 @@ def parameters(stage: str) -> Json:
             "Type": "String",
             "Description": "who is told when something fails",
             "AllowedPattern": EMAIL_PATTERN,
+        },
+        "DigestConcurrency": {
+            "Type": "Number",
+            "Default": 5,
+            "MinValue": 2,  # what an SQS trigger's MaximumConcurrency allows at least
+            "MaxValue": 50,
+            "Description": "digests sent at once: near the mail provider's rate per second",
         },
         "LogRetentionDays": {
             "Type": "Number",

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from chalice.app import ScheduledEventConfig, SQSEventConfig
 
 import app as chalice_app
-from chalicelib.core.settings import AWS_NAME_VARIABLES, Settings
+from chalicelib.core.settings import AWS_NAME_VARIABLES, Settings, resource_names
 from jobs.template.alarms import alarm
 from jobs.template.common import ROOT, Json, logical
 from jobs.template.roles import role
@@ -55,15 +55,22 @@ def functions_of_any_stage() -> list[Function]:
     return [max(same, key=lambda f: f.timeout) for same in zip(*stages, strict=True)]
 
 
-def function_resources(stage: str, function: Function, code: Json | str, mappings: bool) -> Json:
+RETRIES = {"weekly_watch": 0}  # a scheduled run retried once, the watch never (it only reads)
+UPLOAD_CONCURRENCY = 2  # uploads checked at once: a unit's folder of files, a few at a time
+
+
+def function_resources(
+    stage: str, function: Function, code: Json | str, mappings: bool, mail: str
+) -> Json:
     own = logical(function.name)
-    name = {"Fn::Sub": f"qungov-${{Stage}}-{function.name.replace('_', '-')}"}
+    name = f"qungov-{stage}-{function.name.replace('_', '-')}"
+    scheduled = function.schedule is not None
     resources: Json = {
-        f"{own}Role": role(function.name),
+        f"{own}Role": role(function.name, stage, scheduled=scheduled),
         f"{own}LogGroup": {
             "Type": "AWS::Logs::LogGroup",
             "Properties": {
-                "LogGroupName": {"Fn::Sub": ["/aws/lambda/${Name}", {"Name": name}]},
+                "LogGroupName": f"/aws/lambda/{name}",
                 "RetentionInDays": {"Ref": "LogRetentionDays"},
             },
         },
@@ -78,23 +85,42 @@ def function_resources(stage: str, function: Function, code: Json | str, mapping
                 "MemorySize": function.memory,
                 "Timeout": function.timeout,
                 "Role": {"Fn::GetAtt": [f"{own}Role", "Arn"]},
-                "Environment": {"Variables": environment(stage)},
+                "Environment": {"Variables": environment(stage, mail)},
             },
         },
+        f"{own}ThrottlesAlarm": alarm(
+            f"{function.name} was throttled: the account's concurrency is used up",
+            "AWS/Lambda",
+            "Throttles",
+            {"FunctionName": {"Ref": f"{own}Function"}},
+            period=300,
+        ),
     }
-    # the watch failing is the weekly run missing: its own alarm says so
+    if scheduled:
+        resources.update(_scheduled(own, function))
+    if function.queue is not None:
+        queue = "DigestQueue" if function.queue == "digests" else "UploadQueue"
+        most = {"Ref": "DigestConcurrency"} if function.queue == "digests" else UPLOAD_CONCURRENCY
+        resources[f"{own}Messages"] = {
+            "Type": "AWS::Lambda::EventSourceMapping",
+            "Properties": {
+                "EventSourceArn": {"Fn::GetAtt": [queue, "Arn"]},
+                "FunctionName": {"Ref": f"{own}Function"},
+                "BatchSize": 1,
+                "Enabled": mappings,
+                "ScalingConfig": {"MaximumConcurrency": most},
+            },
+        }
+    return resources
+
+
+def _scheduled(own: str, function: Function) -> Json:
+    """A scheduled function: its rule and permission; one retry (none for the watch), then
+    the failed-runs queue (alarmed); its errors alarmed (the watch's error is the weekly run
+    missing); the weekly scan's duration alarmed as it nears its timeout."""
     watch = function.name == "weekly_watch"
-    resources["WeeklyRunMissedAlarm" if watch else f"{own}ErrorsAlarm"] = alarm(
-        "the weekly run had not run by Monday noon (Asia/Shanghai)"
-        if watch
-        else f"{function.name} failed: see its log group",
-        "AWS/Lambda",
-        "Errors",
-        {"FunctionName": {"Ref": f"{own}Function"}},
-        period=3600 if watch else 300,
-    )
-    if function.schedule is not None:
-        resources[f"{own}Schedule"] = {
+    resources: Json = {
+        f"{own}Schedule": {
             "Type": "AWS::Events::Rule",
             "Properties": {
                 "ScheduleExpression": function.schedule,
@@ -103,8 +129,8 @@ def function_resources(stage: str, function: Function, code: Json | str, mapping
                     {"Id": function.name, "Arn": {"Fn::GetAtt": [f"{own}Function", "Arn"]}}
                 ],
             },
-        }
-        resources[f"{own}SchedulePermission"] = {
+        },
+        f"{own}SchedulePermission": {
             "Type": "AWS::Lambda::Permission",
             "Properties": {
                 "Action": "lambda:InvokeFunction",
@@ -112,18 +138,38 @@ def function_resources(stage: str, function: Function, code: Json | str, mapping
                 "Principal": "events.amazonaws.com",
                 "SourceArn": {"Fn::GetAtt": [f"{own}Schedule", "Arn"]},
             },
-        }
-    if function.queue is not None:
-        queue = "DigestQueue" if function.queue == "digests" else "UploadQueue"
-        resources[f"{own}Messages"] = {
-            "Type": "AWS::Lambda::EventSourceMapping",
+        },
+        f"{own}InvokeConfig": {
+            "Type": "AWS::Lambda::EventInvokeConfig",
             "Properties": {
-                "EventSourceArn": {"Fn::GetAtt": [queue, "Arn"]},
                 "FunctionName": {"Ref": f"{own}Function"},
-                "BatchSize": 1,
-                "Enabled": mappings,
+                "Qualifier": "$LATEST",
+                "MaximumRetryAttempts": RETRIES.get(function.name, 1),
+                "DestinationConfig": {
+                    "OnFailure": {"Destination": {"Fn::GetAtt": ["FailedRunsQueue", "Arn"]}}
+                },
             },
-        }
+        },
+        "WeeklyRunMissedAlarm" if watch else f"{own}ErrorsAlarm": alarm(
+            "the weekly run had not run by Monday noon (Asia/Shanghai)"
+            if watch
+            else f"{function.name} failed: see its log group",
+            "AWS/Lambda",
+            "Errors",
+            {"FunctionName": {"Ref": f"{own}Function"}},
+            period=3600 if watch else 300,
+        ),
+    }
+    if function.name == "weekly_scan":
+        resources[f"{own}DurationAlarm"] = alarm(
+            f"{function.name} ran over 80% of its {function.timeout} s timeout: it is outgrowing it",
+            "AWS/Lambda",
+            "Duration",
+            {"FunctionName": {"Ref": f"{own}Function"}},
+            period=3600,
+            statistic="Maximum",
+            threshold=0.8 * function.timeout * 1000,
+        )
     return resources
 
 
@@ -134,12 +180,17 @@ AWS_NAMES = {
     "digest_queue": "${DigestQueue.QueueName}",
     "upload_queue": "${UploadQueue.QueueName}",
     "sender_email": "${SenderEmail}",
+    "mail_events_queue": "${MailEventsQueue.QueueName}",
 }
 
 
-def environment(stage: str) -> Json:
+def environment(stage: str, mail: str) -> Json:
+    """What every function is told: the stack's names; with SES, its configuration set
+    (whose bounce events the weekly run reads)."""
+    with_ses = {"ses_configuration_set": resource_names(stage)["ses_configuration_set"]}
     return {
         **{AWS_NAME_VARIABLES[name]: {"Fn::Sub": value} for name, value in AWS_NAMES.items()},
+        **{AWS_NAME_VARIABLES[n]: v for n, v in with_ses.items() if mail == "ses"},
         "POWERTOOLS_SERVICE_NAME": "qungov",
         "LOG_LEVEL": "INFO",
         "QUNGOV_STAGE": stage,

@@ -17,6 +17,11 @@ def outputs() -> Json:
         "UploadQueueUrl": ({"Ref": "UploadQueue"}, "one message per upload"),
         "UploadQueueName": ({"Fn::GetAtt": ["UploadQueue", "QueueName"]}, "its name"),
         "UploadDeadLetterQueueUrl": ({"Ref": "UploadDeadLetterQueue"}, "uploads not checked"),
+        "MailEventsQueueName": (
+            {"Fn::GetAtt": ["MailEventsQueue", "QueueName"]},
+            "bounces and complaints, read by the weekly run",
+        ),
+        "FailedRunsQueueUrl": ({"Ref": "FailedRunsQueue"}, "scheduled runs that failed"),
         "AlarmTopicArn": ({"Ref": "AlarmTopic"}, "alarms go here (and to AlarmEmail)"),
         "SenderEmail": ({"Ref": "SenderEmail"}, "verify it in SES before the first run"),
         "OperatorEnvironment": (

@@ -4,14 +4,19 @@ own resources. tests/jobs/test_policy.py matches each grant to the code's calls.
 from __future__ import annotations
 
 from chalicelib.core.layout import INVENTORY, OUTBOX, QUARANTINE, RECEIPTS, REPORTS
+from chalicelib.core.settings import resource_names
 from chalicelib.intake.catalogue import DATA_FOLDERS
 from jobs.template.common import Json, arn
 
-# What each function may do: (actions, resources). A resource is `bucket`, `objects:<prefix>`
-# (a prefix of the bucket), `table`, `digests`, `uploads` (the queues) or `sender` (SES,
-# for the configured sender only). tests/jobs/test_policy.py matches them to the code's calls.
+# What each function may do: (actions, resources). A resource is `objects:<prefix>` (a prefix
+# of the bucket), `list:<prefix>` (listing keys under a prefix only), `top` (listing the
+# top of the bucket, one level), `table`, `digests`, `uploads`, `mail-events` (the queues) or
+# `sender` (SES, for the configured sender and configuration set only).
+# tests/jobs/test_policy.py matches the actions to the code's calls, tests/jobs/test_stack.py
+# the listed prefixes to what each function lists on a stack.
 Grant = tuple[tuple[str, ...], tuple[str, ...]]
 DATA = " ".join(f"objects:{folder}/" for folder in DATA_FOLDERS)
+LIST_DATA = " ".join(f"list:{folder}/" for folder in DATA_FOLDERS)
 SQS_TRIGGER = "sqs:ReceiveMessage sqs:DeleteMessage sqs:GetQueueAttributes"  # Lambda polls
 
 
@@ -20,7 +25,7 @@ def grant(actions: str, resources: str) -> Grant:
 
 
 ROLLUP = [
-    grant("s3:ListBucket", "bucket"),
+    grant("s3:ListBucket", f"list:config/ list:{INVENTORY}"),
     grant("s3:GetObject", f"objects:config/ objects:{INVENTORY} objects:{REPORTS}"),
     grant("s3:PutObject", f"objects:{REPORTS}"),
     grant("dynamodb:Scan dynamodb:Query dynamodb:GetItem dynamodb:UpdateItem", "table"),
@@ -28,7 +33,8 @@ ROLLUP = [
 ]
 ACCESS: dict[str, list[Grant]] = {
     "weekly_scan": [
-        grant("s3:ListBucket", "bucket"),
+        grant("s3:ListBucket", f"{LIST_DATA} list:{QUARANTINE}"),
+        grant("s3:ListBucket", "top"),  # what lies beside the data folders (misplaced files)
         grant("s3:GetObject", f"{DATA} objects:{RECEIPTS}"),  # receipts: rejected uploads
         grant("s3:PutObject", f"objects:{OUTBOX} objects:{INVENTORY}"),
         grant(
@@ -36,6 +42,7 @@ ACCESS: dict[str, list[Grant]] = {
             "table",
         ),
         grant("sqs:GetQueueUrl sqs:SendMessage", "digests"),
+        grant("sqs:GetQueueUrl sqs:ReceiveMessage sqs:DeleteMessage", "mail-events"),
     ],
     "send_digest": [
         grant("s3:GetObject", f"objects:{OUTBOX}"),
@@ -44,7 +51,7 @@ ACCESS: dict[str, list[Grant]] = {
         grant(f"sqs:GetQueueUrl sqs:ChangeMessageVisibility {SQS_TRIGGER}", "digests"),
     ],
     "validate_upload": [
-        grant("s3:ListBucket", "bucket"),
+        grant("s3:ListBucket", "list:config/"),
         grant("s3:GetObject s3:DeleteObject", DATA),
         grant("s3:PutObject", f"objects:{RECEIPTS} objects:{QUARANTINE} objects:{OUTBOX}"),
         grant(SQS_TRIGGER, "uploads"),
@@ -56,27 +63,26 @@ ACCESS: dict[str, list[Grant]] = {
 }
 
 
-def role(name: str) -> Json:
-    statements = [
+def role(name: str, stage: str, *, scheduled: bool = False) -> Json:
+    """The function's own role; a scheduled function may also send its failed runs to the
+    failed-runs queue (Lambda does, with the function's role)."""
+    log_group = f"log-group:/aws/lambda/qungov-{stage}-{name.replace('_', '-')}:*"
+    statements: list[Json] = [
         {
             "Effect": "Allow",
             "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-            "Resource": arn(
-                "logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/qungov-${Stage}-"
-                + name.replace("_", "-")
-                + ":*"
-            ),
+            "Resource": arn(f"logs:${{AWS::Region}}:${{AWS::AccountId}}:{log_group}"),
         }
     ]
-    for actions, resources in ACCESS[name]:
-        statement: Json = {
-            "Effect": "Allow",
-            "Action": list(actions),
-            "Resource": [resource(each) for each in resources],
-        }
-        if resources == ("sender",):
-            statement["Condition"] = {"StringEquals": {"ses:FromAddress": {"Ref": "SenderEmail"}}}
-        statements.append(statement)
+    if scheduled:
+        statements.append(
+            {
+                "Effect": "Allow",
+                "Action": ["sqs:SendMessage"],
+                "Resource": [{"Fn::GetAtt": ["FailedRunsQueue", "Arn"]}],
+            }
+        )
+    statements += [_statement(actions, resources, stage) for actions, resources in ACCESS[name]]
     return {
         "Type": "AWS::IAM::Role",
         "Properties": {
@@ -100,15 +106,34 @@ def role(name: str) -> Json:
     }
 
 
+def _statement(actions: tuple[str, ...], resources: tuple[str, ...], stage: str) -> Json:
+    statement: Json = {"Effect": "Allow", "Action": list(actions)}
+    bucket = arn("s3:::${BucketName}")
+    if resources == ("top",):  # one level of the top: the data folders and what is beside them
+        prefix = {"s3:prefix": "", "s3:delimiter": "/"}
+        return statement | {"Resource": [bucket], "Condition": {"StringEquals": prefix}}
+    if all(r.startswith("list:") for r in resources):
+        prefixes = [f"{r.removeprefix('list:')}*" for r in resources]
+        return statement | {
+            "Resource": [bucket],
+            "Condition": {"StringLike": {"s3:prefix": prefixes}},
+        }
+    if resources == ("sender",):
+        configuration_set = resource_names(stage)["ses_configuration_set"]
+        ses = "ses:${AWS::Region}:${AWS::AccountId}"
+        targets = [arn(f"{ses}:identity/*"), arn(f"{ses}:configuration-set/{configuration_set}")]
+        sender = {"StringEquals": {"ses:FromAddress": {"Ref": "SenderEmail"}}}
+        return statement | {"Resource": targets, "Condition": sender}
+    return statement | {"Resource": [resource(each) for each in resources]}
+
+
 def resource(resource: str) -> Json:
-    if resource == "bucket":
-        return arn("s3:::${BucketName}")
     if resource.startswith("objects:"):
         return arn(f"s3:::${{BucketName}}/{resource.removeprefix('objects:')}*")
     if resource == "table":
         return {"Fn::GetAtt": ["LedgerTable", "Arn"]}
     if resource in ("digests", "uploads"):
         return {"Fn::GetAtt": [f"{resource[:-1].capitalize()}Queue", "Arn"]}
-    if resource == "sender":
-        return arn("ses:${AWS::Region}:${AWS::AccountId}:identity/*")
+    if resource == "mail-events":
+        return {"Fn::GetAtt": ["MailEventsQueue", "Arn"]}
     raise ValueError(f"unknown resource {resource!r}")

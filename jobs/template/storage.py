@@ -1,8 +1,10 @@
-"""The data bucket and the ledger table: kept when the stack is deleted."""
+"""The data bucket and the ledger table: kept when the stack is deleted or replaced, but
+removed with a first create that failed (`RetainExceptOnCreate`), so that the retry is not
+blocked by their names. The bucket refuses every request without TLS."""
 
 from __future__ import annotations
 
-from chalicelib.core.layout import OUTBOX, QUARANTINE
+from chalicelib.core.layout import OUTBOX, QUARANTINE, RECEIPTS
 from chalicelib.core.settings import TABLE_KEYS
 from chalicelib.intake.catalogue import DATA_FOLDERS
 from jobs.template.common import Json
@@ -17,11 +19,12 @@ def storage(names: dict[str, str]) -> Json:
         }
         for folder in DATA_FOLDERS
     ]
-    expire = [(QUARANTINE, 180), (OUTBOX, 400)]  # rejected uploads; rendered digests
+    # rejected uploads; rendered emails; receipts (the portal shows 8 weeks of them)
+    expire = [(QUARANTINE, 180), (OUTBOX, 400), (RECEIPTS, 400)]
     return {
         "DataBucket": {
             "Type": "AWS::S3::Bucket",
-            "DeletionPolicy": "Retain",
+            "DeletionPolicy": "RetainExceptOnCreate",
             "UpdateReplacePolicy": "Retain",
             "DependsOn": "UploadQueuePolicy",  # S3 checks it may send before it saves this
             "Properties": {
@@ -53,6 +56,12 @@ def storage(names: dict[str, str]) -> Json:
                             "Id": "expire-old-versions",
                             "Status": "Enabled",
                             "NoncurrentVersionExpiration": {"NoncurrentDays": 90},
+                            "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7},
+                        },
+                        {  # a quarantine move leaves one; once its versions expire: gone
+                            "Id": "remove-expired-delete-markers",
+                            "Status": "Enabled",
+                            "ExpiredObjectDeleteMarker": True,
                         },
                     ]
                 },
@@ -61,7 +70,7 @@ def storage(names: dict[str, str]) -> Json:
         },
         "LedgerTable": {
             "Type": "AWS::DynamoDB::Table",
-            "DeletionPolicy": "Retain",
+            "DeletionPolicy": "RetainExceptOnCreate",
             "UpdateReplacePolicy": "Retain",
             "Properties": {
                 "TableName": names["ledger_table"],
@@ -75,6 +84,29 @@ def storage(names: dict[str, str]) -> Json:
                 ],
                 "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
                 "SSESpecification": {"SSEEnabled": True},
+                "DeletionProtectionEnabled": True,
+            },
+        },
+        "DataBucketPolicy": {
+            "Type": "AWS::S3::BucketPolicy",
+            "Properties": {
+                "Bucket": {"Ref": "DataBucket"},
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "TlsOnly",
+                            "Effect": "Deny",
+                            "Principal": "*",
+                            "Action": "s3:*",
+                            "Resource": [
+                                {"Fn::GetAtt": ["DataBucket", "Arn"]},
+                                {"Fn::Sub": "${DataBucket.Arn}/*"},
+                            ],
+                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                        }
+                    ],
+                },
             },
         },
     }

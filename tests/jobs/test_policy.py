@@ -18,7 +18,7 @@ import botocore.session
 import pytest
 from botocore import xform_name
 
-from jobs.template import ACCESS, build_template
+from jobs.template import ACCESS, build_template, functions
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("s3", "dynamodb", "sqs", "ses")
@@ -60,13 +60,22 @@ def iam_actions(calls: Iterable[str]) -> set[str]:
     return {action for call in calls for action in IAM_ACTIONS.get(call, (call,))}
 
 
-def role_actions(template: dict[str, Any], function: str) -> set[str]:
+FAILED_RUNS = [{"Fn::GetAtt": ["FailedRunsQueue", "Arn"]}]  # Lambda's destination, not code
+
+
+def statements(template: dict[str, Any], function: str) -> list[dict[str, Any]]:
     logical = "".join(part.capitalize() for part in function.split("_"))
     role = template["Resources"][f"{logical}Role"]["Properties"]
+    return [s for policy in role["Policies"] for s in policy["PolicyDocument"]["Statement"]]
+
+
+def role_actions(template: dict[str, Any], function: str) -> set[str]:
+    """What the role lets the function's code do (not what Lambda does with it: sending a
+    scheduled run that failed to the failed-runs queue)."""
     return {
         action
-        for policy in role["Policies"]
-        for statement in policy["PolicyDocument"]["Statement"]
+        for statement in statements(template, function)
+        if statement["Resource"] != FAILED_RUNS
         for action in statement["Action"]
     }
 
@@ -191,3 +200,29 @@ def test_only_chalicelib_aws_calls_aws() -> None:
 def _calls_in(source: str) -> set[str]:
     names = set(CLIENT_CALL.findall(source)) | set(PAGINATOR.findall(source))
     return {operations()[name] for name in names if name in operations()}
+
+
+@pytest.mark.parametrize("function", sorted(ACCESS))
+def test_only_a_scheduled_function_may_send_its_failed_runs_and_only_there(function: str) -> None:
+    scheduled = {f.name for f in functions("prod") if f.schedule is not None}
+    destination = [s for s in statements(TEMPLATE, function) if s["Resource"] == FAILED_RUNS]
+    if function in scheduled:
+        assert [s["Action"] for s in destination] == [["sqs:SendMessage"]]
+    else:
+        assert destination == []
+
+
+def test_listing_is_limited_to_the_prefixes_each_function_lists() -> None:
+    """Every s3:ListBucket statement is conditioned on s3:prefix (tests/jobs/test_stack.py
+    checks the prefixes against what each function lists on a stack)."""
+    for function in ACCESS:
+        for statement in statements(TEMPLATE, function):
+            if "s3:ListBucket" in statement["Action"]:
+                condition = statement["Condition"]
+                prefixes = [
+                    v
+                    for values in condition.values()
+                    for k, v in values.items()
+                    if k == "s3:prefix"
+                ]
+                assert prefixes, (function, statement)

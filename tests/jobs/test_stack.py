@@ -9,6 +9,7 @@ that function's own role."""
 
 from __future__ import annotations
 
+import fnmatch
 import json
 from collections import defaultdict
 from collections.abc import Iterator
@@ -23,7 +24,7 @@ from chalicelib.aws.clients import Clients, aws_clients
 from jobs.sample import generate_college
 from jobs.template import build_template
 from tests.aws import REGION, bare_aws, sent_emails
-from tests.jobs.test_policy import iam_actions, role_actions
+from tests.jobs.test_policy import iam_actions, role_actions, statements
 
 STAGE = "dev"
 PARAMETERS = {
@@ -65,6 +66,8 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
             NotificationConfiguration=_as_api(notifications, outputs["UploadQueueUrl"], clients),
         )
         clients.ses.verify_email_identity(EmailAddress=PARAMETERS["SenderEmail"])
+        ses = template["Resources"]["MailConfigurationSet"]["Properties"]
+        clients.ses.create_configuration_set(ConfigurationSet={"Name": ses["Name"]})
         yield {**outputs, "template": json.dumps(template)}
 
 
@@ -89,13 +92,19 @@ def test_the_stack_creates_every_resource_by_the_names_the_code_reads(
     assert {k: v for k, v in operator.items() if k in environment} == {
         k: v for k, v in environment.items() if k in operator
     }
-    assert len(operator) == 6 and operator["AWS_DEFAULT_REGION"] == REGION
+    assert len(operator) == 7 and operator["AWS_DEFAULT_REGION"] == REGION
+    assert environment["MAIL_EVENTS_QUEUE"] == stack["MailEventsQueueName"]
+    assert environment["SES_CONFIGURATION_SET"] == "qungov-dev"
     roles = {f["Role"] for f in functions}
     assert len(roles) == len(functions)  # one role each
-    attributes = _client("sqs").get_queue_attributes(
-        QueueUrl=stack["DigestQueueUrl"], AttributeNames=["All"]
-    )["Attributes"]
+    sqs = _client("sqs")
+    attributes = sqs.get_queue_attributes(QueueUrl=stack["DigestQueueUrl"], AttributeNames=["All"])[
+        "Attributes"
+    ]
     assert json.loads(attributes["RedrivePolicy"])["maxReceiveCount"] == 5
+    for url in sqs.list_queues(QueueNamePrefix="qungov-")["QueueUrls"]:
+        kept = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["MessageRetentionPeriod"])
+        assert kept["Attributes"]["MessageRetentionPeriod"] == str(14 * 24 * 3600), url
     groups = _client("logs").describe_log_groups(logGroupNamePrefix="/aws/lambda/qungov-dev")
     assert {g["retentionInDays"] for g in groups["logGroups"]} == {90}
     rules = _client("events").list_rules()["Rules"]
@@ -108,22 +117,23 @@ def test_the_stack_creates_every_resource_by_the_names_the_code_reads(
 def test_one_weekly_cycle_runs_on_the_stack_and_each_function_stays_within_its_role(
     stack: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    # GIVEN the functions' environment, and every AWS call recorded by function
-    for variable, output in [
-        ("DATA_BUCKET", "DataBucketName"),
-        ("LEDGER_TABLE", "LedgerTableName"),
-        ("DIGEST_QUEUE", "DigestQueueName"),
-        ("UPLOAD_QUEUE", "UploadQueueName"),
-        ("SENDER_EMAIL", "SenderEmail"),
-    ]:
-        monkeypatch.setenv(variable, stack[output])
+    # GIVEN the environment the stack gave the functions, and every AWS call recorded by
+    # function
+    lambda_ = _client("lambda")
+    function = lambda_.get_function_configuration(FunctionName="qungov-dev-weekly-scan")
+    for variable, value in function["Environment"]["Variables"].items():
+        monkeypatch.setenv(variable, value)
     calls: dict[str, set[str]] = defaultdict(set)
+    listed: dict[str, set[tuple[str, str]]] = defaultdict(set)  # (prefix, delimiter)
     current = {"function": ""}
 
     def recorded_clients(region: str | None = None) -> Clients:
         made = aws_clients(region)
         for client in (made.s3, made.dynamodb, made.sqs, made.ses):
             client.meta.events.register("before-call", _recorder(calls, current))
+            client.meta.events.register(
+                "before-parameter-build.s3.ListObjectsV2", _lister(listed, current)
+            )
         return made
 
     monkeypatch.setattr(app_module, "aws_clients", recorded_clients)
@@ -170,6 +180,11 @@ def test_one_weekly_cycle_runs_on_the_stack_and_each_function_stays_within_its_r
     template = json.loads(stack["template"])
     for function, made in calls.items():
         assert iam_actions(made) - role_actions(template, function) == set(), function
+    # AND each listing was of a prefix its role's conditions allow
+    for function, prefixes in listed.items():
+        for prefix, delimiter in prefixes:
+            assert _may_list(template, function, prefix, delimiter), (function, prefix)
+    assert ("", "/") in listed["weekly_scan"]  # what lies beside the data folders
 
 
 def _recorder(calls: dict[str, set[str]], current: dict[str, str]) -> Any:
@@ -179,6 +194,28 @@ def _recorder(calls: dict[str, set[str]], current: dict[str, str]) -> Any:
         calls[current["function"]].add(f"{service}:{model.name}")
 
     return record
+
+
+def _lister(listed: dict[str, set[tuple[str, str]]], current: dict[str, str]) -> Any:
+    def record(params: dict[str, Any], **_: Any) -> None:
+        listed[current["function"]].add((params.get("Prefix", ""), params.get("Delimiter", "")))
+
+    return record
+
+
+def _may_list(template: dict[str, Any], function: str, prefix: str, delimiter: str) -> bool:
+    """Whether a ListBucket statement of the role allows this listing, as IAM reads its
+    StringEquals (s3:prefix, s3:delimiter) and StringLike (s3:prefix, `*` a wildcard)."""
+    for statement in statements(template, function):
+        if "s3:ListBucket" not in statement["Action"]:
+            continue
+        condition = statement["Condition"]
+        equals, like = condition.get("StringEquals", {}), condition.get("StringLike", {})
+        if equals and equals == {"s3:prefix": prefix, "s3:delimiter": delimiter}:
+            return True
+        if any(fnmatch.fnmatchcase(prefix, pattern) for pattern in like.get("s3:prefix", [])):
+            return True
+    return False
 
 
 def _drain(queue_url: str) -> list[str]:
