@@ -34,6 +34,7 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/scan_bench.py
 	$(BIN)/python bench/pipeline_bench.py
+	$(BIN)/python bench/cold_start.py
 
 # The template and code of a stage, written without an AWS account: out/package/<stage>/.
 package: $(STAMP)

@@ -1,7 +1,11 @@
 """qungov on AWS Lambda: thin Chalice handlers; all domain code lives in chalicelib/.
 
 The resources, roles and alarms around them are in the template (`make package`,
-jobs/template/), which reads the schedules and queues from this app."""
+jobs/template/), which reads the schedules and queues from this app.
+
+Each function imports this module, so each handler imports its own flow (and what it
+alone needs: workbooks, charts, templates) when it first runs: a cold start loads only
+its function's code (bench/cold_start.py measures it)."""
 
 from __future__ import annotations
 
@@ -12,13 +16,9 @@ from chalice.app import Chalice, CloudWatchEvent, Cron, SQSEvent
 
 from chalicelib.aws.clients import aws_clients
 from chalicelib.core.dates import event_time, shanghai_today
-from chalicelib.core.masking import mask_address
 from chalicelib.core.models import RollupKind
 from chalicelib.core.settings import Settings, load_settings
-from chalicelib.flows import delivery, rollup, uploads, watch, weekly
 from chalicelib.flows.observability import count, job, summary
-from chalicelib.ledger.week import LaterWeekRan
-from chalicelib.notify.sending import MailMessage
 
 app = Chalice(app_name="qungov")
 
@@ -29,6 +29,9 @@ UPLOAD_QUEUE = Settings.model_fields["upload_queue"].default
 
 @app.schedule(Cron(0, 0, "?", "*", "MON", "*"))  # Monday 08:00 Asia/Shanghai
 def weekly_scan(event: CloudWatchEvent) -> dict[str, Any]:
+    from chalicelib.flows import weekly
+    from chalicelib.ledger.week import LaterWeekRan
+
     with job("weekly_scan"):
         # The run's day comes from the event: a replay later in the week is the same run.
         today = shanghai_today(event_time(event.time))
@@ -54,6 +57,8 @@ def monthly_rollup(event: CloudWatchEvent) -> dict[str, Any]:
 
 
 def _rollup(kind: RollupKind, event: CloudWatchEvent) -> dict[str, Any]:
+    from chalicelib.flows import rollup
+
     with job(f"{kind}_rollup"):
         today = shanghai_today(event_time(event.time))
         now = datetime.now(UTC)  # for the send log's claims: the clock of this invocation
@@ -68,6 +73,8 @@ def _rollup(kind: RollupKind, event: CloudWatchEvent) -> dict[str, Any]:
 
 @app.schedule(Cron(0, 4, "?", "*", "MON", "*"))  # Monday 12:00 Asia/Shanghai
 def weekly_watch(event: CloudWatchEvent) -> dict[str, Any]:
+    from chalicelib.flows import watch
+
     with job("weekly_watch"):
         runs = watch.ports(aws_clients(), load_settings())
         run = watch.run_watch(runs, shanghai_today(event_time(event.time)))
@@ -77,6 +84,10 @@ def weekly_watch(event: CloudWatchEvent) -> dict[str, Any]:
 
 @app.on_sqs_message(queue=DIGEST_QUEUE, batch_size=1)
 def send_digest(event: SQSEvent) -> None:
+    from chalicelib.core.masking import mask_address
+    from chalicelib.flows import delivery
+    from chalicelib.notify.sending import MailMessage
+
     with job("send_digest"):
         settings = load_settings()
         ports = delivery.ports(aws_clients(), settings)
@@ -92,6 +103,8 @@ def send_digest(event: SQSEvent) -> None:
 
 @app.on_sqs_message(queue=UPLOAD_QUEUE, batch_size=1)
 def validate_upload(event: SQSEvent) -> None:
+    from chalicelib.flows import uploads
+
     with job("validate_upload"):
         clients, settings = aws_clients(), load_settings()
         for record in event:

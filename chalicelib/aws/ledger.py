@@ -23,8 +23,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from chalicelib.ledger.models import LedgerChange, LedgerEntry, RunRecord
-from chalicelib.ledger.reconcile import EntryKey
+from chalicelib.ledger.models import EntryKey, LedgerChange, LedgerEntry, RunRecord
 from chalicelib.ledger.store import LedgerConflict
 
 # Without stubs a boto3 client is `Any`; the alias says which client is meant.

@@ -28,7 +28,6 @@ class DynamoMailHealthLog(DynamoMailHealth):
                 raise
 
 
-
 def drain_events(sqs: Any, queue_name: str, take: Callable[[str], None]) -> int:
     """Hand every message now in the mail-events queue to `take`, deleting each only once
     it was taken (a failure leaves it for the next run); how many were taken."""

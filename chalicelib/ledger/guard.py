@@ -30,11 +30,11 @@ from chalicelib.intake.catalogue import meant_folder
 from chalicelib.ledger.models import (
     ACTIVE_STATES,
     ChangeKind,
+    EntryKey,
     HeldFinding,
     LedgerChange,
     LedgerEntry,
 )
-from chalicelib.ledger.reconcile import EntryKey
 
 SOURCE_FOLDERS = {"rosters": Source.ROSTER, "filings": Source.FILING, "directory": Source.DIRECTORY}
 SOURCE_NAMES = {

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from chalicelib.ledger.models import LedgerChange, LedgerEntry, RunRecord
-from chalicelib.ledger.reconcile import EntryKey
+from chalicelib.ledger.models import EntryKey, LedgerChange, LedgerEntry, RunRecord
 from chalicelib.ledger.store import LedgerConflict
 
 

@@ -10,10 +10,20 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from chalicelib.core.models import Category, Finding, FindingFacts, FindingRef, Frozen, Severity
+from chalicelib.core.models import (
+    Category,
+    Finding,
+    FindingFacts,
+    FindingRef,
+    Frozen,
+    Platform,
+    Severity,
+)
 
 HEAD_WEEKS = 3  # from this many weeks open the unit head is copied
 PARTY_WEEKS = 6  # from this many the party organisation is copied; the finding is overdue
+
+EntryKey = tuple[Platform, str, str]  # an entry's key: platform, group id, rule
 
 
 class LedgerState(StrEnum):

@@ -16,12 +16,10 @@ from chalicelib.core.models import Finding, FindingStatus, GroupKey, Platform
 from chalicelib.evaluate.rules import REGISTRY
 from chalicelib.evaluate.rules.registry import Source
 from chalicelib.intake.catalogue import DIRECTORY, FILINGS
-from chalicelib.ledger.models import ChangeKind, LedgerChange, LedgerEntry, LedgerState
+from chalicelib.ledger.models import ChangeKind, EntryKey, LedgerChange, LedgerEntry, LedgerState
 
 if TYPE_CHECKING:
     from chalicelib.evaluate.scan import ScanResult
-
-EntryKey = tuple[Platform, str, str]
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol
 
-from chalicelib.ledger.models import LedgerChange, LedgerEntry, RunRecord
-from chalicelib.ledger.reconcile import EntryKey
+from chalicelib.ledger.models import EntryKey, LedgerChange, LedgerEntry, RunRecord
 
 
 class LedgerConflict(Exception):

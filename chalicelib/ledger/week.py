@@ -13,8 +13,8 @@ from chalicelib.core.models import DataError, Finding
 from chalicelib.core.settings import Settings
 from chalicelib.evaluate.scan import ScanResult
 from chalicelib.ledger.guard import Guarded, doubts, guard
-from chalicelib.ledger.models import LedgerChange, LedgerEntry, RunRecord
-from chalicelib.ledger.reconcile import Coverage, EntryKey, reconcile
+from chalicelib.ledger.models import EntryKey, LedgerChange, LedgerEntry, RunRecord
+from chalicelib.ledger.reconcile import Coverage, reconcile
 
 
 class LaterWeekRan(Exception):

@@ -33,8 +33,7 @@ from chalicelib.flows.delivery import ports as delivery_ports
 from chalicelib.flows.delivery import send_digest_record
 from chalicelib.flows.weekly import WeeklySummary, run_weekly
 from chalicelib.flows.weekly import ports as weekly_ports
-from chalicelib.ledger.models import LedgerEntry, LedgerState
-from chalicelib.ledger.reconcile import EntryKey
+from chalicelib.ledger.models import EntryKey, LedgerEntry, LedgerState
 from chalicelib.notify.digests.build import DigestPlan
 from chalicelib.notify.digests.models import Digest
 from chalicelib.notify.sending import SendFailed

@@ -6,7 +6,6 @@ package is imported and exercised by it."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sysconfig
 import zipfile
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from jobs.package import GLIBC_MINOR, LAMBDA_UNZIPPED_LIMIT, run_package
+from jobs.package import GLIBC_MINOR, LAMBDA_UNZIPPED_LIMIT, run_package, runtime_python
 from jobs.sample import generate_college
 from jobs.template import RUNTIME
 
@@ -86,8 +85,36 @@ def test_the_package_holds_the_app_and_nothing_of_the_developers(package: Path) 
         "chalicelib/core/settings.py",
     } <= set(names)
     assert not [n for n in names if n.startswith(("tests/", "jobs/", "bench/", "boto3/"))]
-    assert not [n for n in names if "__pycache__" in n]
+    # no bytecode of the Python that built it: only the runtime's (see below)
+    assert not [
+        n
+        for n in names
+        if n.endswith(".pyc") and f".{CPYTHON_TAG.replace('cp', 'cpython-')}." not in n
+    ]
     assert unzipped < LAMBDA_UNZIPPED_LIMIT
+
+
+def test_every_module_is_compiled_for_the_runtime_unchecked(package: Path) -> None:
+    interpreter = runtime_python()
+    if interpreter is None:
+        pytest.skip(f"no {RUNTIME} interpreter on this machine: the package is not compiled")
+    magic = subprocess.run(
+        [str(interpreter), "-c", "import importlib.util; print(importlib.util.MAGIC_NUMBER.hex())"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    tag = CPYTHON_TAG.replace("cp", "cpython-")
+    with zipfile.ZipFile(package) as archive:
+        names = set(archive.namelist())
+        sources = [n for n in names if n.endswith(".py") and n.startswith(("app", "chalice"))]
+        assert len(sources) > 100
+        for source in sources:
+            folder, _, file = source.rpartition("/")
+            compiled = f"{folder}/__pycache__/{file[:-3]}.{tag}.pyc".lstrip("/")
+            assert compiled in names, source
+            header = archive.read(compiled)[:8]
+            assert header[:4].hex() == magic, compiled
+            # PEP 552 flags: hash-based (bit 0), source not checked (bit 1 clear)
+            assert int.from_bytes(header[4:8], "little") == 0b01, compiled
 
 
 def test_building_the_same_code_twice_gives_the_same_zip(package: Path, tmp_path: Path) -> None:
@@ -122,15 +149,6 @@ print(sys.version_info[:2], len(app.app.event_sources), len(receipt.groups))
 """
 
 
-def runtime_python() -> Path | None:
-    """pyenv's build of the runtime's Python, or one on PATH (pyenv's shims are not one)."""
-    pyenv = sorted(Path.home().glob(f".pyenv/versions/{RUNTIME_VERSION}.*/bin/{RUNTIME}"))
-    found = shutil.which(RUNTIME)
-    if pyenv:
-        return pyenv[-1]
-    return Path(found) if found and "shims" not in found else None
-
-
 def test_the_package_runs_on_the_runtime_python(package: Path, tmp_path: Path) -> None:
     interpreter = runtime_python()
     if interpreter is None:
@@ -144,10 +162,14 @@ def test_the_package_runs_on_the_runtime_python(package: Path, tmp_path: Path) -
     # boto3 and its pure-Python dependencies: from this venv, after the package's own files
     site_packages = sysconfig.get_paths()["purelib"]
     result = subprocess.run(
-        [str(interpreter), "-S", "-c", f"import sys; sys.path[:0] = {[str(code)]!r};"
+        [str(interpreter), "-S", "-B", "-v", "-c", f"import sys; sys.path[:0] = {[str(code)]!r};"
          f" sys.path.append({site_packages!r}); exec(sys.stdin.read())",
          str(college), roster.name],
         input=SMOKE, capture_output=True, text=True, cwd=tmp_path, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.startswith(f"({RUNTIME_VERSION.replace('.', ', ')})")
+    # and nothing of the package was compiled from source (-v names each code object)
+    loaded = [line for line in result.stderr.splitlines() if "code object from" in line]
+    from_source = [line for line in loaded if str(code) in line and line.endswith(".py'")]
+    assert len(loaded) > 100 and from_source == []

@@ -18,6 +18,7 @@ import botocore.session
 import pytest
 from botocore import xform_name
 
+from jobs.handlers import handler_imports
 from jobs.template import ACCESS, build_template, functions
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -91,23 +92,10 @@ def operations() -> dict[str, str]:
 
 
 def code_of(function: str) -> set[Path]:
-    """The files a function runs: app.py and the chalicelib modules its handler reaches."""
-    tree = ast.parse((ROOT / "app.py").read_text(encoding="utf-8"))
-    imported = _imported_names(tree)
-    defs = {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
-    modules: set[str] = set()
-    todo, seen = [function], set()
-    while todo:
-        name = todo.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        for node in ast.walk(defs[name]):
-            if isinstance(node, ast.Name) and node.id in imported:
-                modules.add(imported[node.id])
-            if isinstance(node, ast.Name) and node.id in defs:
-                todo.append(node.id)  # a helper in app.py
-    return {ROOT / "app.py", *_closure(modules)}
+    """The files a function runs: app.py and the chalicelib modules its handler reaches
+    (app.py's imports it uses, and those it imports when it first runs)."""
+    imports = handler_imports(function)
+    return {ROOT / "app.py", *_closure(set(imports.shared | imports.own))}
 
 
 def called_by(function: str) -> set[str]:
@@ -145,19 +133,6 @@ def test_statements_name_their_resources_with_the_partition_of_the_region() -> N
                 assert "${AWS::Partition}" in text or "Fn::GetAtt" in text, text
             if any(action.startswith("ses:") for action in statement["Action"]):
                 assert statement["Condition"]["StringEquals"]["ses:FromAddress"]
-
-
-def _imported_names(tree: ast.Module) -> dict[str, str]:
-    """Names app.py imports from chalicelib -> the module each belongs to."""
-    names: dict[str, str] = {}
-    for node in tree.body:
-        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("chalicelib"):
-            for alias in node.names:
-                submodule = f"{node.module}.{alias.name}"
-                names[alias.asname or alias.name] = (
-                    submodule if _path(submodule) is not None else str(node.module)
-                )
-    return names
 
 
 def _closure(modules: set[str]) -> set[Path]:

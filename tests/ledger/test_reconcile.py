@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from chalicelib.core.models import Category, Finding, FindingStatus, GroupKey, Platform, Severity
-from chalicelib.ledger.models import ChangeKind, LedgerChange, LedgerEntry, LedgerState
-from chalicelib.ledger.reconcile import Coverage, EntryKey, reconcile
+from chalicelib.ledger.models import ChangeKind, EntryKey, LedgerChange, LedgerEntry, LedgerState
+from chalicelib.ledger.reconcile import Coverage, reconcile
 from tests.factories import TODAY
 
 WEEK1 = TODAY

@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from chalicelib.core.dates import next_weekly_run, weekly_run
-from chalicelib.ledger.models import HEAD_WEEKS, PARTY_WEEKS, LedgerEntry
-from chalicelib.ledger.reconcile import EntryKey
+from chalicelib.ledger.models import HEAD_WEEKS, PARTY_WEEKS, EntryKey, LedgerEntry
 
 WARNED_FROM = {1: HEAD_WEEKS - 1, 2: PARTY_WEEKS - 1}  # weeks open of the announcing digest
 
