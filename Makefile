@@ -40,25 +40,11 @@ bench: $(STAMP)
 package: $(STAMP)
 	$(BIN)/python -m jobs package --stage $(STAGE) --mail $(MAIL) --out $(PACKAGE_DIR)
 
-# Needs the AWS CLI, credentials, and: BUCKET (the data bucket to create), SENDER (a From
-# address SES may send from), ALARM_EMAIL, ARTIFACT_BUCKET (an existing bucket for the code).
+# Needs credentials, and: BUCKET (the data bucket to create), SENDER (the From address),
+# ALARM_EMAIL, ARTIFACT_BUCKET (an existing bucket, in the stack's region, for the code);
+# optionally DIGEST_CONCURRENCY. MAIL=smtp where the region has no SES (README, Regions).
 deploy: package
-	@command -v aws >/dev/null || { echo "deploy needs the AWS CLI (aws)"; exit 2; }
-	@for v in BUCKET SENDER ALARM_EMAIL ARTIFACT_BUCKET; do \
-		test -n "$$(printenv $$v)" || { echo "set $$v=... (see the README, Deployment)"; exit 2; }; \
-	done
-	aws cloudformation package --template-file $(PACKAGE_DIR)/template.json \
-		--s3-bucket "$$ARTIFACT_BUCKET" --s3-prefix qungov-$(STAGE) \
-		--use-json --output-template-file $(PACKAGE_DIR)/packaged.json
-	aws cloudformation deploy --template-file $(PACKAGE_DIR)/packaged.json \
-		--stack-name qungov-$(STAGE) --capabilities CAPABILITY_IAM --no-fail-on-empty-changeset \
-		--s3-bucket "$$ARTIFACT_BUCKET" --s3-prefix qungov-$(STAGE) \
-		--parameter-overrides Stage=$(STAGE) BucketName="$$BUCKET" SenderEmail="$$SENDER" \
-		AlarmEmail="$$ALARM_EMAIL"
-	aws cloudformation describe-stacks --stack-name qungov-$(STAGE) \
-		--query "Stacks[0].Outputs[].[OutputKey,OutputValue]" --output table
-	@echo "Still to do by hand (README, Deployment): verify $$SENDER in SES and leave the SES"
-	@echo "sandbox; confirm the alarm subscription sent to $$ALARM_EMAIL; upload config/units.csv."
+	$(BIN)/python -m jobs deploy --stage $(STAGE) --mail $(MAIL) --package-dir $(PACKAGE_DIR)
 
 clean:
 	rm -rf $(VENV) out .mypy_cache .ruff_cache .pytest_cache

@@ -104,6 +104,15 @@ def parser() -> argparse.ArgumentParser:
         help="the mail provider: ses, or smtp where there is no SES (AWS China, ap-east-1)",
     )
 
+    deploy = commands.add_parser(
+        "deploy",
+        help="deploy a packaged stage (make deploy); reads BUCKET, SENDER, ALARM_EMAIL,"
+        " ARTIFACT_BUCKET and DIGEST_CONCURRENCY from the environment",
+    )
+    deploy.add_argument("--stage", default="dev", choices=stages())
+    deploy.add_argument("--mail", choices=("ses", "smtp"), default="ses")
+    deploy.add_argument("--package-dir", type=Path, default=None, help="out/package/<stage>")
+
     demo = commands.add_parser("demo", help="three weeks on embedded AWS (moto)")
     demo.add_argument("--out", type=Path, default=Path("out/demo"))
     demo.add_argument("--today", type=_day, default=date(2026, 11, 16), help="the first Monday")
@@ -179,6 +188,11 @@ def _main(argv: Sequence[str] | None) -> int:
 
         out = args.out or Path("out/package") / args.stage
         return run_package(args.stage, out, with_code=not args.no_code, mail=args.mail)
+    if args.command == "deploy":
+        from jobs.deploy import deployment_from_environment, run_deploy
+
+        directory = args.package_dir or Path("out/package") / args.stage
+        return run_deploy(deployment_from_environment(args.stage, args.mail, directory))
     if args.command == "redrive":
         from chalicelib.aws.clients import aws_clients
         from jobs.redrive import queue_of, redrive

@@ -16,6 +16,7 @@ same sources give the same bytes (so an unchanged package stays unchanged)."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -84,13 +85,17 @@ def build_code(target: Path) -> None:
 
 
 def runtime_python() -> Path | None:
-    """An interpreter of the Lambda runtime's Python version: pyenv's build, or one on
-    PATH (pyenv's shims are not one: they may lead to another version)."""
+    """An interpreter of the Lambda runtime's Python version: a pyenv build, or one on
+    PATH (a pyenv shim is not one: it may lead to another version, so its root is searched)."""
     version = RUNTIME.removeprefix("python")
-    pyenv = sorted(Path.home().glob(f".pyenv/versions/{version}.*/bin/{RUNTIME}"))
-    if pyenv:
-        return pyenv[-1]
     found = shutil.which(RUNTIME)
+    roots = [Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")]
+    if found and Path(found).parent.name == "shims":
+        roots.append(Path(found).parent.parent)
+    for root in roots:
+        builds = sorted(root.glob(f"versions/{version}.*/bin/{RUNTIME}"))
+        if builds:
+            return builds[-1]
     return Path(found) if found and "shims" not in found else None
 
 
