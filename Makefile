@@ -8,8 +8,9 @@ DEMO_DIR := out/demo
 STAGE ?= dev
 MAIL ?= ses
 PACKAGE_DIR ?= out/package/$(STAGE)
+SMOKE_DIR ?= out/package/smoke
 
-.PHONY: test lint typecheck demo bench package deploy clean
+.PHONY: test lint typecheck demo bench package deploy smoke clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@echo "Installing qungov's dependencies into $(VENV) (about two minutes, once) ..."
@@ -45,6 +46,12 @@ package: $(STAMP)
 # optionally DIGEST_CONCURRENCY. MAIL=smtp where the region has no SES (README, Regions).
 deploy: package
 	$(BIN)/python -m jobs deploy --stage $(STAGE) --mail $(MAIL) --package-dir $(PACKAGE_DIR)
+
+# A rehearsal on a real account (README, Runbook): deploys the stage `smoke`, runs a week
+# on the sample college, checks the digests reached TO, deletes the stage. Needs
+# credentials, TO, SENDER (verified in SES) and ARTIFACT_BUCKET.
+smoke: $(STAMP)
+	$(BIN)/python -m jobs smoke --out $(SMOKE_DIR)
 
 clean:
 	rm -rf $(VENV) out .mypy_cache .ruff_cache .pytest_cache

@@ -113,6 +113,17 @@ def parser() -> argparse.ArgumentParser:
     deploy.add_argument("--mail", choices=("ses", "smtp"), default="ses")
     deploy.add_argument("--package-dir", type=Path, default=None, help="out/package/<stage>")
 
+    smoke = commands.add_parser(
+        "smoke",
+        help="rehearse on a real account: deploy stage smoke, run a week, check the mail,"
+        " delete it (make smoke); reads TO, SENDER and ARTIFACT_BUCKET from the environment",
+    )
+    smoke.add_argument("--bucket", default="", help="the stage's data bucket (default: random)")
+    smoke.add_argument("--keep", action="store_true", help="leave the stage standing")
+    smoke.add_argument("--teardown", action="store_true", help="only delete a stage left")
+    smoke.add_argument("--wait", type=int, default=600, help="seconds to wait for the sends")
+    smoke.add_argument("--out", type=Path, default=Path("out/package/smoke"))
+
     demo = commands.add_parser("demo", help="three weeks on embedded AWS (moto)")
     demo.add_argument("--out", type=Path, default=Path("out/demo"))
     demo.add_argument("--today", type=_day, default=date(2026, 11, 16), help="the first Monday")
@@ -193,6 +204,10 @@ def _main(argv: Sequence[str] | None) -> int:
 
         directory = args.package_dir or Path("out/package") / args.stage
         return run_deploy(deployment_from_environment(args.stage, args.mail, directory))
+    if args.command == "smoke":
+        from jobs.smoke import smoke_from_environment
+
+        return smoke_from_environment(args.bucket, args.keep, args.teardown, args.wait, args.out)
     if args.command == "redrive":
         from chalicelib.aws.clients import aws_clients
         from jobs.redrive import queue_of, redrive

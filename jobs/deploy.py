@@ -14,7 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,7 @@ class Deployment:
     mail: str  # ses | smtp
     package_dir: Path
     values: dict[str, str]  # REQUIRED's names -> what the operator gave
-    digest_concurrency: str = ""  # the DigestConcurrency parameter; "" keeps the default
+    parameters: dict[str, str] = field(default_factory=dict)  # other template parameters
 
     @property
     def stack(self) -> str:
@@ -51,24 +51,25 @@ class Refused(Exception):
 def deployment_from_environment(stage: str, mail: str, package_dir: Path) -> Deployment:
     values = {name: os.environ.get(name, "").strip() for name in REQUIRED}
     concurrency = os.environ.get("DIGEST_CONCURRENCY", "").strip()
-    return Deployment(stage, mail, package_dir, values, concurrency)
+    parameters = {"DigestConcurrency": concurrency} if concurrency else {}
+    return Deployment(stage, mail, package_dir, values, parameters)
 
 
 def run_deploy(deployment: Deployment) -> int:
     try:
-        region, aws = _preflight(deployment)
+        region, aws = preflight(deployment)
     except Refused as refused:
         print(refused, file=sys.stderr)
         return 2
     cloudformation = boto3.client("cloudformation", region_name=region)
-    if not _deploy(deployment, aws):
-        print(_why_it_failed(cloudformation, deployment.stack), file=sys.stderr)
+    if not deploy_stack(deployment, aws):
+        print(why_it_failed(cloudformation, deployment.stack), file=sys.stderr)
         return 1
     print(_outputs(cloudformation, deployment.stack), _still_to_do(deployment, region), sep="\n")
     return 0
 
 
-def _preflight(deployment: Deployment) -> tuple[str, str]:
+def preflight(deployment: Deployment) -> tuple[str, str]:
     missing = [name for name, value in deployment.values.items() if not value]
     if missing:
         lines = [f"  {name}=…  {REQUIRED[name]}" for name in missing]
@@ -80,14 +81,14 @@ def _preflight(deployment: Deployment) -> tuple[str, str]:
     region = session.region_name
     if not region:
         raise Refused("未配置 AWS 区域:请设置 AWS_DEFAULT_REGION(如 cn-north-1)或 AWS_PROFILE")
-    _check_mail(session, region, deployment.mail)
-    aws = _aws_cli()
-    _check_artifact_bucket(session.client("s3"), deployment.values["ARTIFACT_BUCKET"], region)
-    _check_stack(session.client("cloudformation"), deployment.stack)
+    check_mail(session, region, deployment.mail)
+    aws = aws_cli()
+    check_artifact_bucket(session.client("s3"), deployment.values["ARTIFACT_BUCKET"], region)
+    check_stack(session.client("cloudformation"), deployment.stack)
     return region, aws
 
 
-def _check_mail(session: Any, region: str, mail: str) -> None:
+def check_mail(session: Any, region: str, mail: str) -> None:
     """SES where it is; botocore's endpoint data knows the regions that have it."""
     partition = session.get_partition_for_region(region)
     if mail == "ses" and region not in session.get_available_regions("ses", partition):
@@ -97,7 +98,7 @@ def _check_mail(session: Any, region: str, mail: str) -> None:
         )
 
 
-def _aws_cli() -> str:
+def aws_cli() -> str:
     """This venv's `aws` (requirements-dev.txt pins it), else one on PATH."""
     beside = Path(sys.executable).with_name("aws")
     found = str(beside) if beside.is_file() else shutil.which("aws")
@@ -106,7 +107,7 @@ def _aws_cli() -> str:
     return found
 
 
-def _check_artifact_bucket(s3: Any, bucket: str, region: str) -> None:
+def check_artifact_bucket(s3: Any, bucket: str, region: str) -> None:
     try:
         location = s3.get_bucket_location(Bucket=bucket)["LocationConstraint"]
     except ClientError as error:
@@ -124,8 +125,8 @@ def _check_artifact_bucket(s3: Any, bucket: str, region: str) -> None:
         )
 
 
-def _check_stack(cloudformation: Any, stack: str) -> None:
-    status = _status(cloudformation, stack)
+def check_stack(cloudformation: Any, stack: str) -> None:
+    status = stack_status(cloudformation, stack)
     if status == FAILED_CREATE:
         raise Refused(
             f"栈 {stack} 的首次创建失败过(状态 {FAILED_CREATE}),这种栈不能更新,只能删除。\n"
@@ -139,7 +140,7 @@ def _check_stack(cloudformation: Any, stack: str) -> None:
         raise Refused(f"栈 {stack} 正在变更中(状态 {status}):等它结束后再部署")
 
 
-def _status(cloudformation: Any, stack: str) -> str | None:
+def stack_status(cloudformation: Any, stack: str) -> str | None:
     try:
         (found,) = cloudformation.describe_stacks(StackName=stack)["Stacks"]
     except ClientError as error:
@@ -149,16 +150,16 @@ def _status(cloudformation: Any, stack: str) -> str | None:
     return str(found["StackStatus"])
 
 
-def _deploy(deployment: Deployment, aws: str) -> bool:
+def deploy_stack(deployment: Deployment, aws: str) -> bool:
     directory, values = deployment.package_dir, deployment.values
     where = ["--s3-bucket", values["ARTIFACT_BUCKET"], "--s3-prefix", deployment.stack]
-    parameters = [
-        f"BucketName={values['BUCKET']}",
-        f"SenderEmail={values['SENDER']}",
-        f"AlarmEmail={values['ALARM_EMAIL']}",
-    ]
-    if deployment.digest_concurrency:
-        parameters.append(f"DigestConcurrency={deployment.digest_concurrency}")
+    given = {
+        "BucketName": values["BUCKET"],
+        "SenderEmail": values["SENDER"],
+        "AlarmEmail": values["ALARM_EMAIL"],
+        **deployment.parameters,
+    }
+    parameters = [f"{name}={value}" for name, value in given.items()]
     steps = [
         [aws, "cloudformation", "package", "--template-file", str(directory / "template.json"),
          *where, "--use-json", "--output-template-file", str(directory / "packaged.json")],
@@ -169,9 +170,9 @@ def _deploy(deployment: Deployment, aws: str) -> bool:
     return all(subprocess.run(step, check=False).returncode == 0 for step in steps)
 
 
-def _why_it_failed(cloudformation: Any, stack: str) -> str:
+def why_it_failed(cloudformation: Any, stack: str) -> str:
     """The stack's failed resources, newest first, and what to do next."""
-    status = _status(cloudformation, stack)
+    status = stack_status(cloudformation, stack)
     if status is None:
         return f"部署失败,栈 {stack} 没有建立:见上面 aws 的输出"
     events = cloudformation.describe_stack_events(StackName=stack)["StackEvents"]

@@ -13,7 +13,13 @@ from chalicelib.core.settings import resource_names
 from jobs.template.alarms import alarm_topic, held_findings_alarm
 from jobs.template.common import ROOT, Json, logical, parameters
 from jobs.template.functions import RUNTIME, function_resources, functions
-from jobs.template.mail import MAIL_PROVIDERS, mail_events_queue, ses
+from jobs.template.mail import (
+    MAIL_PROVIDERS,
+    SES_CONDITIONS,
+    SES_PARAMETERS,
+    mail_events_queue,
+    ses,
+)
 from jobs.template.outputs import outputs
 from jobs.template.queues import MAX_RECEIVES, queues, visibility_timeout
 from jobs.template.roles import ACCESS
@@ -55,10 +61,12 @@ def build_template(
             "Description": f"the {function.name} Lambda function",
             "Value": {"Ref": f"{logical(function.name)}Function"},
         }
+    with_ses = mail == "ses"
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": f"qungov ({stage}): chat-group compliance checks on AWS Lambda",
-        "Parameters": parameters(),
+        "Parameters": {**parameters(), **(SES_PARAMETERS if with_ses else {})},
+        **({"Conditions": SES_CONDITIONS} if with_ses else {}),
         "Resources": resources,
         "Outputs": {**outputs(), **function_outputs},
     }

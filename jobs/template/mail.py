@@ -12,6 +12,20 @@ from jobs.template.queues import queue_policy, sqs_queue
 
 EVENTS = ["bounce", "complaint"]
 MAIL_PROVIDERS = ("ses", "smtp")
+# The sender's domain is an identity of the account and region, not of a stack: a second
+# stack in the same account (`make smoke`) uses the one that exists.
+SES_PARAMETERS = {
+    "SenderDomainIdentity": {
+        "Type": "String",
+        "Default": "create",
+        "AllowedValues": ["create", "existing"],
+        "Description": "create the sender's domain as an SES identity (with DKIM), or use"
+        " the one this account already has",
+    }
+}
+SES_CONDITIONS = {
+    "CreateSenderIdentity": {"Fn::Equals": [{"Ref": "SenderDomainIdentity"}, "create"]}
+}
 
 
 def mail_events_queue(names: dict[str, str]) -> Json:
@@ -80,6 +94,7 @@ def ses(names: dict[str, str]) -> Json:
         ),
         "SenderIdentity": {
             "Type": "AWS::SES::EmailIdentity",
+            "Condition": "CreateSenderIdentity",
             "Properties": {
                 "EmailIdentity": domain,
                 "DkimSigningAttributes": {"NextSigningKeyLength": "RSA_2048_BIT"},

@@ -84,7 +84,7 @@ def test_an_unknown_stage_lists_the_stages() -> None:
     run = jobs("package", "--stage", "production", "--no-code")
 
     no_traceback(run)
-    assert run.returncode == 2 and "'dev', 'prod'" in run.stderr
+    assert run.returncode == 2 and "(choose from 'dev', 'smoke', 'prod')" in run.stderr
 
 
 def test_a_closed_pipe_ends_the_output_quietly(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ import pytest
 from botocore.stub import Stubber
 from moto.server import ThreadedMotoServer
 
-from jobs.deploy import Refused, _check_stack, _why_it_failed
+from jobs.deploy import Refused, check_stack, why_it_failed
 from jobs.package import runtime_python
 from jobs.template import RUNTIME
 
@@ -207,10 +207,10 @@ def test_after_a_failed_first_create_deploy_names_the_cause_and_how_to_retry() -
             },
         ]
     }  # fmt: skip
-    said = _why_it_failed(stubbed(ROLLED_BACK, ("describe_stack_events", events)), "qungov-prod")
+    said = why_it_failed(stubbed(ROLLED_BACK, ("describe_stack_events", events)), "qungov-prod")
     assert "SenderIdentity: Email identity college.edu.cn already exists" in said
     assert "aws cloudformation delete-stack --stack-name qungov-prod" in said
     # and the next deploy refuses to try an update that cannot work, saying why
     with pytest.raises(Refused, match="首次创建失败过") as refused:
-        _check_stack(stubbed(ROLLED_BACK), "qungov-prod")
+        check_stack(stubbed(ROLLED_BACK), "qungov-prod")
     assert "RetainExceptOnCreate" in str(refused.value)

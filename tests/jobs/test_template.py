@@ -288,6 +288,12 @@ def test_the_sender_domain_is_an_identity_signed_with_dkim() -> None:
     assert identity["ConfigurationSetAttributes"] == {
         "ConfigurationSetName": {"Ref": "MailConfigurationSet"}
     }
+    # one identity per account and region: a second stack (make smoke) uses the existing one
+    assert RESOURCES["SenderIdentity"]["Condition"] == "CreateSenderIdentity"
+    assert TEMPLATE["Parameters"]["SenderDomainIdentity"]["Default"] == "create"
+    assert TEMPLATE["Conditions"]["CreateSenderIdentity"] == {
+        "Fn::Equals": [{"Ref": "SenderDomainIdentity"}, "create"]
+    }
 
 
 def test_a_template_for_smtp_names_no_ses_resource_and_no_configuration_set() -> None:
@@ -295,6 +301,7 @@ def test_a_template_for_smtp_names_no_ses_resource_and_no_configuration_set() ->
     kinds = {resource["Type"] for resource in smtp["Resources"].values()}
     assert not {kind for kind in kinds if kind.startswith("AWS::SES::")}
     assert "MailEventsQueue" in smtp["Resources"]  # the functions' environment names it
+    assert "SenderDomainIdentity" not in smtp["Parameters"] and "Conditions" not in smtp
     for function in smtp["Resources"].values():
         if function["Type"] == "AWS::Lambda::Function":
             assert "SES_CONFIGURATION_SET" not in function["Properties"]["Environment"]["Variables"]
@@ -347,7 +354,8 @@ def test_alarms_cover_dead_letters_errors_and_a_missed_weekly_run() -> None:
 
 def test_the_template_takes_its_parameters_and_names_no_partition() -> None:
     assert set(TEMPLATE["Parameters"]) == {
-        "BucketName", "SenderEmail", "AlarmEmail", "DigestConcurrency", "LogRetentionDays"
+        "BucketName", "SenderEmail", "AlarmEmail", "DigestConcurrency", "LogRetentionDays",
+        "SenderDomainIdentity",
     }  # fmt: skip
     text = json.dumps(TEMPLATE)
     assert "arn:aws:" not in text  # arn:${AWS::Partition}: also serves AWS China (aws-cn)
