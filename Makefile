@@ -10,7 +10,7 @@ MAIL ?= ses
 PACKAGE_DIR ?= out/package/$(STAGE)
 SMOKE_DIR ?= out/package/smoke
 
-.PHONY: test lint typecheck demo bench package deploy smoke clean
+.PHONY: test lint typecheck demo portal bench package deploy smoke clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@echo "Installing qungov's dependencies into $(VENV) (about two minutes, once) ..."
@@ -31,6 +31,12 @@ test: lint typecheck
 
 demo: $(STAMP)
 	$(BIN)/python -m jobs demo --out $(DEMO_DIR) --today $(DEMO_TODAY)
+
+# The portal on this machine (moto's server, the sample college after a weekly run): prints a
+# unit's and an office's link to open in a browser; Ctrl-C ends it. PORTAL_PORT=0: any free port.
+PORTAL_PORT ?= 8000
+portal: $(STAMP)
+	$(BIN)/python -m jobs.serve --port $(PORTAL_PORT)
 
 bench: $(STAMP)
 	$(BIN)/python bench/scan_bench.py

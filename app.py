@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from chalice.app import Chalice, CloudWatchEvent, Cron, SQSEvent
+from chalice.app import Chalice, CloudWatchEvent, Cron, Response, SQSEvent
 
 from chalicelib.aws.clients import aws_clients
 from chalicelib.core.dates import event_time, shanghai_today
@@ -114,3 +114,56 @@ def validate_upload(event: SQSEvent) -> None:
                 if receipt is not None:
                     count({"UploadsRejected": receipt.rejected is not None})
                     summary("upload", {"receipt": uploads.format_receipt(receipt)})
+
+
+# The portal (DESIGN.md, Portal): one function behind API Gateway, every route a page.
+FORM = ["application/x-www-form-urlencoded"]
+
+
+@app.route("/portal/open", methods=["GET"])
+def portal_open() -> Response:
+    return _portal("open_link")
+
+
+@app.route("/portal/unit", methods=["GET"])
+def portal_unit() -> Response:
+    return _portal("unit")
+
+
+@app.route("/portal/act", methods=["POST"], content_types=FORM)
+def portal_act() -> Response:
+    return _portal("act")
+
+
+@app.route("/portal/receipt", methods=["GET"])
+def portal_receipt() -> Response:
+    return _portal("receipt")
+
+
+@app.route("/portal/office", methods=["GET"])
+def portal_office() -> Response:
+    return _portal("office")
+
+
+@app.route("/portal/decide", methods=["POST"], content_types=FORM)
+def portal_decide() -> Response:
+    return _portal("decide")
+
+
+@app.route("/portal/rollup", methods=["GET"])
+def portal_rollup() -> Response:
+    return _portal("rollup")
+
+
+def _portal(route: str) -> Response:
+    from chalicelib.flows import portal
+
+    with job(f"portal_{route}"):
+        request, settings = app.current_request, load_settings()
+        assert request is not None  # a route always has one
+        visit = portal.visit_of(
+            request.query_params, request.headers, request.raw_body, settings.portal_url
+        )
+        page = getattr(portal.Portal(portal.ports(aws_clients(), settings), settings), route)(visit)
+        headers = {**page.headers, **({"Set-Cookie": page.cookies[0]} if page.cookies else {})}
+        return Response(body=page.body, status_code=page.status, headers=headers)

@@ -93,6 +93,13 @@ def parser() -> argparse.ArgumentParser:
     )
     unblock.add_argument("addresses", nargs="*", metavar="ADDRESS")
 
+    portal = commands.add_parser("portal", help="the portal's keys and links (README, Portal)")
+    portal.add_argument("action", choices=("keys", "rotate-key", "revoke", "link"))
+    portal.add_argument("addresses", nargs="*", metavar="ADDRESS", help="with revoke")
+    portal.add_argument("--unit", help="with link: the unit's id")
+    portal.add_argument("--to", metavar="ADDRESS", help="with link --unit: the recipient")
+    portal.add_argument("--office", help="with link: the office, as in config/offices.csv")
+
     package = commands.add_parser("package", help="the deployable template and code")
     package.add_argument("--stage", default="dev", choices=stages())
     package.add_argument("--out", type=Path, default=None, help="default out/package/<stage>")
@@ -180,7 +187,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: Sequence[str] | None) -> int:
     args = parser().parse_args(argv)
-    if args.command in ("scan", "weekly", "rollup", "demo", "inspect", "redrive", "unblock"):
+    if args.command in ("scan", "weekly", "rollup", "demo", "inspect", "redrive", "unblock",
+                        "portal"):  # fmt: skip
         try:
             settings = load_settings()
         except SettingsError as error:
@@ -221,6 +229,14 @@ def _main(argv: Sequence[str] | None) -> int:
         from jobs.unblock import run_unblock
 
         return run_unblock(args.addresses, aws_clients(), settings)
+    if args.command == "portal":
+        from chalicelib.aws.clients import aws_clients
+        from jobs.portal import run_portal
+
+        if args.action == "link" and not (args.unit or args.office):
+            print("portal link 需要 --unit 或 --office", file=sys.stderr)
+            return 2
+        return run_portal(args, aws_clients(), settings)
     if args.command == "inspect":
         from jobs.inspect import run_inspect
 

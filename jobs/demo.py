@@ -33,8 +33,12 @@ from chalicelib.flows.uploads import ports as upload_ports
 from chalicelib.flows.uploads import s3_objects_in, validate_upload
 from chalicelib.flows.weekly import ports as weekly_ports
 from chalicelib.flows.weekly import run_weekly
+from chalicelib.intake.config import load_offices, load_units
+from chalicelib.intake.source import LocalSource
 from chalicelib.notify.mail.mime import preview_html
 from chalicelib.notify.sending import DIGEST, UPLOAD_REJECTED, SendStatus
+from chalicelib.portal.links import Links
+from jobs.portal import DEMO_KEYRING, LOCAL_PORTAL, use_demo_keys
 from jobs.provision import provision, upload_folder
 from jobs.sample import SamplePlan, generate_college
 from jobs.weekly import drain_digests
@@ -61,9 +65,12 @@ def run_demo(out: Path, first_day: date, settings: Settings) -> None:
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
     (out / DEMO_MARK).write_text("python -m jobs demo 写出的目录:再次运行演示时会被清空\n")
+    if not settings.portal_url:  # the emails link to the portal `make portal` serves
+        settings = settings.model_copy(update={"portal_url": LOCAL_PORTAL})
     with mock_aws():
         clients = aws_clients(REGION)
         provision(clients, settings)
+        use_demo_keys(clients.ssm, settings.portal_key_parameter)
         previous: ScanResult | None = None
         for week in range(WEEKS):
             day = first_day + timedelta(days=7 * week)
@@ -103,6 +110,19 @@ def run_demo(out: Path, first_day: date, settings: Settings) -> None:
     weeks = "、".join(str(out / "data" / f"week{n + 1}") for n in range(WEEKS))
     print(f"\n演示数据(每周一份数据目录):{weeks}")
     print(f"提醒邮件:{out / 'outbox'}(.eml 与可在浏览器打开的 .html);周报:{out / 'reports'}")
+    print_portal_links(settings.portal_url, out / "data" / f"week{WEEKS}", settings)
+
+
+def print_portal_links(portal_url: str, data: Path, settings: Settings) -> None:
+    """A unit's and an office's link into the demo college's portal (`make portal`)."""
+    source = LocalSource(data)
+    units = [u for u in load_units(source, settings, []).units if u.contact_email]
+    unit = next((u for u in units if u.name.endswith("学院")), units[0])
+    office = load_offices(source, settings, [])[0]
+    links = Links(portal_url, DEMO_KEYRING, datetime.now(UTC))
+    print("\n门户(本地演示,链接 28 天内有效):先运行 make portal,再在浏览器中打开")
+    print(f"  单位工作台({unit.name}):{links.unit(unit.contact_email or '', [unit.unit_id])}")
+    print(f"  部门工作台({office.office}):{links.office(office)}")
 
 
 def check_uploads(clients: Clients, settings: Settings) -> int:

@@ -12,6 +12,7 @@ from typing import Any
 from chalicelib.aws.clients import Clients
 from chalicelib.core.settings import TABLE_KEYS, Settings, dead_letter_queue
 from chalicelib.intake.catalogue import DATA_PREFIXES
+from jobs.portal import ensure_keys
 from jobs.template import MAX_RECEIVES, visibility_timeout
 
 
@@ -35,6 +36,7 @@ def provision(clients: Clients, settings: Settings) -> None:
         },
     )
     clients.ses.verify_email_identity(EmailAddress=settings.sender_email)
+    ensure_keys(clients.ssm, settings.portal_key_parameter)
 
 
 def create_queue(sqs: Any, name: str, visibility: int) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-WINGS = ("core", "intake", "evaluate", "ledger", "notify", "aws", "flows")
+WINGS = ("core", "intake", "evaluate", "ledger", "notify", "portal", "aws", "flows")
 ADAPTERS = "chalicelib.aws"
 MAY_IMPORT_ADAPTERS = ("chalicelib.aws", "chalicelib.flows", "app", "jobs", "bench")
 

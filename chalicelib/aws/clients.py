@@ -16,6 +16,11 @@ from botocore.config import Config
 SES_CONFIG = Config(retries={"mode": "standard", "max_attempts": 1})
 
 
+# Signature version 4 everywhere, presigned URLs and POSTs included (botocore would sign
+# those the legacy way in us-east-1; AWS China accepts only version 4).
+S3_CONFIG = Config(signature_version="s3v4")
+
+
 @dataclass(frozen=True)
 class Clients:
     """boto3 clients, made by the caller (handler or command line), never at import."""
@@ -24,13 +29,15 @@ class Clients:
     dynamodb: Any
     sqs: Any
     ses: Any
+    ssm: Any = None  # the portal's keys (Parameter Store)
 
 
 def aws_clients(region: str | None = None) -> Clients:
     session = boto3.session.Session(region_name=region)
     return Clients(
-        s3=session.client("s3"),
+        s3=session.client("s3", config=S3_CONFIG),
         dynamodb=session.client("dynamodb"),
         sqs=session.client("sqs"),
         ses=session.client("ses", config=SES_CONFIG),
+        ssm=session.client("ssm"),
     )

@@ -81,6 +81,8 @@ class Settings(BaseSettings):
     sender_email: str = "qungov-noreply@example.edu.cn"
     mail_events_queue: str = "qungov-mail-events"  # SES bounces and complaints, via SNS
     ses_configuration_set: str = ""  # "": SES sends without one (no bounce events)
+    portal_url: str = ""  # the portal's address, ending in `/`; "": emails carry no link
+    portal_key_parameter: str = "/qungov/portal-keys"  # SSM SecureString: the signing keys
 
     # Input limits: a file over any of them is rejected whole with a clear message.
     max_file_bytes: int = Field(64 * MIB, gt=0)
@@ -161,6 +163,7 @@ AWS_NAME_VARIABLES = {
     "sender_email": "SENDER_EMAIL",
     "mail_events_queue": "MAIL_EVENTS_QUEUE",
     "ses_configuration_set": "SES_CONFIGURATION_SET",
+    "portal_key_parameter": "PORTAL_KEY_PARAMETER",
 }
 
 
@@ -174,6 +177,7 @@ def resource_names(stage: str) -> dict[str, str]:
         "failed_runs_queue": f"qungov-failed-runs-{stage}",
         "mail_events_queue": f"qungov-mail-events-{stage}",
         "ses_configuration_set": f"qungov-{stage}",
+        "portal_key_parameter": f"/qungov/{stage}/portal-keys",
     }
 
 

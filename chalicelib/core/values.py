@@ -126,3 +126,12 @@ def safe_filename(text: str, max_chars: int = 80) -> str:
         return name
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
     return f"{name[: max_chars - 9] or '未命名'}-{digest}"
+
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(text: str) -> str:
+    """Text a spreadsheet could take for a formula, made inert by a leading quote (every
+    workbook and CSV qungov writes)."""
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text

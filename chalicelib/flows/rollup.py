@@ -5,17 +5,20 @@ email under `reports/`; send it once."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from functools import partial
 from pathlib import Path, PurePosixPath
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from chalicelib.aws.actions import DynamoActionLog
 from chalicelib.aws.clients import Clients
 from chalicelib.aws.ledger import DynamoLedger
 from chalicelib.aws.mailer import SesTransport
 from chalicelib.aws.mailhealth import DynamoMailHealth
+from chalicelib.aws.portalkeys import ssm_keyring
 from chalicelib.aws.s3objects import S3Objects
 from chalicelib.aws.s3source import S3Source
 from chalicelib.aws.sendlog import DynamoSendLog
@@ -28,6 +31,7 @@ from chalicelib.core.settings import Settings
 from chalicelib.core.values import safe_filename
 from chalicelib.intake.config import load_offices, supervisor
 from chalicelib.intake.source import BucketObjects, DataSource
+from chalicelib.ledger.actions import ActionLog, InMemoryActionLog, UnitAction
 from chalicelib.ledger.models import RunRecord, RunStatus
 from chalicelib.ledger.store import Ledger
 from chalicelib.notify.mail.mime import preview_html
@@ -54,6 +58,8 @@ from chalicelib.notify.sending import (
     SendStatus,
 )
 from chalicelib.notify.wording import SEND_KIND_NAMES
+from chalicelib.portal.links import Links
+from chalicelib.portal.tokens import Keyring
 
 # The archived files' types, so that a report opened from the S3 console shows as itself.
 _CONTENT_TYPES = {
@@ -73,6 +79,8 @@ class RollupPorts:
     send_log: SendLog
     transport: MailTransport
     health: MailHealth  # addresses that bounced: listed, and not mailed
+    actions: ActionLog = field(default_factory=InMemoryActionLog)  # 本周单位反馈
+    keyring: Callable[[], Keyring] | None = None  # signs the offices' links; None: no links
 
 
 def ports(clients: Clients, settings: Settings) -> RollupPorts:
@@ -84,6 +92,8 @@ def ports(clients: Clients, settings: Settings) -> RollupPorts:
         send_log=DynamoSendLog(clients.dynamodb, settings.ledger_table),
         transport=SesTransport(clients.ses, settings.ses_configuration_set),
         health=DynamoMailHealth(clients.dynamodb, settings.ledger_table),
+        actions=DynamoActionLog(clients.dynamodb, settings.ledger_table),
+        keyring=partial(ssm_keyring, clients.ssm, settings.portal_key_parameter),
     )
 
 
@@ -146,6 +156,7 @@ def run_rollup(
         *undelivered.lines,
         *(_undeliverable_line(item) for item in ports.health.all()),
     ]
+    links, actions = _portal(ports, settings, today, problems)
     for office in offices:
         try:
             rollup = build_rollup(
@@ -157,7 +168,10 @@ def run_rollup(
                 inventory,
                 undelivered.digests,
                 problems=problems,
+                actions=actions,
             )
+            if links is not None:
+                rollup = rollup.model_copy(update={"portal_link": links.office(office)})
             summary.sent[office.office] = job.deliver(office, rollup)
         except (SendFailed, ValueError, OSError, ClientError, BotoCoreError) as failed:
             summary.sent[office.office] = f"failed: {describe(failed)}"
@@ -318,3 +332,20 @@ def _office_problem(error: DataError) -> str:
     where = f"{error.file} 第 {error.row} 行" if error.row is not None else error.file
     consequence = "" if error.warning else ";该部门本期收不到汇总"
     return f"汇总报送部门表 {where}:{error.reason}{consequence}"
+
+
+def _portal(ports: RollupPorts, settings: Settings, today: date,
+            problems: list[str]) -> tuple[Links | None, list[UnitAction]]:  # fmt: skip
+    """The offices' portal links (none without a portal) and the units' answers."""
+    links = None
+    if settings.portal_url and ports.keyring is not None:
+        try:
+            issued = datetime.combine(today, time(10, 0), SHANGHAI)  # the schedule's time
+            links = Links(settings.portal_url, ports.keyring(), issued)
+        except (ValueError, ClientError, BotoCoreError) as error:
+            problems.append(f"部门工作台链接未能生成,汇总不含链接({describe(error)})")
+    try:
+        return links, ports.actions.actions()
+    except (ClientError, BotoCoreError) as error:
+        problems.append(f"单位反馈未能读取,汇总不含“本周单位反馈”({describe(error)})")
+        return links, []

@@ -8,14 +8,19 @@ receipt goes back by email to the unit that uploaded it (chalicelib/notify/notic
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from urllib.parse import unquote_plus
 
 from chalicelib.aws.clients import Clients
+from chalicelib.aws.errors import AWS_ERRORS
 from chalicelib.aws.mailqueue import SqsMailQueue
 from chalicelib.aws.movable import MovableS3Objects
+from chalicelib.aws.portalkeys import ssm_keyring
 from chalicelib.aws.s3source import S3Source
+from chalicelib.core.dates import SHANGHAI
 from chalicelib.core.layout import quarantine_key, receipt_key
 from chalicelib.core.models import DataError
 from chalicelib.core.settings import Settings
@@ -27,6 +32,8 @@ from chalicelib.intake.loaders.tables import FILE_GONE
 from chalicelib.intake.source import DataSource, MovableObjects, SourceFile
 from chalicelib.notify.notices.rejected import rejection_notice
 from chalicelib.notify.sending import MailMessage, MailQueue
+from chalicelib.portal.links import Links
+from chalicelib.portal.tokens import Keyring
 
 __all__ = [
     "Receipt",
@@ -45,6 +52,7 @@ class UploadPorts:
     source: DataSource  # the data root: the upload, and the unit list to route by
     objects: MovableObjects  # receipts and quarantine
     queue: MailQueue  # a rejected file's receipt, by email
+    keyring: Callable[[], Keyring] | None = None  # signs the unit's portal link; None: none
 
 
 def ports(clients: Clients, settings: Settings, bucket: str) -> UploadPorts:
@@ -53,6 +61,7 @@ def ports(clients: Clients, settings: Settings, bucket: str) -> UploadPorts:
         source=S3Source(clients.s3, bucket),
         objects=MovableS3Objects(clients.s3, bucket),
         queue=SqsMailQueue(clients.s3, clients.sqs, bucket, settings.digest_queue),
+        keyring=partial(ssm_keyring, clients.ssm, settings.portal_key_parameter),
     )
 
 
@@ -115,11 +124,27 @@ def notify_rejection(
     except ScanAborted:  # no unit list: only the office can be told
         units = []
     offices = load_offices(ports.source, settings, errors)
-    notice = rejection_notice(receipt, file, units, offices, settings)
+    notice = rejection_notice(
+        receipt, file, units, offices, settings, _unit_link(ports, settings, file)
+    )
     if notice is None:
         return None
     ports.queue.post(notice.message, notice.raw)
     return notice.message
+
+
+def _unit_link(
+    ports: UploadPorts, settings: Settings, file: SourceFile
+) -> Callable[[str, str], str] | None:
+    """The unit contact's portal link, issued at the upload's time (a retried check renders
+    the same email); None without a portal or its keys: the receipt goes without it."""
+    if not settings.portal_url or ports.keyring is None:
+        return None
+    try:
+        links = Links(settings.portal_url, ports.keyring(), file.modified.replace(tzinfo=SHANGHAI))
+    except (ValueError, *AWS_ERRORS):
+        return None
+    return lambda recipient, unit_id: links.unit(recipient, [unit_id])
 
 
 def format_receipt(receipt: Receipt) -> str:

@@ -10,19 +10,21 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any
 
+from chalicelib.aws.actions import DynamoActionLog
 from chalicelib.aws.clients import Clients
 from chalicelib.aws.errors import AWS_ERRORS
 from chalicelib.aws.ledger import DynamoLedger
 from chalicelib.aws.mailevents import DynamoMailHealthLog, drain_events
 from chalicelib.aws.mailqueue import SqsMailQueue
+from chalicelib.aws.portalkeys import ssm_keyring
 from chalicelib.aws.s3objects import S3Objects
 from chalicelib.aws.s3source import S3Source
 from chalicelib.aws.sendlog import DynamoSendLog
-from chalicelib.core.dates import iso_period, weekly_run
+from chalicelib.core.dates import SHANGHAI, WEEKLY_RUN_TIME, iso_period, weekly_run
 from chalicelib.core.errors import describe
 from chalicelib.core.models import FindingStatus
 from chalicelib.core.settings import Settings
@@ -31,6 +33,7 @@ from chalicelib.flows.outbox import Outbox, Resend
 from chalicelib.intake.config import ScanAborted
 from chalicelib.intake.rejections import rejected_this_week
 from chalicelib.intake.source import BucketObjects, DataSource
+from chalicelib.ledger.actions import ActionLog, InMemoryActionLog
 from chalicelib.ledger.guard import held_problems
 from chalicelib.ledger.models import (
     MAX_PROBLEMS,
@@ -48,6 +51,8 @@ from chalicelib.notify.digests.ladder import Ladder
 from chalicelib.notify.mailhealth import MailHealthLog, events_of
 from chalicelib.notify.rollups.inventory import GroupInventory, week_inventory
 from chalicelib.notify.sending import MailMessage, MailQueue, SendKind, SendLog, SendStatus
+from chalicelib.portal.links import Links, with_portal
+from chalicelib.portal.tokens import Keyring
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,8 @@ class WeeklyPorts:
     queue: MailQueue  # the digests, for the sending worker
     mail_health: MailHealthLog  # addresses that bounced or complained
     mail_events: Callable[[Callable[[str], None]], int]  # hands over the provider's reports
+    actions: ActionLog = field(default_factory=InMemoryActionLog)  # what units asked
+    keyring: Callable[[], Keyring] | None = None  # signs the portal links; None: no links
 
 
 def ports(clients: Clients, settings: Settings) -> WeeklyPorts:
@@ -73,6 +80,8 @@ def ports(clients: Clients, settings: Settings) -> WeeklyPorts:
         queue=SqsMailQueue(clients.s3, clients.sqs, settings.data_bucket, settings.digest_queue),
         mail_health=DynamoMailHealthLog(clients.dynamodb, settings.ledger_table),
         mail_events=partial(drain_events, clients.sqs, settings.mail_events_queue),
+        actions=DynamoActionLog(clients.dynamodb, settings.ledger_table),
+        keyring=partial(ssm_keyring, clients.ssm, settings.portal_key_parameter),
     )
 
 
@@ -217,6 +226,7 @@ def run_weekly(
         ladder=ladder,
         regulations=result.policy.cited,
     )
+    plan = _with_portal(ports, settings, plan, result, today, problems)
     changes, entries, kinds = week.changes, week.entries, week.kinds
     summary = WeeklySummary(
         period=period,
@@ -351,3 +361,25 @@ def _take_mail_events(ports: WeeklyPorts, problems: list[str]) -> None:
         ports.mail_events(take)
     except AWS_ERRORS as error:  # the digests go out; the bounces are read next week
         problems.append(f"邮件退信记录未能读取({describe(error)})")
+
+
+def _with_portal(ports: WeeklyPorts, settings: Settings, plan: DigestPlan, result: ScanResult,
+                 today: date, problems: list[str]) -> DigestPlan:  # fmt: skip
+    """Each digest with its recipient's portal link and the offices' decisions of the past
+    week; without a portal (no PORTAL_URL) or its keys, the digests go out without links."""
+    run_time = datetime.combine(today, WEEKLY_RUN_TIME, SHANGHAI)
+    links = None
+    if settings.portal_url and ports.keyring is not None:
+        try:
+            links = Links(settings.portal_url, ports.keyring(), run_time)
+        except (ValueError, *AWS_ERRORS) as error:
+            problems.append(f"工作台链接未能生成,本周邮件不含链接({describe(error)})")
+    try:
+        actions = ports.actions.actions()
+    except AWS_ERRORS as error:
+        actions = []
+        problems.append(f"单位反馈未能读取,本周邮件不含处理结果({describe(error)})")
+    units = {u.unit_id: u for u in result.units}
+    since = run_time - timedelta(days=7)
+    digests = tuple(with_portal(d, links, actions, units, since) for d in plan.digests)
+    return plan.model_copy(update={"digests": digests})

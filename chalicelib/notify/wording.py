@@ -93,3 +93,14 @@ def period_words(period: str) -> str:
         return week_span(period)
     year, month = period.split("-")
     return f"{year}年{int(month)}月"
+
+
+# What units answered in the portal, and what came of it (chalicelib/ledger/actions.py).
+ACTION_NAMES = {"fixed": "已整改", "waiver": "申请豁免", "dispute": "有异议"}
+DECISION_NAMES = {
+    "pending": "待部门处理",
+    "approved": "已批准",
+    "declined": "未批准",
+    "answered": "部门已答复",
+    "noted": "已报整改,待数据确认",
+}

@@ -18,6 +18,7 @@ from moto.s3 import models as moto_s3
 from moto.ses.models import ses_backends
 
 from chalicelib.aws.clients import Clients, aws_clients
+from chalicelib.aws.portalkeys import forget_cached
 from chalicelib.core.dates import SHANGHAI
 from chalicelib.core.settings import Settings
 from jobs.provision import provision
@@ -49,6 +50,7 @@ def embedded_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clients]:
     """Bucket, ledger table, queues (each with a dead-letter queue) and a verified sender,
     on moto: no account, no network."""
     fake_credentials(monkeypatch)
+    forget_cached()  # the portal keys of an earlier test's moto
     with mock_aws():
         clients = aws_clients(REGION)
         provision(clients, Settings())

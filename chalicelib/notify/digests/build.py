@@ -210,6 +210,7 @@ def _due(group: GroupView, due_on: date, what: str) -> ComingDue:
         platform=group.platform,
         group_id=group.group_id,
         group_name=group.name,
+        unit_id=group.unit.unit_id if group.unit is not None else None,
         due_on=due_on,
         what=what,
     )

@@ -10,7 +10,7 @@ from datetime import datetime
 from chalicelib.core.dates import SHANGHAI, WEEKLY_RUN_TIME
 from chalicelib.core.models import Office, Unit
 from chalicelib.core.settings import Settings
-from chalicelib.notify.digests.members import attachment_name, member_workbook, needs_attachment
+from chalicelib.notify.digests.attachment import attachment_name, member_workbook, needs_attachment
 from chalicelib.notify.digests.models import Digest
 from chalicelib.notify.digests.render import RenderedDigest, render_digest
 from chalicelib.notify.mail.mime import XLSX_TYPE, Part, build_email

@@ -24,6 +24,7 @@ class DigestItem(FindingFacts):
 
 
 class ComingDue(GroupRef):
+    unit_id: str | None = None  # the group's unit: the portal link of its digest opens it
     due_on: date
     what: (
         str  # e.g. "豁免(超规模)将于 2026-11-30 到期" or "临时群将于 2026-11-20 到期,到期后请解散"
@@ -43,6 +44,8 @@ class Digest(Frozen):
     coming_due: tuple[ComingDue, ...] = ()
     data_problems: tuple[DataError, ...] = ()  # in the files of the recipient's unit
     regulations: tuple[tuple[str, str], ...] = ()  # (short name, title) cited; () the seeds
+    answers: tuple[str, ...] = ()  # the offices' decisions on what the units asked, in words
+    portal_link: str = ""  # the recipient's own signed link to the unit page; "" no portal
 
     @property
     def empty(self) -> bool:

@@ -102,6 +102,8 @@ def render_digest(
         "sections": [section for section in sections if section.items],
         "copies": copy_notes(digest.cc, units),
         "office": office.contact_line if office is not None else DEFAULT_OFFICE,
+        "answers": digest.answers,
+        "portal_link": digest.portal_link,
     }
     return RenderedDigest(
         subject=context["subject"],

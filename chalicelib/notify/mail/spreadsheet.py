@@ -18,9 +18,10 @@ from typing import Any
 
 import xlsxwriter
 
+from chalicelib.core.values import neutralise
+
 Cell = str | int | float | date | None
 
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 MIN_WIDTH, MAX_WIDTH = 6, 24
 # The widest a column grows, by header, where MAX_WIDTH is not enough: longer text wraps.
 COLUMN_LIMITS = {"单位": 16, "群名称": 28, "名称": 28, "问题": 16, "说明": 40, "依据": 20, "原因": 40, "文件": 40}  # fmt: skip
@@ -31,11 +32,6 @@ MARGINS = {"left": 0.5, "right": 0.5, "top": 0.75, "bottom": 0.75}  # inches
 HEADER_MARGIN = 0.3  # inches from the paper's edge to the page header and footer
 HEADER_VALUE_LIMIT = 40  # characters of one data value in the page header (Excel: 255 in all)
 FOOTER = "&C第 &P 页 / 共 &N 页"
-
-
-def neutralise(text: str) -> str:
-    """Text a spreadsheet could take for a formula, made inert by a leading quote."""
-    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
 
 
 def display_width(text: str) -> int:

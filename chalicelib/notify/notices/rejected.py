@@ -10,7 +10,7 @@ One email per uploaded version: the send identity is (recipient, the upload's IS
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -42,9 +42,11 @@ def rejection_notice(
     units: Sequence[Unit],
     offices: Sequence[Office],
     settings: Settings,
+    unit_link: Callable[[str, str], str] | None = None,
 ) -> Notice | None:
     """The email for a rejected file; None when the file was not rejected or nobody can be
-    told (no unit contact and no office with scope `all`)."""
+    told (no unit contact and no office with scope `all`). `unit_link(recipient, unit id)`:
+    the unit contact's own portal link, to upload the corrected file there."""
     if receipt.rejected is None:
         return None
     office = supervisor(list(offices))
@@ -60,7 +62,8 @@ def rejection_notice(
     version = f"{file.path}\n{file.modified.isoformat()}\n{file.size}"
     identity = hashlib.sha256(version.encode()).hexdigest()[:24]
     relay = unit is not None and recipient != unit.contact_email  # the office passes it on
-    rendered = render_notice(receipt, file, unit, office, relay=relay)
+    link = unit_link(recipient, unit.unit_id) if unit_link and unit and not relay else ""
+    rendered = render_notice(receipt, file, unit, office, relay=relay, portal_link=link)
     raw = build_email(
         rendered,
         sender=settings.sender_email,
@@ -85,6 +88,7 @@ def render_notice(
     office: Office | None,
     *,
     relay: bool = False,
+    portal_link: str = "",
 ) -> RenderedEmail:
     """Subject without any value from the data (the file name is the uploader's). With
     `relay`, the email goes to the office for a unit that has no contact address."""
@@ -99,6 +103,7 @@ def render_notice(
         "moved_to": receipt.quarantined_to,
         "notes": receipt.notes,
         "office": office.contact_line if office is not None else DEFAULT_OFFICE,
+        "portal_link": portal_link,
     }
     return RenderedEmail(
         subject=context["subject"],

@@ -11,10 +11,11 @@ from datetime import date, timedelta
 from chalicelib.core.dates import iso_period
 from chalicelib.core.models import Category, Office, RollupKind, Severity
 from chalicelib.evaluate.rules import REGISTRY
+from chalicelib.ledger.actions import UnitAction
 from chalicelib.ledger.models import PARTY_WEEKS, LedgerEntry, LedgerState, RunRecord, RunStatus
 from chalicelib.notify.rollups.inventory import GroupInventory
-from chalicelib.notify.rollups.models import Rollup, RollupItem, TrendPoint
-from chalicelib.notify.wording import NO_UNIT_NAME
+from chalicelib.notify.rollups.models import FeedbackRow, Rollup, RollupItem, TrendPoint
+from chalicelib.notify.wording import ACTION_NAMES, DECISION_NAMES, NO_UNIT_NAME
 
 TREND_WEEKS = 12
 NO_UNIT = ("", NO_UNIT_NAME)
@@ -44,6 +45,7 @@ def build_rollup(
     failed_digests: int,
     *,
     problems: Sequence[str] = (),
+    actions: Sequence[UnitAction] = (),
 ) -> Rollup:
     scope = set(office.scope) if office.scope is not None else None
 
@@ -107,6 +109,25 @@ def build_rollup(
         items=tuple(items),
         inventory=rows,
         trend=_trend(runs, today, scope),
+        feedback=tuple(
+            _feedback(a, names) for a in actions if in_scope(a.category) and a.at.date() >= start
+        ),
+    )
+
+
+def _feedback(action: UnitAction, names: dict[str, str]) -> FeedbackRow:
+    outcome = DECISION_NAMES[action.decision]
+    if action.until is not None:
+        outcome += f"(申请至 {action.until})"
+    return FeedbackRow(
+        unit=names.get(action.unit_id or "", action.unit_id or NO_UNIT_NAME),
+        group=action.group_name or action.group_id,
+        platform=action.platform,
+        group_id=action.group_id,
+        title=action.title,
+        kind=ACTION_NAMES[action.kind],
+        reason=action.reason,
+        outcome=outcome + (f":{action.note}" if action.note else ""),
     )
 
 

@@ -43,6 +43,19 @@ class RollupItem(FindingFacts):
     first_seen: date
 
 
+class FeedbackRow(Frozen):
+    """What a unit answered in the portal on a finding in the office's scope (本周单位反馈)."""
+
+    unit: str
+    group: str
+    platform: Platform
+    group_id: str
+    title: str
+    kind: str  # in words: 已整改, 申请豁免, 有异议
+    reason: str
+    outcome: str  # in words: 待部门处理, 已批准(至 …)…
+
+
 class TrendPoint(Frozen):
     period: str  # ISO week
     open_by_severity: dict[str, int]  # Severity label -> open findings that week
@@ -78,6 +91,8 @@ class Rollup(Frozen):
     data_problems_total: int = 0  # data_problems lists the first of them
     held: tuple[HeldFinding, ...] = ()  # 待确认: new findings held this week, in scope
     held_total: int = 0
+    feedback: tuple[FeedbackRow, ...] = ()  # the units' answers of the period, in scope
+    portal_link: str = ""  # the office's own link to its portal page; "" without a portal
     regulations: tuple[tuple[str, str], ...] = ()  # (short name, title); () the seeds
 
     @property

@@ -117,6 +117,11 @@ def render_rollup(rollup: Rollup, contact: Office | None = None) -> RenderedRoll
             for item in rollup.held
         ],
         "held_total": rollup.held_total,
+        "feedback": [
+            {**row.model_dump(), "platform": PLATFORM_NAMES[row.platform]}
+            for row in rollup.feedback
+        ],
+        "portal_link": rollup.portal_link,
         "regulations": "；".join(
             f"《{title}》(简称《{short}》)"
             for short, title in (rollup.regulations or tuple(SEED_REGULATIONS.items()))

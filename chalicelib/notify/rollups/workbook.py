@@ -9,7 +9,7 @@ from typing import Any
 
 from chalicelib.core.masking import mask_address, mask_name
 from chalicelib.core.models import SEED_REGULATIONS, Category, Severity
-from chalicelib.core.values import safe_filename
+from chalicelib.core.values import neutralise, safe_filename
 from chalicelib.evaluate.rules import REGISTRY
 from chalicelib.ledger.models import HeldFinding
 from chalicelib.notify.digests.models import Unroutable
@@ -20,7 +20,6 @@ from chalicelib.notify.mail.spreadsheet import (
     Cell,
     Sheet,
     header_text,
-    neutralise,
 )
 from chalicelib.notify.rollups.colors import SEVERITY_COLORS
 from chalicelib.notify.rollups.models import InventoryRow, Rollup, RollupItem

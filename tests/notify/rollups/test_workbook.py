@@ -20,14 +20,13 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from chalicelib.core.masking import mask_name
 from chalicelib.core.models import Severity
-from chalicelib.core.values import safe_filename
+from chalicelib.core.values import neutralise, safe_filename
 from chalicelib.evaluate.rules import REGISTRY
 from chalicelib.notify.mail.spreadsheet import (
     COLUMN_LIMITS,
     MAX_WIDTH,
     display_width,
     header_text,
-    neutralise,
 )
 from chalicelib.notify.rollups.colors import SEVERITY_COLORS
 from chalicelib.notify.rollups.models import Rollup
