@@ -36,6 +36,7 @@ from chalicelib.intake.config import load_offices, load_units
 from chalicelib.notify.digests.build import DigestPlan
 from chalicelib.portal.links import Links
 from jobs.demo import check_uploads
+from jobs.portal import use_demo_keys
 from jobs.provision import provision, upload_folder
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -189,6 +190,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         root = Path(folder) / "college"
         generate_college(root, today=args.today, groups=60, formats="csv")
         with local_portal(root, args.today, args.port) as portal:
+            # the demo's fixed key, so that the links `make demo` printed open here too
+            use_demo_keys(portal.clients.ssm, portal.settings.portal_key_parameter)
             offices = load_offices(portal.source(), portal.settings, [])
             print(f"工作台:{portal.portal_url}(模拟 AWS,数据:示例学院,{args.today} 的周检查)")
             print(f"单位链接:{portal.unit_link(portal.busiest_unit())}")
