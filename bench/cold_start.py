@@ -6,7 +6,8 @@ the package carries bytecode: jobs/package.py).
     python bench/cold_start.py [--runs 9]
 
 Each figure is the median over fresh processes of the time `import app` and the
-function's first-run imports take. Our code (app.py, chalicelib/) is copied to a scratch
+function's first-run imports take (the portal's: those of every route of app.py, as
+jobs/handlers.py reads them). Our code (app.py, chalicelib/) is copied to a scratch
 folder and imported from there with `-B` (nothing written back, as on Lambda); the
 dependencies come from this venv, already compiled, so only our own modules' compilation
 is in the "source" figures. The interpreter is this venv's, not the runtime's python3.13:

@@ -3,9 +3,11 @@
 Checks what would otherwise fail halfway, before anything is uploaded: the four values
 an operator gives, the region (SES where `--mail ses`), the AWS CLI (this venv's), the
 artifact bucket (it must be in the stack's region: CloudFormation reads the code from
-there), and a stack left by a failed first create (it cannot be updated). Then the CLI
-uploads the code (`aws cloudformation package`) and creates or updates the stack through
-a change set (`aws cloudformation deploy`). A failed deploy is explained from the
+there), and a stack left by a failed first create (it cannot be updated). Then it creates
+the portal's signing keys when the stage has none (an SSM SecureString, which CloudFormation
+cannot create; never overwritten), and the CLI uploads the code (`aws cloudformation
+package`) and creates or updates the stack through a change set (`aws cloudformation
+deploy`). A failed deploy is explained from the
 stack's events; a success ends with what is left to do by hand."""
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ from typing import Any
 
 import boto3
 from botocore.exceptions import ClientError
+
+from chalicelib.core.settings import resource_names
+from jobs.portal import ensure_keys
 
 REQUIRED = {
     "BUCKET": "要新建的数据桶名(全局唯一),如 qungov-data-<学校>-prod",
@@ -58,6 +63,11 @@ def deployment_from_environment(stage: str, mail: str, package_dir: Path) -> Dep
 def run_deploy(deployment: Deployment) -> int:
     try:
         region, aws = preflight(deployment)
+    except Refused as refused:
+        print(refused, file=sys.stderr)
+        return 2
+    try:
+        create_portal_keys(boto3.client("ssm", region_name=region), deployment.stage)
     except Refused as refused:
         print(refused, file=sys.stderr)
         return 2
@@ -148,6 +158,25 @@ def stack_status(cloudformation: Any, stack: str) -> str | None:
             return None
         raise
     return str(found["StackStatus"])
+
+
+def create_portal_keys(ssm: Any, stage: str) -> bool:
+    """The stage's portal signing keys, `/qungov/<stage>/portal-keys`: a SecureString
+    (default key aws/ssm) holding a fresh keyring, created only when absent (PutParameter
+    without Overwrite: an existing one, maybe rotated since, is never replaced). Whether it
+    was created. Every function reads it (PORTAL_KEY_PARAMETER); the stack does not make
+    it, as CloudFormation cannot create a SecureString."""
+    name = resource_names(stage)["portal_key_parameter"]
+    try:
+        created = ensure_keys(ssm, name)
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "")
+        raise Refused(
+            f"无法创建门户签名密钥参数 {name}({code}):当前凭证需要 ssm:PutParameter"
+        ) from None
+    if created:
+        print(f"已创建门户签名密钥参数 {name}(SecureString,密钥 aws/ssm)", flush=True)
+    return created
 
 
 def deploy_stack(deployment: Deployment, aws: str) -> bool:

@@ -2,7 +2,8 @@
 throwaway stage `smoke`, uploads the sample college with every address in it replaced by
 the operator's, runs the weekly job against the stack (from here, as `python -m jobs
 weekly` does), waits until the stack's sending function has sent the digests it queued,
-and deletes the stage: stack, data bucket (every version), table and uploaded code.
+and deletes the stage: stack, data bucket (every version), table, portal keys and uploaded
+code.
 
 It needs what `make deploy` needs (credentials, SENDER already verified in SES,
 ARTIFACT_BUCKET in the region) and TO, the address the digests go to (in the SES sandbox,
@@ -37,6 +38,7 @@ from jobs.deploy import (
     aws_cli,
     check_artifact_bucket,
     check_mail,
+    create_portal_keys,
     deploy_stack,
     stack_status,
     why_it_failed,
@@ -115,6 +117,11 @@ def run_smoke(smoke: Smoke, out: Path) -> int:
     ok = False
     try:
         say(f"1/4 打包并部署演练栈 qungov-{STAGE}(数据桶 {bucket})")
+        try:
+            create_portal_keys(session.client("ssm"), STAGE)
+        except Refused as refused:
+            print(refused, file=sys.stderr)
+            return 1
         if run_package(STAGE, out, mail="ses") != 0 or not deploy_stack(deployment, aws):
             print(
                 why_it_failed(session.client("cloudformation"), deployment.stack), file=sys.stderr
@@ -218,13 +225,16 @@ def teardown(session: Any, bucket: str, artifact_bucket: str) -> list[str]:
     left: list[str] = []
     s3, dynamodb = session.client("s3"), session.client("dynamodb")
     cloudformation = session.client("cloudformation")
-    table = resource_names(STAGE)["ledger_table"]
+    names = resource_names(STAGE)
+    table, keys = names["ledger_table"], names["portal_key_parameter"]
+    ssm = session.client("ssm")
     steps: list[tuple[str, Callable[[], None]]] = [
         (f"数据桶 {bucket} 的内容", lambda: _empty(s3, bucket)),
         (f"表 {table} 的删除保护", lambda: _unprotect(dynamodb, table)),
         (f"栈 qungov-{STAGE}", lambda: _delete_stack(cloudformation)),
         (f"表 {table}", lambda: _gone_ok(lambda: dynamodb.delete_table(TableName=table))),
         (f"数据桶 {bucket}", lambda: _gone_ok(lambda: s3.delete_bucket(Bucket=bucket))),
+        (f"门户签名密钥参数 {keys}", lambda: _gone_ok(lambda: ssm.delete_parameter(Name=keys))),
         (f"代码包 s3://{artifact_bucket}/qungov-{STAGE}/",
          lambda: _empty(s3, artifact_bucket, f"qungov-{STAGE}/")),
     ]  # fmt: skip
@@ -274,5 +284,6 @@ def _gone_ok(call: Callable[[], object]) -> None:
         if error.response.get("Error", {}).get("Code") not in (
             "ResourceNotFoundException",
             "NoSuchBucket",
+            "ParameterNotFound",
         ):
             raise

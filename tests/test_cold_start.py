@@ -1,7 +1,7 @@
 """A cold start loads only its function's code: `import app` loads no flow, and each
-handler's own imports leave out the heavy libraries other functions need (workbooks,
-charts, templates, spreadsheet readers). Checked in fresh processes by the modules loaded,
-not by time (bench/cold_start.py measures the time)."""
+handler's own imports (the portal's: those of every route) leave out the heavy libraries
+other functions need (workbooks, charts, templates, spreadsheet readers). Checked in fresh
+processes by the modules loaded, not by time (bench/cold_start.py measures the time)."""
 
 from __future__ import annotations
 
@@ -12,12 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from jobs.handlers import handler_imports
+from jobs.handlers import API_FUNCTION, handler_imports
+from jobs.template import functions
 
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = {"xlsxwriter", "PIL", "jinja2", "python_calamine", "email_validator"}
 FLOWS = {
-    f"chalicelib.flows.{flow}" for flow in ("weekly", "rollup", "uploads", "delivery", "watch")
+    f"chalicelib.flows.{flow}"
+    for flow in ("weekly", "rollup", "uploads", "delivery", "watch", "portal")
 }
 # what each function may load of HEAVY: what its work needs
 NEEDS = {
@@ -27,6 +29,9 @@ NEEDS = {
     "weekly_watch": set(),
     "send_digest": set(),
     "validate_upload": {"jinja2", "python_calamine", "email_validator"},
+    # its pages (jinja2), config/units.* (which may be a workbook: calamine) and their
+    # addresses; no workbook is written, no chart drawn
+    API_FUNCTION: {"jinja2", "python_calamine", "email_validator"},
 }
 
 
@@ -57,3 +62,7 @@ def test_a_handler_loads_its_own_flow_and_only_the_heavy_libraries_it_needs(
     loaded = loaded_after(*own)
     assert len(loaded & FLOWS) == 1  # its own flow, none of the others
     assert {name.split(".")[0] for name in loaded} & HEAVY == NEEDS[function]
+
+
+def test_every_function_of_the_template_is_checked() -> None:
+    assert set(NEEDS) == {function.name for function in functions("prod")}

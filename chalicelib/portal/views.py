@@ -146,8 +146,7 @@ def office_page(grant: Grant, units: Mapping[str, Unit],
     for entry in mine:
         by_unit.setdefault(entry.unit_id or "", Counter())[entry.rule] += 1
     rows = [
-        UnitRow(_unit_name(u, units), " · ".join(f"{t} {c[r]}" for r, t in rules if c[r]),
-                sum(c.values()))  # fmt: skip
+        UnitRow(_unit_name(u, units), _rule_counts(c, rules), sum(c.values()))
         for u, c in sorted(by_unit.items(), key=lambda kv: -sum(kv[1].values()))
     ]
     asked = [a for a in actions if a.kind is not ActionKind.FIXED
@@ -165,6 +164,10 @@ def _decided_at(action: UnitAction) -> str:
 
 def _unit_name(unit_id: str, units: Mapping[str, Unit]) -> str:
     return units[unit_id].name if unit_id in units else unit_id or "(未知单位)"
+
+
+def _rule_counts(counts: Counter[str], rules: Sequence[tuple[str, str]]) -> str:
+    return " · ".join(f"{title} {counts[rule]}" for rule, title in rules if counts[rule])
 
 
 def _request(action: UnitAction, units: Mapping[str, Unit]) -> RequestView:

@@ -1,5 +1,6 @@
 """The CloudFormation template of one stage: every resource qungov runs on, one module per
-resource kind (storage, queues, functions with their roles, alarms, outputs).
+resource kind (storage, queues, functions with their roles, the portal's API, alarms,
+outputs).
 
 Plain CloudFormation, not SAM: every function gets its own role, ARNs are built from
 `${AWS::Partition}` (AWS China is `aws-cn`) and the stack's own resources, and the same
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from chalicelib.core.settings import resource_names
 from jobs.template.alarms import alarm_topic, held_findings_alarm
+from jobs.template.api import portal_api
 from jobs.template.common import ROOT, Json, logical, parameters
 from jobs.template.functions import RUNTIME, function_resources, functions
 from jobs.template.mail import (
@@ -57,6 +59,8 @@ def build_template(
     function_outputs: Json = {}
     for function in functions(stage):
         resources.update(function_resources(stage, function, code, event_mappings, mail))
+        if function.api:
+            resources.update(portal_api(stage))
         function_outputs[f"{logical(function.name)}Function"] = {
             "Description": f"the {function.name} Lambda function",
             "Value": {"Ref": f"{logical(function.name)}Function"},
@@ -68,5 +72,5 @@ def build_template(
         "Parameters": {**parameters(), **(SES_PARAMETERS if with_ses else {})},
         **({"Conditions": SES_CONDITIONS} if with_ses else {}),
         "Resources": resources,
-        "Outputs": {**outputs(), **function_outputs},
+        "Outputs": {**outputs(stage), **function_outputs},
     }

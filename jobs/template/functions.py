@@ -1,5 +1,6 @@
 """The functions of the Chalice app (app.py), each with its role, log group, error alarm
-and its schedule or queue; memory and timeouts per stage from `.chalice/config.json`."""
+and its schedule or queue, and the API function (the portal: the app object itself, behind
+API Gateway, jobs/template/api.py); memory and timeouts per stage from `.chalice/config.json`."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from chalice.app import ScheduledEventConfig, SQSEventConfig
 
 import app as chalice_app
 from chalicelib.core.settings import AWS_NAME_VARIABLES, Settings, resource_names
+from jobs.handlers import API_FUNCTION
 from jobs.template.alarms import alarm
+from jobs.template.api import PORTAL_URL
 from jobs.template.common import ROOT, Json, logical
 from jobs.template.roles import role
 
@@ -24,6 +27,13 @@ class Function:
     timeout: int
     schedule: str | None = None  # a schedule expression
     queue: str | None = None  # `digests` or `uploads`
+    api: bool = False  # the app's routes, behind API Gateway
+
+    @property
+    def handler(self) -> str:
+        """What Lambda calls: the handler, or for the API the app object (Chalice routes
+        API Gateway's proxy events itself)."""
+        return "app.app" if self.api else f"app.{self.name}"
 
 
 def functions(stage: str) -> list[Function]:
@@ -45,6 +55,11 @@ def functions(stage: str) -> list[Function]:
             found.append(Function(source.name, memory, timeout, schedule=schedule))
         elif isinstance(source, SQSEventConfig):
             found.append(Function(source.name, memory, timeout, queue=queues[source.queue]))
+    if chalice_app.app.routes:
+        own = per_function.get(API_FUNCTION, {})
+        memory = own.get("lambda_memory_size", config["lambda_memory_size"])
+        timeout = own.get("lambda_timeout", config["lambda_timeout"])
+        found.append(Function(API_FUNCTION, memory, timeout, api=True))
     return found
 
 
@@ -80,7 +95,7 @@ def function_resources(
             "Properties": {
                 "FunctionName": name,
                 "Runtime": RUNTIME,
-                "Handler": f"app.{function.name}",
+                "Handler": function.handler,
                 "Code": code,
                 "MemorySize": function.memory,
                 "Timeout": function.timeout,
@@ -98,6 +113,8 @@ def function_resources(
     }
     if scheduled:
         resources.update(_scheduled(own, function))
+    if function.api:  # a crash, a timeout (a route's exception is a 500: the API's alarm)
+        resources[f"{own}ErrorsAlarm"] = _errors_alarm(own, function)
     if function.queue is not None:
         queue = "DigestQueue" if function.queue == "digests" else "UploadQueue"
         most = {"Ref": "DigestConcurrency"} if function.queue == "digests" else UPLOAD_CONCURRENCY
@@ -150,13 +167,10 @@ def _scheduled(own: str, function: Function) -> Json:
                 },
             },
         },
-        "WeeklyRunMissedAlarm" if watch else f"{own}ErrorsAlarm": alarm(
-            "the weekly run had not run by Monday noon (Asia/Shanghai)"
-            if watch
-            else f"{function.name} failed: see its log group",
-            "AWS/Lambda",
-            "Errors",
-            {"FunctionName": {"Ref": f"{own}Function"}},
+        "WeeklyRunMissedAlarm" if watch else f"{own}ErrorsAlarm": _errors_alarm(
+            own,
+            function,
+            "the weekly run had not run by Monday noon (Asia/Shanghai)" if watch else "",
             period=3600 if watch else 300,
         ),
     }
@@ -184,12 +198,27 @@ AWS_NAMES = {
 }
 
 
+PORTAL_URL_VARIABLE = "PORTAL_URL"  # Settings.portal_url: the base of the emails' links
+
+
+def portal_names(stage: str) -> dict[str, str]:
+    """Each function's portal settings (Fn::Sub strings): the portal's URL (the links it
+    signs, or serves) and the SSM parameter of the signing keys (made by `make deploy`:
+    CloudFormation cannot create a SecureString)."""
+    return {
+        PORTAL_URL_VARIABLE: PORTAL_URL,
+        AWS_NAME_VARIABLES["portal_key_parameter"]: resource_names(stage)["portal_key_parameter"],
+    }
+
+
 def environment(stage: str, mail: str) -> Json:
-    """What every function is told: the stack's names; with SES, its configuration set
-    (whose bounce events the weekly run reads)."""
+    """What every function is told: the stack's names and the portal's; with SES, its
+    configuration set (whose bounce events the weekly run reads)."""
     with_ses = {"ses_configuration_set": resource_names(stage)["ses_configuration_set"]}
+    portal = {v: {"Fn::Sub": s} if "${" in s else s for v, s in portal_names(stage).items()}
     return {
         **{AWS_NAME_VARIABLES[name]: {"Fn::Sub": value} for name, value in AWS_NAMES.items()},
+        **portal,
         **{AWS_NAME_VARIABLES[n]: v for n, v in with_ses.items() if mail == "ses"},
         "POWERTOOLS_SERVICE_NAME": "qungov",
         "LOG_LEVEL": "INFO",
@@ -197,7 +226,20 @@ def environment(stage: str, mail: str) -> Json:
     }
 
 
-def operator_environment() -> str:
-    """The functions' AWS names as one line of VARIABLE=value, for an operator's shell."""
+def operator_environment(stage: str) -> str:
+    """The functions' AWS names and the portal's as one line of VARIABLE=value, for an
+    operator's shell (python -m jobs weekly|rollup|portal)."""
     pairs = [f"{AWS_NAME_VARIABLES[name]}={value}" for name, value in AWS_NAMES.items()]
+    pairs += [f"{variable}={value}" for variable, value in portal_names(stage).items()]
     return " ".join([*pairs, "AWS_DEFAULT_REGION=${AWS::Region}"])
+
+
+def _errors_alarm(own: str, function: Function, why: str = "", period: int = 300) -> Json:
+    """The function's `Errors` alarm: a crash, a timeout, a failed run."""
+    return alarm(
+        why or f"{function.name} failed: see its log group",
+        "AWS/Lambda",
+        "Errors",
+        {"FunctionName": {"Ref": f"{own}Function"}},
+        period=period,
+    )

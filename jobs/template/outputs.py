@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
+from jobs.template.api import portal_outputs
 from jobs.template.common import Json
 from jobs.template.functions import operator_environment
 
 
-def outputs() -> Json:
+def outputs(stage: str) -> Json:
     values = {
         "DataBucketName": ({"Ref": "DataBucket"}, "the data bucket: units upload to it"),
         "LedgerTableName": ({"Ref": "LedgerTable"}, "the findings ledger and send log"),
@@ -25,11 +26,14 @@ def outputs() -> Json:
         "AlarmTopicArn": ({"Ref": "AlarmTopic"}, "alarms go here (and to AlarmEmail)"),
         "SenderEmail": ({"Ref": "SenderEmail"}, "verify it in SES before the first run"),
         "OperatorEnvironment": (
-            {"Fn::Sub": operator_environment()},
-            "`export` this to run python -m jobs weekly|rollup against this stack",
+            {"Fn::Sub": operator_environment(stage)},
+            "`export` this to run python -m jobs weekly|rollup|portal against this stack",
         ),
     }
     return {
-        key: {"Description": description, "Value": value}
-        for key, (value, description) in values.items()
+        **{
+            key: {"Description": description, "Value": value}
+            for key, (value, description) in values.items()
+        },
+        **portal_outputs(),
     }

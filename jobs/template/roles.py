@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from chalicelib.core.layout import INVENTORY, OUTBOX, QUARANTINE, RECEIPTS, REPORTS
 from chalicelib.core.settings import resource_names
-from chalicelib.intake.catalogue import DATA_FOLDERS
+from chalicelib.intake.catalogue import DATA_FOLDERS, ROSTERS, UNITS
+from chalicelib.portal.uploads import PORTAL_WAIVERS
 from jobs.template.common import Json, arn
 
 # What each function may do: (actions, resources). A resource is `objects:<prefix>` (a prefix
 # of the bucket), `list:<prefix>` (listing keys under a prefix only), `top` (listing the
-# top of the bucket, one level), `table`, `digests`, `uploads`, `mail-events` (the queues) or
-# `sender` (SES, for the configured sender and configuration set only).
+# top of the bucket, one level), `table`, `digests`, `uploads`, `mail-events` (the queues),
+# `sender` (SES, for the configured sender and configuration set only) or `portal-keys`
+# (the SSM parameter of the portal's signing keys, `resource_names(stage)`).
 # tests/jobs/test_policy.py matches the actions to the code's calls, tests/jobs/test_stack.py
 # the listed prefixes to what each function lists on a stack.
 Grant = tuple[tuple[str, ...], tuple[str, ...]]
@@ -24,13 +26,22 @@ def grant(actions: str, resources: str) -> Grant:
     return tuple(actions.split()), tuple(resources.split())
 
 
+# Reading the portal's signing keys, to sign the links an email carries (and, for the
+# portal, to check them). Only ssm:GetParameter, on the one parameter: it is a SecureString
+# under the AWS managed key `aws/ssm`, whose key policy already lets every principal of the
+# account decrypt through Parameter Store (kms:ViaService ssm.<region>, kms:CallerAccount),
+# so no kms:Decrypt is granted here. Encrypting the parameter with a customer managed key
+# instead would need kms:Decrypt on that key, conditioned on kms:ViaService.
+SIGNS_LINKS = grant("ssm:GetParameter", "portal-keys")
 ROLLUP = [
     grant("s3:ListBucket", f"list:config/ list:{INVENTORY}"),
     grant("s3:GetObject", f"objects:config/ objects:{INVENTORY} objects:{REPORTS}"),
     grant("s3:PutObject", f"objects:{REPORTS}"),
     grant("dynamodb:Scan dynamodb:Query dynamodb:GetItem dynamodb:UpdateItem", "table"),
     grant("ses:SendRawEmail", "sender"),
+    SIGNS_LINKS,
 ]
+UPLOAD_FOLDERS = ROSTERS.prefix  # rosters/<platform>/<unit>/: where a unit's browser uploads
 ACCESS: dict[str, list[Grant]] = {
     "weekly_scan": [
         grant("s3:ListBucket", f"{LIST_DATA} list:{QUARANTINE}"),
@@ -43,6 +54,7 @@ ACCESS: dict[str, list[Grant]] = {
         ),
         grant("sqs:GetQueueUrl sqs:SendMessage", "digests"),
         grant("sqs:GetQueueUrl sqs:ReceiveMessage sqs:DeleteMessage", "mail-events"),
+        SIGNS_LINKS,
     ],
     "send_digest": [
         grant("s3:GetObject", f"objects:{OUTBOX}"),
@@ -56,10 +68,31 @@ ACCESS: dict[str, list[Grant]] = {
         grant("s3:PutObject", f"objects:{RECEIPTS} objects:{QUARANTINE} objects:{OUTBOX}"),
         grant(SQS_TRIGGER, "uploads"),
         grant("sqs:GetQueueUrl sqs:SendMessage", "digests"),  # a rejected file's receipt
+        SIGNS_LINKS,
     ],
     "weekly_rollup": ROLLUP,
     "monthly_rollup": ROLLUP,
     "weekly_watch": [grant("dynamodb:GetItem", "table")],
+    # The portal (app.app behind API Gateway): reads the units, the unit's uploads and their
+    # receipts, lists the rollups; writes only approved waivers (and lists them, to write one
+    # whose write failed). Its upload form is an S3 presigned POST and a rollup's download a
+    # presigned GET, both signed with this role, so S3 checks this role's s3:PutObject
+    # (upload folders) and s3:GetObject (reports/).
+    "portal": [
+        grant(
+            "s3:ListBucket",
+            f"list:{UNITS.prefix} list:{UPLOAD_FOLDERS} list:{RECEIPTS}{UPLOAD_FOLDERS}"
+            f" list:{REPORTS} list:{PORTAL_WAIVERS}",
+        ),
+        grant(
+            "s3:GetObject",
+            f"objects:{UNITS.prefix} objects:{RECEIPTS}{UPLOAD_FOLDERS} objects:{REPORTS}",
+        ),
+        grant("s3:PutObject", f"objects:{UPLOAD_FOLDERS} objects:{PORTAL_WAIVERS}"),
+        # the ledger (Scan), its actions (Query, GetItem, PutItem), revocations (GetItem)
+        grant("dynamodb:Scan dynamodb:Query dynamodb:GetItem dynamodb:PutItem", "table"),
+        SIGNS_LINKS,
+    ],
 }
 
 
@@ -118,6 +151,10 @@ def _statement(actions: tuple[str, ...], resources: tuple[str, ...], stage: str)
             "Resource": [bucket],
             "Condition": {"StringLike": {"s3:prefix": prefixes}},
         }
+    if resources == ("portal-keys",):
+        name = resource_names(stage)["portal_key_parameter"]  # /qungov/<stage>/portal-keys
+        parameter = arn(f"ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter{name}")
+        return statement | {"Resource": [parameter]}
     if resources == ("sender",):
         configuration_set = resource_names(stage)["ses_configuration_set"]
         ses = "ses:${AWS::Region}:${AWS::AccountId}"

@@ -1,6 +1,7 @@
 """`make deploy` as an IT engineer runs it, with the AWS CLI, against moto's server in the
-AWS China partition: package, upload the code, create the stack through a change set, and
-deploy again (an update). The stack on moto is looked at through the same API."""
+AWS China partition: create the portal's signing keys, package, upload the code, create the
+stack through a change set, and deploy again (an update, the keys left as they are). The
+stack on moto is looked at through the same API."""
 
 from __future__ import annotations
 
@@ -19,9 +20,11 @@ import pytest
 from botocore.stub import Stubber
 from moto.server import ThreadedMotoServer
 
-from jobs.deploy import Refused, check_stack, why_it_failed
+from chalicelib.portal.tokens import Keyring
+from jobs.deploy import Refused, check_stack, create_portal_keys, why_it_failed
 from jobs.package import runtime_python
 from jobs.template import RUNTIME
+from tests.aws import bare_aws
 
 ROOT = Path(__file__).resolve().parents[2]
 REGION = "cn-north-1"
@@ -33,6 +36,7 @@ DEPLOY = {
     "ARTIFACT_BUCKET": "college-artifacts",
     "MAIL": "smtp",  # AWS China has no SES
 }
+PORTAL_KEYS = "/qungov/prod/portal-keys"  # resource_names("prod")["portal_key_parameter"]
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning:moto.cloudformation.parsing")
 
 
@@ -89,15 +93,26 @@ def test_make_deploy_stands_up_the_stack_and_deploys_again(endpoint: str, tmp_pa
 
     first = make_deploy(endpoint, tmp_path)
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    ssm = client("ssm", endpoint)
+    keys = ssm.get_parameter(Name=PORTAL_KEYS, WithDecryption=True)["Parameter"]
     second = make_deploy(endpoint, tmp_path)  # the same again: an update, not a failure
     assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
+
+    # the portal's signing keys: created by the first deploy, a SecureString holding a
+    # keyring, and left as they were by the second
+    assert keys["Type"] == "SecureString"
+    assert Keyring.from_json(keys["Value"]).keys[0][0] == "k1"
+    assert f"已创建门户签名密钥参数 {PORTAL_KEYS}" in first.stdout
+    assert "门户签名密钥" not in second.stdout
+    again = ssm.get_parameter(Name=PORTAL_KEYS, WithDecryption=True)["Parameter"]
+    assert (again["Value"], again["Version"]) == (keys["Value"], keys["Version"])
 
     (stack,) = client("cloudformation", endpoint).describe_stacks(StackName="qungov-prod")["Stacks"]
     assert stack["StackStatus"] in ("CREATE_COMPLETE", "UPDATE_COMPLETE")
     functions = client("lambda", endpoint).list_functions()["Functions"]
     with zipfile.ZipFile(tmp_path / "deployment.zip") as archive:
         assert "app.py" in archive.namelist()
-    assert len(functions) == 6
+    assert len(functions) == 7  # six jobs and the portal
     for function in functions:
         assert function["Runtime"] == RUNTIME
         assert function["CodeSize"] == (tmp_path / "deployment.zip").stat().st_size
@@ -139,6 +154,37 @@ def test_make_deploy_says_what_to_fix_before_anything_is_uploaded(
     assert client("cloudformation", endpoint).list_stacks()["StackSummaries"] == []
     objects = client("s3", endpoint).list_objects_v2(Bucket=DEPLOY["ARTIFACT_BUCKET"])
     assert objects["KeyCount"] == 0
+    assert client("ssm", endpoint).describe_parameters()["Parameters"] == []  # nor keys made
+
+
+def test_the_portal_keys_are_created_once_and_never_overwritten(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with bare_aws(monkeypatch, REGION):
+        ssm = boto3.client("ssm", region_name=REGION)
+        assert create_portal_keys(ssm, "prod") is True
+        first = ssm.get_parameter(Name=PORTAL_KEYS, WithDecryption=True)["Parameter"]
+        rotated = Keyring.from_json(first["Value"]).rotated("k2").to_json()
+        ssm.put_parameter(Name=PORTAL_KEYS, Value=rotated, Type="SecureString", Overwrite=True)
+
+        assert create_portal_keys(ssm, "prod") is False  # a later deploy: kept as rotated
+
+        kept = ssm.get_parameter(Name=PORTAL_KEYS, WithDecryption=True)["Parameter"]
+        assert (kept["Type"], kept["Value"], kept["Version"]) == ("SecureString", rotated, 2)
+        (described,) = ssm.describe_parameters()["Parameters"]
+        assert "KeyId" not in described or described["KeyId"] == "alias/aws/ssm"
+    assert capsys.readouterr().out.count("已创建门户签名密钥参数") == 1
+
+
+def test_without_the_right_to_create_the_keys_deploy_says_what_is_missing() -> None:
+    ssm = boto3.client(
+        "ssm", region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing"
+    )
+    stubber = Stubber(ssm)
+    stubber.add_client_error("put_parameter", "AccessDeniedException", http_status_code=400)
+    stubber.activate()
+    with pytest.raises(Refused, match="ssm:PutParameter"):
+        create_portal_keys(ssm, "prod")
 
 
 def test_an_artifact_bucket_in_another_region_is_refused_with_the_fix(

@@ -1,7 +1,8 @@
 """Each Lambda function's role allows the AWS actions its code calls, and nothing more.
 
-The code a function runs is its handler in app.py and every chalicelib module that
-reaches, by import; the calls are the boto3 client methods named in that code. What a
+The code a function runs is its handler in app.py (the portal's: every route's) and every
+chalicelib module that reaches, by import; the calls are the boto3 client methods named in
+that code, and the requests it presigns (made by the browser, with the function's role). What a
 role allows is read from the template (jobs/template/roles.py). tests/jobs/test_stack.py checks the
 other way round at run time: every call a handler made on the stack was allowed."""
 
@@ -22,15 +23,19 @@ from jobs.handlers import handler_imports
 from jobs.template import ACCESS, build_template, functions
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("s3", "dynamodb", "sqs", "ses")
+SERVICES = ("s3", "dynamodb", "sqs", "ses", "ssm")
 # API operations whose IAM action has another name (or needs two actions).
 IAM_ACTIONS = {
     "s3:ListObjectsV2": ("s3:ListBucket",),
     "s3:HeadObject": ("s3:GetObject",),
     "s3:CopyObject": ("s3:GetObject", "s3:PutObject"),
 }
-CLIENT_CALL = re.compile(r"\b(?:s3|dynamodb|sqs|ses|client)\.(\w+)\(")
+CLIENT_CALL = re.compile(r"\b(?:s3|dynamodb|sqs|ses|ssm|client)\.(\w+)\(")
 PAGINATOR = re.compile(r"get_paginator\(\"(\w+)\"\)")
+# A presigned request is made by the browser, with the signer's (the function's) rights: a
+# presigned POST uploads an object (s3:PutObject); a presigned URL does its operation.
+PRESIGNED_POST = re.compile(r"\bgenerate_presigned_post\(")
+PRESIGNED_URL = re.compile(r"\bgenerate_presigned_url\(\s*\"(\w+)\"")
 # What Lambda itself does with a function's role: write its logs, poll its queue.
 LAMBDA_NEEDS = {"logs:CreateLogStream", "logs:PutLogEvents"}
 SQS_TRIGGER = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
@@ -53,6 +58,7 @@ NOT_CALLED = {
         "the worker claims and records one send; listing a period's sends is the rollups'",
     ),
 }
+SIGNS_LINKS = {"ssm:GetParameter"}  # the link signers and the portal read the keys
 TEMPLATE = build_template("prod", "deployment.zip")
 
 
@@ -115,6 +121,20 @@ def test_a_role_allows_nothing_its_function_does_not_call(function: str) -> None
     assert extra == set()
 
 
+def test_only_the_link_signers_and_the_portal_read_the_signing_keys() -> None:
+    readers = {f for f in ACCESS if any(a.startswith("ssm:") for a in role_actions(TEMPLATE, f))}
+    signers = {"weekly_scan", "weekly_rollup", "monthly_rollup", "validate_upload", "portal"}
+    assert readers == signers
+    assert all(called_by(f) >= SIGNS_LINKS for f in signers)
+
+
+def test_presigned_requests_count_as_the_calls_the_browser_makes_with_them() -> None:
+    """The portal signs an upload form and a download link: S3 checks the signer's role."""
+    source = (ROOT / "chalicelib" / "aws" / "presign.py").read_text(encoding="utf-8")
+    assert _calls_in(source) == {"s3:PutObject", "s3:GetObject"}
+    assert {"s3:PutObject", "s3:GetObject"} <= called_by("portal")
+
+
 def test_the_upload_validator_cannot_send_email_and_the_sender_cannot_delete() -> None:
     assert not any(a.startswith("ses:") for a in role_actions(TEMPLATE, "validate_upload"))
     assert not any("Delete" in a for a in role_actions(TEMPLATE, "send_digest") - SQS_TRIGGER)
@@ -174,7 +194,9 @@ def test_only_chalicelib_aws_calls_aws() -> None:
 
 def _calls_in(source: str) -> set[str]:
     names = set(CLIENT_CALL.findall(source)) | set(PAGINATOR.findall(source))
-    return {operations()[name] for name in names if name in operations()}
+    names |= set(PRESIGNED_URL.findall(source))
+    presigned_post = {"s3:PutObject"} if PRESIGNED_POST.search(source) else set()
+    return {operations()[name] for name in names if name in operations()} | presigned_post
 
 
 @pytest.mark.parametrize("function", sorted(ACCESS))

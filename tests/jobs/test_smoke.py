@@ -152,6 +152,8 @@ def test_the_rehearsal_deploys_runs_a_week_sees_the_digests_sent_and_leaves_noth
     assert buckets == [ARTIFACTS]
     assert boto3.client("s3").list_objects_v2(Bucket=ARTIFACTS)["KeyCount"] == 0
     assert "qungov-ledger-smoke" not in boto3.client("dynamodb").list_tables()["TableNames"]
+    assert "已创建门户签名密钥参数 /qungov/smoke/portal-keys" in result.stdout
+    assert boto3.client("ssm").describe_parameters()["Parameters"] == []
 
 
 def test_a_sender_not_verified_in_ses_is_refused_before_anything_is_made(

@@ -1,10 +1,12 @@
 """The template itself: cfn-lint, and the settings moto's CloudFormation ignores (encryption,
-public access, versioning, lifecycle, notifications, queue policy, recovery, alarms), so
-that tests/jobs/test_stack.py standing the stack up is not the only proof."""
+public access, versioning, lifecycle, notifications, queue policy, recovery, alarms, the
+API's stage and its throttle, the API's endpoint type), so that tests/jobs/test_stack.py
+standing the stack up is not the only proof."""
 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,11 +14,13 @@ from typing import Any
 
 import pytest
 
+import app as app_module
 from chalicelib.core.layout import OUTBOX, QUARANTINE, RECEIPTS
-from chalicelib.core.settings import TABLE_KEYS
+from chalicelib.core.settings import TABLE_KEYS, Settings, resource_names
 from chalicelib.intake.catalogue import DATA_FOLDERS
 from jobs.package import run_package
-from jobs.template import ACCESS, MAX_RECEIVES, build_template, functions
+from jobs.template import ACCESS, MAX_RECEIVES, RUNTIME, build_template, functions
+from jobs.template.api import STAGE_NAME, THROTTLING_BURST_LIMIT, THROTTLING_RATE_LIMIT
 
 TEMPLATE = build_template("prod", "deployment.zip")
 RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
@@ -67,6 +71,7 @@ def test_cfn_lint_passes_with_ses_and_with_smtp_in_aws_china(tmp_path: Path) -> 
     result = _lint(smtp, "us-east-1", "ap-east-1", "cn-north-1", "cn-northwest-1")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "AWS::SES::" not in smtp.read_text(encoding="utf-8")
+    assert "AWS::ApiGateway::Stage" in smtp.read_text(encoding="utf-8")  # the portal's, linted
     assert _lint(tmp_path / "ses" / "template.json", "cn-north-1").returncode != 0
 
 
@@ -368,3 +373,218 @@ def test_the_template_takes_its_parameters_and_names_no_partition() -> None:
 def test_an_unknown_stage_is_refused_rather_than_given_default_timeouts() -> None:
     with pytest.raises(ValueError, match="staging"):
         build_template("staging", "deployment.zip")
+
+
+# -- the portal: its function, its API, what every function is told -------------------------
+
+PORTAL_URL = "https://${PortalApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/api/portal/"
+
+
+def test_the_portal_function_is_the_app_object_with_its_own_role_log_group_and_alarms() -> None:
+    portal = RESOURCES["PortalFunction"]["Properties"]
+    assert portal["FunctionName"] == "qungov-prod-portal"
+    assert portal["Handler"] == "app.app"  # Chalice routes API Gateway's proxy events itself
+    assert (portal["Runtime"], portal["MemorySize"], portal["Timeout"]) == (RUNTIME, 512, 30)
+    assert portal["Role"] == {"Fn::GetAtt": ["PortalRole", "Arn"]}
+    assert RESOURCES["PortalFunction"]["DependsOn"] == "PortalLogGroup"
+    group = RESOURCES["PortalLogGroup"]["Properties"]
+    assert group["LogGroupName"] == "/aws/lambda/qungov-prod-portal"
+    assert alarm_on("PortalFunction", "Errors")["Threshold"] == 0
+    assert alarm_on("PortalFunction", "Throttles")["Threshold"] == 0
+    # a route's exception is Chalice's 500, not a Lambda error: the API's 5XX count pages
+    (server_errors,) = [
+        a["Properties"]
+        for a in of_type("AWS::CloudWatch::Alarm").values()
+        if a["Properties"]["MetricName"] == "5XXError"
+    ]
+    assert server_errors["Namespace"] == "AWS/ApiGateway"
+    assert server_errors["Dimensions"] == [
+        {"Name": "ApiName", "Value": "qungov-prod"}, {"Name": "Stage", "Value": "api"}
+    ]  # fmt: skip
+    assert server_errors["Threshold"] == 0
+    assert server_errors["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+    # memory and timeout are the stage's (.chalice/config.json), in every stage
+    for stage in ("dev", "smoke", "prod"):
+        (api,) = [f for f in functions(stage) if f.api]
+        assert (api.name, api.handler, api.memory, api.timeout) == ("portal", "app.app", 512, 30)
+
+
+def test_every_path_and_method_of_the_regional_api_goes_to_the_portal_function() -> None:
+    (api,) = of_type("AWS::ApiGateway::RestApi").values()
+    assert api["Properties"]["Name"] == "qungov-prod"
+    assert api["Properties"]["EndpointConfiguration"] == {"Types": ["REGIONAL"]}
+    (proxy,) = of_type("AWS::ApiGateway::Resource").values()
+    assert proxy["Properties"] == {
+        "RestApiId": {"Ref": "PortalApi"},
+        "ParentId": {"Fn::GetAtt": ["PortalApi", "RootResourceId"]},
+        "PathPart": "{proxy+}",
+    }
+    methods = of_type("AWS::ApiGateway::Method")
+    on = [method["Properties"]["ResourceId"] for method in methods.values()]
+    assert len(on) == 2 and {"Ref": "PortalApiProxyResource"} in on
+    assert {"Fn::GetAtt": ["PortalApi", "RootResourceId"]} in on  # `/` itself
+    invocations = (
+        "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/"
+        "${PortalFunction.Arn}/invocations"
+    )
+    for method in methods.values():
+        properties = method["Properties"]
+        assert (properties["HttpMethod"], properties["AuthorizationType"]) == ("ANY", "NONE")
+        assert properties["Integration"] == {
+            "Type": "AWS_PROXY", "IntegrationHttpMethod": "POST", "Uri": {"Fn::Sub": invocations}
+        }  # fmt: skip
+    # the deployment follows the methods (a new logical id when they change)
+    ((deployment_id, deployment),) = of_type("AWS::ApiGateway::Deployment").items()
+    assert sorted(deployment["DependsOn"]) == sorted(methods)
+    assert deployment_id.startswith("PortalApiDeployment")
+
+
+def test_the_stage_api_throttles_every_method_of_every_path() -> None:
+    (stage,) = of_type("AWS::ApiGateway::Stage").values()
+    properties = stage["Properties"]
+    assert properties["StageName"] == STAGE_NAME == "api"
+    (deployment,) = of_type("AWS::ApiGateway::Deployment")
+    assert properties["DeploymentId"] == {"Ref": deployment}
+    assert properties["MethodSettings"] == [
+        {"ResourcePath": "/*", "HttpMethod": "*", "ThrottlingBurstLimit": 20,
+         "ThrottlingRateLimit": 10}
+    ]  # fmt: skip
+    assert (THROTTLING_BURST_LIMIT, THROTTLING_RATE_LIMIT) == (20, 10)
+
+
+def test_only_this_apis_stage_may_invoke_the_portal_function() -> None:
+    permissions = [
+        p["Properties"]
+        for p in of_type("AWS::Lambda::Permission").values()
+        if p["Properties"]["FunctionName"] == {"Ref": "PortalFunction"}
+    ]
+    assert permissions == [
+        {
+            "Action": "lambda:InvokeFunction",
+            "FunctionName": {"Ref": "PortalFunction"},
+            "Principal": "apigateway.amazonaws.com",
+            "SourceArn": {
+                "Fn::Sub": "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:"
+                "${PortalApi}/api/*"
+            },
+        }
+    ]
+    # and nothing else invokes it (no schedule, no queue)
+    assert not [
+        r for r in of_type("AWS::Lambda::EventSourceMapping").values()
+        if r["Properties"]["FunctionName"] == {"Ref": "PortalFunction"}
+    ]  # fmt: skip
+
+
+def test_the_portal_url_is_an_output_and_every_function_knows_it_and_its_keys(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert TEMPLATE["Outputs"]["PortalUrl"]["Value"] == {"Fn::Sub": PORTAL_URL}
+    assert all(route.startswith("/portal/") for route in app_module.app.routes)  # its path
+    for name, function in of_type("AWS::Lambda::Function").items():
+        variables = function["Properties"]["Environment"]["Variables"]
+        assert variables["PORTAL_URL"] == {"Fn::Sub": PORTAL_URL}, name
+        assert variables["PORTAL_KEY_PARAMETER"] == "/qungov/prod/portal-keys", name
+    operator = TEMPLATE["Outputs"]["OperatorEnvironment"]["Value"]["Fn::Sub"]
+    assert f"PORTAL_URL={PORTAL_URL}" in operator.split()
+    assert "PORTAL_KEY_PARAMETER=/qungov/prod/portal-keys" in operator.split()
+    # the names the settings read
+    monkeypatch.setenv("PORTAL_URL", "https://x.example/api/portal/")
+    monkeypatch.setenv("PORTAL_KEY_PARAMETER", "/qungov/prod/portal-keys")
+    settings = Settings()
+    assert settings.portal_url == "https://x.example/api/portal/"
+    assert settings.portal_key_parameter == resource_names("prod")["portal_key_parameter"]
+
+
+def test_the_template_has_no_dependency_cycle_and_the_api_depends_on_no_function() -> None:
+    """Every function's environment names the API (its URL); the API's methods name the
+    portal function: the RestApi itself must depend on nothing."""
+    graph = {name: _dependencies(resource) for name, resource in RESOURCES.items()}
+    assert graph["PortalApi"] == set()
+    assert "PortalApi" in graph["WeeklyScanFunction"]
+    assert "PortalFunction" in graph["PortalApiProxyMethod"]
+    done: set[str] = set()
+    while len(done) < len(graph):  # take whatever depends only on what is taken
+        ready = {name for name, needs in graph.items() if name not in done and needs <= done}
+        assert ready, f"a cycle among {sorted(set(graph) - done)}"
+        done |= ready
+
+
+def _dependencies(node: Any) -> set[str]:
+    """The resources a resource refers to: Ref, Fn::GetAtt, ${…} of Fn::Sub, DependsOn."""
+    found: set[str] = set()
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "Ref" and value in RESOURCES:
+                found.add(value)
+            elif key == "Fn::GetAtt":
+                found.add(value[0])
+            elif key == "Fn::Sub":
+                text = value if isinstance(value, str) else value[0]
+                found |= {n.split(".")[0] for n in re.findall(r"\$\{([^}!]+)\}", text)}
+            elif key == "DependsOn":
+                found |= {value} if isinstance(value, str) else set(value)
+            found |= _dependencies(value)
+    elif isinstance(node, list):
+        for value in node:
+            found |= _dependencies(value)
+    return found & set(RESOURCES)
+
+
+def _role(function: str) -> list[dict[str, Any]]:
+    logical = "".join(part.capitalize() for part in function.split("_"))
+    return [
+        statement
+        for policy in RESOURCES[f"{logical}Role"]["Properties"]["Policies"]
+        for statement in policy["PolicyDocument"]["Statement"]
+    ]
+
+
+def test_the_portal_role_reads_its_folders_writes_uploads_and_waivers_and_nothing_else() -> None:
+    bucket = "arn:${AWS::Partition}:s3:::${BucketName}"
+    granted = {action: statement for statement in _role("portal") for action in statement["Action"]}
+    assert set(granted) == {
+        "logs:CreateLogStream", "logs:PutLogEvents", "s3:ListBucket", "s3:GetObject",
+        "s3:PutObject", "dynamodb:Scan", "dynamodb:Query", "dynamodb:GetItem",
+        "dynamodb:PutItem", "ssm:GetParameter",
+    }  # fmt: skip
+    assert granted["s3:ListBucket"]["Condition"] == {
+        "StringLike": {
+            "s3:prefix": ["config/*", "rosters/*", "receipts/rosters/*", "reports/*",
+                          "waivers/portal/*"]
+        }
+    }  # fmt: skip
+    assert granted["s3:GetObject"]["Resource"] == [
+        {"Fn::Sub": f"{bucket}/{prefix}*"}
+        for prefix in ("config/", "receipts/rosters/", "reports/")
+    ]
+    # the upload form (a presigned POST, signed with this role) and approved waivers only
+    assert granted["s3:PutObject"]["Resource"] == [
+        {"Fn::Sub": f"{bucket}/{prefix}*"} for prefix in ("rosters/", "waivers/portal/")
+    ]
+    assert granted["dynamodb:PutItem"]["Resource"] == [{"Fn::GetAtt": ["LedgerTable", "Arn"]}]
+
+
+def test_the_signing_keys_are_read_from_their_one_parameter_without_any_kms_grant() -> None:
+    parameter = {
+        "Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:"
+        "parameter/qungov/prod/portal-keys"
+    }
+    readers = set()
+    for function in ACCESS:
+        for statement in _role(function):
+            assert not any(a.startswith("kms:") for a in statement["Action"])  # aws/ssm's policy
+            if any(a.startswith("ssm:") for a in statement["Action"]):
+                assert statement == {
+                    "Effect": "Allow", "Action": ["ssm:GetParameter"], "Resource": [parameter]
+                }  # fmt: skip
+                readers.add(function)
+    # the portal, and the functions whose emails carry its signed links
+    assert readers == {
+        "portal",
+        "weekly_scan",
+        "weekly_rollup",
+        "monthly_rollup",
+        "validate_upload",
+    }
+    assert resource_names("prod")["portal_key_parameter"] == "/qungov/prod/portal-keys"

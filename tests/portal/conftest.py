@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -28,6 +27,7 @@ from chalicelib.ledger.models import LedgerEntry
 from chalicelib.portal.links import Links
 from jobs.provision import upload_folder
 from jobs.sample import generate_college
+from tests.portal.page_forms import Forms
 
 # The portal acts now (its clock is the request's), so the college's week is this one: a
 # waiver approved today is read by next Monday's run, never by a replay of an earlier week.
@@ -41,24 +41,6 @@ def local_today() -> date:
 
 PORTAL = "https://portal.example.edu.cn/api/portal/"
 FORM = {"content-type": "application/x-www-form-urlencoded"}
-
-
-class Forms(HTMLParser):
-    """Every form of a page: its action and its named inputs' values."""
-
-    def __init__(self, html: str) -> None:
-        super().__init__()
-        self.forms: list[dict[str, str]] = []
-        self.feed(html)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = {name: value or "" for name, value in attrs}
-        if tag == "form":
-            self.forms.append(
-                {"_action": values.get("action", ""), "_method": values.get("method", "get")}
-            )
-        elif tag in ("input", "button") and self.forms and "name" in values:
-            self.forms[-1].setdefault(values["name"], values.get("value", ""))
 
 
 @dataclass
