@@ -98,7 +98,8 @@ def send_digest(event: SQSEvent) -> None:
             )
             count({f"Send_{outcome.value}": 1})
             summary("send", {"to": mask_address(message.recipient), "kind": message.kind,
-                             "period": message.period, "outcome": outcome.value})  # fmt: skip
+                             "channel": message.channel.value, "period": message.period,
+                             "outcome": outcome.value})  # fmt: skip
 
 
 @app.on_sqs_message(queue=UPLOAD_QUEUE, batch_size=1)

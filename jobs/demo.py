@@ -6,7 +6,9 @@ of a group is corrected in its filing. So the emails show new, still-open, fixed
 escalation copies (weeks open >= 3) and coming-due items. Each week's files are uploaded
 at 07:30 on Monday (moto's S3 clock is set to it) and checked as the validate_upload
 Lambda checks them: the broken workbook is quarantined and its receipt emailed. Every
-sent email is written to `out/demo/outbox/` as `.eml` with an `.html` preview.
+sent email is written to `out/demo/outbox/` as `.eml` with an `.html` preview. Two units
+name a group robot: their notices are written to `out/demo/robots/` as `.md`, never posted
+(the demo stays offline).
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ import csv
 import io
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path, PurePosixPath
 from unittest import mock
@@ -24,6 +27,7 @@ from chalicelib.aws.clients import Clients, aws_clients
 from chalicelib.aws.sendlog import DynamoSendLog
 from chalicelib.core.layout import digest_key, report_prefix, upload_notice_key
 from chalicelib.core.models import RollupKind
+from chalicelib.core.robots import robot_label
 from chalicelib.core.settings import Settings
 from chalicelib.core.values import safe_filename
 from chalicelib.evaluate.scan import ScanResult
@@ -36,7 +40,8 @@ from chalicelib.flows.weekly import run_weekly
 from chalicelib.intake.config import load_offices, load_units
 from chalicelib.intake.source import LocalSource
 from chalicelib.notify.mail.mime import preview_html
-from chalicelib.notify.sending import DIGEST, UPLOAD_REJECTED, SendStatus
+from chalicelib.notify.robots.message import RobotNotice
+from chalicelib.notify.sending import DIGEST, UPLOAD_REJECTED, Handed, SendStatus
 from chalicelib.portal.links import Links
 from jobs.portal import DEMO_KEYRING, LOCAL_PORTAL, use_demo_keys
 from jobs.provision import provision, upload_folder
@@ -75,7 +80,7 @@ def run_demo(out: Path, first_day: date, settings: Settings) -> None:
         for week in range(WEEKS):
             day = first_day + timedelta(days=7 * week)
             data = out / "data" / f"week{week + 1}"
-            plan = generate_college(data, today=day, seed=SEED)
+            plan = generate_college(data, today=day, seed=SEED, robots=True)
             if previous is not None:
                 STORY[week](data, plan, previous, day)
             uploaded = datetime.combine(day - timedelta(days=1), time(23, 30))  # UTC
@@ -84,13 +89,18 @@ def run_demo(out: Path, first_day: date, settings: Settings) -> None:
             rejected = check_uploads(clients, settings)
             now = datetime.combine(day, time(0, 5), UTC)  # Monday 08:05 in Shanghai
             summary, _, result = run_weekly(weekly_ports(clients, settings), settings, day)
-            sent = drain_digests(clients, settings, now)
+            robots = RobotsToFolder(out / "robots")
+            sent = drain_digests(clients, settings, now, robots)
             emails = write_outbox(clients, settings, summary.period, out / "outbox")
             print(f"第 {week + 1} 周 " + "\n".join(summary.lines()))
             print(
                 f"  上传检查:{rejected} 个文件被拒收(已移到 quarantine/,回执已发邮件);"
                 f"已发送 {sent.get('sent', 0)} 封,邮件写入 {out / 'outbox'}({len(emails)} 个 .eml)"
             )
+            if robots.written:
+                print(
+                    f"  群机器人通知 {len(robots.written)} 条(演示不联网,未发出)写入 {out / 'robots'}"
+                )
             at_ten = datetime.combine(day, time(2, 0), UTC)  # Monday 10:00 in Shanghai
             rollup = run_rollup(
                 rollup_ports(clients, settings),
@@ -125,6 +135,23 @@ def print_portal_links(portal_url: str, data: Path, settings: Settings) -> None:
     print(f"  部门工作台({office.office}):{links.office(office)}")
 
 
+@dataclass
+class RobotsToFolder:
+    """The demo's group robots: each notice is written to `folder` as markdown, never
+    posted, so the demo stays offline (and its made-up keys reach no provider)."""
+
+    folder: Path
+    written: list[Path] = field(default_factory=list)
+
+    def send(self, raw: bytes, sender: str, recipients: Sequence[str]) -> Handed:
+        notice = RobotNotice.from_bytes(raw)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / safe_filename(f"{notice.unit_id}-{notice.content_hash()[:8]}.md")
+        path.write_text(f"<!-- {robot_label(notice.robot)} -->\n{notice.markdown}\n", "utf-8")
+        self.written.append(path)
+        return Handed(f"demo file {path.name}")
+
+
 def check_uploads(clients: Clients, settings: Settings) -> int:
     """Every upload notification now in the queue, checked as the validate_upload Lambda
     checks it; how many files were rejected."""
@@ -147,7 +174,7 @@ def write_outbox(clients: Clients, settings: Settings, period: str, outbox: Path
     outbox.mkdir(parents=True, exist_ok=True)
     written = []
     for record in DynamoSendLog(clients.dynamodb, settings.ledger_table).records(period):
-        if record.status is not SendStatus.SENT:
+        if record.status is not SendStatus.SENT or record.robot:  # robots: RobotsToFolder
             continue
         if record.kind == DIGEST:
             key, name = digest_key(period, record.content_hash), record.recipient

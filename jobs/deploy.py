@@ -1,7 +1,8 @@
 """`python -m jobs deploy` (`make deploy`): one stage, from its package to a running stack.
 
 Checks what would otherwise fail halfway, before anything is uploaded: the four values
-an operator gives, the region (SES where `--mail ses`), the AWS CLI (this venv's), the
+an operator gives, the region (SES where `--mail ses`; with `--mail smtp`, the server and
+its password's SecureString), the AWS CLI (this venv's), the
 artifact bucket (it must be in the stack's region: CloudFormation reads the code from
 there), and a stack left by a failed first create (it cannot be updated). Then it creates
 the portal's signing keys when the stage has none (an SSM SecureString, which CloudFormation
@@ -53,11 +54,22 @@ class Refused(Exception):
     """Something to fix before deploying; the message says what and how."""
 
 
+# With MAIL=smtp: the server, as template parameters (its password never is one).
+SMTP_VARIABLES = {
+    "SMTP_HOST": "SmtpHost",
+    "SMTP_PORT": "SmtpPort",
+    "SMTP_SECURITY": "SmtpSecurity",
+    "SMTP_USERNAME": "SmtpUsername",
+}
+PORTS = {"tls": 465, "starttls": 587}  # as 腾讯企业邮, 网易企业邮 and most relays take them
+
+
 def deployment_from_environment(stage: str, mail: str, package_dir: Path) -> Deployment:
     values = {name: os.environ.get(name, "").strip() for name in REQUIRED}
-    concurrency = os.environ.get("DIGEST_CONCURRENCY", "").strip()
-    parameters = {"DigestConcurrency": concurrency} if concurrency else {}
-    return Deployment(stage, mail, package_dir, values, parameters)
+    optional = {"DIGEST_CONCURRENCY": "DigestConcurrency"}
+    optional |= SMTP_VARIABLES if mail == "smtp" else {}
+    given = {parameter: os.environ.get(name, "").strip() for name, parameter in optional.items()}
+    return Deployment(stage, mail, package_dir, values, {k: v for k, v in given.items() if v})
 
 
 def run_deploy(deployment: Deployment) -> int:
@@ -92,6 +104,8 @@ def preflight(deployment: Deployment) -> tuple[str, str]:
     if not region:
         raise Refused("未配置 AWS 区域:请设置 AWS_DEFAULT_REGION(如 cn-north-1)或 AWS_PROFILE")
     check_mail(session, region, deployment.mail)
+    if deployment.mail == "smtp":
+        check_smtp(deployment, session.client("ssm"))
     aws = aws_cli()
     check_artifact_bucket(session.client("s3"), deployment.values["ARTIFACT_BUCKET"], region)
     check_stack(session.client("cloudformation"), deployment.stack)
@@ -105,6 +119,44 @@ def check_mail(session: Any, region: str, mail: str) -> None:
         raise Refused(
             f"区域 {region} 没有 SES,用 MAIL=ses 打包的模板在这里无法创建(也无法发信)。"
             "请改用 MAIL=smtp 重新打包并部署(README,Regions),或换一个有 SES 的区域"
+        )
+
+
+def check_smtp(deployment: Deployment, ssm: Any) -> None:
+    """The SMTP server is named, its port fits its TLS mode, and its password is already
+    in the stage's SecureString (put there by the operator: never a parameter)."""
+    given = deployment.parameters
+    if not given.get("SmtpHost"):
+        raise Refused(
+            "MAIL=smtp 需要 SMTP_HOST(发信服务器,如 smtp.exmail.qq.com),可选 SMTP_PORT"
+            "(465 或 587)、SMTP_SECURITY(tls 或 starttls)、SMTP_USERNAME(默认发件地址)"
+        )
+    security = given.get("SmtpSecurity", "tls")
+    port = given.get("SmtpPort", "465")
+    if security not in PORTS or not port.isdigit():
+        raise Refused(
+            f"SMTP_SECURITY 应为 tls 或 starttls,SMTP_PORT 应为端口号(现为 {security}、{port})"
+        )
+    if port == "25":
+        raise Refused("Lambda 不能经 25 端口发信(AWS 限制):请用 465(tls)或 587(starttls)")
+    if int(port) in PORTS.values() and int(port) != PORTS[security]:
+        right = next(mode for mode, number in PORTS.items() if number == int(port))
+        raise Refused(f"端口 {port} 用的是 SMTP_SECURITY={right},不是 {security}")
+    name = resource_names(deployment.stage)["smtp_password_parameter"]
+    try:
+        found = ssm.describe_parameters(
+            ParameterFilters=[{"Key": "Name", "Option": "Equals", "Values": [name]}]
+        )["Parameters"]
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "")
+        raise Refused(
+            f"无法读取 SSM 参数 {name}({code}):当前凭证需要 ssm:DescribeParameters"
+        ) from None
+    if not found or found[0].get("Type") != "SecureString":
+        raise Refused(
+            f"先把 SMTP 密码(邮箱的客户端授权码)存为 SecureString:\n"
+            f"  aws ssm put-parameter --type SecureString --name {name} --value '<授权码>'\n"
+            "(密码不进设置、模板或命令历史之外的任何地方;发信函数只能读这一个参数)"
         )
 
 

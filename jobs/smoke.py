@@ -211,7 +211,9 @@ def _wait_for_sends(
     log = DynamoSendLog(aws_clients().dynamodb, settings.ledger_table)
     deadline = time.monotonic() + seconds
     while True:
-        digests = [r for r in log.records(period) if SendKind.of(r.kind) is SendKind.DIGEST]
+        digests = [
+            r for r in log.records(period) if SendKind.of(r.kind) is SendKind.DIGEST and not r.robot
+        ]
         sent = [r for r in digests if r.status is SendStatus.SENT]
         waiting = [r for r in digests if r.status is not SendStatus.SENT]
         if (digests and not waiting) or time.monotonic() > deadline:

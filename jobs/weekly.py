@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -19,17 +20,20 @@ from chalicelib.flows.weekly import ports as weekly_ports
 from chalicelib.intake.config import supervisor
 from chalicelib.notify.digests.mime import digest_email
 from chalicelib.notify.mail.mime import preview_html
-from chalicelib.notify.sending import SendFailed
+from chalicelib.notify.sending import MailTransport, SendFailed
 
 
-def drain_digests(clients: Clients, settings: Settings, now: datetime) -> Counter[str]:
+def drain_digests(
+    clients: Clients, settings: Settings, now: datetime, robots: MailTransport | None = None
+) -> Counter[str]:
     """Deliver every message now in the digest queue, as the Lambda would receive them.
     Each delivery claims its send at `now` plus the time the drain has taken so far, so
-    that a long drain's claims never look stale to a worker running beside it."""
+    that a long drain's claims never look stale to a worker running beside it. `robots`:
+    where the group robot notices go (None: the providers' APIs of the settings)."""
     outcomes: Counter[str] = Counter()
     started = time.monotonic()
     queue_url = clients.sqs.get_queue_url(QueueName=settings.digest_queue)["QueueUrl"]
-    worker = delivery_ports(clients, settings)
+    worker = replace(delivery_ports(clients, settings), robots=robots)
     while True:  # until a receive comes back empty (failed sends are hidden for a while)
         messages = clients.sqs.receive_message(
             QueueUrl=queue_url,

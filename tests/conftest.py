@@ -8,6 +8,8 @@ import pytest
 
 from chalicelib.aws.clients import Clients
 from tests.aws import embedded_aws
+from tests.channels.robot_server import RobotApi
+from tests.channels.robot_server import robot_api as serve_robot_api
 
 
 @pytest.fixture
@@ -15,3 +17,10 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clients]:
     """See `tests.aws.embedded_aws`."""
     with embedded_aws(monkeypatch) as clients:
         yield clients
+
+
+@pytest.fixture
+def robot_api() -> Iterator[RobotApi]:
+    """See `tests.channels.robot_server`: both robot APIs on loopback."""
+    with serve_robot_api() as api:
+        yield api

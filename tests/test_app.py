@@ -16,6 +16,7 @@ from chalice.test import Client
 
 import app as app_module
 from chalicelib.aws.clients import Clients, aws_clients
+from chalicelib.aws.parameters import forget_cached
 from chalicelib.aws.sendlog import DynamoSendLog
 from chalicelib.core.dates import iso_period
 from chalicelib.core.settings import Settings
@@ -24,6 +25,7 @@ from chalicelib.ledger.watch import WeeklyRunMissing
 from jobs.provision import upload_folder
 from jobs.sample import generate_college
 from tests.aws import sent_emails
+from tests.channels.smtp_server import PASSWORD, USER, smtp_server
 
 TODAY = date(2026, 11, 16)  # a Monday; scheduled handlers take the day from the event
 MONDAY_8 = "2026-11-16T00:00:00Z"  # when the weekly schedule fires (08:00 in Shanghai)
@@ -234,3 +236,36 @@ def test_the_noon_watch_fails_when_the_weekly_run_did_not_happen(
         seen = client.lambda_.invoke("weekly_watch", schedule_event(client, noon)).payload
 
     assert seen == {"period": "2026-W47", "status": "complete"}
+
+
+def test_with_smtp_the_sender_sends_each_digest_once_through_the_server_over_starttls(
+    aws: Clients, college: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """AWS China: no SES. The sending function reads the password from its SecureString,
+    verifies the server's certificate (the test CA, through SSL_CERT_FILE as a campus CA
+    would be) and sends the weekly digests once each, a replayed message included."""
+    upload_folder(aws.s3, Settings().data_bucket, college)
+    aws.ssm.put_parameter(Name="/qungov/smtp-password", Type="SecureString", Value=PASSWORD)
+    forget_cached()
+    with smtp_server("starttls") as server:
+        authority = tmp_path / "campus-ca.pem"
+        authority.write_bytes(server.authority_pem)
+        monkeypatch.setenv("SSL_CERT_FILE", str(authority))
+        for name, value in {
+            "MAIL_TRANSPORT": "smtp", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(server.port),
+            "SMTP_SECURITY": "starttls", "SMTP_USERNAME": USER,
+        }.items():  # fmt: skip
+            monkeypatch.setenv(name, value)
+        with Client(app_module.app) as client:
+            result = client.lambda_.invoke("weekly_scan", schedule_event(client)).payload
+            bodies = [m["Body"] for m in queued(aws, "qungov-digests")]
+            deliver(client, bodies + bodies[:1])  # one message delivered twice
+
+    assert result["digests"] == len(bodies) > 0
+    assert len(server.handler.received) == len(bodies)  # once each, none through SES
+    assert sent_emails() == [] and server.handler.logins[0] == (USER, PASSWORD)
+    records = DynamoSendLog(aws.dynamodb, Settings().ledger_table).records(iso_period(TODAY))
+    assert {r.status for r in records} == {"sent"}
+    assert all(r.message_id and r.message_id.startswith("250 ") for r in records)
+    subject = email.message_from_bytes(server.handler.received[0].data)["Subject"]
+    assert subject is not None  # the MIME bytes as rendered, headers and all

@@ -1,6 +1,6 @@
 """Imports point one way, in the order the data flows (README, Layout):
 
-    core ← intake ← evaluate ← ledger ← notify ← aws ← flows ← app.py, jobs/, bench/
+    core ← intake ← evaluate ← ledger ← notify ← portal ← channels ← aws ← flows ← app.py, jobs/, bench/
 
 Every import is read from the source (at module level, inside functions and under
 TYPE_CHECKING alike), so a late import cannot hide an upward one."""
@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-WINGS = ("core", "intake", "evaluate", "ledger", "notify", "portal", "aws", "flows")
-ADAPTERS = "chalicelib.aws"
-MAY_IMPORT_ADAPTERS = ("chalicelib.aws", "chalicelib.flows", "app", "jobs", "bench")
+WINGS = ("core", "intake", "evaluate", "ledger", "notify", "portal", "channels", "aws", "flows")
+ADAPTERS = ("chalicelib.aws", "chalicelib.channels")
+MAY_IMPORT_ADAPTERS = (*ADAPTERS, "chalicelib.flows", "app", "jobs", "bench")
 
 
 def module_name(path: Path) -> str:

@@ -15,7 +15,7 @@ from botocore.exceptions import (
 )
 
 from chalicelib.core.errors import describe
-from chalicelib.notify.sending import NotSent, OutcomeUnknown
+from chalicelib.notify.sending import Handed, NotSent, OutcomeUnknown
 
 # Errors after which SES certainly has nothing: it answered no, or was never reached.
 _NOT_SENT = (ClientError, EndpointConnectionError, ConnectTimeoutError, ParamValidationError)
@@ -28,7 +28,7 @@ class SesTransport:
     ses: Any  # boto3 SES client
     configuration_set: str = ""  # whose events report bounces and complaints ("": none)
 
-    def send(self, raw: bytes, sender: str, recipients: Sequence[str]) -> str:
+    def send(self, raw: bytes, sender: str, recipients: Sequence[str]) -> Handed:
         events = {"ConfigurationSetName": self.configuration_set} if self.configuration_set else {}
         try:
             response = self.ses.send_raw_email(
@@ -38,4 +38,4 @@ class SesTransport:
             raise NotSent(describe(error)) from error
         except Exception as error:  # a timeout or a broken connection: SES may have it
             raise OutcomeUnknown(describe(error)) from error
-        return str(response["MessageId"])
+        return Handed(str(response["MessageId"]))

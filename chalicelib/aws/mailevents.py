@@ -1,31 +1,10 @@
-"""The mail-events queue (SES bounce and complaint events, through SNS) read by the weekly
-run, and the undeliverable addresses it records in the ledger table: the one writer of
-`MAILHEALTH` items, kept apart so that only the weekly scan's role may write them."""
+"""The mail-events queue (SES bounce and complaint events, through SNS), read by the weekly
+run, which records the addresses they name (chalicelib/aws/mailhealth.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
-
-from botocore.exceptions import ClientError
-
-from chalicelib.aws.mailhealth import FIELDS, PK, DynamoMailHealth
-from chalicelib.notify.mailhealth import Undeliverable
-
-
-class DynamoMailHealthLog(DynamoMailHealth):
-    def record(self, item: Undeliverable) -> None:
-        """The first report of an address stands (a later bounce says nothing new)."""
-        values = {name: {"S": getattr(item, name)} for name in FIELDS}
-        try:
-            self.client.put_item(
-                TableName=self.table,
-                Item={"pk": {"S": PK}, "sk": {"S": item.address}, **values},
-                ConditionExpression="attribute_not_exists(pk)",
-            )
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
 
 
 def drain_events(sqs: Any, queue_name: str, take: Callable[[str], None]) -> int:

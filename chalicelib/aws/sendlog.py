@@ -1,4 +1,5 @@
-"""The send log in the ledger table: pk `SEND#<period>`, sk `<recipient>#<kind>`.
+"""The send log in the ledger table: pk `SEND#<period>`, sk `<recipient>#<kind>` (an
+email) or `<recipient>#<kind>#<channel>` (a group robot's notice, chalicelib/notify/robots).
 
 Every write after a claim is conditional on the claim's token, so that a worker whose
 claim was taken over can never send or record anything in its name. Times are stored in
@@ -16,6 +17,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from chalicelib.core.models import Channel
 from chalicelib.notify.sending import (
     DIGEST,
     STALE_CLAIM,
@@ -177,6 +179,7 @@ class DynamoSendLog:
             "period": message.period,
             "kind": message.kind,
             "content_hash": message.content_hash,
+            **({"channel": message.channel} if message.channel is not Channel.EMAIL else {}),
             **fields,
         }
         sets = [f"#{name} = :set_{name}" for name in fields]
@@ -203,9 +206,10 @@ def _utc(moment: datetime) -> str:
 
 
 def _key(message: MailMessage) -> dict[str, dict[str, str]]:
+    channel = "" if message.channel is Channel.EMAIL else f"#{message.channel}"
     return {
         "pk": {"S": f"SEND#{message.period}"},
-        "sk": {"S": f"{message.recipient}#{message.kind}"},
+        "sk": {"S": f"{message.recipient}#{message.kind}{channel}"},
     }
 
 
@@ -226,4 +230,5 @@ def _record(item: dict[str, Any]) -> SendRecord:
         claimed_at=text("claimed_at"),
         message_id=text("message_id"),
         error=text("error"),
+        channel=Channel(text("channel") or Channel.EMAIL),
     )

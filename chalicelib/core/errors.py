@@ -15,3 +15,7 @@ def describe(error: BaseException) -> str:
     if type(error).__module__.startswith("botocore"):
         return type(error).__name__
     return str(error)[:200] or type(error).__name__
+
+
+class ValueRefused(ValueError):
+    """A cell that cannot be used; the message, in Chinese, says why and what to do."""

@@ -11,7 +11,7 @@ from chalicelib.core.models import RollupKind
 
 RECEIPTS = "receipts/"  # receipts/<key>.json for each upload
 QUARANTINE = "quarantine/"  # uploads rejected whole, under their own key
-OUTBOX = "outbox/"  # outbox/<week>/…eml: the rendered emails the sending worker takes
+OUTBOX = "outbox/"  # outbox/<week>/…eml, robot-….json: what the sending worker takes
 REPORTS = "reports/"  # reports/<year>/W<week>/ and M<month>/: the archived rollups
 INVENTORY = "inventory/"  # inventory/<week>.json: every known group that week (登记表)
 
@@ -53,6 +53,12 @@ def quarantined_from(quarantined: str) -> str:
 def digest_key(period: str, content_hash: str) -> str:
     """A rendered digest of the week `period`."""
     return f"{OUTBOX}{period}/{content_hash}.eml"
+
+
+def robot_notice_key(period: str, content_hash: str) -> str:
+    """A unit's rendered notice to its group robot, of the week `period`: JSON naming the
+    robot's key, so it stays in the private bucket like every email."""
+    return f"{OUTBOX}{period}/robot-{content_hash}.json"
 
 
 def upload_notice_key(period: str, identity: str) -> str:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 from enum import IntEnum, StrEnum
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 
 class Frozen(BaseModel):
@@ -76,6 +76,24 @@ class RollupKind(StrEnum):
     MONTH = "month"
 
 
+class Channel(StrEnum):
+    """Where a send goes: by email, or to a unit's group robot (DESIGN.md, Channels)."""
+
+    EMAIL = "email"
+    WECOM = "wecom"  # a WeCom group robot (企业微信群机器人)
+    DINGTALK = "dingtalk"  # a DingTalk custom robot (钉钉自定义机器人)
+
+
+class Robot(Frozen):
+    """A unit's group robot, as checked in chalicelib/core/robots.py: only the provider and
+    its key, never an address (each request goes to the provider's fixed API). The key and
+    the secret are `SecretStr`, so that no log, repr or dump shows them."""
+
+    channel: Literal[Channel.WECOM, Channel.DINGTALK]
+    key: SecretStr  # WeCom's `key`, or DingTalk's `access_token`
+    secret: SecretStr | None = None  # DingTalk's signing secret (加签, `SEC…`)
+
+
 class Unit(Frozen):
     unit_id: str
     name: str
@@ -88,6 +106,7 @@ class Unit(Frozen):
     invalid_emails: tuple[str, ...] = Field(
         default=(), description="Fields whose cell held an unusable address (never guessed)."
     )
+    robot: Robot | None = None  # its group robot, when it named a usable one
 
 
 class Office(Frozen):

@@ -4,6 +4,7 @@ environment, in the docs and in the tests."""
 from __future__ import annotations
 
 import os
+from typing import Literal
 
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -83,6 +84,24 @@ class Settings(BaseSettings):
     ses_configuration_set: str = ""  # "": SES sends without one (no bounce events)
     portal_url: str = ""  # the portal's address, ending in `/`; "": emails carry no link
     portal_key_parameter: str = "/qungov/portal-keys"  # SSM SecureString: the signing keys
+
+    # Mail (DESIGN.md, Channels): SES, or an SMTP server where there is no SES (AWS China,
+    # ap-east-1). The SMTP password is never a setting: only the name of the SSM
+    # SecureString that holds it.
+    mail_transport: Literal["ses", "smtp"] = "ses"
+    smtp_host: str = ""
+    smtp_port: int = Field(465, gt=0, lt=65536)
+    smtp_security: Literal["tls", "starttls"] = "tls"  # implicit TLS (465) or STARTTLS (587)
+    smtp_username: str = ""  # "": the sender's address
+    smtp_password_parameter: str = "/qungov/smtp-password"
+    smtp_timeout_seconds: int = Field(20, gt=0, le=50)  # below the sender's 60 s timeout
+
+    # Group robots (DESIGN.md, Channels; docs/robots.md): a unit's `robot` cell gives only
+    # a key; each notice is posted to the provider's API here, never to an address from
+    # the data. Plain http only to this machine (the tests' stand-in for the providers).
+    wecom_api_base: str = "https://qyapi.weixin.qq.com"
+    dingtalk_api_base: str = "https://oapi.dingtalk.com"
+    robot_timeout_seconds: int = Field(10, gt=0, le=50)  # below the sender's 60 s timeout
 
     # Input limits: a file over any of them is rejected whole with a clear message.
     max_file_bytes: int = Field(64 * MIB, gt=0)
@@ -164,6 +183,7 @@ AWS_NAME_VARIABLES = {
     "mail_events_queue": "MAIL_EVENTS_QUEUE",
     "ses_configuration_set": "SES_CONFIGURATION_SET",
     "portal_key_parameter": "PORTAL_KEY_PARAMETER",
+    "smtp_password_parameter": "SMTP_PASSWORD_PARAMETER",
 }
 
 
@@ -178,6 +198,7 @@ def resource_names(stage: str) -> dict[str, str]:
         "mail_events_queue": f"qungov-mail-events-{stage}",
         "ses_configuration_set": f"qungov-{stage}",
         "portal_key_parameter": f"/qungov/{stage}/portal-keys",
+        "smtp_password_parameter": f"/qungov/{stage}/smtp-password",
     }
 
 

@@ -15,6 +15,8 @@ import unicodedata
 
 from email_validator import EmailNotValidError, validate_email
 
+from chalicelib.core.errors import ValueRefused
+
 # C0/C1 controls, zero-width characters, bidirectional overrides and the BOM: invisible in
 # a name, and able to make two equal-looking ids differ or reorder what a reader sees.
 _INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
@@ -27,10 +29,6 @@ _PLAIN_ADDRESS = re.compile(
     r"(?=.{1,64}@)[A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*"
     r"@((?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63})"
 )
-
-
-class ValueRefused(ValueError):
-    """A cell that cannot be used; the message, in Chinese, says why and what to do."""
 
 
 def clean_text(value: str, max_chars: int) -> tuple[str, bool]:

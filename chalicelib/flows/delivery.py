@@ -1,5 +1,6 @@
-"""The digest queue's worker: one SQS record, one email handed to the mail provider once,
-through the send log (chalicelib/notify/mailer.py).
+"""The digest queue's worker: one SQS record, one email handed to the mail provider (or
+one notice posted to a unit's group robot) once, through the send log
+(chalicelib/notify/mailer.py).
 
 Kept apart from the weekly job (chalicelib/flows/weekly.py) so that each Lambda function's
 code, and so its role (jobs/template/roles.py), holds only the AWS calls it makes."""
@@ -13,15 +14,17 @@ from functools import partial
 from typing import Any
 
 from chalicelib.aws.clients import Clients
-from chalicelib.aws.mailer import SesTransport
-from chalicelib.aws.mailhealth import DynamoMailHealth
+from chalicelib.aws.mailhealth import DynamoMailHealthLog
 from chalicelib.aws.redelivery import hide_for
 from chalicelib.aws.s3reader import S3Reader
 from chalicelib.aws.sendlog import DynamoSendLog
+from chalicelib.channels.robots import RobotTransport
+from chalicelib.core.models import Channel
 from chalicelib.core.settings import Settings
+from chalicelib.flows.mailtransport import mail_transport
 from chalicelib.intake.source import ObjectReader
 from chalicelib.notify.mailer import Mailer
-from chalicelib.notify.mailhealth import MailHealth
+from chalicelib.notify.mailhealth import MailHealthLog
 from chalicelib.notify.sending import (
     MailMessage,
     MailTransport,
@@ -38,7 +41,8 @@ class DeliveryPorts:
     emails: ObjectReader  # the rendered emails the messages name
     transport: MailTransport
     hide: Callable[[str, int], None]  # hide a queue message (by receipt handle) for seconds
-    health: MailHealth  # addresses that bounced: not mailed
+    health: MailHealthLog  # addresses that bounced or were refused: not mailed; noted
+    robots: MailTransport | None = None  # the group robots; None: the settings' APIs
 
 
 def ports(clients: Clients, settings: Settings) -> DeliveryPorts:
@@ -46,9 +50,9 @@ def ports(clients: Clients, settings: Settings) -> DeliveryPorts:
     return DeliveryPorts(
         send_log=DynamoSendLog(clients.dynamodb, settings.ledger_table),
         emails=S3Reader(clients.s3, settings.data_bucket),
-        transport=SesTransport(clients.ses, settings.ses_configuration_set),
+        transport=mail_transport(clients, settings),
         hide=partial(hide_for, clients.sqs, settings.digest_queue),
-        health=DynamoMailHealth(clients.dynamodb, settings.ledger_table),
+        health=DynamoMailHealthLog(clients.dynamodb, settings.ledger_table),
     )
 
 
@@ -57,9 +61,13 @@ def send_digest_record(
 ) -> SendOutcome:
     """One SQS record of the digest queue: send it, or hide it for a while and re-raise."""
     message = MailMessage.from_json(record["body"])
-    mailer = Mailer(
-        ports.send_log, ports.emails, ports.transport, settings.sender_email, ports.health
-    )
+    if message.channel is Channel.EMAIL:
+        mailer = Mailer(
+            ports.send_log, ports.emails, ports.transport, settings.sender_email, ports.health
+        )
+    else:  # a unit's robot notice: the same send log, no mail health
+        robots = ports.robots or RobotTransport.of(settings)
+        mailer = Mailer(ports.send_log, ports.emails, robots, settings.sender_email)
     try:
         return mailer.send(message, now)
     except SendFailed:

@@ -1,24 +1,38 @@
 """The weekly digests into the bucket and onto the send queue, once per recipient and week.
 
 Each digest is rendered (`outbox/<week>/<hash>.eml`) and queued as one SQS message that
-the send_digest worker delivers through the send log (chalicelib/notify/sending.py)."""
+the send_digest worker delivers through the send log (chalicelib/notify/sending.py); each
+unit's group robot notice likewise (`outbox/<week>/robot-<hash>.json`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 
 from chalicelib.aws.errors import AWS_ERRORS
 from chalicelib.core.dates import SHANGHAI, WEEKLY_RUN_TIME
 from chalicelib.core.errors import describe
 from chalicelib.core.layout import digest_key
 from chalicelib.core.masking import mask_address
+from chalicelib.core.models import Channel, Office, Unit
+from chalicelib.core.robots import robot_label
 from chalicelib.core.settings import Settings
 from chalicelib.evaluate.scan import ScanResult
 from chalicelib.intake.config import supervisor
 from chalicelib.notify.digests.build import DigestPlan
 from chalicelib.notify.digests.mime import digest_email
-from chalicelib.notify.sending import DIGEST, MailMessage, MailQueue, SendLog, SendStatus
+from chalicelib.notify.digests.models import Digest
+from chalicelib.notify.robots.message import RobotNotice
+from chalicelib.notify.sending import (
+    DIGEST,
+    MailMessage,
+    MailQueue,
+    SendLog,
+    SendRecord,
+    SendStatus,
+)
 
 
 @dataclass(frozen=True)
@@ -68,17 +82,14 @@ class Outbox:
         self, plan: DigestPlan, result: ScanResult, problems: list[str]
     ) -> tuple[list[MailMessage], int]:
         """The messages queued, and how many digests were held back (see the class)."""
-        records = {r.recipient: r for r in self.log.records(self.period) if r.kind == self.kind}
+        records = self._records()
         units = {u.unit_id: u for u in result.units}
+        contact = supervisor(result.offices)
         messages, held_back = [], 0
         for digest in plan.digests:
             if self.only is not None and digest.recipient not in self.only:
                 continue
-            record = records.get(digest.recipient)
-            # a failed send, or a claim whose worker may have stopped: queue it again (a
-            # live claim makes the new message wait; the send identity allows one email)
-            retry = record is not None and record.status in (SendStatus.FAILED, SendStatus.CLAIMED)
-            if (record is not None or self.rerun) and not retry:
+            if self._held_back(records.get((digest.recipient, Channel.EMAIL))):
                 held_back += 1
                 continue
             content_hash = digest.content_hash()
@@ -90,15 +101,52 @@ class Outbox:
                 content_hash=content_hash,
                 eml_key=digest_key(digest.period, content_hash),
             )
-            try:
-                _, raw = digest_email(digest, units, self.settings, supervisor(result.offices))
-                self.queue.post(message, raw)
-            except (ValueError, *AWS_ERRORS) as error:
-                problems.append(f"提醒未能排队({mask_address(digest.recipient)}):{describe(error)}")
-                self._record_failure(message, error, problems)
-                continue
-            messages.append(message)
+            render = partial(_digest_bytes, digest, units, self.settings, contact)
+            if self._post(message, render, mask_address(digest.recipient), problems):
+                messages.append(message)
         return messages, held_back
+
+    def enqueue_notices(
+        self, notices: Sequence[RobotNotice], problems: list[str]
+    ) -> tuple[list[MailMessage], int]:
+        """The units' group robot notices, queued as the digests are: once per unit, week,
+        kind and channel; the messages queued, and how many were held back."""
+        records = self._records()
+        messages, held_back = [], 0
+        for notice in notices:
+            message = notice.message(self.period, self.kind)
+            if self.only is not None and message.recipient.lower() not in self.only:
+                continue
+            if self._held_back(records.get((message.recipient, message.channel))):
+                held_back += 1
+                continue
+            if self._post(message, notice.to_bytes, robot_label(notice.robot), problems):
+                messages.append(message)
+        return messages, held_back
+
+    def _records(self) -> dict[tuple[str, Channel], SendRecord]:
+        """This run's kind of sends on record this week, by recipient and channel."""
+        records = self.log.records(self.period)
+        return {(r.recipient, r.channel): r for r in records if r.kind == self.kind}
+
+    def _held_back(self, record: SendRecord | None) -> bool:
+        """Sent, under way or of unknown outcome; or anything in a re-run. A failed send, or
+        a claim whose worker may have stopped, is queued again (a live claim makes the new
+        message wait; the send identity allows one send)."""
+        retry = record is not None and record.status in (SendStatus.FAILED, SendStatus.CLAIMED)
+        return (record is not None or self.rerun) and not retry
+
+    def _post(self, message: MailMessage, render: Callable[[], bytes], who: str,
+              problems: list[str]) -> bool:  # fmt: skip
+        """Render and queue one send; a failure is recorded (the rollup lists it, a re-run
+        queues it again) and the run goes on."""
+        try:
+            self.queue.post(message, render())
+        except (ValueError, *AWS_ERRORS) as error:
+            problems.append(f"提醒未能排队({who}):{describe(error)}")
+            self._record_failure(message, error, problems)
+            return False
+        return True
 
     def _record_failure(
         self, message: MailMessage, error: BaseException, problems: list[str]
@@ -107,3 +155,9 @@ class Outbox:
             self.log.refused(message, f"未能排队:{describe(error)}", self.now)
         except AWS_ERRORS as also:
             problems.append(f"发送记录写入失败({describe(also)})")
+
+
+def _digest_bytes(
+    digest: Digest, units: Mapping[str, Unit], settings: Settings, contact: Office | None
+) -> bytes:
+    return digest_email(digest, units, settings, contact)[1]

@@ -16,8 +16,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from chalicelib.aws.actions import DynamoActionLog
 from chalicelib.aws.clients import Clients
 from chalicelib.aws.ledger import DynamoLedger
-from chalicelib.aws.mailer import SesTransport
-from chalicelib.aws.mailhealth import DynamoMailHealth
+from chalicelib.aws.mailhealth import DynamoMailHealthLog
 from chalicelib.aws.portalkeys import ssm_keyring
 from chalicelib.aws.s3objects import S3Objects
 from chalicelib.aws.s3source import S3Source
@@ -29,6 +28,7 @@ from chalicelib.core.masking import mask_address
 from chalicelib.core.models import DataError, Office, RollupKind
 from chalicelib.core.settings import Settings
 from chalicelib.core.values import safe_filename
+from chalicelib.flows.mailtransport import mail_transport
 from chalicelib.intake.config import load_offices, supervisor
 from chalicelib.intake.source import BucketObjects, DataSource
 from chalicelib.ledger.actions import ActionLog, InMemoryActionLog, UnitAction
@@ -36,7 +36,8 @@ from chalicelib.ledger.models import RunRecord, RunStatus
 from chalicelib.ledger.store import Ledger
 from chalicelib.notify.mail.mime import preview_html
 from chalicelib.notify.mailer import Mailer
-from chalicelib.notify.mailhealth import MailHealth, Undeliverable
+from chalicelib.notify.mailhealth import MailHealthLog, Undeliverable
+from chalicelib.notify.robots.report import robot_line
 from chalicelib.notify.rollups.build import (
     build_rollup,
     period_start,
@@ -78,7 +79,7 @@ class RollupPorts:
     ledger: Ledger  # read only: entries and run records
     send_log: SendLog
     transport: MailTransport
-    health: MailHealth  # addresses that bounced: listed, and not mailed
+    health: MailHealthLog  # addresses that bounced or were refused: listed, not mailed
     actions: ActionLog = field(default_factory=InMemoryActionLog)  # 本周单位反馈
     keyring: Callable[[], Keyring] | None = None  # signs the offices' links; None: no links
 
@@ -90,8 +91,8 @@ def ports(clients: Clients, settings: Settings) -> RollupPorts:
         objects=S3Objects(clients.s3, settings.data_bucket),
         ledger=DynamoLedger(clients.dynamodb, settings.ledger_table),
         send_log=DynamoSendLog(clients.dynamodb, settings.ledger_table),
-        transport=SesTransport(clients.ses, settings.ses_configuration_set),
-        health=DynamoMailHealth(clients.dynamodb, settings.ledger_table),
+        transport=mail_transport(clients, settings),
+        health=DynamoMailHealthLog(clients.dynamodb, settings.ledger_table),
         actions=DynamoActionLog(clients.dynamodb, settings.ledger_table),
         keyring=partial(ssm_keyring, clients.ssm, settings.portal_key_parameter),
     )
@@ -286,11 +287,13 @@ def _undelivered(log: SendLog, kind: RollupKind, today: date, now: datetime) -> 
             status = record.outcome(now)
             if status.undelivered:
                 lines.append(_undelivered_line(record, status))
-                digests += SendKind.of(record.kind) is SendKind.DIGEST
+                digests += SendKind.of(record.kind) is SendKind.DIGEST and not record.robot
     return Undelivered(digests, tuple(lines))
 
 
 def _undelivered_line(record: SendRecord, status: SendStatus) -> str:
+    if record.robot:
+        return robot_line(record, status)
     kind = SendKind.of(record.kind)
     who = f"{SEND_KIND_NAMES[kind]}邮件 {mask_address(record.recipient)}({record.period})"
     if status is SendStatus.UNKNOWN and kind is SendKind.UPLOAD_REJECTED:

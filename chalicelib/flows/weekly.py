@@ -1,6 +1,7 @@
 """The weekly job: scan the data root, reconcile the ledger, render one digest per
 recipient, store each as an `.eml` under `outbox/<period>/` and queue one message per
-digest for the sending worker (chalicelib/flows/delivery.py).
+digest for the sending worker (chalicelib/flows/delivery.py); likewise one notice per unit
+with open findings that named a group robot.
 
 `ports(clients, settings)` wires the AWS adapters; `run_weekly(ports, …)` runs on any
 implementation of them (the tests use the in-memory ones)."""
@@ -18,7 +19,8 @@ from chalicelib.aws.actions import DynamoActionLog
 from chalicelib.aws.clients import Clients
 from chalicelib.aws.errors import AWS_ERRORS
 from chalicelib.aws.ledger import DynamoLedger
-from chalicelib.aws.mailevents import DynamoMailHealthLog, drain_events
+from chalicelib.aws.mailevents import drain_events
+from chalicelib.aws.mailhealth import DynamoMailHealthLog
 from chalicelib.aws.mailqueue import SqsMailQueue
 from chalicelib.aws.portalkeys import ssm_keyring
 from chalicelib.aws.s3objects import S3Objects
@@ -49,6 +51,8 @@ from chalicelib.notify.attribution import data_problems_by_unit, unit_names, uni
 from chalicelib.notify.digests.build import DigestPlan, build_digests
 from chalicelib.notify.digests.ladder import Ladder
 from chalicelib.notify.mailhealth import MailHealthLog, events_of
+from chalicelib.notify.robots.message import robot_recipient
+from chalicelib.notify.robots.notice import robot_notices
 from chalicelib.notify.rollups.inventory import GroupInventory, week_inventory
 from chalicelib.notify.sending import MailMessage, MailQueue, SendKind, SendLog, SendStatus
 from chalicelib.portal.links import Links, with_portal
@@ -101,6 +105,7 @@ class WeeklySummary:
     held: int = 0  # new findings a guard held (not opened, not mailed): data in doubt
     problems: list[str] = field(default_factory=list)  # isolated failures, in Chinese
     messages: list[MailMessage] = field(default_factory=list)
+    notices: list[MailMessage] = field(default_factory=list)  # to the units' group robots
 
     def to_dict(self) -> dict[str, Any]:
         """What the scheduled Lambda returns (and logs)."""
@@ -115,6 +120,7 @@ class WeeklySummary:
             "changes": self.changes,
             "digests": self.digests,
             "enqueued": len(self.messages),
+            "robot_notices": len(self.notices),
             "held_back": self.held_back,
             "unroutable": self.unroutable,
             "problems": len(self.problems),
@@ -127,6 +133,7 @@ class WeeklySummary:
             "GroupsScanned": self.groups,
             "DataErrors": self.data_errors,
             "DigestsQueued": len(self.messages),
+            "RobotNoticesQueued": len(self.notices),
             "DigestsHeldBack": self.held_back,
             "Unroutable": self.unroutable,
             "RunProblems": len(self.problems),
@@ -145,6 +152,8 @@ class WeeklySummary:
             f"(本次排队 {len(self.messages)} 封,本周已发过或重跑未排队 {self.held_back} 封);"
             f"无法送达 {self.unroutable} 项",
         ]
+        if self.notices:
+            lines.append(f"  群机器人通知:本次排队 {len(self.notices)} 条")
         if self.held:
             lines.append(
                 f"  待确认:{self.held} 项新问题因数据存疑暂未认定、未发送(见运行记录;"
@@ -226,7 +235,8 @@ def run_weekly(
         ladder=ladder,
         regulations=result.policy.cited,
     )
-    plan = _with_portal(ports, settings, plan, result, today, problems)
+    links = _links(ports, settings, today, problems)
+    plan = _with_portal(ports, links, plan, result, today, problems)
     changes, entries, kinds = week.changes, week.entries, week.kinds
     summary = WeeklySummary(
         period=period,
@@ -255,6 +265,9 @@ def run_weekly(
             resend = _released(accept, changes, plan)
         outbox = Outbox(ports.send_log, ports.queue, settings, period, resend, rerun=rerun)
         summary.messages, summary.held_back = outbox.enqueue(plan, result, summary.problems)
+        link = (lambda unit: links.unit(robot_recipient(unit), [unit])) if links else None
+        notices = robot_notices(entries, result.units, today, period, link)
+        summary.notices, _ = outbox.enqueue_notices(notices, summary.problems)
         _put_inventory(
             ports.objects,
             week_inventory(result, period, plan.unroutable, plan.orphan_problems, held),
@@ -334,7 +347,11 @@ def _weeks_sent(log: SendLog, today: date) -> dict[str, frozenset[date]]:
     for weeks_back in range(1, PARTY_WEEKS + 1):
         week = monday - timedelta(weeks=weeks_back)
         for record in log.records(iso_period(week)):
-            if SendKind.of(record.kind) is SendKind.DIGEST and record.status is SendStatus.SENT:
+            if (
+                SendKind.of(record.kind) is SendKind.DIGEST
+                and record.status is SendStatus.SENT
+                and not record.robot
+            ):
                 sent.setdefault(record.recipient, set()).add(week)
     return {recipient: frozenset(weeks) for recipient, weeks in sent.items()}
 
@@ -363,23 +380,33 @@ def _take_mail_events(ports: WeeklyPorts, problems: list[str]) -> None:
         problems.append(f"邮件退信记录未能读取({describe(error)})")
 
 
-def _with_portal(ports: WeeklyPorts, settings: Settings, plan: DigestPlan, result: ScanResult,
+def _links(
+    ports: WeeklyPorts, settings: Settings, today: date, problems: list[str]
+) -> Links | None:
+    """The week's portal links; none without a portal (no PORTAL_URL) or its keys."""
+    if not settings.portal_url or ports.keyring is None:
+        return None
+    try:
+        return Links(settings.portal_url, ports.keyring(), _run_time(today))
+    except (ValueError, *AWS_ERRORS) as error:
+        problems.append(f"工作台链接未能生成,本周邮件不含链接({describe(error)})")
+        return None
+
+
+def _run_time(today: date) -> datetime:
+    return datetime.combine(today, WEEKLY_RUN_TIME, SHANGHAI)
+
+
+def _with_portal(ports: WeeklyPorts, links: Links | None, plan: DigestPlan, result: ScanResult,
                  today: date, problems: list[str]) -> DigestPlan:  # fmt: skip
     """Each digest with its recipient's portal link and the offices' decisions of the past
-    week; without a portal (no PORTAL_URL) or its keys, the digests go out without links."""
-    run_time = datetime.combine(today, WEEKLY_RUN_TIME, SHANGHAI)
-    links = None
-    if settings.portal_url and ports.keyring is not None:
-        try:
-            links = Links(settings.portal_url, ports.keyring(), run_time)
-        except (ValueError, *AWS_ERRORS) as error:
-            problems.append(f"工作台链接未能生成,本周邮件不含链接({describe(error)})")
+    week; without links, the digests go out without them."""
     try:
         actions = ports.actions.actions()
     except AWS_ERRORS as error:
         actions = []
         problems.append(f"单位反馈未能读取,本周邮件不含处理结果({describe(error)})")
     units = {u.unit_id: u for u in result.units}
-    since = run_time - timedelta(days=7)
+    since = _run_time(today) - timedelta(days=7)
     digests = tuple(with_portal(d, links, actions, units, since) for d in plan.digests)
     return plan.model_copy(update={"digests": digests})

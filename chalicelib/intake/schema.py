@@ -147,6 +147,8 @@ UNITS = TableSchema(
         _f("head_email", "第一责任人邮箱 负责人邮箱", title="第一责任人邮箱"),
         _f("party_org", "所属党组织"),
         _f("party_org_email", "党组织邮箱"),
+        _f("robot", "群机器人 机器人 机器人地址"),
+        _f("robot_secret", "机器人密钥 加签密钥"),
     ),
 )
 

@@ -4,12 +4,13 @@ the rollups, whatever the provider behind `MailTransport` is."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from chalicelib.core.errors import describe
 from chalicelib.intake.source import ObjectReader
-from chalicelib.notify.mailhealth import MailHealth
+from chalicelib.notify.mailhealth import REJECTED, MailHealthLog, Undeliverable
 from chalicelib.notify.sending import (
     Claim,
     ClaimLost,
@@ -17,6 +18,7 @@ from chalicelib.notify.sending import (
     MailTransport,
     NotSent,
     OutcomeUnknown,
+    Rejected,
     SendFailed,
     SendLog,
     SendOutcome,
@@ -32,7 +34,7 @@ class Mailer:
     objects: ObjectReader  # where the rendered emails are
     transport: MailTransport
     sender: str
-    health: MailHealth | None = None  # addresses that bounced or complained: never mailed
+    health: MailHealthLog | None = None  # addresses that bounced, complained or were refused
 
     def send(self, message: MailMessage, now: datetime) -> SendOutcome:
         """Raises SendFailed when nothing was sent, so that the queue delivers the message
@@ -55,19 +57,39 @@ class Mailer:
         except Exception as error:  # nothing reached the provider: release the claim
             self._failed(message, claim, describe(error), now)
         try:
-            message_id = self.transport.send(raw, self.sender, self._destinations(message))
-        except NotSent as error:  # refused, or never reached
+            handed = self.transport.send(raw, self.sender, self._destinations(message))
+        except Rejected as error:  # refused for good: on record, never retried
+            self.log.failed(message, claim, str(error), now)
+            self._undeliverable(dict.fromkeys(error.addresses, str(error)), now)
+            return SendOutcome.REJECTED
+        except NotSent as error:  # refused for now, or never reached
             self._failed(message, claim, str(error), now)
         except OutcomeUnknown as error:  # the answer was lost: the provider may have sent it
             self.log.unknown(message, claim, str(error), now)
             return SendOutcome.UNKNOWN
         try:
-            self.log.sent(message, claim, message_id, now)
+            self.log.sent(message, claim, handed.message_id, now)
         except ClaimLost:
             raise
         except Exception:  # sent, but the log still says `submitting`:
             return SendOutcome.SENT_UNRECORDED  # never resent; reported as unknown
+        self._undeliverable(handed.refused, now)
         return SendOutcome.SENT
+
+    def _undeliverable(self, refused: Mapping[str, str], now: datetime) -> None:
+        """Addresses the provider refused for good get no more mail, and the rollup lists
+        them (a failure to note one is not a failed send)."""
+        if self.health is None:
+            return
+        for address, answer in refused.items():
+            item = Undeliverable(
+                address=address.strip().lower(), kind=REJECTED, reason=answer[:200],
+                at=now.astimezone(UTC).isoformat(),
+            )  # fmt: skip
+            try:
+                self.health.record(item)
+            except Exception:  # the next rejection records it
+                continue
 
     def _destinations(self, message: MailMessage) -> list[str]:
         health = self.health

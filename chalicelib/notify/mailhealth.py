@@ -10,12 +10,13 @@ from typing import Any, Protocol
 
 from chalicelib.core.models import Frozen
 
-KIND_NAMES = {"bounce": "退信", "complaint": "被收件人投诉为垃圾邮件"}
+REJECTED = "rejected"  # an SMTP server refused the address for good (5xx)
+KIND_NAMES = {"bounce": "退信", "complaint": "被收件人投诉为垃圾邮件", REJECTED: "被邮件服务器拒收"}
 
 
 class Undeliverable(Frozen):
     address: str  # lower case
-    kind: str  # bounce, complaint
+    kind: str  # bounce, complaint, rejected
     reason: str  # the provider's words (a diagnostic code), cut short
     at: str  # when the provider reported it, ISO 8601
 

@@ -16,6 +16,7 @@ from chalicelib.notify.sending import (
     STALE_CLAIM,
     Claim,
     ClaimLost,
+    Handed,
     MailMessage,
     NotSent,
     SendInProgress,
@@ -23,7 +24,7 @@ from chalicelib.notify.sending import (
     SendStatus,
 )
 
-RecordKey = tuple[str, str, str]  # period, recipient, kind: the send's identity
+RecordKey = tuple[str, str, str, str]  # period, recipient, kind, channel: the identity
 
 
 @dataclass
@@ -126,6 +127,7 @@ class InMemorySendLog:
             attempts=attempts,
             claimed_at=_utc(claimed_at) if claimed_at else None,
             error=error,
+            channel=message.channel,
         )
         self._held[_key(message)] = _Held(record, token)
 
@@ -136,7 +138,7 @@ class InMemorySendLog:
 
 
 def _key(message: MailMessage) -> RecordKey:
-    return (message.period, message.recipient, message.kind)
+    return (message.period, message.recipient, message.kind, message.channel)
 
 
 def _utc(moment: datetime) -> str:
@@ -173,12 +175,12 @@ class MemoryTransport:
     sent: list[tuple[str, tuple[str, ...], bytes]] = field(default_factory=list)
     refuse: Callable[[bytes, Sequence[str]], str | None] = lambda raw, recipients: None
 
-    def send(self, raw: bytes, sender: str, recipients: Sequence[str]) -> str:
+    def send(self, raw: bytes, sender: str, recipients: Sequence[str]) -> Handed:
         reason = self.refuse(raw, recipients)
         if reason is not None:
             raise NotSent(reason)
         self.sent.append((sender, tuple(recipients), raw))
-        return f"memory-{len(self.sent)}"
+        return Handed(f"memory-{len(self.sent)}")
 
 
 class MemoryMailHealth:

@@ -4,7 +4,8 @@ Each digest or rollup travels as one SQS message that points at its rendered `.e
 the bucket. The send log (in the ledger table) walks each send through its states:
 
     claimed ──► submitting ──► sent
-       │             ├──────► failed     SES refused it (throttled, rejected): retried by SQS
+       │             ├──────► failed     SES refused it (throttled, rejected): retried by SQS;
+       │             │                   refused for good (SMTP 5xx): recorded, not retried
        │             └──────► unknown    SES may have accepted it, the answer was lost
        └── a worker that died before `submitting` leaves a claim that is taken over later
 
@@ -27,15 +28,15 @@ status and message id — one query on this log.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
 from pydantic import AliasChoices, Field
 
-from chalicelib.core.models import Frozen
+from chalicelib.core.models import Channel, Frozen
 
 STALE_CLAIM = timedelta(minutes=3)  # longer than a sending Lambda lives (60 s)
 MAX_BACKOFF_SECONDS = 900
@@ -93,6 +94,7 @@ class SendOutcome(StrEnum):
     UNKNOWN = "unknown"  # SES may have it; acknowledged, reported, never repeated
     SENT_UNRECORDED = "sent-unrecorded"  # sent; the log could not say so (reported as unknown)
     BLOCKED = "blocked"  # the address bounced or complained before: not sent, on record
+    REJECTED = "rejected"  # the provider refused it for good: recorded failed, not retried
 
 
 class MailMessage(Frozen):
@@ -104,7 +106,10 @@ class MailMessage(Frozen):
     kind: str = DIGEST  # with recipient and period, the identity of the send
     # the content's hash: names the rendered .eml (`digest_hash` in messages queued before)
     content_hash: str = Field(validation_alias=AliasChoices("content_hash", "digest_hash"))
-    eml_key: str  # the rendered MIME message in the data bucket
+    eml_key: str  # the rendered MIME message in the data bucket (a robot's: its notice)
+    # with recipient, period and kind, the identity: a unit's robot notice is sent to
+    # `robot:<unit id>` on its robot's channel (chalicelib/notify/robots/)
+    channel: Channel = Channel.EMAIL
 
     def to_json(self) -> str:
         return self.model_dump_json()
@@ -131,6 +136,12 @@ class SendRecord(Frozen):
     claimed_at: str | None = None  # UTC, ISO 8601
     message_id: str | None = None
     error: str | None = None
+    channel: Channel = Channel.EMAIL
+
+    @property
+    def robot(self) -> bool:
+        """A notice to a unit's group robot (chalicelib/notify/robots/)."""
+        return self.channel is not Channel.EMAIL
 
     def outcome(self, now: datetime) -> SendStatus:
         """The status as an operator should read it. A claim abandoned for longer than
@@ -174,16 +185,35 @@ class NotSent(Exception):
     """The mail provider certainly has nothing: it refused, or was never reached."""
 
 
+class Rejected(NotSent):
+    """The mail provider refused the email for good (an SMTP 5xx answer, such as 550
+    mailbox unavailable): recorded, never retried. `addresses`: the refused recipients
+    (none when the message itself was refused)."""
+
+    def __init__(self, reason: str, addresses: Sequence[str] = ()) -> None:
+        super().__init__(reason)
+        self.addresses = tuple(addresses)
+
+
 class OutcomeUnknown(Exception):
     """The mail provider may have accepted the email: its answer was lost."""
 
 
-class MailTransport(Protocol):
-    """A mail provider (SES; SMTP). Raises `NotSent` or `OutcomeUnknown`, never retries a
-    send of its own accord: the send log decides what is retried."""
+@dataclass(frozen=True)
+class Handed:
+    """What the provider took: its message id, and the copies it refused for good
+    (address → its answer) while accepting the rest."""
 
-    def send(self, raw: bytes, sender: str, recipients: Sequence[str]) -> str:
-        """Hand one MIME message over; the provider's message id."""
+    message_id: str
+    refused: Mapping[str, str] = field(default_factory=dict)
+
+
+class MailTransport(Protocol):
+    """A mail provider (SES; SMTP). Raises `NotSent` (or `Rejected`) or `OutcomeUnknown`,
+    never retries a send of its own accord: the send log decides what is retried."""
+
+    def send(self, raw: bytes, sender: str, recipients: Sequence[str]) -> Handed:
+        """Hand one MIME message over to `recipients` (the first is the addressee)."""
         ...
 
 

@@ -59,9 +59,11 @@ def generate_college(
     formats: Literal["mixed", "csv"] = "mixed",
     plant: bool = True,
     members: float | None = None,
+    robots: bool = False,
 ) -> SamplePlan:
     """Write a sample data root under `out` (which must be empty or missing); `members`:
-    the mean members of a group (about 72 when not given)."""
+    the mean members of a group (about 72 when not given); `robots`: two units name a
+    group robot (with made-up keys)."""
     if out.exists() and any(out.iterdir()):
         raise FileExistsError(None, "the sample needs a fresh folder", str(out))
     if people is None:
@@ -77,7 +79,7 @@ def generate_college(
     factory.fill(groups)
 
     root = DataRoot(out, stamp=datetime.combine(today - timedelta(days=1), time(7, 30)))
-    write_config(root, rng)
+    write_config(root, rng, robots=robots)
     write_directory(root, pop, rng, mixed=mixed)
     write_filings(root, factory.groups, pop, rng, mixed=mixed)
     if planting.waivers:

@@ -115,6 +115,16 @@ UNITS: tuple[UnitSpec, ...] = (
 
 UNIT_BY_ID = {unit.unit_id: unit for unit in UNITS}
 
+# Two units' group robots (docs/robots.md), with made-up keys: the demo writes their
+# notices to files and never posts them.
+ROBOTS = {  # unit id -> (robot, its DingTalk signing secret)
+    "U10": ("https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=5e4d3c2b-1a09-4f8e-8d7c-6b5a4f3e2d1c", ""),
+    "U15": (
+        "https://oapi.dingtalk.com/robot/send?access_token=" + "d3b0" * 16,
+        "SEC" + "0123456789abcdef" * 4,
+    ),
+}  # fmt: skip
+
 # (office, mailbox, scope)
 OFFICES = (  # office, mailbox, scope, address, phone
     ("党委工作部", "dwgzb", "all", "行政楼 302 室", "023-6188 3021"),

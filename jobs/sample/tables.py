@@ -6,7 +6,7 @@ import random
 from collections.abc import Sequence
 from datetime import date
 
-from jobs.sample.catalog import MAIL_DOMAIN, OFFICES, PURPOSES, UNITS
+from jobs.sample.catalog import MAIL_DOMAIN, OFFICES, PURPOSES, ROBOTS, UNITS
 from jobs.sample.files import Cell, DataRoot, cn_date, excel_serial, slash_date
 from jobs.sample.groups import Group
 from jobs.sample.people import Person, Population, chinese_name
@@ -27,8 +27,9 @@ STATUS_CN = {"filed": "已备案", "pending": "待审", "closed": "已注销"}
 BAD_DATE = "2024-13-45"
 
 
-def write_config(root: DataRoot, rng: random.Random) -> None:
-    header = (
+def write_config(root: DataRoot, rng: random.Random, *, robots: bool = False) -> None:
+    """`robots`: two units name a group robot (the demo's)."""
+    header: tuple[str, ...] = (
         "单位编码",
         "单位名称",
         "核心词",
@@ -38,7 +39,7 @@ def write_config(root: DataRoot, rng: random.Random) -> None:
         "所属党组织",
         "党组织邮箱",
     )
-    rows = [
+    rows: list[tuple[str, ...]] = [
         (
             unit.unit_id,
             unit.name,
@@ -51,6 +52,9 @@ def write_config(root: DataRoot, rng: random.Random) -> None:
         )
         for n, unit in enumerate(UNITS)
     ]
+    if robots:
+        header += ("群机器人", "加签密钥")
+        rows = [(*row, *ROBOTS.get(row[0], ("", ""))) for row in rows]
     root.table("config/units.csv", header, rows)
     offices = [(office, _mail(slug), *rest) for office, slug, *rest in OFFICES]
     root.table("config/offices.csv", ("部门", "邮箱", "范围", "办公地址", "联系电话"), offices)

@@ -19,6 +19,7 @@ from jobs.template.mail import (
     MAIL_PROVIDERS,
     SES_CONDITIONS,
     SES_PARAMETERS,
+    SMTP_PARAMETERS,
     mail_events_queue,
     ses,
 )
@@ -69,7 +70,7 @@ def build_template(
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": f"qungov ({stage}): chat-group compliance checks on AWS Lambda",
-        "Parameters": {**parameters(), **(SES_PARAMETERS if with_ses else {})},
+        "Parameters": {**parameters(), **(SES_PARAMETERS if with_ses else SMTP_PARAMETERS)},
         **({"Conditions": SES_CONDITIONS} if with_ses else {}),
         "Resources": resources,
         "Outputs": {**outputs(stage), **function_outputs},

@@ -81,7 +81,7 @@ def function_resources(
     name = f"qungov-{stage}-{function.name.replace('_', '-')}"
     scheduled = function.schedule is not None
     resources: Json = {
-        f"{own}Role": role(function.name, stage, scheduled=scheduled),
+        f"{own}Role": role(function.name, stage, scheduled=scheduled, mail=mail),
         f"{own}LogGroup": {
             "Type": "AWS::Logs::LogGroup",
             "Properties": {
@@ -198,6 +198,13 @@ AWS_NAMES = {
 }
 
 
+# With SMTP, the server from the template's parameters (jobs/template/mail.py).
+SMTP_VARIABLES = {
+    "SMTP_HOST": {"Ref": "SmtpHost"},
+    "SMTP_PORT": {"Ref": "SmtpPort"},
+    "SMTP_SECURITY": {"Ref": "SmtpSecurity"},
+    "SMTP_USERNAME": {"Ref": "SmtpUsername"},
+}
 PORTAL_URL_VARIABLE = "PORTAL_URL"  # Settings.portal_url: the base of the emails' links
 
 
@@ -213,13 +220,23 @@ def portal_names(stage: str) -> dict[str, str]:
 
 def environment(stage: str, mail: str) -> Json:
     """What every function is told: the stack's names and the portal's; with SES, its
-    configuration set (whose bounce events the weekly run reads)."""
-    with_ses = {"ses_configuration_set": resource_names(stage)["ses_configuration_set"]}
+    configuration set (whose bounce events the weekly run reads); with SMTP, the server
+    and the name of its password's parameter."""
+    names = resource_names(stage)
     portal = {v: {"Fn::Sub": s} if "${" in s else s for v, s in portal_names(stage).items()}
+    provider: Json = (
+        {AWS_NAME_VARIABLES["ses_configuration_set"]: names["ses_configuration_set"]}
+        if mail == "ses"
+        else {
+            "MAIL_TRANSPORT": "smtp",
+            **SMTP_VARIABLES,
+            AWS_NAME_VARIABLES["smtp_password_parameter"]: names["smtp_password_parameter"],
+        }
+    )
     return {
         **{AWS_NAME_VARIABLES[name]: {"Fn::Sub": value} for name, value in AWS_NAMES.items()},
         **portal,
-        **{AWS_NAME_VARIABLES[n]: v for n, v in with_ses.items() if mail == "ses"},
+        **provider,
         "POWERTOOLS_SERVICE_NAME": "qungov",
         "LOG_LEVEL": "INFO",
         "QUNGOV_STAGE": stage,

@@ -23,6 +23,28 @@ SES_PARAMETERS = {
         " the one this account already has",
     }
 }
+# Where there is no SES: the SMTP server (its password is an SSM SecureString that
+# `make deploy` checks exists, `/qungov/<stage>/smtp-password`, never a parameter here).
+SMTP_PARAMETERS = {
+    "SmtpHost": {
+        "Type": "String",
+        "MinLength": 1,
+        "AllowedPattern": "^[A-Za-z0-9.-]+$",
+        "Description": "the SMTP server, e.g. smtp.exmail.qq.com (腾讯企业邮)",
+    },
+    "SmtpPort": {"Type": "Number", "Default": 465, "MinValue": 1, "MaxValue": 65535},
+    "SmtpSecurity": {
+        "Type": "String",
+        "Default": "tls",
+        "AllowedValues": ["tls", "starttls"],
+        "Description": "tls: implicit TLS (port 465); starttls: STARTTLS (port 587)",
+    },
+    "SmtpUsername": {
+        "Type": "String",
+        "Default": "",
+        "Description": "the SMTP login; empty: the sender's address",
+    },
+}
 SES_CONDITIONS = {
     "CreateSenderIdentity": {"Fn::Equals": [{"Ref": "SenderDomainIdentity"}, "create"]}
 }

@@ -3,6 +3,7 @@ own resources. tests/jobs/test_policy.py matches each grant to the code's calls.
 
 from __future__ import annotations
 
+from chalicelib.aws.mailhealth import PK as MAIL_HEALTH_KEY
 from chalicelib.core.layout import INVENTORY, OUTBOX, QUARANTINE, RECEIPTS, REPORTS
 from chalicelib.core.settings import resource_names
 from chalicelib.intake.catalogue import DATA_FOLDERS, ROSTERS, UNITS
@@ -12,8 +13,9 @@ from jobs.template.common import Json, arn
 # What each function may do: (actions, resources). A resource is `objects:<prefix>` (a prefix
 # of the bucket), `list:<prefix>` (listing keys under a prefix only), `top` (listing the
 # top of the bucket, one level), `table`, `digests`, `uploads`, `mail-events` (the queues),
-# `sender` (SES, for the configured sender and configuration set only) or `portal-keys`
-# (the SSM parameter of the portal's signing keys, `resource_names(stage)`).
+# `sender` (SES, for the configured sender and configuration set only), `portal-keys` or
+# `smtp-password` (an SSM parameter, `resource_names(stage)`), `mail-health` (the table's
+# MAILHEALTH items only).
 # tests/jobs/test_policy.py matches the actions to the code's calls, tests/jobs/test_stack.py
 # the listed prefixes to what each function lists on a stack.
 Grant = tuple[tuple[str, ...], tuple[str, ...]]
@@ -33,12 +35,19 @@ def grant(actions: str, resources: str) -> Grant:
 # so no kms:Decrypt is granted here. Encrypting the parameter with a customer managed key
 # instead would need kms:Decrypt on that key, conditioned on kms:ViaService.
 SIGNS_LINKS = grant("ssm:GetParameter", "portal-keys")
+# Sending mail, as the template's provider needs (`mail_grants`): with SES, sending as the
+# sender through the configuration set; with SMTP, reading the SMTP password (one SSM
+# parameter). Either way, noting an address the provider refused for good: PutItem on the
+# table's MAILHEALTH items only (`dynamodb:LeadingKeys`).
+SENDS_MAIL = grant("mail:Send", "mail")
+NOTES_REFUSALS = grant("dynamodb:PutItem", "mail-health")
 ROLLUP = [
     grant("s3:ListBucket", f"list:config/ list:{INVENTORY}"),
     grant("s3:GetObject", f"objects:config/ objects:{INVENTORY} objects:{REPORTS}"),
     grant("s3:PutObject", f"objects:{REPORTS}"),
     grant("dynamodb:Scan dynamodb:Query dynamodb:GetItem dynamodb:UpdateItem", "table"),
-    grant("ses:SendRawEmail", "sender"),
+    SENDS_MAIL,
+    NOTES_REFUSALS,
     SIGNS_LINKS,
 ]
 UPLOAD_FOLDERS = ROSTERS.prefix  # rosters/<platform>/<unit>/: where a unit's browser uploads
@@ -59,7 +68,8 @@ ACCESS: dict[str, list[Grant]] = {
     "send_digest": [
         grant("s3:GetObject", f"objects:{OUTBOX}"),
         grant("dynamodb:GetItem dynamodb:UpdateItem", "table"),
-        grant("ses:SendRawEmail", "sender"),
+        SENDS_MAIL,
+        NOTES_REFUSALS,
         grant(f"sqs:GetQueueUrl sqs:ChangeMessageVisibility {SQS_TRIGGER}", "digests"),
     ],
     "validate_upload": [
@@ -96,7 +106,21 @@ ACCESS: dict[str, list[Grant]] = {
 }
 
 
-def role(name: str, stage: str, *, scheduled: bool = False) -> Json:
+def mail_grants(mail: str) -> list[Grant]:
+    if mail == "ses":
+        return [grant("ses:SendRawEmail", "sender")]
+    return [grant("ssm:GetParameter", "smtp-password")]
+
+
+def access(name: str, mail: str) -> list[Grant]:
+    """The function's grants in a template for `mail` (ses or smtp)."""
+    grants: list[Grant] = []
+    for each in ACCESS[name]:
+        grants += mail_grants(mail) if each == SENDS_MAIL else [each]
+    return grants
+
+
+def role(name: str, stage: str, *, scheduled: bool = False, mail: str = "ses") -> Json:
     """The function's own role; a scheduled function may also send its failed runs to the
     failed-runs queue (Lambda does, with the function's role)."""
     log_group = f"log-group:/aws/lambda/qungov-{stage}-{name.replace('_', '-')}:*"
@@ -115,7 +139,7 @@ def role(name: str, stage: str, *, scheduled: bool = False) -> Json:
                 "Resource": [{"Fn::GetAtt": ["FailedRunsQueue", "Arn"]}],
             }
         )
-    statements += [_statement(actions, resources, stage) for actions, resources in ACCESS[name]]
+    statements += [_statement(a, resources, stage) for a, resources in access(name, mail)]
     return {
         "Type": "AWS::IAM::Role",
         "Properties": {
@@ -151,10 +175,14 @@ def _statement(actions: tuple[str, ...], resources: tuple[str, ...], stage: str)
             "Resource": [bucket],
             "Condition": {"StringLike": {"s3:prefix": prefixes}},
         }
-    if resources == ("portal-keys",):
-        name = resource_names(stage)["portal_key_parameter"]  # /qungov/<stage>/portal-keys
+    parameters = {"portal-keys": "portal_key_parameter", "smtp-password": "smtp_password_parameter"}
+    if len(resources) == 1 and resources[0] in parameters:  # /qungov/<stage>/…, one each
+        name = resource_names(stage)[parameters[resources[0]]]
         parameter = arn(f"ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter{name}")
         return statement | {"Resource": [parameter]}
+    if resources == ("mail-health",):
+        only = {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [MAIL_HEALTH_KEY]}}
+        return statement | {"Resource": [resource("table")], "Condition": only}
     if resources == ("sender",):
         configuration_set = resource_names(stage)["ses_configuration_set"]
         ses = "ses:${AWS::Region}:${AWS::AccountId}"

@@ -11,8 +11,8 @@ import boto3
 import pytest
 
 from chalicelib.aws.clients import Clients
-from chalicelib.aws.mailevents import DynamoMailHealthLog, drain_events
-from chalicelib.aws.mailhealth import DynamoMailHealth
+from chalicelib.aws.mailevents import drain_events
+from chalicelib.aws.mailhealth import DynamoMailHealth, DynamoMailHealthLog
 from chalicelib.core.settings import Settings
 from chalicelib.notify.mailhealth import events_of
 from tests.aws import REGION

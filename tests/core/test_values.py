@@ -11,7 +11,8 @@ import pytest
 from email_validator import EmailNotValidError, validate_email
 
 from chalicelib.core.dates import DateFormatError, check_not_future, parse_date
-from chalicelib.core.values import ValueRefused, check_email, clean_text, fold, normalize_id
+from chalicelib.core.errors import ValueRefused
+from chalicelib.core.values import check_email, clean_text, fold, normalize_id
 
 TODAY = date(2026, 11, 16)
 

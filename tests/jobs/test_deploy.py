@@ -35,7 +35,18 @@ DEPLOY = {
     "ALARM_EMAIL": "it@college.edu.cn",
     "ARTIFACT_BUCKET": "college-artifacts",
     "MAIL": "smtp",  # AWS China has no SES
+    "SMTP_HOST": "smtp.exmail.qq.com",  # 腾讯企业邮, implicit TLS on 465 (the defaults)
 }
+SMTP_PASSWORD = "/qungov/prod/smtp-password"  # resource_names("prod")["smtp_password_parameter"]
+
+
+def smtp_password_in(endpoint: str) -> None:
+    """As the runbook has the operator do before the first deploy."""
+    client("ssm", endpoint).put_parameter(
+        Name=SMTP_PASSWORD, Type="SecureString", Value="client-auth-code"
+    )
+
+
 PORTAL_KEYS = "/qungov/prod/portal-keys"  # resource_names("prod")["portal_key_parameter"]
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning:moto.cloudformation.parsing")
 
@@ -86,6 +97,7 @@ def client(service: str, endpoint: str) -> Any:
 
 
 def test_make_deploy_stands_up_the_stack_and_deploys_again(endpoint: str, tmp_path: Path) -> None:
+    smtp_password_in(endpoint)
     client("s3", endpoint).create_bucket(
         Bucket=DEPLOY["ARTIFACT_BUCKET"],
         CreateBucketConfiguration={"LocationConstraint": REGION},
@@ -117,6 +129,14 @@ def test_make_deploy_stands_up_the_stack_and_deploys_again(endpoint: str, tmp_pa
         assert function["Runtime"] == RUNTIME
         assert function["CodeSize"] == (tmp_path / "deployment.zip").stat().st_size
         assert function["Role"].startswith("arn:aws-cn:iam::")  # the China partition
+        variables = function["Environment"]["Variables"]
+        assert (variables["MAIL_TRANSPORT"], variables["SMTP_HOST"]) == (
+            "smtp",
+            "smtp.exmail.qq.com",
+        )
+        assert (str(variables["SMTP_PORT"]), variables["SMTP_SECURITY"]) == ("465", "tls")
+        assert variables["SMTP_PASSWORD_PARAMETER"] == SMTP_PASSWORD
+        assert "client-auth-code" not in str(variables)  # the password is read, never given
     buckets = {b["Name"] for b in client("s3", endpoint).list_buckets()["Buckets"]}
     assert DEPLOY["BUCKET"] in buckets
     # and the engineer is told what is left to do by hand
@@ -141,11 +161,19 @@ def artifacts_in(endpoint: str, region: str) -> None:
         ({"SENDER": ""}, "SENDER=…  所有邮件的发件地址"),
         ({"MAIL": "ses"}, "区域 cn-north-1 没有 SES"),
         ({"ARTIFACT_BUCKET": "no-such-bucket"}, "无法读取代码包存储桶 no-such-bucket"),
+        ({"SMTP_HOST": ""}, "MAIL=smtp 需要 SMTP_HOST"),
+        ({"SMTP_PORT": "587"}, "端口 587 用的是 SMTP_SECURITY=starttls,不是 tls"),
+        ({"SMTP_PORT": "25", "SMTP_SECURITY": "starttls"}, "Lambda 不能经 25 端口发信"),
+        (
+            {"STAGE": "dev"},
+            "aws ssm put-parameter --type SecureString --name /qungov/dev/smtp-password",
+        ),
     ],
 )
 def test_make_deploy_says_what_to_fix_before_anything_is_uploaded(
     endpoint: str, tmp_path: Path, variables: dict[str, str], said: str
 ) -> None:
+    smtp_password_in(endpoint)  # prod's: the dev stage has none
     artifacts_in(endpoint, REGION)
     result = make_deploy(endpoint, tmp_path, **variables)
     assert result.returncode != 0
@@ -154,7 +182,8 @@ def test_make_deploy_says_what_to_fix_before_anything_is_uploaded(
     assert client("cloudformation", endpoint).list_stacks()["StackSummaries"] == []
     objects = client("s3", endpoint).list_objects_v2(Bucket=DEPLOY["ARTIFACT_BUCKET"])
     assert objects["KeyCount"] == 0
-    assert client("ssm", endpoint).describe_parameters()["Parameters"] == []  # nor keys made
+    made = client("ssm", endpoint).describe_parameters()["Parameters"]
+    assert [p["Name"] for p in made] == [SMTP_PASSWORD]  # nor keys made
 
 
 def test_the_portal_keys_are_created_once_and_never_overwritten(
@@ -190,6 +219,7 @@ def test_without_the_right_to_create_the_keys_deploy_says_what_is_missing() -> N
 def test_an_artifact_bucket_in_another_region_is_refused_with_the_fix(
     endpoint: str, tmp_path: Path
 ) -> None:
+    smtp_password_in(endpoint)
     artifacts_in(endpoint, "us-east-1")
     result = make_deploy(endpoint, tmp_path)
     assert result.returncode != 0
@@ -198,6 +228,7 @@ def test_an_artifact_bucket_in_another_region_is_refused_with_the_fix(
 
 
 def test_a_failed_create_is_explained_from_the_stack(endpoint: str, tmp_path: Path) -> None:
+    smtp_password_in(endpoint)
     artifacts_in(endpoint, REGION)
     s3 = client("s3", endpoint)
     s3.create_bucket(

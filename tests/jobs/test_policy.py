@@ -45,21 +45,17 @@ NOT_CALLED = {
         {"dynamodb:Scan", "dynamodb:Query", "dynamodb:PutItem"},
         "it reads one run record (DynamoLedger.run); the store's other methods are the weekly run's",
     ),
-    "weekly_rollup": (
-        {"dynamodb:PutItem"},
-        "it reads the ledger (DynamoLedger.entries, .runs); only the weekly run writes it",
-    ),
-    "monthly_rollup": (
-        {"dynamodb:PutItem"},
-        "it reads the ledger (DynamoLedger.entries, .runs); only the weekly run writes it",
-    ),
     "send_digest": (
         {"dynamodb:Query"},
         "the worker claims and records one send; listing a period's sends is the rollups'",
     ),
 }
 SIGNS_LINKS = {"ssm:GetParameter"}  # the link signers and the portal read the keys
-TEMPLATE = build_template("prod", "deployment.zip")
+TEMPLATES = {mail: build_template("prod", "deployment.zip", mail=mail) for mail in ("ses", "smtp")}
+TEMPLATE = TEMPLATES["ses"]
+# What the code of both providers holds, but only one provider's template grants: SES sends;
+# the SMTP transport reads its password (ssm:GetParameter, also the link signers' grant).
+OTHER_PROVIDER = {"ses": {"ssm:GetParameter"}, "smtp": {"ses:SendRawEmail"}}
 
 
 def iam_actions(calls: Iterable[str]) -> set[str]:
@@ -109,16 +105,42 @@ def called_by(function: str) -> set[str]:
     return iam_actions(call for found in calls for call in found)
 
 
+@pytest.mark.parametrize("mail", sorted(TEMPLATES))
 @pytest.mark.parametrize("function", sorted(ACCESS))
-def test_a_role_allows_every_call_its_function_makes(function: str) -> None:
+def test_a_role_allows_every_call_its_function_makes(function: str, mail: str) -> None:
     not_called, _ = NOT_CALLED.get(function, (set(), ""))
-    assert called_by(function) - not_called - role_actions(TEMPLATE, function) == set()
+    allowed = role_actions(TEMPLATES[mail], function) | OTHER_PROVIDER[mail]
+    assert called_by(function) - not_called - allowed == set()
 
 
+@pytest.mark.parametrize("mail", sorted(TEMPLATES))
 @pytest.mark.parametrize("function", sorted(ACCESS))
-def test_a_role_allows_nothing_its_function_does_not_call(function: str) -> None:
-    extra = role_actions(TEMPLATE, function) - called_by(function) - LAMBDA_NEEDS - SQS_TRIGGER
-    assert extra == set()
+def test_a_role_allows_nothing_its_function_does_not_call(function: str, mail: str) -> None:
+    role = role_actions(TEMPLATES[mail], function)
+    assert role - called_by(function) - LAMBDA_NEEDS - SQS_TRIGGER == set()
+
+
+def test_with_smtp_only_the_senders_read_its_password_and_no_role_names_ses() -> None:
+    smtp = TEMPLATES["smtp"]
+    password = {"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}"
+                ":parameter/qungov/prod/smtp-password"}  # fmt: skip
+    readers = {f for f in ACCESS for s in statements(smtp, f) if password in _list(s["Resource"])}
+    assert readers == {"send_digest", "weekly_rollup", "monthly_rollup"}
+    assert not any(a.startswith("ses:") for f in ACCESS for a in role_actions(smtp, f))
+    assert not any(
+        password in _list(s["Resource"]) for f in ACCESS for s in statements(TEMPLATE, f)
+    )
+
+
+def _list(resource: Any) -> list[Any]:
+    return resource if isinstance(resource, list) else [resource]
+
+
+def test_the_senders_may_write_only_the_mail_health_items_of_the_table() -> None:
+    for function in ("send_digest", "weekly_rollup", "monthly_rollup"):
+        (put,) = [s for s in statements(TEMPLATE, function) if "dynamodb:PutItem" in s["Action"]]
+        leading = put["Condition"]["ForAllValues:StringEquals"]["dynamodb:LeadingKeys"]
+        assert (put["Action"], leading) == (["dynamodb:PutItem"], ["MAILHEALTH"])
 
 
 def test_only_the_link_signers_and_the_portal_read_the_signing_keys() -> None:

@@ -309,7 +309,17 @@ def test_a_template_for_smtp_names_no_ses_resource_and_no_configuration_set() ->
     assert "SenderDomainIdentity" not in smtp["Parameters"] and "Conditions" not in smtp
     for function in smtp["Resources"].values():
         if function["Type"] == "AWS::Lambda::Function":
-            assert "SES_CONFIGURATION_SET" not in function["Properties"]["Environment"]["Variables"]
+            variables = function["Properties"]["Environment"]["Variables"]
+            assert "SES_CONFIGURATION_SET" not in variables
+            assert variables["MAIL_TRANSPORT"] == "smtp"
+            assert variables["SMTP_HOST"] == {"Ref": "SmtpHost"}
+            assert variables["SMTP_PASSWORD_PARAMETER"] == "/qungov/prod/smtp-password"
+    # the server is the operator's to name; its password is no parameter of the template
+    assert set(smtp["Parameters"]) >= {"SmtpHost", "SmtpPort", "SmtpSecurity", "SmtpUsername"}
+    assert smtp["Parameters"]["SmtpSecurity"]["AllowedValues"] == ["tls", "starttls"]
+    assert not any("assword" in name for name in smtp["Parameters"])
+    ses_variables = RESOURCES["SendDigestFunction"]["Properties"]["Environment"]["Variables"]
+    assert "MAIL_TRANSPORT" not in ses_variables and "SMTP_HOST" not in ses_variables
     with pytest.raises(ValueError, match="sendgrid"):
         build_template("prod", "deployment.zip", mail="sendgrid")
 

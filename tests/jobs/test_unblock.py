@@ -9,8 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from chalicelib.aws.clients import Clients
-from chalicelib.aws.mailevents import DynamoMailHealthLog
-from chalicelib.aws.mailhealth import DynamoMailHealth
+from chalicelib.aws.mailhealth import DynamoMailHealthLog
 from chalicelib.core.settings import Settings
 from chalicelib.intake.source import MemoryBucket
 from chalicelib.notify.mailer import Mailer
@@ -47,7 +46,7 @@ def test_the_blocked_addresses_are_listed_then_one_is_mailed_again(
         recipient=WANG, cc=(), period="2026-W48", content_hash="h", eml_key="outbox/h.eml"
     )
     bucket.put(message.eml_key, b"Subject: x\r\n\r\nbody\r\n")
-    health = DynamoMailHealth(aws.dynamodb, SETTINGS.ledger_table)
+    health = DynamoMailHealthLog(aws.dynamodb, SETTINGS.ledger_table)
     mailer = Mailer(InMemorySendLog(), bucket, MemoryTransport(), SETTINGS.sender_email, health)
     assert mailer.send(message, datetime(2026, 11, 23, 0, 5, tzinfo=UTC)) is SendOutcome.SENT
 

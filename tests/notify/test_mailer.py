@@ -13,6 +13,7 @@ from chalicelib.notify.mailer import Mailer
 from chalicelib.notify.memory import InMemorySendLog, MemoryTransport
 from chalicelib.notify.sending import (
     Claim,
+    Handed,
     MailMessage,
     NotSent,
     OutcomeUnknown,
@@ -40,7 +41,7 @@ class Flaky(MemoryTransport):
         super().__init__()
         self.answers = list(answers)
 
-    def send(self, raw: bytes, sender: str, recipients: Sequence[str]) -> str:
+    def send(self, raw: bytes, sender: str, recipients: Sequence[str]) -> Handed:
         answer = self.answers.pop(0) if self.answers else None
         if answer is not None:
             raise answer

@@ -10,6 +10,7 @@ import boto3
 import pytest
 
 from chalicelib.aws.sendlog import DynamoSendLog
+from chalicelib.core.models import Channel
 from chalicelib.notify.memory import InMemorySendLog
 from chalicelib.notify.sending import (
     STALE_CLAIM,
@@ -147,3 +148,39 @@ def test_each_kind_of_send_to_one_recipient_is_its_own(log: SendLog) -> None:
         "digest",
         "digest-resend-20261118T090000",
     ]
+
+
+# --- a robot notice's identity adds its channel (DESIGN.md, Channels) -------------------
+
+WECOM = MESSAGE.model_copy(update={"channel": Channel.WECOM})
+DINGTALK = MESSAGE.model_copy(update={"channel": Channel.DINGTALK})
+
+
+def test_each_channel_is_its_own_send(log: SendLog) -> None:
+    for message in (MESSAGE, WECOM, DINGTALK):
+        claim = log.claim(message, NOW)
+        assert isinstance(claim, Claim)
+        log.submitting(message, claim)
+        log.sent(message, claim, f"id-{message.channel}", NOW)
+    assert log.claim(WECOM, LATER) is SendStatus.SENT
+    records = sorted(log.records("2026-W47"), key=lambda r: r.channel)
+    assert [(r.channel, r.message_id, r.robot) for r in records] == [
+        (Channel.DINGTALK, "id-dingtalk", True),
+        (Channel.EMAIL, "id-email", False),
+        (Channel.WECOM, "id-wecom", True),
+    ]
+
+
+def test_an_emails_key_is_unchanged_and_a_robots_adds_its_channel(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with bare_aws(monkeypatch):
+        dynamodb = boto3.client("dynamodb")
+        create_table(dynamodb, "qungov-ledger")
+        log = DynamoSendLog(dynamodb, "qungov-ledger")
+        log.refused(MESSAGE, "x", NOW)
+        log.refused(WECOM, "x", NOW)
+        items = dynamodb.scan(TableName="qungov-ledger")["Items"]
+    by_key = {item["sk"]["S"]: item for item in items}
+    assert sorted(by_key) == [f"{MESSAGE.recipient}#digest", f"{MESSAGE.recipient}#digest#wecom"]
+    assert "channel" not in by_key[f"{MESSAGE.recipient}#digest"]

@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from chalicelib.core.dates import DateFormatError, parse_date
+from chalicelib.core.errors import ValueRefused
 from chalicelib.core.masking import mask_id
 from chalicelib.core.models import DataError, PersonStatus, Platform
 from chalicelib.core.settings import Settings
-from chalicelib.core.values import ValueRefused, check_email, clean_text, cut_notice, normalize_id
+from chalicelib.core.values import check_email, clean_text, cut_notice, normalize_id
 from chalicelib.intake.directory import Directory, PersonColumns
 from chalicelib.intake.loaders.rows import (
     RowError,

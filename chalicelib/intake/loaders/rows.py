@@ -13,9 +13,10 @@ from datetime import date
 from typing import TypeVar
 
 from chalicelib.core.dates import DateFormatError, check_not_future, parse_date
+from chalicelib.core.errors import ValueRefused
 from chalicelib.core.models import DataError
 from chalicelib.core.settings import Settings
-from chalicelib.core.values import ValueRefused, check_email, clean_text, cut_notice, normalize_id
+from chalicelib.core.values import check_email, clean_text, cut_notice, normalize_id
 from chalicelib.intake.readers import Table
 from chalicelib.intake.source import SourceFile
 

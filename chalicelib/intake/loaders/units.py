@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-from chalicelib.core.models import Category, DataError, Office, Unit
+from chalicelib.core.errors import ValueRefused
+from chalicelib.core.models import Category, Channel, DataError, Office, Robot, Unit
+from chalicelib.core.robots import SecretRefused, parse_robot
 from chalicelib.core.settings import Settings
 from chalicelib.core.values import nfkc
 from chalicelib.intake.loaders.rows import Row, RowError, parse_rows, row_error
@@ -47,7 +49,27 @@ def parse_unit(row: Row) -> Unit:
         party_org=row.text("party_org"),
         party_org_email=row.email("party_org_email"),
         invalid_emails=tuple(row.bad_emails),
+        robot=_robot(row),
     )
+
+
+def _robot(row: Row) -> Robot | None:
+    """The unit's group robot. An unusable cell is reported and the unit is read without
+    a robot (its emails go out as before): no request ever goes to an address it names."""
+    address, secret = row.raw("robot"), row.raw("robot_secret")
+    if address is None:
+        if secret is not None:
+            row.notes.append(RowError("robot_secret", "填写了机器人密钥但没有群机器人地址,已忽略"))
+        return None
+    try:
+        robot = parse_robot(address, secret)
+    except ValueRefused as refused:
+        field = "robot_secret" if isinstance(refused, SecretRefused) else "robot"
+        row.notes.append(RowError(field, f"{refused};该单位不会收到群机器人通知"))
+        return None
+    if robot.channel is Channel.WECOM and secret is not None:
+        row.notes.append(RowError("robot_secret", "企业微信群机器人不需要密钥,已忽略"))
+    return robot
 
 
 def read_units(settings: Settings) -> Consume[list[Unit]]:

@@ -13,9 +13,10 @@ from chalicelib.core.dates import (
     parse_date,
     parse_datetime,
 )
+from chalicelib.core.errors import ValueRefused
 from chalicelib.core.models import Role
 from chalicelib.core.settings import Settings
-from chalicelib.core.values import ValueRefused, normalize_id
+from chalicelib.core.values import normalize_id
 from chalicelib.intake.loaders.rows import SUMMARY_ROW, RowError, is_summary
 from chalicelib.intake.readers import FileRejected, Table
 from chalicelib.intake.vocab import ROLE_CODES, ROLE_WORDS

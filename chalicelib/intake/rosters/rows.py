@@ -15,8 +15,9 @@ from operator import itemgetter
 from pathlib import PurePosixPath
 from typing import Any
 
+from chalicelib.core.errors import ValueRefused
 from chalicelib.core.models import DataError, GroupKey, Platform, Role
-from chalicelib.core.values import ValueRefused, clean_text, cut_notice, normalize_id
+from chalicelib.core.values import clean_text, cut_notice, normalize_id
 from chalicelib.intake import group_ids
 from chalicelib.intake.loaders.rows import (
     SUMMARY_ROW,
