@@ -73,5 +73,5 @@ def build_template(
         "Parameters": {**parameters(), **(SES_PARAMETERS if with_ses else SMTP_PARAMETERS)},
         **({"Conditions": SES_CONDITIONS} if with_ses else {}),
         "Resources": resources,
-        "Outputs": {**outputs(stage), **function_outputs},
+        "Outputs": {**outputs(stage, mail), **function_outputs},
     }

@@ -200,10 +200,10 @@ AWS_NAMES = {
 
 # With SMTP, the server from the template's parameters (jobs/template/mail.py).
 SMTP_VARIABLES = {
-    "SMTP_HOST": {"Ref": "SmtpHost"},
-    "SMTP_PORT": {"Ref": "SmtpPort"},
-    "SMTP_SECURITY": {"Ref": "SmtpSecurity"},
-    "SMTP_USERNAME": {"Ref": "SmtpUsername"},
+    "SMTP_HOST": "${SmtpHost}",
+    "SMTP_PORT": "${SmtpPort}",
+    "SMTP_SECURITY": "${SmtpSecurity}",
+    "SMTP_USERNAME": "${SmtpUsername}",
 }
 PORTAL_URL_VARIABLE = "PORTAL_URL"  # Settings.portal_url: the base of the emails' links
 
@@ -222,32 +222,32 @@ def environment(stage: str, mail: str) -> Json:
     """What every function is told: the stack's names and the portal's; with SES, its
     configuration set (whose bounce events the weekly run reads); with SMTP, the server
     and the name of its password's parameter."""
-    names = resource_names(stage)
-    portal = {v: {"Fn::Sub": s} if "${" in s else s for v, s in portal_names(stage).items()}
-    provider: Json = (
-        {AWS_NAME_VARIABLES["ses_configuration_set"]: names["ses_configuration_set"]}
-        if mail == "ses"
-        else {
-            "MAIL_TRANSPORT": "smtp",
-            **SMTP_VARIABLES,
-            AWS_NAME_VARIABLES["smtp_password_parameter"]: names["smtp_password_parameter"],
-        }
-    )
+    given = {**portal_names(stage), **mail_names(stage, mail)}
     return {
         **{AWS_NAME_VARIABLES[name]: {"Fn::Sub": value} for name, value in AWS_NAMES.items()},
-        **portal,
-        **provider,
+        **{v: {"Fn::Sub": s} if "${" in s else s for v, s in given.items()},
         "POWERTOOLS_SERVICE_NAME": "qungov",
         "LOG_LEVEL": "INFO",
         "QUNGOV_STAGE": stage,
     }
 
 
-def operator_environment(stage: str) -> str:
-    """The functions' AWS names and the portal's as one line of VARIABLE=value, for an
-    operator's shell (python -m jobs weekly|rollup|portal)."""
+def mail_names(stage: str, mail: str) -> dict[str, str]:
+    """The mail provider's settings (Fn::Sub strings): SES's configuration set, or the
+    SMTP server and the name of its password's parameter."""
+    names = resource_names(stage)
+    if mail == "ses":
+        return {AWS_NAME_VARIABLES["ses_configuration_set"]: names["ses_configuration_set"]}
+    password = AWS_NAME_VARIABLES["smtp_password_parameter"]
+    return {"MAIL_TRANSPORT": "smtp", **SMTP_VARIABLES, password: names["smtp_password_parameter"]}
+
+
+def operator_environment(stage: str, mail: str = "ses") -> str:
+    """The functions' AWS names, the portal's and the mail provider's as one line of
+    VARIABLE=value, for an operator's shell (python -m jobs weekly|rollup|portal)."""
     pairs = [f"{AWS_NAME_VARIABLES[name]}={value}" for name, value in AWS_NAMES.items()]
-    pairs += [f"{variable}={value}" for variable, value in portal_names(stage).items()]
+    given = {**portal_names(stage), **mail_names(stage, mail)}
+    pairs += [f"{variable}={value}" for variable, value in given.items()]
     return " ".join([*pairs, "AWS_DEFAULT_REGION=${AWS::Region}"])
 
 

@@ -8,7 +8,7 @@ from jobs.template.common import Json
 from jobs.template.functions import operator_environment
 
 
-def outputs(stage: str) -> Json:
+def outputs(stage: str, mail: str = "ses") -> Json:
     values = {
         "DataBucketName": ({"Ref": "DataBucket"}, "the data bucket: units upload to it"),
         "LedgerTableName": ({"Ref": "LedgerTable"}, "the findings ledger and send log"),
@@ -26,7 +26,7 @@ def outputs(stage: str) -> Json:
         "AlarmTopicArn": ({"Ref": "AlarmTopic"}, "alarms go here (and to AlarmEmail)"),
         "SenderEmail": ({"Ref": "SenderEmail"}, "verify it in SES before the first run"),
         "OperatorEnvironment": (
-            {"Fn::Sub": operator_environment(stage)},
+            {"Fn::Sub": operator_environment(stage, mail)},
             "`export` this to run python -m jobs weekly|rollup|portal against this stack",
         ),
     }

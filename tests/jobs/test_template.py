@@ -312,12 +312,15 @@ def test_a_template_for_smtp_names_no_ses_resource_and_no_configuration_set() ->
             variables = function["Properties"]["Environment"]["Variables"]
             assert "SES_CONFIGURATION_SET" not in variables
             assert variables["MAIL_TRANSPORT"] == "smtp"
-            assert variables["SMTP_HOST"] == {"Ref": "SmtpHost"}
+            assert variables["SMTP_HOST"] == {"Fn::Sub": "${SmtpHost}"}
             assert variables["SMTP_PASSWORD_PARAMETER"] == "/qungov/prod/smtp-password"
     # the server is the operator's to name; its password is no parameter of the template
     assert set(smtp["Parameters"]) >= {"SmtpHost", "SmtpPort", "SmtpSecurity", "SmtpUsername"}
     assert smtp["Parameters"]["SmtpSecurity"]["AllowedValues"] == ["tls", "starttls"]
     assert not any("assword" in name for name in smtp["Parameters"])
+    operator = smtp["Outputs"]["OperatorEnvironment"]["Value"]["Fn::Sub"].split()
+    assert {"MAIL_TRANSPORT=smtp", "SMTP_HOST=${SmtpHost}"} <= set(operator)
+    assert "SMTP_PASSWORD_PARAMETER=/qungov/prod/smtp-password" in operator
     ses_variables = RESOURCES["SendDigestFunction"]["Properties"]["Environment"]["Variables"]
     assert "MAIL_TRANSPORT" not in ses_variables and "SMTP_HOST" not in ses_variables
     with pytest.raises(ValueError, match="sendgrid"):
