@@ -98,7 +98,9 @@ def _transmit(
                 refused[address] = _answer(code, text)
                 continue
             if 500 <= code < 600:
-                raise Rejected(f"邮件服务器拒收 {address}:{_answer(code, text)}", [address])
+                raise Rejected(
+                    f"邮件服务器拒收收件人:{_answer(code, text)}", [address], _answer(code, text)
+                )
             raise NotSent(f"RCPT {address}: {_answer(code, text)}")
         _expect(connection.docmd("DATA"), "DATA", accept=354)
         connection.send(_data(raw))  # raises before the last byte left: nothing queued

@@ -60,7 +60,7 @@ class Mailer:
             handed = self.transport.send(raw, self.sender, self._destinations(message))
         except Rejected as error:  # refused for good: on record, never retried
             self.log.failed(message, claim, str(error), now)
-            self._undeliverable(dict.fromkeys(error.addresses, str(error)), now)
+            self._undeliverable(dict.fromkeys(error.addresses, error.answer), now)
             return SendOutcome.REJECTED
         except NotSent as error:  # refused for now, or never reached
             self._failed(message, claim, str(error), now)

@@ -190,9 +190,10 @@ class Rejected(NotSent):
     mailbox unavailable): recorded, never retried. `addresses`: the refused recipients
     (none when the message itself was refused)."""
 
-    def __init__(self, reason: str, addresses: Sequence[str] = ()) -> None:
+    def __init__(self, reason: str, addresses: Sequence[str] = (), answer: str = "") -> None:
         super().__init__(reason)
         self.addresses = tuple(addresses)
+        self.answer = answer or reason  # the provider's own words, without the addresses
 
 
 class OutcomeUnknown(Exception):

@@ -124,6 +124,7 @@ def test_a_mailbox_refused_for_good_is_recorded_once_never_retried_and_never_mai
     assert sender.send(MESSAGE, NOW) is SendOutcome.REJECTED  # acknowledged: no retry
     status, attempts, error = record(sender)
     assert (status, attempts) == (SendStatus.FAILED, 1) and "550 5.1.1" in (error or "")
+    assert TO not in (error or "")  # the record is shown in rollups: the address masked there
     assert sender.health is not None
     (undeliverable,) = sender.health.all()
     assert (undeliverable.address, undeliverable.kind) == (TO, "rejected")

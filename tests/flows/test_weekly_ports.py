@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from email.message import EmailMessage
@@ -20,9 +21,9 @@ from chalicelib.flows.outbox import Resend
 from chalicelib.flows.rollup import run_rollup
 from chalicelib.flows.weekly import run_weekly
 from chalicelib.ledger.models import RunStatus
-from chalicelib.notify.memory import MemoryMailQueue
+from chalicelib.notify.memory import MemoryMailQueue, MemoryTransport
 from chalicelib.notify.rollups.inventory import GroupInventory
-from chalicelib.notify.sending import MailMessage, SendStatus
+from chalicelib.notify.sending import Handed, MailMessage, Rejected, SendStatus
 from tests.faults.college import CS_CONTACT, DAY, SETTINGS, WANG, ZHAO, College, monday_morning
 from tests.flows.local import LocalAws
 from tests.notify.test_mailhealth import bounce
@@ -201,3 +202,34 @@ def test_mail_events_that_cannot_be_read_do_not_stop_the_weeks_digests(local: Lo
 def _plain(message: EmailMessage) -> str:
     body = message.get_body(("plain",))
     return "" if body is None else str(body.get_content())
+
+
+class RefusesWang(MemoryTransport):
+    """An SMTP server that answers 550 for WANG's mailbox."""
+
+    def send(self, raw: bytes, sender: str, recipients: Sequence[str]) -> Handed:
+        if recipients[0] == WANG:
+            answer = "550 5.1.1 Mailbox unavailable"
+            raise Rejected(f"邮件服务器拒收收件人:{answer}", [WANG], answer)
+        return super().send(raw, sender, recipients)
+
+
+def test_a_mailbox_an_smtp_server_refused_is_listed_once_and_not_mailed_again(
+    local: LocalAws,
+) -> None:
+    # GIVEN an SMTP server that refuses WANG's mailbox for good
+    local.transport = RefusesWang()
+
+    # WHEN the week runs, its digests are delivered, and the offices get their rollup
+    run_weekly(local.weekly(), SETTINGS, DAY)
+    outcomes = local.drain(SETTINGS, monday_morning())
+    run_rollup(local.rollup(), SETTINGS, RollupKind.WEEK, DAY, monday_morning())
+
+    # THEN the refusal was taken as final (no retry), and the rollup names the address
+    assert outcomes == Counter(sent=2, rejected=1)
+    (office,) = [m for m in local.emails() if "报送:党委工作部" in _plain(m)]
+    lines = [line for line in _plain(office).splitlines() if "被邮件服务器拒收" in line]
+    assert any("邮箱 w***@college.example.com 已被邮件服务器拒收" in line for line in lines)
+    assert WANG not in _plain(office)
+    # AND a replayed message is not sent into the refusal again
+    assert local.health.undeliverable(WANG) is not None
