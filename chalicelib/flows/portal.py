@@ -68,6 +68,7 @@ from chalicelib.portal.views import office_page, unit_page
 
 COOKIE = "qungov_session"
 UPLOAD_SECONDS = 3600  # an upload form stays valid this long
+READ_ONLY = "群机器人通知中的链接只能查看。反馈整改、申请豁免或异议,请使用单位联系人收到的提醒邮件中的链接。"
 DOWNLOAD_SECONDS = 300  # a rollup's download link
 UPLOAD_WEEKS = 8
 
@@ -145,7 +146,7 @@ class Portal:
             visit.today, visit.today + timedelta(days=self.settings.waiver_max_days),
         )  # fmt: skip
         platform = _platform(visit.query.get("platform", "qq"))
-        upload = self._upload_form(visit, unit_id, platform)
+        upload = None if grant.read_only else self._upload_form(visit, unit_id, platform)
         body = render(
             "unit.html.j2",
             f"单位工作台 · {page.unit.name}",
@@ -155,17 +156,20 @@ class Portal:
             error=error,
             platforms=[(p.value, PLATFORM_NAMES[p]) for p in Platform],
             upload=upload,
-            uploads=self._uploads(unit_id, visit.today),
+            uploads=[] if grant.read_only else self._uploads(unit_id, visit.today),
             signed_in=True,
             session_end=_local(grant.expires),
+            read_only=grant.read_only,
         )
-        return Page(status, body, security_headers(_origin(upload.url)))
+        return Page(status, body, security_headers(_origin(upload.url if upload else "")))
 
     def act(self, visit: Visit) -> Page:
         """已整改, 申请豁免 or 有异议 on one finding of the unit."""
         grant, refused = self._session(visit, PortalRole.UNIT)
         if grant is None:
             return refused
+        if grant.read_only:
+            return message(403, "此链接只能查看", READ_ONLY)
         try:
             form = self._form(visit, grant)
         except forms.FormRefused as refused_form:
@@ -211,6 +215,8 @@ class Portal:
         grant, refused = self._session(visit, PortalRole.UNIT)
         if grant is None:
             return refused
+        if grant.read_only:
+            return message(403, "此链接只能查看", READ_ONLY)
         unit_id, key = visit.query.get("u", ""), visit.query.get("key", "")
         if not grant.covers_unit(unit_id) or not _in_unit_folders(key, unit_id):
             return message(404, "找不到该文件", "该文件不在您单位的上传文件夹中。")

@@ -19,6 +19,7 @@ from typing import Any
 import jwt
 
 from chalicelib.core.models import Frozen
+from chalicelib.notify.robots.message import ROBOT_RECIPIENT_PREFIX
 
 LINK_DAYS = 28
 SESSION_HOURS = 12
@@ -46,6 +47,12 @@ class Grant(Frozen):
     issued: datetime
     expires: datetime
     csrf: str = ""  # a session's form token
+
+    @property
+    def read_only(self) -> bool:
+        """A link a group robot posted: the whole group may open it, so it shows the
+        unit's findings without members and allows no action (docs/robots.md)."""
+        return self.recipient.startswith(ROBOT_RECIPIENT_PREFIX)
 
     def covers_unit(self, unit_id: str | None) -> bool:
         return self.role is PortalRole.UNIT and unit_id is not None and unit_id in self.scope

@@ -14,6 +14,7 @@ from chalicelib.aws.actions import DynamoActionLog
 from chalicelib.portal.tokens import Keyring, PortalRole, Purpose, link_grant, sign
 from jobs.portal import revoke, rotate_keys
 from tests.portal.conftest import College, Session, local_today
+from tests.portal.page_forms import Forms
 
 HEADERS = {
     "Cache-Control": "no-store",
@@ -70,6 +71,30 @@ def test_a_unit_link_never_reads_another_units_receipts(college: College) -> Non
         f"u={quote(mine.unit_id)}&key={quote('config/units.csv')}",
     ):
         assert session.get(f"/portal/receipt?{query}").status_code == 404, query
+
+
+def test_a_group_robots_link_shows_the_findings_without_members_and_does_nothing(
+    college: College,
+) -> None:
+    """The link a robot posts in a work group opens for anyone in the group: it shows what
+    to fix, never who, and takes no action, upload or receipt."""
+    unit = college.units_by_findings()[0]
+    mine = college.unit_session(unit)  # the secretary's own link, for the forms
+    action = mine.forms("/portal/unit", "fixed")[0]
+    group = college.unit_session(unit, recipient=f"robot:{unit.unit_id}")
+
+    page = group.get("/portal/unit")
+    text = page.body.decode()
+    assert page.status_code == 200 and "只能查看" in text
+    assert Forms(text).forms == [] and "群内名称" not in text and "上传群成员名单" not in text
+    assert "群内名称" in mine.get("/portal/unit").body.decode()  # what the group does not see
+    for kind, extra in (("fixed", {}), ("dispute", {"reason": "x"})):
+        form = {**action, "kind": kind, **extra}  # a form token check would answer 400
+        assert group.post("/portal/act", form).status_code == 403
+    key = f"rosters/qq/{unit.unit_id}/名单.csv"
+    receipt = group.get(f"/portal/receipt?u={quote(unit.unit_id)}&key={quote(key)}")
+    assert receipt.status_code == 403
+    assert recorded(college) == 0
 
 
 def test_a_unit_link_opens_no_office_page_and_an_office_link_no_unit_page(college: College) -> None:

@@ -10,10 +10,12 @@ from chalicelib.core.layout import robot_notice_key
 from chalicelib.core.models import Channel, Frozen, Robot
 from chalicelib.notify.sending import DIGEST, MailMessage
 
+ROBOT_RECIPIENT_PREFIX = "robot:"
+
 
 def robot_recipient(unit_id: str) -> str:
     """The send identity's recipient of a unit's robot notices."""
-    return f"robot:{unit_id}"
+    return f"{ROBOT_RECIPIENT_PREFIX}{unit_id}"
 
 
 class RobotNotice(Frozen):
