@@ -112,7 +112,8 @@ def test_the_stack_creates_every_resource_by_the_names_the_code_reads(
     assert {k: v for k, v in operator.items() if k in environment} == {
         k: v for k, v in environment.items() if k in operator
     }
-    assert len(operator) == 9 and operator["AWS_DEFAULT_REGION"] == REGION
+    assert len(operator) == 10 and operator["AWS_DEFAULT_REGION"] == REGION
+    assert operator["SES_CONFIGURATION_SET"] == "qungov-dev"  # a rollup run by hand, as SES
     assert environment["MAIL_EVENTS_QUEUE"] == stack["MailEventsQueueName"]
     assert environment["SES_CONFIGURATION_SET"] == "qungov-dev"
     roles = {f["Role"] for f in functions}
