@@ -239,3 +239,15 @@ def test_the_link_leaves_no_token_the_session_is_out_of_scripts_reach_and_data_s
         assert driver.execute_script("return window.pwned") is None
         office = next(r for r in responses(driver) if r.url.endswith("/portal/office"))
         assert "script-src" not in office.headers["content-security-policy"]  # none: default
+
+
+def test_a_group_robots_link_opens_a_page_to_read_on_a_phone_with_nothing_to_press(
+    portal: LocalPortal,
+) -> None:
+    unit_id, _ = unit_to_visit(portal)
+    with chromium() as driver:
+        open_link(driver, portal.unit_link(unit_id, to=f"robot:{unit_id}"), "待整改问题")
+        shots(driver, "unit-from-group-robot")
+        assert "只能查看" in text(driver) and "整改期限" in text(driver)
+        assert driver.find_elements(By.TAG_NAME, "form") == []
+        assert "群内名称" not in text(driver) and "上传群成员名单" not in text(driver)
