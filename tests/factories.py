@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from chalicelib.core.models import (
+    Account,
     Category,
     Filing,
     FilingStatus,
@@ -19,7 +20,7 @@ from chalicelib.core.models import (
     Waiver,
 )
 from chalicelib.core.settings import Settings
-from chalicelib.evaluate.rules.context import GroupView, RuleContext
+from chalicelib.evaluate.rules.context import AccountView, GroupView, RuleContext
 from chalicelib.intake.directory import Directory
 from chalicelib.intake.loaders.waivers import WaiverBook
 from chalicelib.intake.rosters.snapshots import GroupSnapshot
@@ -171,10 +172,38 @@ def make_group(
     )
 
 
+def make_account(account_id: str = "gh_3a5b7c9d1e2f", **fields: Any) -> Account:
+    """A register row: a filed, operating 公众号 of unit U01 registered in the unit's name."""
+    defaults: dict[str, Any] = {
+        "platform": Platform.WECHAT_MP,
+        "name": "信息学院团委",
+        "unit_id": "U01",
+        "filed_on": FILED_ON,
+        "file": "accounts/新媒体账号登记表.xlsx",
+        "row": 3,
+    }
+    return Account(account_id=account_id, **{**defaults, **fields})
+
+
+def make_account_view(
+    account: Account | None = None,
+    unit: Unit | None = None,
+    last_post_on: date | None = None,
+    *,
+    name: str | None = None,
+    key: tuple[Platform, str] = (Platform.WECHAT_MP, "gh_3a5b7c9d1e2f"),
+) -> AccountView:
+    """An account as the rules see it; without `account`, one seen only in posts/."""
+    platform, account_id = account.key if account is not None else key
+    shown = name or (account.name if account is not None else account_id)
+    return AccountView(platform, account_id, unit, account, shown, last_post_on)
+
+
 def make_context(
     today: date = TODAY,
     *,
     groups: Iterable[GroupView] = (),
+    accounts: Iterable[AccountView] = (),
     directory: Directory | None = None,
     waivers: Iterable[Waiver] = (),
     units: Iterable[Unit] = (),
@@ -188,6 +217,10 @@ def make_context(
         if group.unit is not None:
             by_unit[group.unit.unit_id].append(group)
             all_units.setdefault(group.unit.unit_id, group.unit)
+    accounts_by_unit: dict[str, list[AccountView]] = defaultdict(list)
+    for account in accounts:
+        if account.unit is not None:
+            accounts_by_unit[account.unit.unit_id].append(account)
     return RuleContext(
         today=today,
         settings=make_settings() if settings is None else settings,
@@ -195,4 +228,5 @@ def make_context(
         units=all_units,
         waivers=WaiverBook(waivers),
         groups_by_unit=dict(by_unit),
+        accounts_by_unit=dict(accounts_by_unit),
     )

@@ -14,10 +14,32 @@ class Frozen(BaseModel):
 
 
 class Platform(StrEnum):
+    """Where a group or a new-media account lives. The ledger keys both alike (platform,
+    id, rule), so one ledger, digest and rollup serve both (DESIGN.md, New-media accounts)."""
+
     QQ = "qq"
     WECHAT = "wechat"
     WECOM = "wecom"
     DINGTALK = "dingtalk"
+    # new-media accounts (新媒体账号)
+    WECHAT_MP = "wechat_mp"  # 微信公众号 (服务号, 订阅号)
+    CHANNELS = "channels"  # 视频号
+    WEIBO = "weibo"
+    DOUYIN = "douyin"
+    KUAISHOU = "kuaishou"
+    BILIBILI = "bilibili"
+    XIAOHONGSHU = "xiaohongshu"
+    TOUTIAO = "toutiao"
+    OTHER = "other"
+
+    @property
+    def is_account(self) -> bool:
+        """A new-media account's platform, not a chat group's."""
+        return self not in GROUP_PLATFORMS
+
+
+GROUP_PLATFORMS = (Platform.QQ, Platform.WECHAT, Platform.WECOM, Platform.DINGTALK)
+ACCOUNT_PLATFORMS = tuple(p for p in Platform if p not in GROUP_PLATFORMS)
 
 
 class Category(StrEnum):
@@ -48,7 +70,20 @@ class FilingStatus(StrEnum):
 
 
 GroupKey = tuple[Platform, str]
-"""A group is known by its platform and its id on that platform."""
+"""A group is known by its platform and its id on that platform (an account likewise)."""
+
+
+class Entity(StrEnum):
+    """Whose name a new-media account is registered in (注册主体)."""
+
+    SCHOOL = "school"
+    UNIT = "unit"
+
+
+class AccountStatus(StrEnum):
+    ACTIVE = "active"  # 运营中
+    PAUSED = "paused"  # 停更
+    CLOSED = "closed"  # 已注销
 
 
 class Severity(IntEnum):
@@ -156,6 +191,30 @@ class Filing(Frozen):
     )
 
 
+class Account(Frozen):
+    """A row of the new-media register (accounts/*, 新媒体账号登记表)."""
+
+    platform: Platform
+    account_id: str
+    name: str
+    unit_id: str | None = None
+    entity: Entity | None = None
+    operator: str | None = None  # a person_id, else a name (谁建谁管)
+    approved: bool = False  # 审批状态 已审批
+    approved_on: date | None = None
+    approver: str | None = None
+    filed_on: date | None = None  # 登记/备案日期; None: not filed
+    status: AccountStatus = AccountStatus.ACTIVE
+    purpose: str | None = None
+    last_post_on: date | None = None
+    file: str = ""  # where the row was read, for warnings about it
+    row: int | None = None
+
+    @property
+    def key(self) -> GroupKey:
+        return (self.platform, self.account_id)
+
+
 class Waiver(Frozen):
     platform: Platform
     group_id: str
@@ -167,7 +226,8 @@ class Waiver(Frozen):
 
 
 class GroupRef(Frozen):
-    """A group as every report names it: platform, id, and its name when known."""
+    """A group as every report names it: platform, id, and its name when known. A new-media
+    account is named alike: `group_id` is its account id, `group_name` its name."""
 
     platform: Platform
     group_id: str

@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     duplicate_overlap: float = Field(0.8, gt=0, le=1)
     duplicate_min_persons: int = Field(10, ge=0)
     waiver_max_days: int = Field(365, ge=0, le=3650)
+    # New-media accounts (DESIGN.md, New-media accounts).
+    account_dormant_days: int = Field(180, ge=0, le=36500)
+    borrowed_name_words: tuple[str, ...] = ("财政厅",)  # as JSON in BORROWED_NAME_WORDS
 
     # Guards (DESIGN.md, Guards): a source that shrank by more than this share against the
     # last complete week, or more new findings of one rule than max(guard_new_min,

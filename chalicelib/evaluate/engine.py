@@ -1,36 +1,57 @@
-"""Evaluate every rule on every group and turn what they saw into findings."""
+"""Evaluate every rule on every group and account and turn what they saw into findings."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from chalicelib.core.models import Finding, FindingStatus
-from chalicelib.evaluate.rules import REGISTRY, GroupView, Rule, RuleContext, Violation
+from chalicelib.core.models import AccountStatus, Finding, FindingStatus, Platform
+from chalicelib.evaluate.rules import (
+    AccountView,
+    GroupView,
+    Rule,
+    RuleContext,
+    Subject,
+    Violation,
+    rules_of,
+)
 
 
 def evaluate(groups: Iterable[GroupView], ctx: RuleContext) -> list[Finding]:
     findings = []
+    rules = rules_of(Subject.GROUP)
     for group in groups:
-        for rule in REGISTRY.values():
+        for rule in rules:
             if rule.meta.needs_snapshot and group.snapshot is None:
                 continue
             violation = rule.check(group, ctx)
             if violation is not None:
-                findings.append(_finding(rule, group, violation, _status(rule, group, ctx), ctx))
+                findings.append(_finding(rule, group, violation, ctx))
     return findings
 
 
-def _status(rule: Rule, group: GroupView, ctx: RuleContext) -> FindingStatus:
+def evaluate_accounts(accounts: Iterable[AccountView], ctx: RuleContext) -> list[Finding]:
+    """Every account rule on every account; closed accounts (已注销) are judged by none."""
+    findings = []
+    rules = rules_of(Subject.ACCOUNT)
+    for account in accounts:
+        if account.status is AccountStatus.CLOSED:
+            continue
+        for rule in rules:
+            violation = rule.check(account, ctx)
+            if violation is not None:
+                findings.append(_account_finding(rule, account, violation, ctx))
+    return findings
+
+
+def _status(rule: Rule, platform: Platform, object_id: str, ctx: RuleContext) -> FindingStatus:
     """Waived when a valid waiver matches, except a limit waiver, which set the threshold."""
-    waiver = ctx.waivers.applicable(group.platform, group.group_id, rule.meta.id, ctx.today)
+    waiver = ctx.waivers.applicable(platform, object_id, rule.meta.id, ctx.today)
     if waiver is None or (rule.meta.waiver_sets_limit and waiver.limit is not None):
         return FindingStatus.OPEN
     return FindingStatus.WAIVED
 
 
-def _finding(
-    rule: Rule, group: GroupView, violation: Violation, status: FindingStatus, ctx: RuleContext
-) -> Finding:
+def _finding(rule: Rule, group: GroupView, violation: Violation, ctx: RuleContext) -> Finding:
     meta = rule.meta
     return Finding(
         rule=meta.id,
@@ -45,7 +66,31 @@ def _finding(
         evidence=violation.evidence,
         clause=ctx.policy.clause(meta.id, meta.clause),
         remedy=meta.remedy,
-        status=status,
+        status=_status(rule, group.platform, group.group_id, ctx),
         filed=group.filing is not None,
         rostered=group.snapshot is not None,
+    )
+
+
+def _account_finding(
+    rule: Rule, account: AccountView, violation: Violation, ctx: RuleContext
+) -> Finding:
+    """An account's finding, named as a group's is: its id and name in group_id and
+    group_name; `filed` says it is registered with a filing date."""
+    meta = rule.meta
+    return Finding(
+        rule=meta.id,
+        title=meta.title,
+        severity=meta.severity,
+        platform=account.platform,
+        group_id=account.account_id,
+        group_name=account.name,
+        unit_id=account.unit.unit_id if account.unit is not None else None,
+        category=None,
+        message=violation.message,
+        evidence=violation.evidence,
+        clause=ctx.policy.clause(meta.id, meta.clause),
+        remedy=meta.remedy,
+        status=_status(rule, account.platform, account.account_id, ctx),
+        filed=account.filed,
     )

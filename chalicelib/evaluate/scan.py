@@ -8,15 +8,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from chalicelib.core.models import DataError, Finding, GroupKey, Office, Policy, Unit
 from chalicelib.core.settings import Settings
-from chalicelib.evaluate.engine import evaluate
+from chalicelib.evaluate.accounts import build_accounts, unknown_activity
+from chalicelib.evaluate.engine import evaluate, evaluate_accounts
 from chalicelib.evaluate.groups import build_groups, closed_groups, current_filings, latest_filings
-from chalicelib.evaluate.rules import GroupView, RuleContext, waivable_rules
+from chalicelib.evaluate.rules import AccountView, GroupView, RuleContext, waivable_rules
 from chalicelib.intake.catalogue import (
+    ACCOUNTS,
     DIRECTORY,
     FILINGS,
+    POSTS,
     ROSTERS,
     WAIVERS,
     Reading,
@@ -26,11 +30,13 @@ from chalicelib.intake.catalogue import (
 )
 from chalicelib.intake.config import load_offices, load_policy, load_units
 from chalicelib.intake.directory import Directory
+from chalicelib.intake.loaders.posts import PostsSeen
 from chalicelib.intake.loaders.waivers import WaiverBook
 from chalicelib.intake.rosters.snapshots import SnapshotBook
 from chalicelib.intake.source import DataSource
 
-INPUTS = (DIRECTORY, FILINGS)  # read whole every week: a file gone since is data missing
+# read whole every week: a file gone since is data missing
+INPUTS = (DIRECTORY, FILINGS, ACCOUNTS)
 
 
 @dataclass(frozen=True)
@@ -45,11 +51,13 @@ class ScanResult:
     waivers: WaiverBook
     closed: frozenset[GroupKey] = frozenset()  # groups whose latest filing row is closed
     inputs: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    """The files under directory/ and filings/ (see RunRecord.inputs)."""
+    """The files under directory/, filings/ and accounts/ (see RunRecord.inputs)."""
     offices: list[Office] = field(default_factory=list)  # config/offices.*
     filing_rows: int = 0  # filing rows read, whatever their status
     policy: Policy = field(default_factory=Policy)  # config/policy.*, else the seeds
     settings: Settings = field(default_factory=Settings)  # with the policy's thresholds
+    accounts: list[AccountView] = field(default_factory=list)  # new-media accounts
+    account_rows: int = 0  # register rows read, whatever their status
 
     @property
     def sizes(self) -> dict[str, int]:
@@ -59,6 +67,7 @@ class ScanResult:
             "people": len(self.directory),
             "filing_rows": self.filing_rows,
             "rostered_groups": sum(1 for g in self.groups if g.snapshot is not None),
+            "account_rows": self.account_rows,
         }
 
     def folder_complete(self, folder: str) -> bool:
@@ -104,13 +113,28 @@ def _scan(source: DataSource, today: date, settings: Settings) -> ScanResult:
     for table in read_kind(source, ROSTERS, reading, errors):
         book.offer(table)
 
+    register = reading.register
+    for accounts_table in read_kind(source, ACCOUNTS, reading, errors):
+        for account in accounts_table:
+            register.add(account, errors)
+    posts = PostsSeen()
+    for seen in read_kind(source, POSTS, reading, errors):
+        posts.merge(seen)
+
     groups = build_groups(filings, book.snapshots(), units.units, directory, book.stale_exports())
-    by_unit: dict[str, list[GroupView]] = defaultdict(list)
-    for group in groups:
-        if group.unit is not None:
-            by_unit[group.unit.unit_id].append(group)
-    ctx = RuleContext(today, settings, directory, units.by_id, waivers, by_unit, policy)
-    findings = evaluate(groups, ctx)
+    accounts = build_accounts(register, posts, units.by_id)
+    errors.extend(unknown_activity(accounts))
+    ctx = RuleContext(
+        today,
+        settings,
+        directory,
+        units.by_id,
+        waivers,
+        _by_unit(groups),
+        policy,
+        accounts_by_unit=_by_unit(accounts),
+    )
+    findings = evaluate(groups, ctx) + evaluate_accounts(accounts, ctx)
     return ScanResult(
         today,
         units.units,
@@ -126,4 +150,14 @@ def _scan(source: DataSource, today: date, settings: Settings) -> ScanResult:
         len(filing_rows),
         policy,
         settings,
+        accounts,
+        register.rows,
     )
+
+
+def _by_unit(things: list[GroupView] | list[AccountView]) -> dict[str, list[Any]]:
+    by_unit: dict[str, list[Any]] = defaultdict(list)
+    for thing in things:
+        if thing.unit is not None:
+            by_unit[thing.unit.unit_id].append(thing)
+    return by_unit

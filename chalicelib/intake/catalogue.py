@@ -12,6 +12,8 @@ template's upload notifications and the demo take the folders and the kinds from
 | filings   | filings/    | 群组审备登记表     | loaders/filings.parse_filing         |
 | waivers   | waivers/    | 豁免清单           | loaders/waivers.parse_waiver         |
 | rosters   | rosters/    | 群成员导出, every sheet | rosters/snapshots.SnapshotReader |
+| accounts  | accounts/   | 新媒体账号登记表   | loaders/accounts.read_accounts       |
+| posts     | posts/      | 新媒体发布记录     | loaders/posts.read_posts             |
 """
 
 from __future__ import annotations
@@ -27,9 +29,11 @@ from chalicelib.core.models import DataError
 from chalicelib.core.settings import Settings
 from chalicelib.intake import schema
 from chalicelib.intake.directory import Directory
+from chalicelib.intake.loaders.accounts import AccountRegister, read_accounts
 from chalicelib.intake.loaders.directory import DirectoryBuilder
 from chalicelib.intake.loaders.filings import parse_filing
 from chalicelib.intake.loaders.policy import read_policy
+from chalicelib.intake.loaders.posts import read_posts
 from chalicelib.intake.loaders.rows import parse_table
 from chalicelib.intake.loaders.tables import Consume, read_file
 from chalicelib.intake.loaders.units import UnitIndex, parse_office, read_units
@@ -42,14 +46,16 @@ from chalicelib.intake.vocab import FOLDER_WORDS
 @dataclass(frozen=True)
 class Reading:
     """What the loaders need besides the rows: the day, the limits, the unit list to check
-    unit cells against, the rules a waiver may name, and the directory, which the
-    directory's loader fills and the rosters' loader maps members to."""
+    unit cells against, the rules a waiver may name, the directory, which the
+    directory's loader fills and the rosters' loader maps members to, and the account
+    register, which the scan fills and the posts' loader matches accounts against."""
 
     today: date
     settings: Settings
     units: UnitIndex = field(default_factory=lambda: UnitIndex([]))
     rules: Sequence[WaivableRule] = ()
     directory: Directory = field(default_factory=Directory)
+    register: AccountRegister = field(default_factory=AccountRegister)
 
 
 @dataclass(frozen=True)
@@ -108,7 +114,13 @@ ROSTERS = TableKind(
     lambda r: SnapshotReader(r.directory, r.today, r.settings).read,
     all_sheets=True,
 )
-KINDS = (UNITS, OFFICES, POLICY, DIRECTORY, FILINGS, WAIVERS, ROSTERS)
+ACCOUNTS = TableKind(
+    "accounts",
+    schema.ACCOUNTS,
+    lambda r: read_accounts(r.units, r.today, r.settings),
+)
+POSTS = TableKind("posts", schema.POSTS, lambda r: read_posts(r.register, r.today, r.settings))
+KINDS = (UNITS, OFFICES, POLICY, DIRECTORY, FILINGS, WAIVERS, ROSTERS, ACCOUNTS, POSTS)
 DATA_FOLDERS = tuple(dict.fromkeys(kind.folder for kind in KINDS))  # what units upload
 DATA_PREFIXES = tuple(f"{folder}/" for folder in DATA_FOLDERS)
 OWN_PREFIXES = (RECEIPTS, QUARANTINE, OUTBOX, REPORTS, INVENTORY)  # what qungov writes

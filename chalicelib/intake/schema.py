@@ -289,3 +289,50 @@ POLICY = TableSchema(
         _f("value", "内容 取值 值 条款 全称", required=True, title="内容"),
     ),
 )
+
+ACCOUNTS = TableSchema(
+    "accounts",
+    "新媒体账号登记表",
+    (
+        _f("platform", "平台 类型 平台类型 账号类型 新媒体类型", required=True),
+        _f("account_id", "账号ID 原始ID 微信号 UID 账号 帐号 账号id", required=True),
+        _f("name", "账号名称 名称 公众号名称 新媒体名称 新媒体账号名称", required=True),
+        _f("unit", "单位 所属单位 主办单位 运营单位 责任单位 单位名称"),
+        _f("entity", "注册主体 主体 主体类型 注册主体类型"),
+        _f("operator", "运营者 管理员 运营人员 运营者工号 管理员工号 运营负责人"),
+        _f("approval", "审批状态 审批情况 是否审批"),
+        _f("approved_on", "审批日期 审批时间"),
+        _f("approver", "审批人 审批部门"),
+        _f("filed_on", "登记日期 备案日期 登记时间 备案时间"),
+        _f("status", "状态 运营状态 账号状态"),
+        _f("purpose", "用途 功能定位 账号用途 主要用途"),
+        _f(
+            "last_post_on",
+            "最近发布日期 最近发布时间 最后发布日期 最近更新日期",
+            title="最近发布日期",
+        ),
+    ),
+    (
+        Hint("审批", "approval"),
+        Hint("(登记|备案).*(日期|时间)", "filed_on"),
+        Hint("(发布|更新|发文).*(日期|时间)", "last_post_on"),
+        Hint("运营|管理员", "operator"),
+    ),
+)
+
+POSTS = TableSchema(
+    "posts",
+    "新媒体发布记录",
+    (
+        _f("platform", "平台 平台类型"),
+        _f("account_id", "账号ID 原始ID 微信号 UID 账号 帐号"),
+        _f("account_name", "账号名称 公众号名称 公众号 博主 账号昵称"),
+        _f(
+            "published_at",
+            "发表时间 发布时间 发文时间 群发时间 发表日期 发布日期",
+            required=True,
+            title="发布时间",
+        ),
+    ),
+    (Hint("(发表|发布|发文|群发).*(时间|日期)", "published_at"),),
+)

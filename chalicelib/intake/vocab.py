@@ -4,13 +4,48 @@ each is in chalicelib/notify/wording.py: words read and words shown are kept apa
 
 from __future__ import annotations
 
-from chalicelib.core.models import Category, FilingStatus, Platform, Role
+from chalicelib.core.models import AccountStatus, Category, Entity, FilingStatus, Platform, Role
 
 PLATFORM_WORDS: dict[str, Platform] = {
     **dict.fromkeys(["qq", "qq群"], Platform.QQ),
     **dict.fromkeys(["wechat", "微信", "微信群"], Platform.WECHAT),
     **dict.fromkeys(["wecom", "企业微信", "企业微信群"], Platform.WECOM),
     **dict.fromkeys(["dingtalk", "钉钉", "钉钉群"], Platform.DINGTALK),
+}
+
+# New-media platforms (DESIGN.md, New-media accounts): the register's words, and the English
+# ids. 服务号 and 订阅号 are the two kinds of 微信公众号.
+ACCOUNT_PLATFORM_WORDS: dict[str, Platform] = {
+    **dict.fromkeys(
+        ["wechat_mp", "微信公众号", "公众号", "服务号", "订阅号", "微信服务号", "微信订阅号"],
+        Platform.WECHAT_MP,
+    ),
+    **dict.fromkeys(["channels", "视频号", "微信视频号"], Platform.CHANNELS),
+    **dict.fromkeys(["weibo", "微博", "新浪微博"], Platform.WEIBO),
+    **dict.fromkeys(["douyin", "抖音"], Platform.DOUYIN),
+    **dict.fromkeys(["kuaishou", "快手"], Platform.KUAISHOU),
+    **dict.fromkeys(["bilibili", "哔哩哔哩", "b站"], Platform.BILIBILI),
+    **dict.fromkeys(["xiaohongshu", "小红书"], Platform.XIAOHONGSHU),
+    **dict.fromkeys(["toutiao", "今日头条", "头条号"], Platform.TOUTIAO),
+    **dict.fromkeys(["other", "其他"], Platform.OTHER),
+}
+# A waiver names a group or an account.
+ANY_PLATFORM_WORDS: dict[str, Platform] = {**PLATFORM_WORDS, **ACCOUNT_PLATFORM_WORDS}
+
+ENTITY_WORDS: dict[str, Entity] = {
+    **dict.fromkeys(["school", "学校", "校级", "本校"], Entity.SCHOOL),
+    **dict.fromkeys(["unit", "单位", "院系", "部门", "二级单位"], Entity.UNIT),
+}
+APPROVAL_WORDS: dict[str, bool] = {
+    **dict.fromkeys(["approved", "已审批", "已批准", "审批通过", "通过", "是"], True),
+    **dict.fromkeys(
+        ["not_approved", "未审批", "待审批", "审批中", "未通过", "不通过", "否"], False
+    ),
+}
+ACCOUNT_STATUS_WORDS: dict[str, AccountStatus] = {
+    **dict.fromkeys(["active", "运营中", "正常", "在用"], AccountStatus.ACTIVE),
+    **dict.fromkeys(["paused", "停更", "暂停", "停止更新"], AccountStatus.PAUSED),
+    **dict.fromkeys(["closed", "已注销", "注销", "已关闭"], AccountStatus.CLOSED),
 }
 
 CATEGORY_WORDS: dict[str, Category] = {
@@ -55,4 +90,8 @@ FOLDER_WORDS: dict[str, str] = {
     **dict.fromkeys(["filing", "登记表", "备案", "审备", "审备登记表"], "filings"),
     **dict.fromkeys(["waiver", "豁免", "豁免清单"], "waivers"),
     **dict.fromkeys(["configs", "配置", "设置"], "config"),
+    **dict.fromkeys(
+        ["account", "新媒体", "新媒体账号", "账号登记表", "新媒体账号登记表", "公众号"], "accounts"
+    ),
+    **dict.fromkeys(["post", "发布记录", "发文记录", "发表记录", "新媒体发布记录"], "posts"),
 }

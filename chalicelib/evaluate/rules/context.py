@@ -1,4 +1,5 @@
-"""What a rule sees: one group (filing and/or roster snapshot) and the scan's context."""
+"""What a rule sees: one group (filing and/or roster snapshot) or one new-media account
+(register row and/or posts), and the scan's context."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from chalicelib.core.models import Category, Filing, Platform, Policy, Unit
+from chalicelib.core.models import Account, AccountStatus, Category, Filing, Platform, Policy, Unit
 from chalicelib.core.settings import Settings
 from chalicelib.intake.directory import Directory
 from chalicelib.intake.loaders.waivers import WaiverBook
@@ -47,6 +48,32 @@ class GroupView:
         return self.filing.owner_id if self.filing is not None else None
 
 
+@dataclass(frozen=True, slots=True)
+class AccountView:
+    """A new-media account as the rules see it: its register row (None when it was seen
+    only in posts/), its name, and its last post date from posts/ or the register."""
+
+    platform: Platform
+    account_id: str
+    unit: Unit | None
+    account: Account | None
+    name: str
+    last_post_on: date | None
+
+    @property
+    def key(self) -> tuple[Platform, str]:
+        return (self.platform, self.account_id)
+
+    @property
+    def status(self) -> AccountStatus:
+        """运营中 unless the register says otherwise (an account seen only posting is active)."""
+        return self.account.status if self.account is not None else AccountStatus.ACTIVE
+
+    @property
+    def filed(self) -> bool:
+        return self.account is not None and self.account.filed_on is not None
+
+
 @dataclass
 class RuleContext:
     today: date
@@ -56,6 +83,7 @@ class RuleContext:
     waivers: WaiverBook
     groups_by_unit: Mapping[str, Sequence[GroupView]]
     policy: Policy = field(default_factory=Policy)  # the articles each rule cites
+    accounts_by_unit: Mapping[str, Sequence[AccountView]] = field(default_factory=dict)
     cache: dict[str, Any] = field(default_factory=dict)
     """Per-scan memo for rules that look across groups (duplicate)."""
 

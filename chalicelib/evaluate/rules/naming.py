@@ -19,7 +19,7 @@ def naming(group: GroupView, ctx: RuleContext) -> Violation | None:
     if group.unit is None:
         return None
     name = group.name or ""
-    keywords = _keywords(group.unit)
+    keywords = unit_keywords(group.unit)
     folded = fold(name)
     if any(fold(keyword) in folded for keyword in keywords):
         return None
@@ -31,7 +31,7 @@ def naming(group: GroupView, ctx: RuleContext) -> Violation | None:
     )
 
 
-def _keywords(unit: Unit) -> tuple[str, ...]:
+def unit_keywords(unit: Unit) -> tuple[str, ...]:
     """The unit's non-blank keywords; its name when none are listed."""
     keywords = tuple(k.strip() for k in unit.keywords if k.strip())
     return keywords or (unit.name,)

@@ -13,7 +13,7 @@ from chalicelib.core.models import Frozen, Severity
 from chalicelib.intake.loaders.waivers import WaivableRule
 
 if TYPE_CHECKING:
-    from chalicelib.evaluate.rules.context import GroupView, RuleContext
+    from chalicelib.evaluate.rules.context import AccountView, GroupView, RuleContext
 
 CLAUSE_PATTERN = r"^(管理办法|通知) .+"
 
@@ -25,10 +25,20 @@ class Source(StrEnum):
     ROSTER = "roster"
     FILING = "filing"
     DIRECTORY = "directory"
+    ACCOUNTS = "accounts"  # the new-media register (accounts/)
+    POSTS = "posts"  # the new-media post exports (posts/)
+
+
+class Subject(StrEnum):
+    """What a rule judges: a chat group, or a new-media account."""
+
+    GROUP = "group"
+    ACCOUNT = "account"
 
 
 class RuleMeta(Frozen):
     id: str = Field(pattern=r"^[a-z_]+$")
+    subject: Subject = Subject.GROUP
     title: str = Field(min_length=2)
     severity: Severity
     clause: str = Field(pattern=CLAUSE_PATTERN, description="Article(s) of the seed documents.")
@@ -60,12 +70,13 @@ class Violation:
 
 
 Check = Callable[["GroupView", "RuleContext"], Violation | None]
+AccountCheck = Callable[["AccountView", "RuleContext"], Violation | None]
 
 
 @dataclass(frozen=True, slots=True)
 class Rule:
     meta: RuleMeta
-    check: Check
+    check: Callable[[Any, RuleContext], Violation | None]  # a Check or an AccountCheck
 
 
 REGISTRY: dict[str, Rule] = {}
@@ -85,7 +96,7 @@ def rule(
     partners_in_evidence: bool = False,
     waiver_sets_limit: bool = False,
 ) -> Callable[[Check], Check]:
-    """Register a check under its id; the metadata is validated at import."""
+    """Register a check of groups under its id; the metadata is validated at import."""
     meta = RuleMeta(
         id=rule_id,
         title=title,
@@ -101,12 +112,48 @@ def rule(
     )
 
     def register(check: Check) -> Check:
-        if rule_id in REGISTRY:
-            raise ValueError(f"rule {rule_id!r} registered twice")
-        REGISTRY[rule_id] = Rule(meta=meta, check=check)
+        _add(Rule(meta=meta, check=check))
         return check
 
     return register
+
+
+def account_rule(
+    rule_id: str,
+    *,
+    title: str,
+    severity: Severity,
+    clause: str,
+    remedy: str,
+    judged_on: set[Source],
+) -> Callable[[AccountCheck], AccountCheck]:
+    """Register a check of new-media accounts (DESIGN.md, New-media accounts)."""
+    meta = RuleMeta(
+        id=rule_id,
+        subject=Subject.ACCOUNT,
+        title=title,
+        severity=severity,
+        clause=clause,
+        remedy=remedy,
+        needs_snapshot=False,
+        judged_on=frozenset(judged_on),
+    )
+
+    def register(check: AccountCheck) -> AccountCheck:
+        _add(Rule(meta=meta, check=check))
+        return check
+
+    return register
+
+
+def _add(rule: Rule) -> None:
+    if rule.meta.id in REGISTRY:
+        raise ValueError(f"rule {rule.meta.id!r} registered twice")
+    REGISTRY[rule.meta.id] = rule
+
+
+def rules_of(subject: Subject) -> tuple[Rule, ...]:
+    return tuple(r for r in REGISTRY.values() if r.meta.subject is subject)
 
 
 def waivable_rules() -> tuple[WaivableRule, ...]:

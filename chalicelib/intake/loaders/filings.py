@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 from chalicelib.core.models import Category, Filing, FilingStatus, Platform
@@ -11,8 +12,8 @@ from chalicelib.intake.loaders.units import UnitIndex
 from chalicelib.intake.vocab import CATEGORY_WORDS, FILING_STATUS_WORDS, PLATFORM_WORDS
 
 
-def platform_of(row: Row) -> Platform:
-    platform = row.word("platform", PLATFORM_WORDS)
+def platform_of(row: Row, words: Mapping[str, Platform] = PLATFORM_WORDS) -> Platform:
+    platform = row.word("platform", words)
     if platform is None:
         raise RowError("platform", "不能为空")
     return platform

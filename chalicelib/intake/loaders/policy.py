@@ -38,6 +38,7 @@ THRESHOLDS = (
     "roster_max_age_days",
     "duplicate_overlap",
     "duplicate_min_persons",
+    "account_dormant_days",
 )
 _SHORT_NAME = re.compile(r"[^\s;；,，、《》]{2,12}")
 

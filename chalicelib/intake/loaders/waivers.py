@@ -12,6 +12,7 @@ from chalicelib.core.models import Platform, Waiver
 from chalicelib.core.settings import Settings
 from chalicelib.intake.loaders.filings import group_id_of, platform_of
 from chalicelib.intake.loaders.rows import Row, RowError
+from chalicelib.intake.vocab import ANY_PLATFORM_WORDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +48,7 @@ def parse_waiver(
         )
     rule = _rule(row, rules)
     return Waiver(
-        platform=(platform := platform_of(row)),
+        platform=(platform := platform_of(row, ANY_PLATFORM_WORDS)),
         group_id=group_id_of(row, platform),
         rule=rule.id,
         reason=row.required("reason"),

@@ -46,6 +46,13 @@ PREAMBLE_KEYS = {
     "exported_at": "exported_at",
     "平台": "platform",
     "platform": "platform",
+    # a post export's account (新媒体发布记录)
+    "公众号": "account_name",
+    "账号名称": "account_name",
+    "账号": "account_name",
+    "原始id": "account_id",
+    "账号id": "account_id",
+    "uid": "account_id",
 }
 _PREAMBLE_LINE = re.compile(r"\s*([^:：]+?)\s*[:：]\s*(.*?)\s*")
 

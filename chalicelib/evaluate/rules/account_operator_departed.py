@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from chalicelib.core.masking import mask_id, mask_name
+from chalicelib.core.models import PersonStatus, Severity
+from chalicelib.core.values import nfkc
+from chalicelib.evaluate.rules.context import AccountView, RuleContext
+from chalicelib.evaluate.rules.registry import Source, Violation, account_rule
+from chalicelib.intake.directory import Directory
+
+
+@account_rule(
+    "account_operator_departed",
+    title="运营者已离职离校",
+    severity=Severity.HIGH,
+    clause="通知 三",
+    remedy="请按“谁建谁管”由本单位指定一名在职在校人员接任运营者,修改账号管理员并更新登记表。",
+    judged_on={Source.ACCOUNTS, Source.DIRECTORY},
+)
+def account_operator_departed(account: AccountView, ctx: RuleContext) -> Violation | None:
+    operator = account.account.operator if account.account is not None else None
+    if not operator:
+        return None
+    index = _person(ctx, operator, account.unit.unit_id if account.unit else None)
+    if index is None or ctx.directory.statuses[index] is not PersonStatus.DEPARTED:
+        return None
+    person = ctx.directory.person(index)
+    name = mask_name(person.name)
+    left = f"(离开日期 {person.left_on.isoformat()})" if person.left_on else "(离开日期不详)"
+    return Violation(
+        f"账号“{account.name}”的运营者 {name} 在人员名册中已离职离校{left},"
+        "运营者应由本单位在职在校人员担任。",
+        {
+            "operator": name,
+            "person_id": mask_id(person.person_id),
+            "left_on": person.left_on,
+        },
+    )
+
+
+def _person(ctx: RuleContext, operator: str, unit_id: str | None) -> int | None:
+    """By person_id; else by a name that exactly one person of the account's unit has."""
+    by_id, by_name = _indexes(ctx)
+    if operator in by_id:
+        return by_id[operator]
+    found = by_name.get((unit_id, nfkc(operator)), [])
+    return found[0] if unit_id is not None and len(found) == 1 else None
+
+
+def _indexes(ctx: RuleContext) -> tuple[dict[str, int], dict[tuple[str | None, str], list[int]]]:
+    if "operators" not in ctx.cache:
+        directory: Directory = ctx.directory
+        by_id = {person_id: i for i, person_id in enumerate(directory.person_ids)}
+        by_name: dict[tuple[str | None, str], list[int]] = {}
+        for i, (unit, name) in enumerate(zip(directory.unit_ids, directory.names, strict=True)):
+            by_name.setdefault((unit, nfkc(name)), []).append(i)
+        ctx.cache["operators"] = (by_id, by_name)
+    return ctx.cache["operators"]  # type: ignore[no-any-return]
