@@ -2,7 +2,7 @@
 (DESIGN.md, Guards). Pure: this week's problems, sizes and changes go in; what may be
 written, what is held and why come out.
 
-A source (roster, filing, directory) is in doubt this week when
+A source (roster, filing, directory, accounts, posts) is in doubt this week when
 - one of its files was rejected (by the scan, or at upload and quarantined): every rule
   judged on it is in doubt; for rosters only for the groups the file could have held (the
   unit its folder names, else every unit) that have no fresh roster;
@@ -36,16 +36,25 @@ from chalicelib.ledger.models import (
     LedgerEntry,
 )
 
-SOURCE_FOLDERS = {"rosters": Source.ROSTER, "filings": Source.FILING, "directory": Source.DIRECTORY}
+SOURCE_FOLDERS = {
+    "rosters": Source.ROSTER,
+    "filings": Source.FILING,
+    "directory": Source.DIRECTORY,
+    "accounts": Source.ACCOUNTS,
+    "posts": Source.POSTS,
+}
 SOURCE_NAMES = {
     Source.ROSTER: "群成员名单",
     Source.FILING: "审备登记表",
     Source.DIRECTORY: "人员名册",
+    Source.ACCOUNTS: "新媒体账号登记表",
+    Source.POSTS: "新媒体发布记录",
 }
 SIZES = {  # RunRecord.sizes key -> the source, and what it counts
     "people": (Source.DIRECTORY, "人员名册中的人数"),
     "filing_rows": (Source.FILING, "审备登记表的行数"),
     "rostered_groups": (Source.ROSTER, "有成员名单的群数"),
+    "account_rows": (Source.ACCOUNTS, "新媒体账号登记表的行数"),
 }
 HELD_SHOWN = 10  # groups named in one data problem
 
@@ -199,8 +208,9 @@ def held_problems(held: Sequence[HeldFinding]) -> dict[str | None, list[DataErro
     for (unit_id, reason), items in by_unit.items():
         titles = "、".join(dict.fromkeys(i.title for i in items))
         groups = list(dict.fromkeys(i.group_id for i in items))
-        more = f" 等 {len(groups)} 个群" if len(groups) > HELD_SHOWN else ""
+        what = "账号" if all(i.platform.is_account for i in items) else "群"
+        more = f" 等 {len(groups)} 个{what}" if len(groups) > HELD_SHOWN else ""
         shown = "、".join(groups[:HELD_SHOWN]) + more
-        text = f"{reason},本周暂未认定“{titles}”(涉及群 {shown});数据更正后下次检查时再判断"
+        text = f"{reason},本周暂未认定“{titles}”(涉及{what} {shown});数据更正后下次检查时再判断"
         problems[unit_id].append(DataError(file=items[0].file or "本周数据", reason=text))
     return dict(problems)

@@ -15,7 +15,7 @@ from pydantic_core import to_jsonable_python
 from chalicelib.core.models import Finding, FindingStatus, GroupKey, Platform
 from chalicelib.evaluate.rules import REGISTRY
 from chalicelib.evaluate.rules.registry import Source
-from chalicelib.intake.catalogue import DIRECTORY, FILINGS
+from chalicelib.intake.catalogue import ACCOUNTS, DIRECTORY, FILINGS, POSTS
 from chalicelib.ledger.models import ChangeKind, EntryKey, LedgerChange, LedgerEntry, LedgerState
 
 if TYPE_CHECKING:
@@ -34,6 +34,9 @@ class Coverage:
     directory_complete: bool = True  # every directory/ file was read
     rosters_trusted: bool = True  # the rosters did not shrink suspiciously (ledger/guard.py)
     gone_after_days: int = 14  # roster_max_age_days: an unfiled group this long unseen is gone
+    accounts: frozenset[GroupKey] = frozenset()  # new-media accounts registered or posting
+    accounts_complete: bool = True  # every accounts/ file was read
+    posts_complete: bool = True  # every posts/ file was read
 
     @classmethod
     def of(
@@ -59,6 +62,9 @@ class Coverage:
             directory_complete=complete(DIRECTORY.prefix) and Source.DIRECTORY not in doubted,
             rosters_trusted=Source.ROSTER not in doubted,
             gone_after_days=gone_after_days,
+            accounts=frozenset(a.key for a in result.accounts),
+            accounts_complete=complete(ACCOUNTS.prefix) and Source.ACCOUNTS not in doubted,
+            posts_complete=result.folder_complete(POSTS.prefix) and Source.POSTS not in doubted,
         )
 
     def can_resolve(self, entry: LedgerEntry, today: date) -> bool:
@@ -80,6 +86,8 @@ class Coverage:
         if rule is None:  # a rule retired since: nothing will ever show it again
             return True
         meta = rule.meta
+        if entry.platform.is_account:
+            return self._account_resolved(entry, meta.judged_on, today)
         if meta.fixed_by_roster and fresh:
             return True
         if key in self.closed and not fresh and entry.filed:
@@ -101,6 +109,24 @@ class Coverage:
         if meta.partners_in_evidence and not self._partners_fresh(entry):
             return False
         return fresh or not meta.needs_snapshot
+
+    def _account_resolved(
+        self, entry: LedgerEntry, judged_on: frozenset[Source], today: date
+    ) -> bool:
+        """A new-media account's finding: every source it is judged on read completely, and
+        the account still there (registered or posting: the data shows it fixed, or the
+        account closed); an account in neither is gone once unseen for `gone_after_days`."""
+        complete = {
+            Source.ACCOUNTS: self.accounts_complete,
+            Source.POSTS: self.posts_complete,
+            Source.DIRECTORY: self.directory_complete,
+        }
+        if not all(complete.get(source, True) for source in judged_on):
+            return False
+        if entry.group_key in self.accounts:
+            return True
+        since = entry.unseen_since
+        return since is not None and (today - since).days > self.gone_after_days
 
     def _partners_fresh(self, entry: LedgerEntry) -> bool:
         partners = entry.evidence.get("partners") or []
