@@ -145,6 +145,11 @@ def _read_datetime(text: str) -> datetime:
 
 
 def _from_number(value: float, text: str) -> datetime:
+    if len(text) == 8 and text.isdigit() and text[:2] in ("19", "20", "21"):
+        try:  # `20240305`, as HR systems and the 公众号 platform's exports write a day
+            return datetime(int(text[:4]), int(text[4:6]), int(text[6:]))
+        except ValueError:
+            raise DateFormatError(f"日期“{text}”不存在") from None
     if 0 < value < EXCEL_SERIAL_MAX:
         return EXCEL_EPOCH + timedelta(days=value)
     if value >= UNIX_SECONDS_MIN:

@@ -279,8 +279,12 @@ class Finding(FindingFacts):
     rostered: bool = Field(default=False, description="The group had a fresh roster.")
 
     def to_json_dict(self) -> dict[str, Any]:
+        """One line of findings.jsonl; an account's finding also names its id and name as
+        the contract does (account_id, account_name), beside group_id and group_name."""
         data = self.model_dump(mode="json")
         data["severity"] = self.severity.label
+        if self.platform.is_account:
+            data["account_id"], data["account_name"] = self.group_id, self.group_name
         return data
 
 

@@ -290,46 +290,57 @@ POLICY = TableSchema(
     ),
 )
 
+# docs/formats.md §11: no real register's header row was found; these come from the
+# notice's forms and 政务新媒体 filings. The posts' aliases are the real exports' own.
 ACCOUNTS = TableSchema(
     "accounts",
     "新媒体账号登记表",
     (
-        _f("platform", "平台 类型 平台类型 账号类型 新媒体类型", required=True),
-        _f("account_id", "账号ID 原始ID 微信号 UID 账号 帐号 账号id", required=True),
-        _f("name", "账号名称 名称 公众号名称 新媒体名称 新媒体账号名称", required=True),
-        _f("unit", "单位 所属单位 主办单位 运营单位 责任单位 单位名称"),
+        _f("platform", "平台 平台类型 账号类型 新媒体类型 服务类型 类型", required=True),
+        _f(
+            "account_id",
+            "账号ID 原始ID 公众号原始ID 微信号 UID 账号 帐号 抖音号 微博ID 账号id",
+            required=True,
+        ),
+        _f("name", "账号名称 名称 公众号名称 新媒体名称 新媒体账号名称 账号昵称", required=True),
+        _f("unit", "所属单位 单位 主办单位 运营单位 责任单位 开设单位 主管单位 单位名称"),
         _f("entity", "注册主体 主体 主体类型 注册主体类型"),
-        _f("operator", "运营者 管理员 运营人员 运营者工号 管理员工号 运营负责人"),
-        _f("approval", "审批状态 审批情况 是否审批"),
+        _f(
+            "operator",
+            "运营者 管理员 运营人员 运营负责人 后台管理人员 运维人员 负责人 运营者工号 管理员工号",
+        ),
+        _f("approval", "审批情况 审批状态 是否审批 审核情况"),
         _f("approved_on", "审批日期 审批时间"),
-        _f("approver", "审批人 审批部门"),
-        _f("filed_on", "登记日期 备案日期 登记时间 备案时间"),
-        _f("status", "状态 运营状态 账号状态"),
-        _f("purpose", "用途 功能定位 账号用途 主要用途"),
+        _f("approver", "审批人 审批部门 审核人"),
+        _f("filed_on", "备案时间 备案日期 登记日期 登记时间 报备时间", title="登记日期"),
+        _f("status", "运营状态 账号状态 状态"),
+        _f("purpose", "用途 功能定位 账号用途 主要用途 账号定位 主要内容"),
         _f(
             "last_post_on",
-            "最近发布日期 最近发布时间 最后发布日期 最近更新日期",
+            "最近发布日期 最近更新日期 最后发布日期 最近发布时间 最后更新时间",
             title="最近发布日期",
         ),
     ),
     (
-        Hint("审批", "approval"),
-        Hint("(登记|备案).*(日期|时间)", "filed_on"),
+        Hint("审批|审核", "approval"),
+        Hint("(登记|备案|报备).*(日期|时间)", "filed_on"),
         Hint("(发布|更新|发文).*(日期|时间)", "last_post_on"),
         Hint("运营|管理员", "operator"),
     ),
 )
 
+# Never a post's own id (ID, 视频ID, bid) as the account, nor a repost's source (源用户id,
+# 源用户昵称, 源微博日期), nor 创建时间 (a draft's) as the publish time.
 POSTS = TableSchema(
     "posts",
     "新媒体发布记录",
     (
         _f("platform", "平台 平台类型"),
         _f("account_id", "账号ID 原始ID 微信号 UID 账号 帐号"),
-        _f("account_name", "账号名称 公众号名称 公众号 博主 账号昵称"),
+        _f("account_name", "公众号 账号名称 公众号名称 账号昵称 博主"),
         _f(
             "published_at",
-            "发表时间 发布时间 发文时间 群发时间 发表日期 发布日期",
+            "发表时间 发布时间 首次发布时间 发表日期 发布日期 完整日期 群发时间 发文时间 日期",
             required=True,
             title="发布时间",
         ),

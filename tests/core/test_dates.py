@@ -108,7 +108,8 @@ def test_shanghai_today_converts_an_aware_instant() -> None:
         ("-45356", "无法识别的日期"),
         ("", "无法识别的日期"),
         ("0", "既不是 Excel 日期序列号,也不是 Unix 秒"),
-        ("20240305", "既不是 Excel 日期序列号,也不是 Unix 秒"),
+        ("12345678", "既不是 Excel 日期序列号,也不是 Unix 秒"),
+        ("20241305", "日期“20241305”不存在"),
     ],
 )
 def test_rejects_what_is_not_a_date_with_a_chinese_reason(text: str, reason: str) -> None:
@@ -130,3 +131,8 @@ def test_day_of_a_date_time_ignores_only_a_valid_time() -> None:
     for not_a_date in ("2024 10:00", "45356 10:00", "1709568000 10:00"):
         with pytest.raises(DateFormatError):
             parse_date(not_a_date)
+
+
+def test_reads_eight_digit_days_as_hr_systems_and_the_wechat_platform_write_them() -> None:
+    assert parse_date("20240305") == date(2024, 3, 5)
+    assert parse_datetime("20220329") == datetime(2022, 3, 29)

@@ -57,7 +57,7 @@ IDENTITY: dict[str, Identity] = {
     "channels_posts_csv": Identity("none", "", "(download name not found)", "channels"),
     "xiaohongshu_notes_xlsx": Identity("none", "", "笔记列表明细表.xlsx", "xiaohongshu"),
     "toutiao_works_xlsx": Identity("none", "", "(download name not found)", "toutiao"),
-    "register_xlsx": Identity("column", "账号名称 / 原始ID或账号ID", "新媒体账号登记表.xlsx", ""),
+    "register_xlsx": Identity("column", "账号名称 / 账号ID", "新媒体账号登记表.xlsx", ""),
 }
 
 
@@ -353,7 +353,7 @@ class Account:
 
 
 REGISTER_HEADER = (
-    "序号", "平台类型", "账号名称", "原始ID/账号ID", "注册主体", "主办单位", "管理员",
+    "序号", "平台类型", "账号名称", "账号ID", "注册主体", "主办单位", "管理员",
     "审批情况", "审批日期", "审批人", "备案时间", "运营状态", "功能定位", "最近更新日期", "备注",
 )  # fmt: skip
 
@@ -363,19 +363,22 @@ def register_xlsx(
     *,
     college: str = "计算机学院",
     filled_on: date = date(2026, 11, 13),
+    header: Sequence[str] = REGISTER_HEADER,
 ) -> bytes:
     """A college's 新媒体账号登记表 made in Excel by its office: the title
     `{college}新媒体账号登记表` merged over the table, a 填报单位 / 填报日期 line, then the
     header and one row per account; dates are date cells, 序号 a number. Inferred: no real
     register's header row was found (only the forms' field names: 服务主体, 主管单位,
     服务类型, 账号名称, 账号 in the Shanxi 备案登记表; 负责人/后台管理人员 in college
-    notices); the headers here are the aliases proposed in docs/formats.md §11.6."""
-    last = chr(ord("A") + len(REGISTER_HEADER) - 1)
+    notices); the default headers are aliases proposed in docs/formats.md §11.6, and a test
+    may pass its own `header` (15 texts, in this order), e.g. `微信号/原始ID`."""
+    assert len(header) == len(REGISTER_HEADER)
+    last = chr(ord("A") + len(header) - 1)
     rows: list[list[Any]] = [
         [f"{college}新媒体账号登记表"],
         [f"填报单位（盖章）：{college}", None, None, None, None, None, None, None, None, None,
          f"填报日期：{filled_on.year}年{filled_on.month}月{filled_on.day}日"],
-        list(REGISTER_HEADER),
+        list(header),
     ]  # fmt: skip
     for n, a in enumerate(accounts, start=1):
         rows.append(
