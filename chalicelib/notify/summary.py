@@ -34,6 +34,7 @@ def format_summary(result: ScanResult) -> str:
     lines = [
         f"检查日期 {result.today}:群组 {len(result.groups)} 个(有名单 {snapshots} 个),"
         f"名单行 {result.roster_rows} 行,人员 {len(result.directory)} 人;"
+        f"{f'新媒体账号 {len(result.accounts)} 个;' if result.accounts else ''}"
         f"问题 {len(open_findings)} 项(另有豁免 {waived} 项);数据错误 {len(errors)} 条"
         f"{f',提示 {len(warnings)} 条' if warnings else ''}。",
         "",

@@ -3,10 +3,13 @@ dates as a clerk reads them. The words read from exports are in chalicelib/intak
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 
 from chalicelib.core.models import (
+    AccountStatus,
     Category,
+    Entity,
     FilingStatus,
     PersonStatus,
     Platform,
@@ -21,7 +24,43 @@ PLATFORM_NAMES: dict[Platform, str] = {
     Platform.WECHAT: "微信群",
     Platform.WECOM: "企业微信群",
     Platform.DINGTALK: "钉钉群",
+    Platform.WECHAT_MP: "微信公众号",
+    Platform.CHANNELS: "视频号",
+    Platform.WEIBO: "微博",
+    Platform.DOUYIN: "抖音",
+    Platform.KUAISHOU: "快手",
+    Platform.BILIBILI: "哔哩哔哩",
+    Platform.XIAOHONGSHU: "小红书",
+    Platform.TOUTIAO: "今日头条",
+    Platform.OTHER: "其他新媒体",
 }
+
+
+def objects_named(keys: Iterable[tuple[Platform, str]]) -> str:
+    """`3 个群`, `1 个新媒体账号`, `3 个群和 1 个新媒体账号`: what a count of keys is of."""
+    keys = set(keys)
+    accounts = sum(1 for platform, _ in keys if platform.is_account)
+    parts = [
+        f"{count} 个{what}"
+        for count, what in ((len(keys) - accounts, "群"), (accounts, "新媒体账号"))
+        if count
+    ]
+    return "和".join(parts) or "0 个群"
+
+
+def kinds_named(platforms: Iterable[Platform]) -> str:
+    """`群`, `新媒体账号` or `群和新媒体账号`: what a list of findings is about."""
+    kinds = {platform.is_account for platform in platforms}
+    return (
+        "和".join(
+            what
+            for is_account, what in ((False, "群"), (True, "新媒体账号"))
+            if is_account in kinds
+        )
+        or "群"
+    )
+
+
 CATEGORY_NAMES: dict[Category, str] = {
     Category.WORK: "工作群",
     Category.PARTY: "党组织群",
@@ -54,6 +93,14 @@ FILING_STATUS_NAMES: dict[FilingStatus | None, str] = {
     FilingStatus.PENDING: "待审",
     FilingStatus.CLOSED: "已注销",
     None: "未备案",
+}
+ENTITY_NAMES: dict[Entity | None, str] = {Entity.SCHOOL: "学校", Entity.UNIT: "单位", None: ""}
+APPROVAL_NAMES: dict[bool, str] = {True: "已审批", False: "未审批"}
+ACCOUNT_STATUS_NAMES: dict[AccountStatus | None, str] = {
+    AccountStatus.ACTIVE: "运营中",
+    AccountStatus.PAUSED: "停更",
+    AccountStatus.CLOSED: "已注销",
+    None: "未登记",
 }
 ROLLUP_NAMES: dict[RollupKind, str] = {RollupKind.WEEK: "周报", RollupKind.MONTH: "月报"}
 

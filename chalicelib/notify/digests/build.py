@@ -148,6 +148,8 @@ def route_group(
     known_unit = filing.unit_id if filing is not None else unit_id
     if known_unit is not None:
         return Route(None, None, f"单位 {known_unit} 不在单位名单中{unfilled}")
+    if key[0].is_account:
+        return Route(None, None, "账号未登记所属单位,无法判断由谁整改")
     return Route(None, None, "群未备案且无法判断所属单位")
 
 

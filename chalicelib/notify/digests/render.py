@@ -16,6 +16,8 @@ from chalicelib.notify.wording import (
     PLATFORM_NAMES,
     SEVERITY_NAMES,
     chinese_day,
+    kinds_named,
+    objects_named,
     week_span,
 )
 
@@ -34,6 +36,7 @@ RenderedDigest = RenderedEmail
 @dataclass(frozen=True, slots=True)
 class ItemView:
     group: str
+    is_account: bool
     platform: str
     group_id: str
     title: str
@@ -86,18 +89,20 @@ def render_digest(
             ("fixed", digest.fixed),
         )
     }
+    headings = (("new", "本周新发现"), ("open", "仍未整改"), ("fixed", "上周以来已整改"))
     sections = [
-        Section("本周新发现", "new", views["new"]),
-        Section("仍未整改", "open", views["open"]),
-        Section("上周以来已整改", "fixed", views["fixed"]),
+        *(Section(heading, kind, _groups(views[kind])) for kind, heading in headings),
         Section("即将到期", "due", [_due_view(due) for due in digest.coming_due]),
+        *(Section(f"新媒体账号 · {h}", kind, _accounts(views[kind])) for kind, h in headings),
         _data_section(digest.data_problems),
     ]
+    items = digest.new + digest.still_open + digest.fixed
     context = {
         "subject": subject_of(digest),
         "period": week_span(digest.period),
         "today": digest.today.isoformat(),
         "unit_names": _unit_names(digest, units),
+        "objects": kinds_named(item.platform for item in items),
         "only_data": not (digest.new or digest.still_open or digest.fixed or digest.coming_due),
         "sections": [section for section in sections if section.items],
         "copies": copy_notes(digest.cc, units),
@@ -117,13 +122,14 @@ def subject_of(digest: Digest) -> str:
     head = f"【群组合规提醒】{week_span(digest.period)}"
     pending = digest.new + digest.still_open
     if pending:
-        groups = len({item.group_key for item in pending})
-        return f"{head} 您负责的 {groups} 个群有 {len(pending)} 项待整改"
+        objects = objects_named(item.group_key for item in pending)
+        return f"{head} 您负责的 {objects}有 {len(pending)} 项待整改"
     if digest.coming_due:
         groups = len({(due.platform, due.group_id) for due in digest.coming_due})
         return f"{head} 您负责的 {groups} 个群有 {len(digest.coming_due)} 项即将到期"
     if digest.fixed:
-        return f"{head} 您负责的群上周以来已整改 {len(digest.fixed)} 项"
+        objects = kinds_named(item.platform for item in digest.fixed)
+        return f"{head} 您负责的{objects}上周以来已整改 {len(digest.fixed)} 项"
     return f"{head} 您单位上传的文件有 {len(digest.data_problems)} 处数据问题"
 
 
@@ -173,6 +179,7 @@ def _item_view(item: DigestItem, cite: Citations, units: Mapping[str, Unit]) -> 
     members = member_views(item, units) if item.fix_by is not None else []
     return ItemView(
         group=item.group_name or UNNAMED_GROUP,
+        is_account=item.platform.is_account,
         platform=PLATFORM_NAMES[item.platform],
         group_id=item.group_id,
         title=item.title,
@@ -186,6 +193,15 @@ def _item_view(item: DigestItem, cite: Citations, units: Mapping[str, Unit]) -> 
         members=members[:IN_BODY],
         members_note=_members_note(len(members), member_total(item)),
     )
+
+
+def _groups(views: list[ItemView]) -> list[ItemView]:
+    return [view for view in views if not view.is_account]
+
+
+def _accounts(views: list[ItemView]) -> list[ItemView]:
+    """A digest lists accounts under their own headings (DESIGN.md, New-media accounts)."""
+    return [view for view in views if view.is_account]
 
 
 def _members_note(listed: int, total: int) -> str:

@@ -24,7 +24,7 @@ Cell = str | int | float | date | None
 
 MIN_WIDTH, MAX_WIDTH = 6, 24
 # The widest a column grows, by header, where MAX_WIDTH is not enough: longer text wraps.
-COLUMN_LIMITS = {"单位": 16, "群名称": 28, "名称": 28, "问题": 16, "说明": 40, "依据": 20, "原因": 40, "文件": 40}  # fmt: skip
+COLUMN_LIMITS = {"单位": 16, "群名称": 28, "群/账号名称": 28, "名称": 28, "账号名称": 28, "问题": 16, "说明": 40, "依据": 20, "原因": 40, "文件": 40}  # fmt: skip
 DATE_WIDTH = 12
 
 A4 = 9  # xlsxwriter's paper code

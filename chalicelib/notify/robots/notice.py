@@ -16,7 +16,7 @@ from chalicelib.core.models import Unit
 from chalicelib.ledger.models import LedgerEntry
 from chalicelib.notify.digests.build import fix_by
 from chalicelib.notify.robots.message import RobotNotice
-from chalicelib.notify.wording import SEVERITY_NAMES, chinese_day, week_span
+from chalicelib.notify.wording import SEVERITY_NAMES, chinese_day, objects_named, week_span
 
 TITLE = "群组合规提醒"
 # Characters that would make a unit's name a link, a heading or emphasis in markdown.
@@ -60,10 +60,10 @@ def notice_markdown(
         for severity, word in SEVERITY_NAMES.items()
         if severities[severity]
     )
-    groups = len({entry.group_key for entry in entries})
+    objects = objects_named(entry.group_key for entry in entries)
     lines = [
         f"### {TITLE}({week_span(period)})",
-        f"**{_MARKUP.sub('', unit.name)}** 有 **{len(entries)}** 项群组问题待整改,涉及 {groups} 个群。",
+        f"**{_MARKUP.sub('', unit.name)}** 有 **{len(entries)}** 项群组问题待整改,涉及 {objects}。",
         f"> 严重程度:{counts}",
         f"请于 **{chinese_day(fix_by(today))}** 前完成整改。",
     ]

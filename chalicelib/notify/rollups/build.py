@@ -9,12 +9,19 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 
 from chalicelib.core.dates import iso_period
-from chalicelib.core.models import Category, Office, RollupKind, Severity
+from chalicelib.core.models import Category, Office, Platform, RollupKind, Severity
 from chalicelib.evaluate.rules import REGISTRY
 from chalicelib.ledger.actions import UnitAction
 from chalicelib.ledger.models import PARTY_WEEKS, LedgerEntry, LedgerState, RunRecord, RunStatus
 from chalicelib.notify.rollups.inventory import GroupInventory
-from chalicelib.notify.rollups.models import FeedbackRow, Rollup, RollupItem, TrendPoint
+from chalicelib.notify.rollups.models import (
+    AccountRow,
+    FeedbackRow,
+    PlatformCount,
+    Rollup,
+    RollupItem,
+    TrendPoint,
+)
 from chalicelib.notify.wording import ACTION_NAMES, DECISION_NAMES, NO_UNIT_NAME
 
 TREND_WEEKS = 12
@@ -112,6 +119,25 @@ def build_rollup(
         feedback=tuple(
             _feedback(a, names) for a in actions if in_scope(a.category) and a.at.date() >= start
         ),
+        accounts=inventory.accounts if everything else (),
+        platforms=_platforms(inventory.accounts, open_items) if everything else (),
+    )
+
+
+def _platforms(
+    accounts: Sequence[AccountRow], open_items: Sequence[RollupItem]
+) -> tuple[PlatformCount, ...]:
+    """New-media accounts by platform, in the platforms' order: known, filed, open findings."""
+    findings = Counter(i.platform for i in open_items if i.platform.is_account)
+    platforms = sorted({a.platform for a in accounts} | findings.keys(), key=list(Platform).index)
+    return tuple(
+        PlatformCount(
+            platform=platform,
+            accounts=sum(1 for a in accounts if a.platform is platform),
+            filed=sum(1 for a in accounts if a.platform is platform and a.filed_on is not None),
+            open_findings=findings[platform],
+        )
+        for platform in platforms
     )
 
 

@@ -7,13 +7,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from chalicelib.core.layout import inventory_key
-from chalicelib.core.masking import mask_id
+from chalicelib.core.masking import mask_id, mask_name
 from chalicelib.core.models import DataError, Frozen
-from chalicelib.evaluate.rules import GroupView
+from chalicelib.evaluate.rules import AccountView, GroupView
 from chalicelib.evaluate.scan import ScanResult
 from chalicelib.ledger.models import HeldFinding
 from chalicelib.notify.digests.models import Unroutable
-from chalicelib.notify.rollups.models import InventoryRow
+from chalicelib.notify.rollups.models import AccountRow, InventoryRow
 
 ORPHAN_PROBLEMS_KEPT = 200
 HELD_KEPT = 500
@@ -29,6 +29,7 @@ class GroupInventory(Frozen):
     held: tuple[HeldFinding, ...] = ()  # new findings held this week (the first 500): 待确认
     held_total: int = 0
     regulations: tuple[tuple[str, str], ...] = ()  # (short name, title) the week cited
+    accounts: tuple[AccountRow, ...] = ()  # every known new-media account
 
     @property
     def key(self) -> str:
@@ -52,6 +53,7 @@ def week_inventory(
         held=tuple(held[:HELD_KEPT]),
         held_total=len(held),
         regulations=result.policy.cited,
+        accounts=tuple(_account_row(view) for view in result.accounts),
     )
 
 
@@ -77,3 +79,27 @@ def _row(group: GroupView) -> InventoryRow:
         filed_on=filing.filed_on if filing is not None else None,
         filing_status=filing.status if filing is not None else None,
     )
+
+
+def _account_row(view: AccountView) -> AccountRow:
+    account, unit = view.account, view.unit
+    operator = account.operator if account is not None else None
+    return AccountRow(
+        unit_id=unit.unit_id if unit is not None else None,
+        unit_name=unit.name if unit is not None else "",
+        platform=view.platform,
+        account_id=view.account_id,
+        name=view.name,
+        entity=account.entity if account is not None else None,
+        operator=_masked_operator(operator) if operator else "",
+        approved=account.approved if account is not None else False,
+        filed_on=account.filed_on if account is not None else None,
+        status=account.status if account is not None else None,
+        purpose=(account.purpose or "") if account is not None else "",
+        last_post_on=view.last_post_on,
+    )
+
+
+def _masked_operator(operator: str) -> str:
+    """A person id as an account is masked (`20****01`), a name as a person's (`张*`)."""
+    return mask_id(operator) if operator.isascii() else mask_name(operator)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 from chalicelib.core.models import (
+    AccountStatus,
     Category,
     DataError,
+    Entity,
     FilingStatus,
     FindingFacts,
     Frozen,
@@ -32,6 +34,32 @@ class InventoryRow(Frozen):
     responsible: str
     filed_on: date | None
     filing_status: FilingStatus | None  # None: not filed
+
+
+class AccountRow(Frozen):
+    """One new-media account of the inventory, as the notice's 登记表 annex lists it."""
+
+    unit_id: str | None
+    unit_name: str
+    platform: Platform
+    account_id: str
+    name: str
+    entity: Entity | None
+    operator: str  # masked like a person
+    approved: bool
+    filed_on: date | None
+    status: AccountStatus | None  # None: not in the register (seen only in posts/)
+    purpose: str
+    last_post_on: date | None
+
+
+class PlatformCount(Frozen):
+    """New-media accounts of one platform: how many, how many filed, open findings."""
+
+    platform: Platform
+    accounts: int
+    filed: int
+    open_findings: int
 
 
 class RollupItem(FindingFacts):
@@ -94,6 +122,8 @@ class Rollup(Frozen):
     feedback: tuple[FeedbackRow, ...] = ()  # the units' answers of the period, in scope
     portal_link: str = ""  # the office's own link to its portal page; "" without a portal
     regulations: tuple[tuple[str, str], ...] = ()  # (short name, title); () the seeds
+    accounts: tuple[AccountRow, ...] = ()  # new-media accounts: for the office that sees all
+    platforms: tuple[PlatformCount, ...] = ()  # the same, counted by platform
 
     @property
     def overdue_items(self) -> tuple[RollupItem, ...]:

@@ -117,6 +117,15 @@ def render_rollup(rollup: Rollup, contact: Office | None = None) -> RenderedRoll
             for item in rollup.held
         ],
         "held_total": rollup.held_total,
+        "platforms": [
+            {
+                "platform": PLATFORM_NAMES[count.platform],
+                "accounts": count.accounts,
+                "filed": count.filed,
+                "open": count.open_findings,
+            }
+            for count in rollup.platforms
+        ],
         "feedback": [
             {**row.model_dump(), "platform": PLATFORM_NAMES[row.platform]}
             for row in rollup.feedback

@@ -22,9 +22,12 @@ from chalicelib.notify.mail.spreadsheet import (
     header_text,
 )
 from chalicelib.notify.rollups.colors import SEVERITY_COLORS
-from chalicelib.notify.rollups.models import InventoryRow, Rollup, RollupItem
+from chalicelib.notify.rollups.models import AccountRow, InventoryRow, Rollup, RollupItem
 from chalicelib.notify.wording import (
+    ACCOUNT_STATUS_NAMES,
+    APPROVAL_NAMES,
     CATEGORY_NAMES,
+    ENTITY_NAMES,
     FILING_STATUS_NAMES,
     NO_UNIT_NAME,
     PLATFORM_NAMES,
@@ -37,8 +40,11 @@ from chalicelib.notify.wording import (
 RULE_WIDTH = 10  # a rule's column on 汇总: its title wraps onto two lines
 SEVERITIES = tuple(sorted(Severity, reverse=True))  # 高, 中, 低: columns, and the chart's stack
 
-ITEM_HEADERS = ("单位", "群名称", "平台", "群号", "类别", "问题", "严重程度", "状态", "已持续周数", "首次发现", "说明", "依据")  # fmt: skip
+ITEM_HEADERS = ("单位", "群/账号名称", "平台", "群号/账号ID", "类别", "问题", "严重程度", "状态", "已持续周数", "首次发现", "说明", "依据")  # fmt: skip
 INVENTORY_HEADERS = ("序号", "单位", "名称", "平台", "群号", "类别", "用途", "群主", "人数", "责任人", "备案日期", "状态")  # fmt: skip
+# The notice's 登记表 annex lists 微信公众号 beside the groups: the new-media accounts.
+ACCOUNT_HEADERS = ("序号", "单位", "平台", "账号名称", "账号ID", "注册主体", "运营者", "审批状态", "登记日期", "状态", "用途", "最近发布日期")  # fmt: skip
+PLATFORM_HEADERS = ("平台", "账号数", "已登记", "未整改问题")
 TREND_HEADERS = ("周次", *(SEVERITY_NAMES[s] for s in SEVERITIES), "合计")
 PROBLEM_HEADERS = ("文件", "位置", "原因")
 UNROUTABLE_HEADERS = ("群名称", "平台", "群号", "问题", "原因")
@@ -124,6 +130,23 @@ def _inventory_row(number: int, row: InventoryRow) -> list[Cell]:
     ]
 
 
+def _account_row(number: int, row: AccountRow) -> list[Cell]:
+    return [
+        number,
+        _unit(row.unit_name),
+        PLATFORM_NAMES[row.platform],
+        row.name,
+        row.account_id,
+        ENTITY_NAMES[row.entity],
+        row.operator,
+        APPROVAL_NAMES[row.approved],
+        row.filed_on,
+        ACCOUNT_STATUS_NAMES[row.status],
+        row.purpose,
+        row.last_post_on,
+    ]
+
+
 def _summary(sheet: Sheet, rollup: Rollup) -> None:
     """Headline figures on rows 2–3, the units × rules matrix with totals from row 5."""
     title = f"群组合规汇总 {period_words(rollup.period)}({rollup.period}) {rollup.office}"
@@ -204,6 +227,14 @@ def build_workbook(rollup: Rollup) -> bytes:
     sheets["超期"].table(ITEM_HEADERS, [_item_row(i) for i in rollup.overdue_items])
     rows = [_inventory_row(n, r) for n, r in enumerate(rollup.inventory, start=1)]
     sheets["登记表"].table(INVENTORY_HEADERS, rows)
+    if rollup.accounts or rollup.platforms:  # only the office that sees everything
+        accounts = [_account_row(n, r) for n, r in enumerate(rollup.accounts, start=1)]
+        book.sheet("新媒体账号").table(ACCOUNT_HEADERS, accounts)
+        counts: list[list[Cell]] = [
+            [PLATFORM_NAMES[c.platform], c.accounts, c.filed, c.open_findings]
+            for c in rollup.platforms
+        ]
+        book.sheet("新媒体平台统计").table(PLATFORM_HEADERS, counts)
     _trend(book.book, sheets["趋势"], rollup)
     if rollup.unroutable_items:  # only the office that sees every group is told of them
         book.sheet("无法送达").table(

@@ -217,7 +217,7 @@ def test_long_text_columns_are_bounded_in_width() -> None:
     # THEN those columns stop at their limits (用途 at the default), none grows wider
     details, registry = book["明细"], book["登记表"]
     assert int(details.column_dimensions["K"].width) == COLUMN_LIMITS["说明"]
-    assert int(details.column_dimensions["B"].width) == COLUMN_LIMITS["群名称"]
+    assert int(details.column_dimensions["B"].width) == COLUMN_LIMITS["群/账号名称"]
     assert int(registry.column_dimensions["G"].width) == MAX_WIDTH
     widest = max(COLUMN_LIMITS.values())
     for ws in book.worksheets:
@@ -294,7 +294,7 @@ def test_summary_has_a_column_for_every_rule_even_with_no_findings() -> None:
 
     table = matrix(load_workbook(BytesIO(build_workbook(rollup)))["汇总"], rollup)
 
-    assert len(rules) == 13
+    assert len(rules) == 13 + 7  # the group rules, then the account rules
     assert table[0] == ("单位", *(title for _, title in rules), "合计")
     assert all(set(row[1:]) == {0} for row in table[1:])
 
