@@ -154,7 +154,7 @@ class Portal:
             csrf=grant.csrf,
             notice=notice,
             error=error,
-            platforms=[(p.value, PLATFORM_NAMES[p]) for p in Platform],
+            platforms=[(p.value, UPLOAD_NAMES[p]) for p in Platform],
             upload=upload,
             uploads=[] if grant.read_only else self._uploads(unit_id, visit.today),
             signed_in=True,
@@ -435,6 +435,13 @@ def _platform(value: str) -> Platform:
         return Platform(value)
     except ValueError:
         return Platform.QQ
+
+
+# What a unit uploads for each platform: a group's member list, an account's posts.
+UPLOAD_NAMES = {
+    p: f"{PLATFORM_NAMES[p]}发布记录" if p.is_account else f"{PLATFORM_NAMES[p]}成员名单"
+    for p in Platform
+}
 
 
 def _in_unit_folders(key: str, unit_id: str) -> bool:

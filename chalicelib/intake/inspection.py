@@ -14,14 +14,19 @@ from chalicelib.core.masking import mask_id
 from chalicelib.core.models import DataError, Frozen, Platform
 from chalicelib.core.settings import Settings
 from chalicelib.intake.catalogue import (
+    ACCOUNTS,
     DIRECTORY,
     FILINGS,
+    POSTS,
     Reading,
     folder_of,
     kind_of,
+    read_kind,
     read_one,
 )
 from chalicelib.intake.config import ScanAborted, load_units
+from chalicelib.intake.loaders.accounts import AccountRegister
+from chalicelib.intake.loaders.posts import PostsSeen
 from chalicelib.intake.loaders.rows import is_blank
 from chalicelib.intake.loaders.tables import Consume
 from chalicelib.intake.loaders.units import UnitIndex
@@ -82,8 +87,11 @@ def check_file(
     if kind is None:
         return Receipt(file=file.path, kind=folder, notes=[CONFIG_ONLY])
     notes: list[str] = []
-    units = _units(source, settings, notes) if kind in (DIRECTORY, FILINGS) else UnitIndex([])
+    checked = kind in (DIRECTORY, FILINGS, ACCOUNTS, POSTS)
+    units = _units(source, settings, notes) if checked else UnitIndex([])
     reading = Reading(today, settings, units, rules)
+    if kind is POSTS:  # which account a post export is about: the register says
+        _read_register(source, reading, notes)
     found: list[DataError] = []
     counting = _Reading(kind.loader(reading))
     tables = read_one(source, file, kind, reading, found, counting.consume)
@@ -92,6 +100,12 @@ def check_file(
     if not tables:  # rejected whole, or not one sheet of it is a table
         reasons = [e.reason for e in errors if e.rejects_file] or ["文件中没有可读取的表格"]
         return Receipt(file=file.path, kind=folder, rejected=";".join(reasons), notes=notes)
+    notes += [
+        _last_post(key, seen, reading.register)
+        for seen in tables
+        if isinstance(seen, PostsSeen)
+        for key in seen.latest
+    ]
     return Receipt(
         file=file.path,
         kind=folder,
@@ -112,6 +126,21 @@ def _units(source: DataSource, settings: Settings, notes: list[str]) -> UnitInde
     except ScanAborted as aborted:
         notes.append(f"单位名录无法读取,本次未核对“单位”列:{aborted}")
         return _UncheckedUnits()
+
+
+def _read_register(source: DataSource, reading: Reading, notes: list[str]) -> None:
+    for accounts in read_kind(source, ACCOUNTS, reading, []):  # its errors are its own
+        for account in accounts:
+            reading.register.add(account, [])
+    if not reading.register.accounts:
+        notes.append("新媒体账号登记表(accounts/)中还没有账号:发布记录只能按表中的账号列认定")
+
+
+def _last_post(key: tuple[Platform, str], seen: PostsSeen, register: AccountRegister) -> str:
+    account = register.accounts.get(key)
+    name = account.name if account is not None else seen.names.get(key, key[1])
+    unfiled = "" if account is not None else "(不在登记表中,将视为未登记账号)"
+    return f"账号“{name}”最近发布于 {seen.latest[key].isoformat()}{unfiled}"
 
 
 class _UncheckedUnits(UnitIndex):

@@ -79,7 +79,8 @@ def receipt_view(key: str, raw: bytes | None) -> ReceiptView:
         if receipt.quarantined_to:
             verdict += "(已移出数据文件夹)"
     else:
-        verdict = f"文件已接收:读取 {receipt.rows_read} 行,发现 {len(receipt.groups)} 个群。"
+        found = f",发现 {len(receipt.groups)} 个群" if receipt.kind != "posts" else ""
+        verdict = f"文件已接收:读取 {receipt.rows_read} 行{found}。"
     lines = [*receipt.notes, *receipt.warnings]
     if receipt.error_count:
         lines.append(f"有 {receipt.error_count} 行未能读取(其余各行已读取),原因见下表。")

@@ -1,5 +1,7 @@
 """Uploads from the browser straight to the bucket: a presigned POST whose policy allows
-only keys under the unit's own folder (`rosters/<platform>/<unit>/`) and files no larger
+only keys under the unit's own folder (`rosters/<platform>/<unit>/` for a group
+platform's member lists, `posts/<platform>/<unit>/` for a new-media platform's post
+exports) and files no larger
 than the upload limit (S3 enforces both); the bucket then sends the browser back to the
 portal's receipt page. Approved waivers are written under `waivers/portal/`."""
 
@@ -19,7 +21,8 @@ def waiver_key(action: UnitAction) -> str:
 
 
 def unit_folder(platform: Platform, unit_id: str) -> str:
-    return f"rosters/{platform.value}/{unit_id}/"
+    data = "posts" if platform.is_account else "rosters"
+    return f"{data}/{platform.value}/{unit_id}/"
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from chalicelib.aws.mailhealth import PK as MAIL_HEALTH_KEY
 from chalicelib.core.layout import INVENTORY, OUTBOX, QUARANTINE, RECEIPTS, REPORTS
 from chalicelib.core.settings import resource_names
-from chalicelib.intake.catalogue import DATA_FOLDERS, ROSTERS, UNITS
+from chalicelib.intake.catalogue import DATA_FOLDERS, POSTS, ROSTERS, UNITS
 from chalicelib.portal.uploads import PORTAL_WAIVERS
 from jobs.template.common import Json, arn
 
@@ -50,7 +50,11 @@ ROLLUP = [
     NOTES_REFUSALS,
     SIGNS_LINKS,
 ]
-UPLOAD_FOLDERS = ROSTERS.prefix  # rosters/<platform>/<unit>/: where a unit's browser uploads
+# <folder><platform>/<unit>/: where a unit's browser uploads member lists and post exports
+UPLOAD_FOLDERS = (ROSTERS.prefix, POSTS.prefix)
+UPLOADS = " ".join(f"list:{f} list:{RECEIPTS}{f}" for f in UPLOAD_FOLDERS)
+UPLOAD_OBJECTS = " ".join(f"objects:{f}" for f in UPLOAD_FOLDERS)
+UPLOAD_RECEIPTS = " ".join(f"objects:{RECEIPTS}{f}" for f in UPLOAD_FOLDERS)
 ACCESS: dict[str, list[Grant]] = {
     "weekly_scan": [
         grant("s3:ListBucket", f"{LIST_DATA} list:{QUARANTINE}"),
@@ -91,14 +95,13 @@ ACCESS: dict[str, list[Grant]] = {
     "portal": [
         grant(
             "s3:ListBucket",
-            f"list:{UNITS.prefix} list:{UPLOAD_FOLDERS} list:{RECEIPTS}{UPLOAD_FOLDERS}"
-            f" list:{REPORTS} list:{PORTAL_WAIVERS}",
+            f"list:{UNITS.prefix} {UPLOADS} list:{REPORTS} list:{PORTAL_WAIVERS}",
         ),
         grant(
             "s3:GetObject",
-            f"objects:{UNITS.prefix} objects:{RECEIPTS}{UPLOAD_FOLDERS} objects:{REPORTS}",
+            f"objects:{UNITS.prefix} {UPLOAD_RECEIPTS} objects:{REPORTS}",
         ),
-        grant("s3:PutObject", f"objects:{UPLOAD_FOLDERS} objects:{PORTAL_WAIVERS}"),
+        grant("s3:PutObject", f"{UPLOAD_OBJECTS} objects:{PORTAL_WAIVERS}"),
         # the ledger (Scan), its actions (Query, GetItem, PutItem), revocations (GetItem)
         grant("dynamodb:Scan dynamodb:Query dynamodb:GetItem dynamodb:PutItem", "table"),
         SIGNS_LINKS,

@@ -563,17 +563,17 @@ def test_the_portal_role_reads_its_folders_writes_uploads_and_waivers_and_nothin
     }  # fmt: skip
     assert granted["s3:ListBucket"]["Condition"] == {
         "StringLike": {
-            "s3:prefix": ["config/*", "rosters/*", "receipts/rosters/*", "reports/*",
-                          "waivers/portal/*"]
+            "s3:prefix": ["config/*", "rosters/*", "receipts/rosters/*", "posts/*",
+                          "receipts/posts/*", "reports/*", "waivers/portal/*"]
         }
     }  # fmt: skip
     assert granted["s3:GetObject"]["Resource"] == [
         {"Fn::Sub": f"{bucket}/{prefix}*"}
-        for prefix in ("config/", "receipts/rosters/", "reports/")
+        for prefix in ("config/", "receipts/rosters/", "receipts/posts/", "reports/")
     ]
     # the upload form (a presigned POST, signed with this role) and approved waivers only
     assert granted["s3:PutObject"]["Resource"] == [
-        {"Fn::Sub": f"{bucket}/{prefix}*"} for prefix in ("rosters/", "waivers/portal/")
+        {"Fn::Sub": f"{bucket}/{prefix}*"} for prefix in ("rosters/", "posts/", "waivers/portal/")
     ]
     assert granted["dynamodb:PutItem"]["Resource"] == [{"Fn::GetAtt": ["LedgerTable", "Arn"]}]
 
