@@ -106,3 +106,19 @@ def test_approving_the_account_resolves_its_finding_the_next_week(
     assert world.ledger.entries()[key].state is LedgerState.RESOLVED
     still = (Platform.DOUYIN, "dy_xxgc", "account_operator_departed")
     assert world.ledger.entries()[still].state is LedgerState.OPEN
+
+
+def test_a_rejected_register_file_holds_new_account_findings(tmp_path: Path) -> None:
+    root = college(tmp_path / "data")
+    (root / "config/offices.csv").write_text(OFFICES, encoding="utf-8")
+    (root / "accounts/补充登记.xlsx").write_bytes(b"PK\x03\x04 not a workbook")
+    local = LocalAws(now=UPLOADED)
+    local.upload(root)
+    summary, _, _ = run_weekly(local.weekly(), SETTINGS, DAY)
+    local.drain(SETTINGS, AT_TEN)
+    assert not any(key[0].is_account for key in local.ledger.entries())
+    assert summary.held >= 9  # every new account finding of the week, none mailed
+    [digest] = to(local, "xxgc@example.edu.cn")
+    body = html(digest)
+    assert "新媒体账号登记表 accounts/补充登记.xlsx 被拒收" in body
+    assert "新媒体账号 · 本周新发现" not in body
