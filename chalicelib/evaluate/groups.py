@@ -63,16 +63,23 @@ def infer_unit(
     first), else the unit of its owner's directory entry, else none."""
     if snapshot is None:
         return None
-    name = fold(snapshot.group_name or "")
-    best: tuple[int, Unit] | None = None
-    for unit in units:
-        longest = max((len(k) for k in map(fold, unit.keywords) if k and k in name), default=0)
-        if longest and (best is None or longest > best[0]):
-            best = (longest, unit)
-    if best is not None:
-        return best[1]
+    named = unit_named_in(snapshot.group_name or "", units)
+    if named is not None:
+        return named
     if snapshot.owner_id is not None:
         owner = directory.person_of(snapshot.platform, snapshot.owner_id)
         if owner is not None and owner.unit_id is not None:
             return next((u for u in units if u.unit_id == owner.unit_id), None)
     return None
+
+
+def unit_named_in(name: str, units: list[Unit]) -> Unit | None:
+    """The unit whose keyword is the longest one contained in `name` (ties: the unit
+    listed first), else None."""
+    folded = fold(name)
+    best: tuple[int, Unit] | None = None
+    for unit in units:
+        longest = max((len(k) for k in map(fold, unit.keywords) if k and k in folded), default=0)
+        if longest and (best is None or longest > best[0]):
+            best = (longest, unit)
+    return best[1] if best is not None else None

@@ -122,7 +122,7 @@ def _scan(source: DataSource, today: date, settings: Settings) -> ScanResult:
         posts.merge(seen)
 
     groups = build_groups(filings, book.snapshots(), units.units, directory, book.stale_exports())
-    accounts = build_accounts(register, posts, units.by_id)
+    accounts = build_accounts(register, posts, units.units)
     errors.extend(unknown_activity(accounts))
     ctx = RuleContext(
         today,

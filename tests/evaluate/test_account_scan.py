@@ -85,6 +85,12 @@ def test_each_account_rule_fires_exactly_where_planted(tmp_path: Path) -> None:
     }
 
 
+def test_an_account_seen_only_posting_belongs_to_the_unit_its_name_names(tmp_path: Path) -> None:
+    result = scanned(college(tmp_path))
+    unfiled = next(f for f in result.findings if f.group_id == "信息学院学生会")
+    assert (unfiled.rule, unfiled.unit_id, unfiled.filed) == ("account_unfiled", "U01", False)
+
+
 def test_bad_rows_are_row_errors_and_the_other_rows_are_read(tmp_path: Path) -> None:
     result = scanned(college(tmp_path))
     errors = {(e.file, e.row, e.column): e.reason for e in result.errors if not e.warning}
