@@ -26,6 +26,7 @@ from chalicelib.notify.wording import (
 TEMPLATES = Path(__file__).parent / "templates"
 CHART_CID = "trend-chart"  # the Content-ID of the chart image part, without angle brackets
 SHEETS = ("汇总", "明细", "超期", "登记表", "趋势", "制度依据")
+ACCOUNT_SHEETS = ("新媒体账号", "新媒体平台统计")  # for the office that sees every account
 ZERO_CELL = "·"
 
 _ENV = email_templates(TEMPLATES)
@@ -135,7 +136,7 @@ def render_rollup(rollup: Rollup, contact: Office | None = None) -> RenderedRoll
             f"《{title}》(简称《{short}》)"
             for short, title in (rollup.regulations or tuple(SEED_REGULATIONS.items()))
         ),
-        "sheets": "、".join(SHEETS),
+        "sheets": "、".join(SHEETS + (ACCOUNT_SHEETS if rollup.platforms else ())),
         "problems": rollup.problems,
         "contact": contact.contact_line if contact is not None else DEFAULT_OFFICE,
         "data_problems": [problem_view(problem) for problem in rollup.data_problems],
