@@ -39,8 +39,8 @@ def unknown_activity(accounts: list[AccountView]) -> list[DataError]:
         DataError(
             file=view.account.file,
             row=view.account.row,
-            reason=f"账号“{view.name}”({view.account_id})没有发布记录,登记表也未填写最近发布日期,"
-            "无法判断是否长期未更新;请上传该账号的发布记录(posts/)或填写“最近发布日期”",
+            reason=f"账号“{view.name}”没有发布记录,登记表也未填写"
+            "最近发布日期,无法判断是否长期未更新;请上传该账号的发布记录或填写“最近发布日期”",
             warning=True,
         )
         for view in accounts

@@ -299,7 +299,8 @@ ACCOUNTS = TableSchema(
         _f("platform", "平台 平台类型 账号类型 新媒体类型 服务类型 类型", required=True),
         _f(
             "account_id",
-            "账号ID 原始ID 公众号原始ID 微信号 UID 账号 帐号 抖音号 微博ID 账号id",
+            "账号ID 原始ID 公众号原始ID 微信号 UID 账号 帐号 抖音号 微博ID 账号id "
+            "原始ID/微信号 微信号/原始ID 账号ID/UID UID/账号ID 账号/ID",
             required=True,
         ),
         _f("name", "账号名称 名称 公众号名称 新媒体名称 新媒体账号名称 账号昵称", required=True),

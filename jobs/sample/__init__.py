@@ -1,9 +1,10 @@
 """A realistic sample college as a complete data root, with known problems planted.
 
-`generate_college(out, today=...)` writes config/, directory/, filings/, waivers/ and
-rosters/ under `out` and returns the plan: which groups must fire which rule. The output
-depends only on the seed, the day and the sizes: nothing reads the clock, and every file
-gets a fixed modification time (some rosters rely on it as their export time).
+`generate_college(out, today=...)` writes config/, directory/, filings/, waivers/,
+rosters/, accounts/ and posts/ under `out` and returns the plan: which groups and new-media
+accounts must fire which rule. The output depends only on the seed, the day and the sizes:
+nothing reads the clock, and every file gets a fixed modification time (some rosters rely
+on it as their export time).
 
 `formats="csv"` writes UTF-8 CSV only and scales to a province (~1M roster rows in
 seconds); `formats="mixed"` writes what units really send: GB18030 TXT exports with
@@ -18,6 +19,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Literal
 
+from jobs.sample.accounts import AccountPlan, write_accounts
 from jobs.sample.files import DataRoot
 from jobs.sample.groups import GroupFactory
 from jobs.sample.people import build_population
@@ -35,7 +37,8 @@ __all__ = ["SamplePlan", "generate_college"]
 @dataclass(frozen=True)
 class SamplePlan:
     planted: dict[str, list[tuple[str, str]]]
-    """Rule id -> (platform, group_id) of groups planted to fire it (status open)."""
+    """Rule id -> (platform, group_id) of groups planted to fire it (status open); for an
+    account rule, (platform, account_id) of new-media accounts (also in `accounts`)."""
     waived: list[tuple[str, str, str]]
     """(platform, group_id, rule) planted with a valid waiver (status waived)."""
     groups: int
@@ -44,6 +47,8 @@ class SamplePlan:
     """Roster rows written, all exports included."""
     people: int
     files: int
+    accounts: AccountPlan
+    """The new-media accounts: planted, spared, warned of, and the planted bad rows."""
 
 
 MEAN_MEMBERS = (20 + 140 + 55) / 3  # of the triangular distribution of group sizes
@@ -86,11 +91,16 @@ def generate_college(
         write_waivers(root, planting.waivers)
     rosters = RosterWriter(root, pop, today, rng, mixed=mixed)
     rosters.write(factory.groups)
+    # a stream of its own, so that the groups' files are the same with or without accounts
+    accounts = write_accounts(
+        root, pop, today, random.Random(f"accounts-{seed}"), mixed=mixed, plant=plant
+    )
     return SamplePlan(
-        planted=planting.planted,
+        planted=planting.planted | accounts.planted,
         waived=planting.waived,
         groups=rosters.groups,
         rows=rosters.rows,
         people=len(pop.persons),
         files=len(root.files),
+        accounts=accounts,
     )

@@ -16,9 +16,11 @@ from chalicelib.core.dates import SHANGHAI
 from chalicelib.core.models import FindingStatus
 from chalicelib.core.settings import Settings
 from chalicelib.evaluate.rules import REGISTRY
-from chalicelib.evaluate.scan import scan
+from chalicelib.evaluate.scan import ScanResult, scan
 from chalicelib.intake.source import LocalSource
 from jobs.sample import SamplePlan, generate_college
+from jobs.sample.accounts import REGISTER, REGISTER_CSV
+from jobs.sample.posts import POSTS_CSV, WEIBO_FILE
 from jobs.sample.rosters import BROKEN_WORKBOOK
 
 TODAY = date(2026, 11, 16)
@@ -40,6 +42,21 @@ def fingerprint(root: Path) -> dict[str, tuple[str, int]]:
 def college(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, SamplePlan]:
     root = tmp_path_factory.mktemp("sample") / "data"
     return root, generate_college(root, today=TODAY)
+
+
+@pytest.fixture(scope="module")
+def scanned(college: tuple[Path, SamplePlan]) -> ScanResult:
+    root, _ = college
+    return scan(LocalSource(root), TODAY, Settings())
+
+
+def account_rows_in_error(result: ScanResult) -> set[tuple[str, str | None]]:
+    """(file, column) of the rows of accounts/ and posts/ that could not be read."""
+    return {
+        (e.file, e.column)
+        for e in result.errors
+        if e.file.startswith(("accounts/", "posts/")) and not e.warning
+    }
 
 
 def test_same_seed_and_day_give_identical_files_and_times(
@@ -73,9 +90,11 @@ def test_every_rule_is_planted_and_the_plan_counts_what_was_written(
     assert plan.rows > plan.groups * 20
 
 
-def test_a_scan_finds_exactly_the_planted_problems(college: tuple[Path, SamplePlan]) -> None:
-    root, plan = college
-    result = scan(LocalSource(root), TODAY, Settings())
+def test_a_scan_finds_exactly_the_planted_problems(
+    college: tuple[Path, SamplePlan], scanned: ScanResult
+) -> None:
+    _, plan = college
+    result = scanned
     found_open = {
         (f.rule, f.platform.value, f.group_id)
         for f in result.findings
@@ -94,6 +113,41 @@ def test_a_scan_finds_exactly_the_planted_problems(college: tuple[Path, SamplePl
     assert ("directory/教职工名册.csv", "状态") in problems
     assert any(column == "备案日期" for _, column in problems)
     assert any(column in ("QQ号", "成员账号") for _, column in problems)
+    assert plan.accounts.bad_rows == [(f"{REGISTER}#登记表", "平台")]  # a 微信小程序
+    assert account_rows_in_error(result) == set(plan.accounts.bad_rows)
+
+
+def test_each_planted_account_fires_only_its_rule_and_the_near_misses_none(
+    college: tuple[Path, SamplePlan], scanned: ScanResult
+) -> None:
+    _, plan = college
+    account_rules = {rule for rule in REGISTRY if rule.startswith("account_")}
+    fired: dict[tuple[str, str], set[str]] = {}
+    for f in scanned.findings:
+        if f.platform.is_account:
+            fired.setdefault((f.platform.value, f.group_id), set()).add(f.rule)
+    planted: dict[tuple[str, str], set[str]] = {}
+    for rule in account_rules:
+        for key in plan.accounts.planted[rule]:
+            planted.setdefault(key, set()).add(rule)
+    assert fired == planted
+    assert len(plan.accounts.planted["account_duplicate"]) == 2  # each of the pair
+    seen = {(a.platform.value, a.account_id) for a in scanned.accounts}
+    assert set(plan.accounts.spared) <= seen and not set(plan.accounts.spared) & fired.keys()
+    assert len(plan.accounts.spared) == 2
+    assert scanned.account_rows == plan.accounts.registered
+    assert len(seen) == plan.accounts.registered + 1  # one account seen only in posts/
+
+
+def test_an_account_without_posts_is_a_warning_not_a_finding(
+    college: tuple[Path, SamplePlan], scanned: ScanResult
+) -> None:
+    _, plan = college
+    [(_, account_id)] = plan.accounts.unposted
+    [name] = [view.name for view in scanned.accounts if view.account_id == account_id]
+    warned = [e for e in scanned.errors if e.warning and f"账号“{name}”没有发布记录" in e.reason]
+    assert len(warned) == 1 and warned[0].file.startswith(REGISTER)
+    assert not [f for f in scanned.findings if f.group_id == account_id]
 
 
 def test_files_come_in_the_promised_encodings(college: tuple[Path, SamplePlan]) -> None:
@@ -119,6 +173,25 @@ def test_files_come_in_the_promised_encodings(college: tuple[Path, SamplePlan]) 
     with zipfile.ZipFile(root / "rosters/qq/班级群导出.xlsx") as book:
         assert sum(name.startswith("xl/worksheets/") for name in book.namelist()) > 1
     assert not zipfile.is_zipfile(root / BROKEN_WORKBOOK)
+
+
+def test_accounts_come_as_an_office_and_the_platforms_make_them(
+    college: tuple[Path, SamplePlan],
+) -> None:
+    root, _ = college
+    with zipfile.ZipFile(root / REGISTER) as book:
+        sheet = book.read("xl/worksheets/sheet1.xml").decode("utf-8")
+    assert sheet.index("新媒体账号登记表") < sheet.index("序号") < sheet.index("登记日期")
+    weibo = (root / WEIBO_FILE).read_bytes()
+    with pytest.raises(UnicodeDecodeError):
+        weibo.decode("utf-8")
+    assert weibo.decode("gb18030").startswith("账号名称,UID,微博正文,发布时间")
+    mp = sorted(p.stem for p in (root / "posts/微信公众号").glob("*.xlsx"))
+    assert len(mp) >= 5 and all(name in sheet for name in mp)  # named by the account
+    douyin = sorted((root / "posts/抖音").glob("*.xlsx"))
+    assert douyin
+    with zipfile.ZipFile(douyin[0]) as book:
+        assert "账号:" in book.read("xl/worksheets/sheet1.xml").decode("utf-8")
 
 
 def export_day(path: Path) -> date:
@@ -157,6 +230,21 @@ def test_csv_mode_is_plain_utf8_and_scales(tmp_path: Path) -> None:
         path.read_bytes().decode("utf-8")
     assert any(p.parent.name in ("qq", "wechat", "wecom") for p in files)  # one file per unit
     assert any(p.parent.name.startswith("U") for p in files)  # one file per group
+
+
+def test_csv_mode_plants_the_same_accounts_in_plain_files(tmp_path: Path) -> None:
+    root = tmp_path / "csv"
+    plan = generate_college(root, today=TODAY, groups=12, formats="csv")
+    result = scan(LocalSource(root), TODAY, Settings())
+    found = {
+        (f.rule, f.platform.value, f.group_id)
+        for f in result.findings
+        if f.platform.is_account and f.status is FindingStatus.OPEN
+    }
+    planted = {(rule, p, a) for rule, keys in plan.accounts.planted.items() for p, a in keys}
+    assert found == planted and len(planted) == 9
+    assert not account_rows_in_error(result) and plan.accounts.bad_rows == []
+    assert (root / REGISTER_CSV).is_file() and (root / POSTS_CSV).is_file()
 
 
 def test_refuses_a_folder_that_is_not_empty(tmp_path: Path) -> None:
