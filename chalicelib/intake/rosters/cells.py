@@ -30,6 +30,18 @@ EARLIEST_DAY = "1995-01-01"  # before QQ groups existed: an epoch rendered as a 
 ROLE_CHOICES = "、".join(word for word in ROLE_WORDS if word)
 
 
+# A WeChat or WeCom id as tools write it (wxid_…, ZhangSan): printable ASCII starting with a
+# letter, no dot. normalize_id keeps such an id as it is, and no summary word (汇总, 共 150
+# 人, total, sum, grand total) can be one unless it starts with s, t or g.
+_NOT_SUMMARY_START = frozenset("abcdefhijklmnopqruvwxyzABCDEFHIJKLMNOPQRUVWXYZ")
+
+
+def plain_id(member: str) -> bool:
+    """An ASCII id (already known ASCII and short enough) that `RosterCells.member` would
+    return unchanged: the fast path for WeChat and WeCom ids."""
+    return member[:1] in _NOT_SUMMARY_START and "." not in member and member.isprintable()
+
+
 class RosterCells:
     """The checks of roster cells that need the scan's `today` and limits, memoised across
     the tables of a scan.

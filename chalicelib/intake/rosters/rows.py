@@ -28,7 +28,7 @@ from chalicelib.intake.loaders.rows import (
     summary_warning,
 )
 from chalicelib.intake.readers import FileRejected, Table
-from chalicelib.intake.rosters.cells import OWNER_NO, OWNER_YES, Roles, RosterCells
+from chalicelib.intake.rosters.cells import OWNER_NO, OWNER_YES, Roles, RosterCells, plain_id
 from chalicelib.intake.source import SourceFile
 from chalicelib.intake.vocab import PLATFORM_WORDS
 
@@ -181,7 +181,11 @@ def read_groups(
             # Check every cell of the row before anything of it is kept.
             try:
                 member = row[member_at].strip()
-                if not (member.isdigit() and member.isascii() and len(member) <= max_id):
+                if not (
+                    member.isascii()
+                    and len(member) <= max_id
+                    and (member.isdigit() or plain_id(member))
+                ):
                     member = cells.member(member)
                 if not member:
                     if is_blank(row):
