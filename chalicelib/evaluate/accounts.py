@@ -13,20 +13,19 @@ def build_accounts(
     register: AccountRegister, posts: PostsSeen, units: list[Unit]
 ) -> list[AccountView]:
     """Accounts registered or seen in posts/, sorted by platform and id. The last post date
-    is the latest of the posts and the register's 最近发布日期. An account seen only in
-    posts/ belongs to the unit its name names, as an unfiled group does (DESIGN.md,
-    "Unit of an unfiled group"), so that its unit is told."""
+    is the latest of the posts and the register's 最近发布日期. An account whose row names
+    no unit, or that was seen only in posts/, belongs to the unit its name names, as an
+    unfiled group does (DESIGN.md, "Unit of an unfiled group"), so that its unit is told."""
     by_id = {unit.unit_id: unit for unit in units}
     views = []
     for key in sorted(register.accounts.keys() | posts.latest.keys()):
         account, posted = register.accounts.get(key), posts.latest.get(key)
         listed = account.last_post_on if account is not None else None
         dates = [d for d in (posted, listed) if d is not None]
-        if account is not None:
-            name = account.name
-            unit = by_id.get(account.unit_id) if account.unit_id else None
+        name = account.name if account is not None else posts.names.get(key, key[1])
+        if account is not None and account.unit_id:
+            unit = by_id.get(account.unit_id)
         else:
-            name = posts.names.get(key, key[1])
             unit = unit_named_in(name, units)
         views.append(AccountView(key[0], key[1], unit, account, name, max(dates, default=None)))
     return views

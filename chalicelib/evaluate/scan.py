@@ -36,7 +36,7 @@ from chalicelib.intake.rosters.snapshots import SnapshotBook
 from chalicelib.intake.source import DataSource
 
 # read whole every week: a file gone since is data missing
-INPUTS = (DIRECTORY, FILINGS, ACCOUNTS)
+INPUTS = (DIRECTORY, FILINGS, ACCOUNTS, POSTS)
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ class ScanResult:
     waivers: WaiverBook
     closed: frozenset[GroupKey] = frozenset()  # groups whose latest filing row is closed
     inputs: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    """The files under directory/, filings/ and accounts/ (see RunRecord.inputs)."""
+    """The files under directory/, filings/, accounts/ and posts/ (see RunRecord.inputs)."""
     offices: list[Office] = field(default_factory=list)  # config/offices.*
     filing_rows: int = 0  # filing rows read, whatever their status
     policy: Policy = field(default_factory=Policy)  # config/policy.*, else the seeds

@@ -331,17 +331,19 @@ ACCOUNTS = TableSchema(
 )
 
 # Never a post's own id (ID, 视频ID, bid) as the account, nor a repost's source (源用户id,
-# 源用户昵称, 源微博日期), nor 创建时间 (a draft's) as the publish time.
+# 源用户昵称, 源微博日期), nor 创建时间 (a draft's) or a bare 日期 (a daily statistics
+# table's) as the publish time.
 POSTS = TableSchema(
     "posts",
     "新媒体发布记录",
     (
         _f("platform", "平台 平台类型"),
-        _f("account_id", "账号ID 原始ID 微信号 UID 账号 帐号"),
-        _f("account_name", "公众号 账号名称 公众号名称 账号昵称 博主"),
+        # 账号 in a creator export is the account's nickname, as in a `账号:` line
+        _f("account_id", "账号ID 原始ID 微信号 UID"),
+        _f("account_name", "公众号 账号名称 公众号名称 账号昵称 博主 账号 帐号"),
         _f(
             "published_at",
-            "发表时间 发布时间 首次发布时间 发表日期 发布日期 完整日期 群发时间 发文时间 日期",
+            "发表时间 发布时间 首次发布时间 发表日期 发布日期 完整日期 群发时间 发文时间",
             required=True,
             title="发布时间",
         ),

@@ -14,7 +14,7 @@ from pydantic_core import to_jsonable_python
 
 from chalicelib.core.models import Finding, FindingStatus, GroupKey, Platform
 from chalicelib.evaluate.rules import REGISTRY
-from chalicelib.evaluate.rules.registry import Source
+from chalicelib.evaluate.rules.registry import RuleMeta, Source
 from chalicelib.intake.catalogue import ACCOUNTS, DIRECTORY, FILINGS, POSTS
 from chalicelib.ledger.models import ChangeKind, EntryKey, LedgerChange, LedgerEntry, LedgerState
 
@@ -35,6 +35,7 @@ class Coverage:
     rosters_trusted: bool = True  # the rosters did not shrink suspiciously (ledger/guard.py)
     gone_after_days: int = 14  # roster_max_age_days: an unfiled group this long unseen is gone
     accounts: frozenset[GroupKey] = frozenset()  # new-media accounts registered or posting
+    dated: frozenset[GroupKey] = frozenset()  # ... of them, those with a last post date
     accounts_complete: bool = True  # every accounts/ file was read
     posts_complete: bool = True  # every posts/ file was read
 
@@ -63,8 +64,9 @@ class Coverage:
             rosters_trusted=Source.ROSTER not in doubted,
             gone_after_days=gone_after_days,
             accounts=frozenset(a.key for a in result.accounts),
+            dated=frozenset(a.key for a in result.accounts if a.last_post_on is not None),
             accounts_complete=complete(ACCOUNTS.prefix) and Source.ACCOUNTS not in doubted,
-            posts_complete=result.folder_complete(POSTS.prefix) and Source.POSTS not in doubted,
+            posts_complete=complete(POSTS.prefix) and Source.POSTS not in doubted,
         )
 
     def can_resolve(self, entry: LedgerEntry, today: date) -> bool:
@@ -87,7 +89,7 @@ class Coverage:
             return True
         meta = rule.meta
         if entry.platform.is_account:
-            return self._account_resolved(entry, meta.judged_on, today)
+            return self._account_resolved(entry, meta, today)
         if meta.fixed_by_roster and fresh:
             return True
         if key in self.closed and not fresh and entry.filed:
@@ -110,9 +112,7 @@ class Coverage:
             return False
         return fresh or not meta.needs_snapshot
 
-    def _account_resolved(
-        self, entry: LedgerEntry, judged_on: frozenset[Source], today: date
-    ) -> bool:
+    def _account_resolved(self, entry: LedgerEntry, meta: RuleMeta, today: date) -> bool:
         """A new-media account's finding: every source it is judged on read completely, and
         the account still there (registered or posting: the data shows it fixed, or the
         account closed); an account in neither is gone once unseen for `gone_after_days`."""
@@ -121,8 +121,10 @@ class Coverage:
             Source.POSTS: self.posts_complete,
             Source.DIRECTORY: self.directory_complete,
         }
-        if not all(complete.get(source, True) for source in judged_on):
+        if not all(complete.get(source, True) for source in meta.judged_on):
             return False
+        if meta.needs_post_date and entry.group_key not in self.dated:
+            return False  # no post date now: nothing shows it posting again
         if entry.group_key in self.accounts:
             return True
         since = entry.unseen_since

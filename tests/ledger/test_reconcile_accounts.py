@@ -47,13 +47,18 @@ def next_week(ledger: Ledger, coverage: Coverage, days: int = 7) -> ChangeKind |
 
 
 def coverage(
-    accounts_complete: bool = True, posts_complete: bool = True, directory_complete: bool = True
+    accounts_complete: bool = True,
+    posts_complete: bool = True,
+    directory_complete: bool = True,
+    dated: bool = True,
 ) -> Coverage:
-    """A run whose register holds the account, each source read whole unless said."""
+    """A run whose register holds the account (with a post date unless said), each source
+    read whole unless said."""
     return Coverage(
         frozenset(),
         frozenset(),
         accounts=frozenset({KEY}),
+        dated=frozenset({KEY}) if dated else frozenset(),
         accounts_complete=accounts_complete,
         posts_complete=posts_complete,
         directory_complete=directory_complete,
@@ -91,3 +96,8 @@ def test_an_account_gone_from_register_and_posts_is_resolved_only_after_the_grac
     assert next_week(ledger, gone, days=14) is None  # 7 days unseen: not yet
     [resolved] = reconcile(ledger, [], TODAY + timedelta(days=22), gone)
     assert resolved.entry.state is LedgerState.RESOLVED
+
+
+def test_dormant_is_not_resolved_by_an_account_that_has_no_post_date_any_more() -> None:
+    assert next_week(opened("account_dormant"), coverage(dated=False)) is ChangeKind.UNSEEN
+    assert next_week(opened("account_unapproved"), coverage(dated=False)) is ChangeKind.RESOLVED

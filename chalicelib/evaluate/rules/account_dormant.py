@@ -12,6 +12,7 @@ from chalicelib.evaluate.rules.registry import Source, Violation, account_rule
     clause="通知 一.2",
     remedy="长期不更新的“僵尸”账号请注销,或恢复更新;确需保留但暂停更新的,请在登记表中把状态改为“停更”并说明理由。",
     judged_on={Source.ACCOUNTS, Source.POSTS},
+    needs_post_date=True,
 )
 def account_dormant(account: AccountView, ctx: RuleContext) -> Violation | None:
     """No post date at all is a warning of the scan, never a finding (scan.py)."""

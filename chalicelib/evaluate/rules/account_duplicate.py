@@ -4,13 +4,14 @@ import re
 import unicodedata
 from collections import defaultdict
 
-from chalicelib.core.models import AccountStatus, Severity
+from chalicelib.core.models import AccountStatus, GroupKey, Severity
 from chalicelib.core.values import nfkc
 from chalicelib.evaluate.rules.context import AccountView, RuleContext
 from chalicelib.evaluate.rules.registry import Source, Violation, account_rule
 
 # Words that do not tell two accounts apart (DESIGN.md: 官方, 官微, 服务号, 订阅号).
 _FILLER = re.compile("官方|官微|服务号|订阅号")
+NAMED = 5  # twins named in a message
 
 
 @account_rule(
@@ -22,45 +23,53 @@ _FILLER = re.compile("官方|官微|服务号|订阅号")
     judged_on={Source.ACCOUNTS},
 )
 def account_duplicate(account: AccountView, ctx: RuleContext) -> Violation | None:
-    if account.unit is None or account.status is not AccountStatus.ACTIVE:
+    """Registered, operating accounts only: one seen only posting is judged as unfiled."""
+    if account.unit is None or account.account is None:
         return None
     partners = _twins(ctx).get(account.key, [])
     if not partners:
         return None
-    names = "、".join(f"“{p.name}”" for p in partners)
+    shown = "、".join(f"“{p.name}”" for p in partners[:NAMED])
+    more = f" 等 {len(partners)} 个" if len(partners) > NAMED else ""
     return Violation(
-        f"本单位在同一平台上还有运营中的账号 {names},与账号“{account.name}”用途相同或名称相同,"
+        f"本单位在同一平台上还有运营中的账号 {shown}{more},与账号“{account.name}”用途相同或名称相同,"
         "同一单位同一平台上同一用途只应保留一个账号。",
         {
             "partners": [
                 {"platform": p.platform.value, "account_id": p.account_id, "name": p.name}
-                for p in partners
-            ]
+                for p in partners[:NAMED]
+            ],
+            "partner_count": len(partners),
         },
     )
 
 
-def _twins(ctx: RuleContext) -> dict[tuple[object, str], list[AccountView]]:
-    """Each active account's twins: same unit and platform, same purpose or same name."""
-    if "account_twins" in ctx.cache:
-        return ctx.cache["account_twins"]  # type: ignore[no-any-return]
-    twins: dict[tuple[object, str], list[AccountView]] = defaultdict(list)
+def _twins(ctx: RuleContext) -> dict[GroupKey, list[AccountView]]:
+    """Each registered operating account's twins: same unit and platform, and the same
+    purpose or the same bare name; each twin once, in the order listed."""
+    cached: dict[GroupKey, list[AccountView]] | None = ctx.cache.get("account_twins")
+    if cached is not None:
+        return cached
+    twins: dict[GroupKey, dict[GroupKey, AccountView]] = defaultdict(dict)
     for accounts in ctx.accounts_by_unit.values():
-        by: dict[tuple[object, ...], list[AccountView]] = defaultdict(list)
-        for account in accounts:
-            if account.status is not AccountStatus.ACTIVE:
+        alike: dict[tuple[str, ...], list[AccountView]] = defaultdict(list)
+        for view in accounts:
+            row = view.account
+            if row is None or view.status is not AccountStatus.ACTIVE:
                 continue
-            purpose = (account.account.purpose or "").strip() if account.account else ""
+            purpose, name = (row.purpose or "").strip(), bare_name(view.name)
             if purpose:
-                by[(account.platform, "purpose", purpose)].append(account)
-            by[(account.platform, "name", bare_name(account.name))].append(account)
-        for same in by.values():
-            for account in same:
-                for other in same:
-                    if other is not account and other not in twins[account.key]:
-                        twins[account.key].append(other)
-    ctx.cache["account_twins"] = twins
-    return twins
+                alike[(view.platform.value, "purpose", purpose)].append(view)
+            if name:
+                alike[(view.platform.value, "name", name)].append(view)
+        for same in alike.values():
+            if len(same) < 2:
+                continue
+            for view in same:
+                twins[view.key].update((o.key, o) for o in same if o.key != view.key)
+    found = {key: list(others.values()) for key, others in twins.items()}
+    ctx.cache["account_twins"] = found
+    return found
 
 
 def bare_name(name: str) -> str:

@@ -40,9 +40,10 @@ def account_operator_departed(account: AccountView, ctx: RuleContext) -> Violati
 def _person(ctx: RuleContext, operator: str, unit_id: str | None) -> int | None:
     """By person_id; else by a name that exactly one person of the account's unit has."""
     by_id, by_name = _indexes(ctx)
-    if operator in by_id:
-        return by_id[operator]
-    found = by_name.get((unit_id, nfkc(operator)), [])
+    written = nfkc(operator)  # as the directory's ids are: `１９９７…` is `1997…`
+    if written in by_id:
+        return by_id[written]
+    found = by_name.get((unit_id, written), [])
     return found[0] if unit_id is not None and len(found) == 1 else None
 
 

@@ -59,6 +59,9 @@ class RuleMeta(Frozen):
         default=False,
         description="Judged on other groups too (evidence['partners']): their rosters count.",
     )
+    needs_post_date: bool = Field(
+        default=False, description="Shown fixed only by an account's post date (dormant)."
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +129,7 @@ def account_rule(
     clause: str,
     remedy: str,
     judged_on: set[Source],
+    needs_post_date: bool = False,
 ) -> Callable[[AccountCheck], AccountCheck]:
     """Register a check of new-media accounts (DESIGN.md, New-media accounts)."""
     meta = RuleMeta(
@@ -137,6 +141,7 @@ def account_rule(
         remedy=remedy,
         needs_snapshot=False,
         judged_on=frozenset(judged_on),
+        needs_post_date=needs_post_date,
     )
 
     def register(check: AccountCheck) -> AccountCheck:

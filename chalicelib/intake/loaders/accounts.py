@@ -79,15 +79,24 @@ class AccountRegister:
     def find(
         self, platform: Platform | None, account_id: str | None, name: str | None
     ) -> Account | None:
-        """The registered account a posts export names: by id (on its platform, or the only
-        one with that id), else by its name (compared after NFKC), when exactly one matches."""
+        """The registered account a posts export names: by its id, else by its name
+        (compared after NFKC); only when exactly one account on the platform (or, with no
+        platform known, anywhere) matches."""
         if not self._index:
             for account in self.accounts.values():
                 self._index.setdefault(("id", account.account_id), []).append(account)
                 self._index.setdefault(("name", fold(account.name)), []).append(account)
-        key = ("id", account_id) if account_id else ("name", fold(name or ""))
-        found = [a for a in self._index.get(key, ()) if platform is None or a.platform is platform]
-        return found[0] if len(found) == 1 else None
+        for kind, value in (("id", account_id), ("name", fold(name) if name else None)):
+            if value is None:
+                continue
+            found = [
+                a
+                for a in self._index.get((kind, value), [])
+                if platform is None or a.platform is platform
+            ]
+            if len(found) == 1:
+                return found[0]
+        return None
 
 
 def read_accounts(units: UnitIndex, today: date, settings: Settings) -> Consume[list[Account]]:

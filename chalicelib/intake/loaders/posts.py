@@ -2,15 +2,14 @@
 date comes (the 公众号 platform's 发表记录, creator-centre exports; docs/formats.md §11).
 
 Which account a row is: its account id or name column; else the table's `公众号:` /
-`账号:` line above the header; else the file name or a folder, when it is a registered
-account's id or name (the real exports name no account inside: docs/formats.md §11). A
-table that names no account by any of these is rejected whole: its dates could belong to
-any account. The platform: a column, else a `平台:` line, else the nearest folder
+`账号:` line above the header; else the file name, when it is a registered account's
+whole id or name (the real exports name no account inside: docs/formats.md §11). A table
+that names no account by any of these is rejected whole: its dates could belong to any
+account, and no folder or part of a name is guessed from. The platform: a column, else a `平台:` line, else the nearest folder
 named like a platform (`posts/微博/…`, `posts/weibo/…`), else the registered account's."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import PurePosixPath
@@ -25,7 +24,6 @@ from chalicelib.intake.readers import FileRejected, Table
 from chalicelib.intake.source import SourceFile
 from chalicelib.intake.vocab import ACCOUNT_PLATFORM_WORDS
 
-_SEPARATORS = re.compile(r"[-_—\s]+")
 NO_PLATFORM = "无法确定平台:请加“平台”列,或把文件放在以平台命名的文件夹中(如 posts/微博/)"
 
 
@@ -108,27 +106,15 @@ def _table_account(table: Table, register: AccountRegister, settings: Settings) 
     name = clean_text(table.meta.get("account_name", ""), settings.max_text_chars)[0] or None
     if account_id or name or {"account_id", "account_name"} & table.columns.keys():
         return _Named(platform, account_id, name)
-    path = PurePosixPath(table.path)
-    for written in _path_names(path):
-        registered = register.find(platform, written, None) or register.find(
-            platform, None, written
+    stem = PurePosixPath(table.path).stem
+    registered = register.find(platform, stem, stem)
+    if registered is None:
+        raise FileRejected(
+            "无法确定这份发布记录属于哪个账号:表中没有“账号ID”或“账号名称”列,表头上方没有"
+            f"“公众号:名称”或“账号:名称”行,文件名“{stem}”也不是登记表中任何账号的ID或名称"
+            "(请把文件命名为账号名称,如 posts/微信公众号/某某学院.xlsx)"
         )
-        if registered is not None:
-            return _Named(registered.platform, registered.account_id, None)
-    raise FileRejected(
-        "无法确定这份发布记录属于哪个账号:表中没有“账号ID”或“账号名称”列,表头上方没有"
-        f"“公众号:名称”或“账号:名称”行,文件名“{path.stem}”和所在文件夹也不是登记表中"
-        "任何账号的ID或名称(可把文件命名为账号名称,如 posts/微信公众号/某某学院.xlsx)"
-    )
-
-
-def _path_names(path: PurePosixPath) -> list[str]:
-    """What the path may name an account by: the file name (`信息学院.xlsx`, and its parts
-    in `微博-信息学院.xlsx`), then the folders, deepest first (`posts/weibo/信息学院/…`)."""
-    stem = path.stem
-    parts = [part for part in _SEPARATORS.split(stem) if part and part != stem]
-    folders = [f for f in reversed(path.parts[1:-1]) if f.casefold() not in ACCOUNT_PLATFORM_WORDS]
-    return [stem, *parts, *folders]
+    return _Named(registered.platform, registered.account_id, None)
 
 
 def _platform(table: Table) -> Platform | None:

@@ -125,8 +125,8 @@ def subject_of(digest: Digest) -> str:
         objects = objects_named(item.group_key for item in pending)
         return f"{head} 您负责的 {objects}有 {len(pending)} 项待整改"
     if digest.coming_due:
-        groups = len({(due.platform, due.group_id) for due in digest.coming_due})
-        return f"{head} 您负责的 {groups} 个群有 {len(digest.coming_due)} 项即将到期"
+        objects = objects_named((due.platform, due.group_id) for due in digest.coming_due)
+        return f"{head} 您负责的 {objects}有 {len(digest.coming_due)} 项即将到期"
     if digest.fixed:
         objects = kinds_named(item.platform for item in digest.fixed)
         return f"{head} 您负责的{objects}上周以来已整改 {len(digest.fixed)} 项"

@@ -47,8 +47,8 @@ ACCOUNT_HEADERS = ("序号", "单位", "平台", "账号名称", "账号ID", "�
 PLATFORM_HEADERS = ("平台", "账号数", "已登记", "未整改问题")
 TREND_HEADERS = ("周次", *(SEVERITY_NAMES[s] for s in SEVERITIES), "合计")
 PROBLEM_HEADERS = ("文件", "位置", "原因")
-UNROUTABLE_HEADERS = ("群名称", "平台", "群号", "问题", "原因")
-HELD_HEADERS = ("单位", "群名称", "平台", "群号", "问题", "原因")
+UNROUTABLE_HEADERS = ("群/账号名称", "平台", "群号/账号ID", "问题", "原因")
+HELD_HEADERS = ("单位", "群/账号名称", "平台", "群号/账号ID", "问题", "原因")
 
 # Beside the trend table, from row 2: less than a landscape A4 page tall at any scale.
 CHART_SIZE = {"width": 680, "height": 380}

@@ -52,3 +52,7 @@ def test_passes_an_active_operator_an_unknown_one_and_an_ambiguous_name() -> Non
 def test_a_name_of_another_unit_is_not_matched() -> None:
     assert check("王五") is None
     assert check("P00002") is not None  # by id it is found wherever the person is
+
+
+def test_a_full_width_person_id_is_read_as_the_directory_reads_ids() -> None:
+    assert check("Ｐ０００００") is not None

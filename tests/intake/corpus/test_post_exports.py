@@ -62,7 +62,7 @@ NAMED_BY_PATH: list[tuple[str, Callable[[], bytes], tuple[Platform, str], date]]
         LAST,
     ),
     (
-        "posts/公众号/计算机学院-total_1760000000_1762600000.csv",
+        "posts/公众号/计算机学院.csv",
         lambda: posts.wechat_total_csv(PUBLISHED, encoding="gb18030"),
         (Platform.WECHAT_MP, "gh_3a5b7c9d1e2f"),
         LAST,
@@ -166,3 +166,31 @@ def test_the_upload_receipt_of_an_export_that_names_no_account_says_why(tmp_path
     [file] = source.list("posts/")
     receipt = check_file(source, file, DEFAULT_SETTINGS, TODAY, waivable_rules())
     assert receipt.rejected is not None and "无法确定这份发布记录属于哪个账号" in receipt.rejected
+
+
+def test_a_folder_or_a_part_of_the_file_name_never_names_the_account(tmp_path: Path) -> None:
+    root = college(tmp_path)
+    put(root, "posts/微信公众号/计算机学院/心理中心.xlsx", posts.douyin_works_xlsx(PUBLISHED))
+    put(root, "posts/微信公众号/计算机学院-心理中心.xlsx", posts.douyin_works_xlsx(PUBLISHED))
+    result = scanned(root)
+    assert len([e for e in result.errors if e.rejects_file]) == 2
+    assert all(view.last_post_on is None for view in result.accounts)
+
+
+def test_an_id_the_register_does_not_know_falls_back_to_the_name(tmp_path: Path) -> None:
+    root = college(tmp_path)
+    table = "公众号名称,微信号,发表时间\n计算机学院,jsjxy_wx,2026-11-12 18:30\n"
+    put(root, "posts/微信公众号/发表记录.csv", table.encode())
+    result = scanned(root)
+    assert last_posts(result)[(Platform.WECHAT_MP, "gh_3a5b7c9d1e2f")] == LAST
+    assert not [f for f in result.findings if f.rule == "account_unfiled"]
+
+
+def test_a_daily_statistics_table_gives_no_post_date(tmp_path: Path) -> None:
+    root = college(tmp_path)
+    stats = "日期,图文页阅读人数,分享人数\n2026-11-12,120,3\n"
+    put(root, "posts/微信公众号/计算机学院.csv", stats.encode())
+    result = scanned(root)
+    [rejected] = [e for e in result.errors if e.rejects_file]
+    assert "发布时间" in rejected.reason
+    assert last_posts(result)[(Platform.WECHAT_MP, "gh_3a5b7c9d1e2f")] is None
