@@ -68,6 +68,12 @@ NAMED_BY_PATH: list[tuple[str, Callable[[], bytes], tuple[Platform, str], date]]
         LAST,
     ),
     (
+        "posts/微信公众号/计算机学院.xls",
+        lambda: posts.wechat_total_xls(PUBLISHED),
+        (Platform.WECHAT_MP, "gh_3a5b7c9d1e2f"),
+        LAST,
+    ),
+    (
         "posts/weibo/计算机学院官微/7712345678.csv",
         lambda: posts.weibo_crawler_csv(PUBLISHED, retweet_of=datetime(2026, 11, 14, 8, 0)),
         (Platform.WEIBO, "7712345678"),
