@@ -12,6 +12,7 @@ from chalicelib.aws.actions import DynamoActionLog
 from chalicelib.flows import weekly
 from chalicelib.ledger.actions import ActionKind, Decision
 from chalicelib.ledger.models import LedgerState
+from chalicelib.notify.wording import PLATFORM_NAMES
 from chalicelib.portal.uploads import PORTAL_WAIVERS
 from tests.portal.conftest import PORTAL, TODAY, College, local_today
 
@@ -258,3 +259,26 @@ def test_kinds_route_to_the_office_of_the_category(college: College) -> None:
 
     assert ActionKind.DISPUTE and "异议" in pages["学生处"] and "异议" in pages["党委工作部"]
     assert "待处理的申请与异议(0 项)" in pages["校团委"]
+
+
+def test_an_accounts_finding_is_answered_in_the_portal_like_a_groups(college: College) -> None:
+    accounts = [e for e in college.entries().values() if e.active and e.platform.is_account]
+    entry = next(e for e in accounts if e.unit_id is not None)
+    unit = next(u for u in college.units_by_findings() if u.unit_id == entry.unit_id)
+    session = college.unit_session(unit)
+    page = session.get("/portal/unit").body.decode()
+    assert f"({PLATFORM_NAMES[entry.platform]} {entry.group_id})" in page
+    form = next(
+        f
+        for f in session.forms("/portal/unit", "waiver")
+        if (f["platform"], f["group_id"], f["rule"]) == entry.key
+    )
+    until = local_today() + timedelta(days=60)
+    session.post("/portal/act", form | {"reason": "账号迁移中", "until": str(until)})
+    desk = college.office_session(college.office("all"))
+    decide = desk.forms("/portal/office", "approved")[0]
+    desk.post("/portal/decide", decide | {"decision": "approved", "note": "同意"})
+
+    settings = college.settings
+    weekly.run_weekly(weekly.ports(college.aws, settings), settings, NEXT_MONDAY)
+    assert college.entries()[entry.key].state is LedgerState.WAIVED
