@@ -16,7 +16,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from chalicelib.core.errors import ValueRefused
-from chalicelib.core.models import DataError, GroupKey, Platform, Role
+from chalicelib.core.models import GROUP_PLATFORMS, DataError, GroupKey, Platform, Role
 from chalicelib.core.values import clean_text, cut_notice, normalize_id
 from chalicelib.intake import group_ids
 from chalicelib.intake.loaders.rows import (
@@ -32,7 +32,7 @@ from chalicelib.intake.rosters.cells import OWNER_NO, OWNER_YES, Roles, RosterCe
 from chalicelib.intake.source import SourceFile
 from chalicelib.intake.vocab import PLATFORM_WORDS
 
-PLATFORM_FOLDERS = {p.value for p in Platform}
+PLATFORM_FOLDERS = {p.value for p in GROUP_PLATFORMS}  # rosters/qq/…: chat groups only
 NO_DAY = "~"  # sorts after every `YYYY-MM-DD`
 TRAILING_ROWS = 3  # a table's last rows, where total rows stand
 
