@@ -1,11 +1,11 @@
 """directory/* (人员名册): persons, their status and their accounts on each platform.
 
 A directory can hold hundreds of thousands of people: rows go straight into the
-directory's columns, and each status word, unit and date is checked once. A batch of plain
-rows is taken column by column (plain_people.py); any other is read row by row here."""
+directory's columns, and each status word, unit and date is checked once."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -16,7 +16,6 @@ from chalicelib.core.models import DataError, PersonStatus, Platform
 from chalicelib.core.settings import Settings
 from chalicelib.core.values import check_email, clean_text, cut_notice, normalize_id
 from chalicelib.intake.directory import Directory, PersonColumns
-from chalicelib.intake.loaders.plain_people import SEPARATORS, PlainBatches
 from chalicelib.intake.loaders.rows import (
     RowError,
     is_blank,
@@ -28,7 +27,7 @@ from chalicelib.intake.loaders.units import UnitIndex
 from chalicelib.intake.readers import FileRejected, Table
 from chalicelib.intake.source import SourceFile
 
-PLAIN_BATCH_ROWS = 5_000  # rows taken column by column at once (plain_people.py)
+_ACCOUNT_SEPARATORS = re.compile(r"[;；,，、\s]+")
 _YES = {"是", "y", "yes", "1", "true", "在籍", "在册"}
 _NO = {"否", "n", "no", "0", "false", "不在籍", "不在册"}
 
@@ -58,12 +57,8 @@ class DirectoryBuilder:
         staged, staged_ids = PersonColumns(), set[str]()
         base = len(self.directory)
         accounts = {platform: _Accounts() for platform, _ in account_columns}
-        plain = PlainBatches(columns, account_columns, cells, max_id, max_text, self._seen)
         start = 0
-        for batch in table.batches(PLAIN_BATCH_ROWS):
-            if plain.take(batch, staged, staged_ids, base, accounts):
-                start += len(batch)
-                continue
+        for batch in table.batches():
             for index, row in enumerate(batch, start):
                 notes: list[RowError] = []
                 try:
@@ -145,7 +140,7 @@ class _Accounts:
             self.accounts.append(cell)
             self.persons.append(person)
             return
-        for part in SEPARATORS.split(cell):
+        for part in _ACCOUNT_SEPARATORS.split(cell):
             try:
                 account = normalize_id(part, max_id) if part else ""
             except ValueRefused as refused:
