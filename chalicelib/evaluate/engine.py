@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from chalicelib.core.models import AccountStatus, Finding, FindingStatus, Platform
+from chalicelib.core.models import AccountStatus, Category, Finding, FindingStatus, Platform, Unit
 from chalicelib.evaluate.rules import (
     AccountView,
     GroupView,
@@ -52,24 +52,11 @@ def _status(rule: Rule, platform: Platform, object_id: str, ctx: RuleContext) ->
 
 
 def _finding(rule: Rule, group: GroupView, violation: Violation, ctx: RuleContext) -> Finding:
-    meta = rule.meta
-    return Finding(
-        rule=meta.id,
-        title=meta.title,
-        severity=meta.severity,
-        platform=group.platform,
-        group_id=group.group_id,
-        group_name=group.name,
-        unit_id=group.unit.unit_id if group.unit is not None else None,
-        category=group.category,
-        message=violation.message,
-        evidence=violation.evidence,
-        clause=ctx.policy.clause(meta.id, meta.clause),
-        remedy=meta.remedy,
-        status=_status(rule, group.platform, group.group_id, ctx),
-        filed=group.filing is not None,
+    return _found(
+        rule, violation, ctx, group.platform, group.group_id, group.name, group.unit,
+        category=group.category, filed=group.filing is not None,
         rostered=group.snapshot is not None,
-    )
+    )  # fmt: skip
 
 
 def _account_finding(
@@ -77,20 +64,40 @@ def _account_finding(
 ) -> Finding:
     """An account's finding, named as a group's is: its id and name in group_id and
     group_name; `filed` says it is registered with a filing date."""
+    return _found(
+        rule, violation, ctx, account.platform, account.account_id, account.name,
+        account.unit, category=None, filed=account.filed, rostered=False,
+    )  # fmt: skip
+
+
+def _found(
+    rule: Rule,
+    violation: Violation,
+    ctx: RuleContext,
+    platform: Platform,
+    object_id: str,
+    name: str | None,
+    unit: Unit | None,
+    *,
+    category: Category | None,
+    filed: bool,
+    rostered: bool,
+) -> Finding:
     meta = rule.meta
     return Finding(
         rule=meta.id,
         title=meta.title,
         severity=meta.severity,
-        platform=account.platform,
-        group_id=account.account_id,
-        group_name=account.name,
-        unit_id=account.unit.unit_id if account.unit is not None else None,
-        category=None,
+        platform=platform,
+        group_id=object_id,
+        group_name=name,
+        unit_id=unit.unit_id if unit is not None else None,
+        category=category,
         message=violation.message,
         evidence=violation.evidence,
         clause=ctx.policy.clause(meta.id, meta.clause),
         remedy=meta.remedy,
-        status=_status(rule, account.platform, account.account_id, ctx),
-        filed=account.filed,
+        status=_status(rule, platform, object_id, ctx),
+        filed=filed,
+        rostered=rostered,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import Field
 
@@ -113,12 +113,7 @@ def rule(
         fixed_by_roster=fixed_by_roster,
         partners_in_evidence=partners_in_evidence,
     )
-
-    def register(check: Check) -> Check:
-        _add(Rule(meta=meta, check=check))
-        return check
-
-    return register
+    return _registering(meta)
 
 
 def account_rule(
@@ -143,18 +138,22 @@ def account_rule(
         judged_on=frozenset(judged_on),
         needs_post_date=needs_post_date,
     )
+    return _registering(meta)
 
-    def register(check: AccountCheck) -> AccountCheck:
-        _add(Rule(meta=meta, check=check))
+
+C = TypeVar("C", Check, AccountCheck)
+
+
+def _registering(meta: RuleMeta) -> Callable[[C], C]:
+    """The decorator that registers a check under `meta`'s id, once."""
+
+    def register(check: C) -> C:
+        if meta.id in REGISTRY:
+            raise ValueError(f"rule {meta.id!r} registered twice")
+        REGISTRY[meta.id] = Rule(meta=meta, check=check)
         return check
 
     return register
-
-
-def _add(rule: Rule) -> None:
-    if rule.meta.id in REGISTRY:
-        raise ValueError(f"rule {rule.meta.id!r} registered twice")
-    REGISTRY[rule.meta.id] = rule
 
 
 def rules_of(subject: Subject) -> tuple[Rule, ...]:

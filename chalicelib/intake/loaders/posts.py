@@ -33,18 +33,16 @@ class PostsSeen:
 
     latest: dict[GroupKey, date] = field(default_factory=dict)
     names: dict[GroupKey, str] = field(default_factory=dict)
-    files: dict[GroupKey, str] = field(default_factory=dict)  # where its latest post was read
 
-    def see(self, key: GroupKey, name: str | None, published: date, file: str) -> None:
+    def see(self, key: GroupKey, name: str | None, published: date) -> None:
         if key not in self.latest or published > self.latest[key]:
             self.latest[key] = published
-            self.files[key] = file
         if name and key not in self.names:
             self.names[key] = name
 
     def merge(self, other: PostsSeen) -> None:
         for key, published in other.latest.items():
-            self.see(key, other.names.get(key), published, other.files[key])
+            self.see(key, other.names.get(key), published)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +75,7 @@ def read_posts(register: AccountRegister, today: date, settings: Settings) -> Co
             key = found.get(asked)
             if key is None:
                 key = found[asked] = _key(register, platform, account_id, name)
-            seen.see(key, name, published, table.name)
+            seen.see(key, name, published)
 
         for _ in parse_rows(table, parse, errors, settings):
             pass

@@ -13,6 +13,7 @@ from chalicelib.notify.digests.render import UNNAMED_GROUP, problem_view
 from chalicelib.notify.mail.templating import RenderedEmail, email_templates
 from chalicelib.notify.rollups.colors import SEVERITY_COLORS, STACK
 from chalicelib.notify.rollups.models import Rollup, RollupItem
+from chalicelib.notify.rollups.workbook import ACCOUNT_SHEETS
 from chalicelib.notify.wording import (
     CATEGORY_NAMES,
     DEFAULT_OFFICE,
@@ -26,7 +27,6 @@ from chalicelib.notify.wording import (
 TEMPLATES = Path(__file__).parent / "templates"
 CHART_CID = "trend-chart"  # the Content-ID of the chart image part, without angle brackets
 SHEETS = ("汇总", "明细", "超期", "登记表", "趋势", "制度依据")
-ACCOUNT_SHEETS = ("新媒体账号", "新媒体平台统计")  # for the office that sees every account
 ZERO_CELL = "·"
 
 _ENV = email_templates(TEMPLATES)

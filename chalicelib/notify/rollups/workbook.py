@@ -45,6 +45,7 @@ INVENTORY_HEADERS = ("序号", "单位", "名称", "平台", "群号", "类别",
 # The notice's 登记表 annex lists 微信公众号 beside the groups: the new-media accounts.
 ACCOUNT_HEADERS = ("序号", "单位", "平台", "账号名称", "账号ID", "注册主体", "运营者", "审批状态", "登记日期", "状态", "用途", "最近发布日期")  # fmt: skip
 PLATFORM_HEADERS = ("平台", "账号数", "已登记", "未整改问题")
+ACCOUNT_SHEETS = ("新媒体账号", "新媒体平台统计")  # for the office that sees every account
 TREND_HEADERS = ("周次", *(SEVERITY_NAMES[s] for s in SEVERITIES), "合计")
 PROBLEM_HEADERS = ("文件", "位置", "原因")
 UNROUTABLE_HEADERS = ("群/账号名称", "平台", "群号/账号ID", "问题", "原因")
@@ -229,12 +230,12 @@ def build_workbook(rollup: Rollup) -> bytes:
     sheets["登记表"].table(INVENTORY_HEADERS, rows)
     if rollup.accounts or rollup.platforms:  # only the office that sees everything
         accounts = [_account_row(n, r) for n, r in enumerate(rollup.accounts, start=1)]
-        book.sheet("新媒体账号").table(ACCOUNT_HEADERS, accounts)
+        book.sheet(ACCOUNT_SHEETS[0]).table(ACCOUNT_HEADERS, accounts)
         counts: list[list[Cell]] = [
             [PLATFORM_NAMES[c.platform], c.accounts, c.filed, c.open_findings]
             for c in rollup.platforms
         ]
-        book.sheet("新媒体平台统计").table(PLATFORM_HEADERS, counts)
+        book.sheet(ACCOUNT_SHEETS[1]).table(PLATFORM_HEADERS, counts)
     _trend(book.book, sheets["趋势"], rollup)
     if rollup.unroutable_items:  # only the office that sees every group is told of them
         book.sheet("无法送达").table(
