@@ -274,6 +274,12 @@ def test_an_accounts_finding_is_answered_in_the_portal_like_a_groups(college: Co
         if (f["platform"], f["group_id"], f["rule"]) == entry.key
     )
     until = local_today() + timedelta(days=60)
+    other = next(u for u in college.units_by_findings() if u.unit_id != unit.unit_id)
+    stranger = college.unit_session(other)
+    csrf = stranger.forms("/portal/unit", "fixed")[0]["csrf"]
+    foreign = form | {"csrf": csrf, "u": other.unit_id, "reason": "x", "until": str(until)}
+    assert stranger.post("/portal/act", foreign).status_code == 404  # not its account
+    assert actions(college) == []
     session.post("/portal/act", form | {"reason": "账号迁移中", "until": str(until)})
     desk = college.office_session(college.office("all"))
     decide = desk.forms("/portal/office", "approved")[0]
