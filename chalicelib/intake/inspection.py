@@ -28,12 +28,12 @@ from chalicelib.intake.config import ScanAborted, load_units
 from chalicelib.intake.loaders.accounts import AccountRegister
 from chalicelib.intake.loaders.posts import PostsSeen
 from chalicelib.intake.loaders.rows import is_blank
-from chalicelib.intake.loaders.tables import Consume
+from chalicelib.intake.loaders.tables import FILE_GONE, Consume
 from chalicelib.intake.loaders.units import UnitIndex
 from chalicelib.intake.loaders.waivers import WaivableRule
 from chalicelib.intake.readers import Table
 from chalicelib.intake.rosters.snapshots import GroupSnapshot, TableSnapshots
-from chalicelib.intake.source import DataSource, SourceFile
+from chalicelib.intake.source import DataSource, SourceFile, SourceFileGone
 
 MAX_RECEIPT_ERRORS = 500  # a receipt lists the first errors and counts them all
 CONFIG_ONLY = "config/ 下只读取 units(单位名录)和 offices(汇总报送部门),此文件不会被使用"
@@ -129,9 +129,16 @@ def _units(source: DataSource, settings: Settings, notes: list[str]) -> UnitInde
 
 
 def _read_register(source: DataSource, reading: Reading, notes: list[str]) -> None:
-    for accounts in read_kind(source, ACCOUNTS, reading, []):  # its errors are its own
+    """The register, which says whose a post export is. A register file gone while it was
+    read (replaced at this moment) raises SourceFileGone, so that the upload's check is
+    retried with the new one rather than the export rejected for naming no account."""
+    errors: list[DataError] = []  # the register's own errors are its own receipt's
+    for accounts in read_kind(source, ACCOUNTS, reading, errors):
         for account in accounts:
             reading.register.add(account, [])
+    gone = next((e.file for e in errors if e.reason == FILE_GONE), None)
+    if gone is not None:
+        raise SourceFileGone(gone)
     if not reading.register.accounts:
         notes.append("新媒体账号登记表(accounts/)中还没有账号:发布记录只能按表中的账号列认定")
 

@@ -14,7 +14,7 @@ from chalicelib.core.models import Platform
 from chalicelib.evaluate.rules import waivable_rules
 from chalicelib.evaluate.scan import ScanResult, scan
 from chalicelib.intake.inspection import check_file
-from chalicelib.intake.source import LocalSource
+from chalicelib.intake.source import LocalSource, MemoryBucket, SourceFileGone
 from tests.intake.corpus import TODAY, put
 from tests.intake.corpus import post_exports as posts
 from tests.intake.readers import DEFAULT_SETTINGS
@@ -200,3 +200,29 @@ def test_a_daily_statistics_table_gives_no_post_date(tmp_path: Path) -> None:
     [rejected] = [e for e in result.errors if e.rejects_file]
     assert "发布时间" in rejected.reason
     assert last_posts(result)[(Platform.WECHAT_MP, "gh_3a5b7c9d1e2f")] is None
+
+
+def test_a_register_replaced_during_a_post_uploads_check_retries_the_check() -> None:
+    # GIVEN a post export uploaded while its register is being replaced (gone when read)
+    bucket = MemoryBucket(now=datetime(2026, 11, 16, 8, 0))
+    bucket.put("config/units.csv", UNITS.encode())
+    bucket.put("accounts/登记表.xlsx", posts.register_xlsx(REGISTER))
+    bucket.put("posts/抖音/U01/计算机学院青年.xlsx", posts.douyin_works_xlsx(PUBLISHED))
+    upload = bucket.stat("posts/抖音/U01/计算机学院青年.xlsx")
+    assert upload is not None
+    read = bucket.read
+
+    def register_gone(path: str, at_most: int | None = None) -> bytes:
+        if path.startswith("accounts/"):
+            raise SourceFileGone(path)
+        return read(path, at_most)
+
+    bucket.read = register_gone  # type: ignore[method-assign]
+    # WHEN it is checked THEN the check fails, to be retried (the queue redelivers it):
+    # the export is not rejected and quarantined for naming no account
+    with pytest.raises(SourceFileGone):
+        check_file(bucket, upload, DEFAULT_SETTINGS, TODAY, waivable_rules())
+    bucket.read = read  # type: ignore[method-assign]
+    retried = check_file(bucket, upload, DEFAULT_SETTINGS, TODAY, waivable_rules())
+    assert retried.rejected is None
+    assert "账号“计算机学院青年”最近发布于 2026-11-12" in retried.notes
