@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from itertools import count
+
 from chalicelib.core.masking import mask_id, mask_name
 from chalicelib.core.models import PersonStatus, Severity
 from chalicelib.core.values import nfkc
@@ -39,20 +41,29 @@ def account_operator_departed(account: AccountView, ctx: RuleContext) -> Violati
 
 def _person(ctx: RuleContext, operator: str, unit_id: str | None) -> int | None:
     """By person_id; else by a name that exactly one person of the account's unit has."""
-    by_id, by_name = _indexes(ctx)
     written = nfkc(operator)  # as the directory's ids are: `１９９７…` is `1997…`
-    if written in by_id:
-        return by_id[written]
-    found = by_name.get((unit_id, written), [])
-    return found[0] if unit_id is not None and len(found) == 1 else None
+    index = _by_id(ctx).get(written)
+    if index is not None or unit_id is None:
+        return index
+    found = _by_name(ctx, unit_id).get(written, [])
+    return found[0] if len(found) == 1 else None
 
 
-def _indexes(ctx: RuleContext) -> tuple[dict[str, int], dict[tuple[str | None, str], list[int]]]:
-    if "operators" not in ctx.cache:
+def _by_id(ctx: RuleContext) -> dict[str, int]:
+    if "operator_ids" not in ctx.cache:
         directory: Directory = ctx.directory
-        by_id = {person_id: i for i, person_id in enumerate(directory.person_ids)}
-        by_name: dict[tuple[str | None, str], list[int]] = {}
-        for i, (unit, name) in enumerate(zip(directory.unit_ids, directory.names, strict=True)):
-            by_name.setdefault((unit, nfkc(name)), []).append(i)
-        ctx.cache["operators"] = (by_id, by_name)
-    return ctx.cache["operators"]  # type: ignore[no-any-return]
+        ctx.cache["operator_ids"] = dict(zip(directory.person_ids, count(), strict=False))
+    return ctx.cache["operator_ids"]  # type: ignore[no-any-return]
+
+
+def _by_name(ctx: RuleContext, unit_id: str) -> dict[str, list[int]]:
+    """The unit's persons by name as compared (`nfkc`), built when an account of the unit
+    first asks: only the units with a registered operator pay for it."""
+    key = f"operator_names:{unit_id}"
+    if key not in ctx.cache:
+        names = ctx.directory.names
+        by_name: dict[str, list[int]] = {}
+        for i in sorted(ctx.directory.in_unit(unit_id)):
+            by_name.setdefault(nfkc(names[i]), []).append(i)
+        ctx.cache[key] = by_name
+    return ctx.cache[key]  # type: ignore[no-any-return]
