@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import compress, count, repeat
+from operator import is_, is_not, not_
 from typing import overload
 
 from chalicelib.core.models import Person, PersonStatus, Platform
@@ -59,6 +61,7 @@ class Directory(PersonColumns):
         self._active_accounts: dict[Platform, frozenset[str]] = {}
         self._account_of: dict[Platform, dict[int, str]] = {}
         self._later_accounts: dict[Platform, frozenset[str]] = {}
+        self._inactive: bytes | None = None
 
     def extend(self, other: PersonColumns) -> None:
         super().extend(other)
@@ -67,13 +70,14 @@ class Directory(PersonColumns):
         self._active_accounts.clear()
         self._account_of.clear()
         self._later_accounts.clear()
+        self._inactive = None
 
     def with_status(self, status: PersonStatus) -> frozenset[int]:
         """Indices of the persons with this status (computed once), for set operations
         against a group's members."""
         if status not in self._by_status:
             self._by_status[status] = frozenset(
-                i for i, s in enumerate(self.statuses) if s is status
+                compress(count(), map(is_, self.statuses, repeat(status)))
             )
         return self._by_status[status]
 
@@ -100,21 +104,27 @@ class Directory(PersonColumns):
     def persons(self) -> Sequence[Person]:
         return _PersonView(self)
 
+    def inactive_flags(self) -> bytes:
+        """One byte per person, 1 for a person who is not active, and a last 1 that index
+        -1 (a member not in the directory) reads: whose name in a group is kept."""
+        if self._inactive is None:
+            active = repeat(PersonStatus.ACTIVE)
+            self._inactive = bytes(map(is_not, self.statuses, active)) + b"\x01"
+        return self._inactive
+
     def active_accounts(self, platform: Platform) -> frozenset[str]:
         """The accounts on `platform` of active persons (computed once)."""
         if platform not in self._active_accounts:
-            active = self.with_status(PersonStatus.ACTIVE)
-            self._active_accounts[platform] = frozenset(
-                account for account, index in self.accounts[platform].items() if index in active
-            )
+            accounts, inactive = self.accounts[platform], self.inactive_flags()
+            active = map(not_, map(inactive.__getitem__, accounts.values()))
+            self._active_accounts[platform] = frozenset(compress(accounts, active))
         return self._active_accounts[platform]
 
     def account_of(self, platform: Platform) -> Mapping[int, str]:
         """A person's first account on `platform` (computed once, when first asked)."""
         if platform not in self._account_of:
-            first: dict[int, str] = {}
-            for account, index in self.accounts[platform].items():
-                first.setdefault(index, account)
+            accounts = self.accounts[platform]  # read backwards, the first one is kept
+            first = dict(zip(reversed(accounts.values()), reversed(accounts), strict=True))
             self._account_of[platform] = first
         return self._account_of[platform]
 
@@ -122,12 +132,8 @@ class Directory(PersonColumns):
         """Accounts on `platform` that are not their person's first one (a second QQ):
         a group holding one of them shows the person by it, not by the first."""
         if platform not in self._later_accounts:
-            first = self.account_of(platform)
-            self._later_accounts[platform] = frozenset(
-                account
-                for account, index in self.accounts[platform].items()
-                if first[index] != account
-            )
+            firsts = self.account_of(platform).values()
+            self._later_accounts[platform] = frozenset(self.accounts[platform].keys() - firsts)
         return self._later_accounts[platform]
 
     def index_of(self, platform: Platform, account: str) -> int | None:

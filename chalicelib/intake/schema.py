@@ -40,7 +40,7 @@ class Hint:
     field: str  # the field it looks like
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # hashed by identity: _by_alias's cache key
 class TableSchema:
     kind: str
     title: str

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from chalicelib.core.dates import DateFormatError, check_not_future, parse_date, parse_datetime
+from chalicelib.core.dates import DateFormatError, check_not_future, parse_datetime
 from chalicelib.core.models import DataError, GroupKey, Platform
 from chalicelib.core.settings import Settings
 from chalicelib.intake.directory import Directory
@@ -145,8 +145,10 @@ class SnapshotReader:
             member_count=len(ids),
             owner_id=rows.owner,
             has_activity=rows.has_activity,
-            last_spoke_on=parse_date(rows.last_day) if rows.last_day else None,
-            first_joined_on=parse_date(rows.first_day) if rows.first_day != NO_DAY else None,
+            last_spoke_on=date.fromisoformat(rows.last_day) if rows.last_day else None,
+            first_joined_on=date.fromisoformat(rows.first_day)
+            if rows.first_day != NO_DAY
+            else None,
             persons=array("i", set(mapped) - {None}),  # type: ignore[arg-type]
             unmapped_count=len(unmapped),
             unmapped_ids=tuple(unmapped),
