@@ -13,8 +13,6 @@ import hashlib
 import re
 import unicodedata
 
-from email_validator import EmailNotValidError, validate_email
-
 from chalicelib.core.errors import ValueRefused
 
 # C0/C1 controls, zero-width characters, bidirectional overrides and the BOM: invisible in
@@ -84,6 +82,9 @@ def check_email(value: str) -> str:
         raise ValueRefused("邮箱含显示名或尖括号,只能填写地址本身(如 name@example.edu.cn)")
     if text.count("@") > 1 or _SEVERAL_ADDRESSES.search(text):
         raise ValueRefused("邮箱含多个地址或空格,每格只能填写一个地址")
+    # Imported here: only an unusual address needs it, and it takes 20 ms to import.
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         checked = validate_email(text, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError:

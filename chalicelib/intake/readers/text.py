@@ -73,7 +73,9 @@ def read_text_table(path: str, data: bytes, schema: TableSchema, settings: Setti
     table = _json_table(path, text, schema) if looks_like_json(text) else None
     if table is None:
         delimiter = sniff_delimiter(text)
-        rows = CsvRows(text, delimiter, settings.max_cell_chars, has_nul=has_nul)
+        rows = CsvRows(
+            text, delimiter, settings.max_cell_chars, has_nul=has_nul, max_lines=settings.max_rows
+        )
         table = locate_table(rows, schema, path)
         table.format = f"{'TSV' if delimiter == TAB else 'CSV'}({encoding})"
     table.limit_rows(settings.max_rows, too_many_rows("表格", settings.max_rows))
