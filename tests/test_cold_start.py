@@ -21,17 +21,18 @@ FLOWS = {
     f"chalicelib.flows.{flow}"
     for flow in ("weekly", "rollup", "uploads", "delivery", "watch", "portal")
 }
-# what each function may load of HEAVY: what its work needs
+# what each function may load of HEAVY: what its work needs (email_validator none at import:
+# only an unusual address, checked at run time, loads it; chalicelib/core/values.py)
 NEEDS = {
-    "weekly_scan": {"xlsxwriter", "jinja2", "python_calamine", "email_validator"},
-    "weekly_rollup": HEAVY,
-    "monthly_rollup": HEAVY,
+    "weekly_scan": {"xlsxwriter", "jinja2", "python_calamine"},
+    "weekly_rollup": HEAVY - {"email_validator"},
+    "monthly_rollup": HEAVY - {"email_validator"},
     "weekly_watch": set(),
     "send_digest": set(),
-    "validate_upload": {"jinja2", "python_calamine", "email_validator"},
+    "validate_upload": {"jinja2", "python_calamine"},
     # its pages (jinja2), config/units.* (which may be a workbook: calamine) and their
     # addresses; no workbook is written, no chart drawn
-    API_FUNCTION: {"jinja2", "python_calamine", "email_validator"},
+    API_FUNCTION: {"jinja2", "python_calamine"},
 }
 
 

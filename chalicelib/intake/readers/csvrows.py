@@ -151,12 +151,12 @@ def plain_lines(text: str, max_chars: int, max_lines: int) -> list[str] | None:
     may hold delimiters and line breaks), every line break one `\n` or every one `\r\n`
     (to csv.reader a lone `\r` is one too), no line over `max_chars` (so no cell over
     csv.reader's field limit), at most `max_lines` lines; else None."""
-    if '"' in text or text.count("\n") > max_lines:
+    if '"' in text or (len(text) > max_lines and text.count("\n") > max_lines):
+        return None  # (a text shorter than max_lines characters has fewer lines)
+    windows = "\r" in text
+    if windows and not text.count("\r") == text.count("\n") == text.count("\r\n"):
         return None
-    breaks = text.count("\r")
-    if breaks and not breaks == text.count("\n") == text.count("\r\n"):
-        return None
-    lines = text.split("\r\n" if breaks else "\n")
+    lines = text.split("\r\n" if windows else "\n")
     if lines[-1] == "":
         lines.pop()  # the last line's break ends it; nothing follows
     if lines and max(map(len, lines)) > max_chars:
