@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import compress, count, repeat
-from operator import is_, is_not, not_
+from operator import is_
 from typing import overload
 
 from chalicelib.core.models import Person, PersonStatus, Platform
@@ -61,7 +61,6 @@ class Directory(PersonColumns):
         self._active_accounts: dict[Platform, frozenset[str]] = {}
         self._account_of: dict[Platform, dict[int, str]] = {}
         self._later_accounts: dict[Platform, frozenset[str]] = {}
-        self._inactive: bytes | None = None
 
     def extend(self, other: PersonColumns) -> None:
         super().extend(other)
@@ -70,7 +69,6 @@ class Directory(PersonColumns):
         self._active_accounts.clear()
         self._account_of.clear()
         self._later_accounts.clear()
-        self._inactive = None
 
     def with_status(self, status: PersonStatus) -> frozenset[int]:
         """Indices of the persons with this status (computed once), for set operations
@@ -104,19 +102,11 @@ class Directory(PersonColumns):
     def persons(self) -> Sequence[Person]:
         return _PersonView(self)
 
-    def inactive_flags(self) -> bytes:
-        """One byte per person, 1 for a person who is not active, and a last 1 that index
-        -1 (a member not in the directory) reads: whose name in a group is kept."""
-        if self._inactive is None:
-            active = repeat(PersonStatus.ACTIVE)
-            self._inactive = bytes(map(is_not, self.statuses, active)) + b"\x01"
-        return self._inactive
-
     def active_accounts(self, platform: Platform) -> frozenset[str]:
         """The accounts on `platform` of active persons (computed once)."""
         if platform not in self._active_accounts:
-            accounts, inactive = self.accounts[platform], self.inactive_flags()
-            active = map(not_, map(inactive.__getitem__, accounts.values()))
+            accounts = self.accounts[platform]
+            active = map(self.with_status(PersonStatus.ACTIVE).__contains__, accounts.values())
             self._active_accounts[platform] = frozenset(compress(accounts, active))
         return self._active_accounts[platform]
 

@@ -45,8 +45,8 @@ class CsvRows(BatchedRows):
         delimiter: str,
         max_cell_chars: int,
         *,
+        max_lines: int,
         has_nul: bool | None = None,
-        max_lines: int = 1_000_000,
     ) -> None:
         """`has_nul`: whether `text` holds a NUL, when the caller already knows. A text of
         more than `max_lines` lines is read by csv.reader, a batch at a time: split whole,
@@ -152,7 +152,7 @@ def plain_lines(text: str, max_chars: int, max_lines: int) -> list[str] | None:
     (to csv.reader a lone `\r` is one too), no line over `max_chars` (so no cell over
     csv.reader's field limit), at most `max_lines` lines; else None."""
     if '"' in text or (len(text) > max_lines and text.count("\n") > max_lines):
-        return None  # (a text shorter than max_lines characters has fewer lines)
+        return None  # (a text of at most max_lines characters has at most as many breaks)
     windows = "\r" in text
     if windows and not text.count("\r") == text.count("\n") == text.count("\r\n"):
         return None

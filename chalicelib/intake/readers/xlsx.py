@@ -160,17 +160,15 @@ def _check_cells(name: str, rows: int, columns: int, settings: Settings) -> None
 
 
 def _text_rows(sheet: Any) -> Iterator[list[str]]:
-    # `cell_text`, with its two commonest cases inline: text, and a whole number (an id).
     with _no_panic():
         for row in sheet.iter_rows():
+            # cell_text, with its two commonest cases inline: text, a whole number (an id)
             yield [
-                c
-                if c.__class__ is str
-                else str(int(c))
-                if c.__class__ is float and c.is_integer()
+                c if c.__class__ is str
+                else str(int(c)) if c.__class__ is float and c.is_integer()
                 else cell_text(c)
                 for c in row
-            ]
+            ]  # fmt: skip
 
 
 @contextmanager

@@ -41,7 +41,7 @@ def test_split_path_reads_every_text_as_csv_reader_does(delimiter: str) -> None:
     rng = random.Random(21)
     for _ in range(500):
         text = _random_text(rng, delimiter)
-        rows = CsvRows(text, delimiter, 1000)
+        rows = CsvRows(text, delimiter, 1000, max_lines=1000)
         assert rows.lines is not None  # the split path is taken
         expected = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
         assert _read_all(rows, rng.randrange(1, 7)) == expected, repr(text)
@@ -63,7 +63,7 @@ def test_split_path_reads_every_text_as_csv_reader_does(delimiter: str) -> None:
     ],
 )
 def test_texts_splitting_could_misread_take_csv_reader(text: str) -> None:
-    rows = CsvRows(text, ",", 40)
+    rows = CsvRows(text, ",", 40, max_lines=1000)
     assert rows.lines is None
     assert _read_all(rows, 1000)  # csv.reader's path reads it (see test_damaged_rows.py)
 
