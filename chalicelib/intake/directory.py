@@ -111,7 +111,8 @@ class Directory(PersonColumns):
         return self._active_accounts[platform]
 
     def account_of(self, platform: Platform) -> Mapping[int, str]:
-        """A person's first account on `platform` (computed once, when first asked)."""
+        """A person's first account on `platform` (computed once, when first asked); for
+        lookups: the mapping's own order is not specified."""
         if platform not in self._account_of:
             accounts = self.accounts[platform]  # read backwards, the first one is kept
             first = dict(zip(reversed(accounts.values()), reversed(accounts), strict=True))

@@ -59,11 +59,11 @@ def _by_id(ctx: RuleContext) -> dict[str, int]:
 def _by_name(ctx: RuleContext, unit_id: str) -> dict[str, list[int]]:
     """The unit's persons by name as compared (`nfkc`), built when an account of the unit
     first asks: only the units with a registered operator pay for it."""
-    key = f"operator_names:{unit_id}"
-    if key not in ctx.cache:
+    by_unit: dict[str, dict[str, list[int]]] = ctx.cache.setdefault("operator_names", {})
+    if unit_id not in by_unit:
         names = ctx.directory.names
         by_name: dict[str, list[int]] = {}
         for i in sorted(ctx.directory.in_unit(unit_id)):
             by_name.setdefault(nfkc(names[i]), []).append(i)
-        ctx.cache[key] = by_name
-    return ctx.cache[key]  # type: ignore[no-any-return]
+        by_unit[unit_id] = by_name
+    return by_unit[unit_id]

@@ -49,8 +49,8 @@ class CsvRows(BatchedRows):
         has_nul: bool | None = None,
     ) -> None:
         """`has_nul`: whether `text` holds a NUL, when the caller already knows. A text of
-        more than `max_lines` lines is read by csv.reader, a batch at a time: split whole,
-        a hostile file of short lines would take ~60 bytes a line."""
+        more than `max_lines` line breaks is read by csv.reader, a batch at a time: split
+        whole, a hostile file of short lines would take ~60 bytes a line."""
         super().__init__()
         self.delimiter = delimiter
         self.max_cell_chars = max_cell_chars
@@ -150,7 +150,7 @@ def plain_lines(text: str, max_chars: int, max_lines: int) -> list[str] | None:
     """The lines of a text that splitting reads as csv.reader does: no quote (a quoted cell
     may hold delimiters and line breaks), every line break one `\n` or every one `\r\n`
     (to csv.reader a lone `\r` is one too), no line over `max_chars` (so no cell over
-    csv.reader's field limit), at most `max_lines` lines; else None."""
+    csv.reader's field limit), at most `max_lines` line breaks; else None."""
     if '"' in text or (len(text) > max_lines and text.count("\n") > max_lines):
         return None  # (a text of at most max_lines characters has at most as many breaks)
     windows = "\r" in text
