@@ -1,9 +1,11 @@
 """CSV records read a batch at a time, where one damaged record spoils only its own row.
 
-csv.reader parses whole batches at C speed. A text without a quote or a NUL, with one kind of
-line break, and without a line longer than `max_cell_chars` (most exports), is split instead:
-each line at the delimiter, an empty line an empty record, exactly as csv.reader reads such
-a text, for about two thirds of its cost. A record csv.reader cannot read (a cell longer than
+Most exports are plain: no quote, no NUL, one kind of line break, no line longer than
+`max_cell_chars`. Such a text is split at its line breaks and delimiter (`SplitRows`):
+exactly the records csv.reader gives (an empty line is an empty record), for about two
+thirds of its cost. Any other text is read by csv.reader (`CsvRows`); `text_rows` chooses.
+
+csv.reader parses whole batches at C speed. A record it cannot read (a cell longer than
 `max_cell_chars`, Excel's own limit) and a record holding NUL characters (bytes damaged in
 transfer) become blank rows and row problems; reading resumes at the next record, found as
 csv.reader would find it (a quoted cell may span lines). A file without NUL and without an
@@ -36,47 +38,70 @@ def oversized_reason(max_cell_chars: int) -> str:
     )
 
 
+def text_rows(
+    text: str, delimiter: str, max_cell_chars: int, *, max_lines: int, has_nul: bool
+) -> BatchedRows:
+    """The records of a decoded CSV/TXT text. A text of more than `max_lines` line breaks
+    is read by csv.reader a batch at a time: split whole, a hostile file of short lines
+    would take ~60 bytes a line."""
+    lines = None if has_nul else plain_lines(text, max_cell_chars, max_lines)
+    if lines is not None:
+        return SplitRows(lines, delimiter)
+    return CsvRows(text, delimiter, max_cell_chars, has_nul=has_nul)
+
+
+def plain_lines(text: str, max_chars: int, max_lines: int) -> list[str] | None:
+    """The lines of a text that splitting reads as csv.reader does: no quote (a quoted cell
+    may hold delimiters and line breaks), every line break one `\n` or every one `\r\n`
+    (to csv.reader a lone `\r` is one too), no line over `max_chars` (so no cell over
+    csv.reader's field limit), at most `max_lines` line breaks; else None."""
+    if '"' in text or (len(text) > max_lines and text.count("\n") > max_lines):
+        return None  # (a text of at most max_lines characters has at most as many breaks)
+    windows = "\r" in text
+    if windows and not text.count("\r") == text.count("\n") == text.count("\r\n"):
+        return None
+    lines = text.split("\r\n" if windows else "\n")
+    if lines[-1] == "":
+        lines.pop()  # the last line's break ends it; nothing follows
+    if lines and max(map(len, lines)) > max_chars:
+        return None
+    return lines
+
+
+class SplitRows(BatchedRows):
+    """The records of a plain text's lines (`plain_lines`), as csv.reader reads them."""
+
+    def __init__(self, lines: list[str], delimiter: str) -> None:
+        super().__init__()
+        self.lines = lines
+        self.delimiter = delimiter
+        self.records = 0  # records read so far
+
+    def read_batch(self, size: int) -> list[list[str]]:
+        lines = self.lines[self.records : self.records + size]
+        self.records += len(lines)
+        delimiter = self.delimiter
+        return [line.split(delimiter) if line else [] for line in lines]
+
+
 class CsvRows(BatchedRows):
     """The records of a decoded CSV/TXT text, numbered from the file's first line."""
 
     def __init__(
-        self,
-        text: str,
-        delimiter: str,
-        max_cell_chars: int,
-        *,
-        max_lines: int,
-        has_nul: bool | None = None,
+        self, text: str, delimiter: str, max_cell_chars: int, *, has_nul: bool | None = None
     ) -> None:
-        """`has_nul`: whether `text` holds a NUL, when the caller already knows. A text of
-        more than `max_lines` line breaks is read by csv.reader, a batch at a time: split
-        whole, a hostile file of short lines would take ~60 bytes a line."""
+        """`has_nul`: whether `text` holds a NUL, when the caller already knows."""
         super().__init__()
+        self.text = text
         self.delimiter = delimiter
         self.max_cell_chars = max_cell_chars
+        self.stream = io.StringIO(text, newline="")
+        self.reader = csv.reader(self.stream, delimiter=delimiter)
         self.has_nul = NUL in text if has_nul is None else has_nul
         self.records = 0  # records read so far; the next one is row `records + 1`
         self.width = 0  # cells of the widest record read so far (the header's, at least)
-        self.lines = None if self.has_nul else plain_lines(text, max_cell_chars, max_lines)
-        self.text = text if self.lines is None else ""  # split, the lines hold it
-        self.stream = io.StringIO(self.text, newline="")
-        self.reader = csv.reader(self.stream, delimiter=delimiter)
-
-    def _split_batch(self, size: int) -> list[list[str]]:
-        """The next `size` records of a plain text (see the module), as csv.reader reads
-        them."""
-        assert self.lines is not None
-        lines = self.lines[self.records : self.records + size]
-        delimiter = self.delimiter
-        batch = [line.split(delimiter) if line else [] for line in lines]
-        if batch:
-            self.width = max(self.width, max(map(len, batch)))
-        self.records += len(batch)
-        return batch
 
     def read_batch(self, size: int) -> list[list[str]]:
-        if self.lines is not None:
-            return self._split_batch(size)
         csv.field_size_limit(self.max_cell_chars)  # process-wide: set again for each batch
         start = self.stream.tell()
         batch: list[list[str]] = []
@@ -144,24 +169,6 @@ class CsvRows(BatchedRows):
             if column is not None:
                 batch[index] = []
                 self.problems.append(RowProblem(self.records + index + 1, column, NUL_REASON))
-
-
-def plain_lines(text: str, max_chars: int, max_lines: int) -> list[str] | None:
-    """The lines of a text that splitting reads as csv.reader does: no quote (a quoted cell
-    may hold delimiters and line breaks), every line break one `\n` or every one `\r\n`
-    (to csv.reader a lone `\r` is one too), no line over `max_chars` (so no cell over
-    csv.reader's field limit), at most `max_lines` line breaks; else None."""
-    if '"' in text or (len(text) > max_lines and text.count("\n") > max_lines):
-        return None  # (a text of at most max_lines characters has at most as many breaks)
-    windows = "\r" in text
-    if windows and not text.count("\r") == text.count("\n") == text.count("\r\n"):
-        return None
-    lines = text.split("\r\n" if windows else "\n")
-    if lines[-1] == "":
-        lines.pop()  # the last line's break ends it; nothing follows
-    if lines and max(map(len, lines)) > max_chars:
-        return None
-    return lines
 
 
 def record_end(text: str, start: int, delimiter: str, max_chars: int) -> tuple[int, int | None]:

@@ -7,7 +7,7 @@ import codecs
 from pathlib import PurePosixPath
 
 from chalicelib.core.settings import Settings
-from chalicelib.intake.readers.csvrows import NUL, CsvRows, mostly_binary
+from chalicelib.intake.readers.csvrows import NUL, mostly_binary, text_rows
 from chalicelib.intake.readers.jsontable import NotJson, looks_like_json, read_json_table
 from chalicelib.intake.readers.table import FileRejected, Table, locate_table, too_many_rows
 from chalicelib.intake.schema import TableSchema
@@ -73,8 +73,8 @@ def read_text_table(path: str, data: bytes, schema: TableSchema, settings: Setti
     table = _json_table(path, text, schema) if looks_like_json(text) else None
     if table is None:
         delimiter = sniff_delimiter(text)
-        rows = CsvRows(
-            text, delimiter, settings.max_cell_chars, has_nul=has_nul, max_lines=settings.max_rows
+        rows = text_rows(
+            text, delimiter, settings.max_cell_chars, max_lines=settings.max_rows, has_nul=has_nul
         )
         table = locate_table(rows, schema, path)
         table.format = f"{'TSV' if delimiter == TAB else 'CSV'}({encoding})"

@@ -146,9 +146,9 @@ class SnapshotReader:
             owner_id=rows.owner,
             has_activity=rows.has_activity,
             last_spoke_on=date.fromisoformat(rows.last_day) if rows.last_day else None,
-            first_joined_on=date.fromisoformat(rows.first_day)
-            if rows.first_day != NO_DAY
-            else None,
+            first_joined_on=(
+                date.fromisoformat(rows.first_day) if rows.first_day != NO_DAY else None
+            ),
             persons=array("i", set(mapped) - {None}),  # type: ignore[arg-type]
             unmapped_count=len(unmapped),
             unmapped_ids=tuple(unmapped),

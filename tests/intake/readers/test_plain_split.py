@@ -1,6 +1,6 @@
-"""The split path of CsvRows (a text without quotes, NUL, mixed line breaks or overlong
+"""The split path (SplitRows: a text without quotes, NUL, mixed line breaks or overlong
 lines) must read every text exactly as csv.reader reads it; any other text takes
-csv.reader itself."""
+csv.reader itself (CsvRows)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import random
 
 import pytest
 
-from chalicelib.intake.readers.csvrows import CsvRows, plain_lines
+from chalicelib.intake.readers.csvrows import CsvRows, SplitRows, plain_lines, text_rows
+from chalicelib.intake.readers.table import BatchedRows
 
 # Cells with what splitting could get wrong: spaces, tabs, both delimiters, empty cells,
 # CJK, a form feed and a Unicode line separator (not line breaks to csv.reader).
@@ -29,7 +30,7 @@ def _random_text(rng: random.Random, delimiter: str) -> str:
     return line_break.join(lines) + (line_break if rng.random() < 0.7 else "")
 
 
-def _read_all(rows: CsvRows, size: int) -> list[list[str]]:
+def _read_all(rows: BatchedRows, size: int) -> list[list[str]]:
     records: list[list[str]] = []
     while batch := rows.read_batch(size):
         records.extend(batch)
@@ -41,12 +42,11 @@ def test_split_path_reads_every_text_as_csv_reader_does(delimiter: str) -> None:
     rng = random.Random(21)
     for _ in range(500):
         text = _random_text(rng, delimiter)
-        rows = CsvRows(text, delimiter, 1000, max_lines=1000)
-        assert rows.lines is not None  # the split path is taken
+        rows = text_rows(text, delimiter, 1000, max_lines=1000, has_nul=False)
+        assert isinstance(rows, SplitRows)  # the split path is taken
         expected = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
         assert _read_all(rows, rng.randrange(1, 7)) == expected, repr(text)
         assert rows.records == len(expected)
-        assert rows.width == max(map(len, expected), default=0)
         assert rows.problems == []
 
 
@@ -63,8 +63,8 @@ def test_split_path_reads_every_text_as_csv_reader_does(delimiter: str) -> None:
     ],
 )
 def test_texts_splitting_could_misread_take_csv_reader(text: str) -> None:
-    rows = CsvRows(text, ",", 40, max_lines=1000)
-    assert rows.lines is None
+    rows = text_rows(text, ",", 40, max_lines=1000, has_nul="\x00" in text)
+    assert isinstance(rows, CsvRows)
     assert _read_all(rows, 1000)  # csv.reader's path reads it (see test_damaged_rows.py)
 
 
@@ -76,7 +76,7 @@ def test_a_line_at_the_cell_limit_is_split_and_one_over_is_not() -> None:
 def test_a_text_of_more_lines_than_the_limit_is_read_a_batch_at_a_time() -> None:
     """A hostile file of millions of short lines is not split whole (memory)."""
     text = "a\n" * 11
-    assert CsvRows(text, ",", 40, max_lines=11).lines is not None
-    rows = CsvRows(text, ",", 40, max_lines=10)
-    assert rows.lines is None
+    assert isinstance(text_rows(text, ",", 40, max_lines=11, has_nul=False), SplitRows)
+    rows = text_rows(text, ",", 40, max_lines=10, has_nul=False)
+    assert isinstance(rows, CsvRows)
     assert _read_all(rows, 4) == [["a"]] * 11
