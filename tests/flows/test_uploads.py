@@ -12,6 +12,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 
 from chalicelib.aws.clients import Clients
 from chalicelib.core.layout import receipt_key
@@ -24,9 +25,12 @@ from chalicelib.flows.uploads import (
     s3_objects_in,
     validate_upload,
 )
+from chalicelib.intake.readers.csvrows import plain_lines
 from chalicelib.intake.source import MemoryBucket
 from chalicelib.notify.memory import MemoryMailQueue
-from tests.aws import BUCKET, REGION, fake_aws, injected, keys_under, put
+from tests.aws import BUCKET, REGION, client_error, fake_aws, injected, keys_under, put
+from tests.intake.corpus import CLASS_GROUP, GROUP_ID
+from tests.intake.corpus.qq_exports import greasyfork_csv
 from tests.intake.readers import DEFAULT_SETTINGS
 
 UNITS = "单位编码,单位名称,核心词\nU1,机电工程学院,机电\nU2,经济管理学院,经管\n"
@@ -337,3 +341,36 @@ def test_uploads_whose_keys_a_path_would_fold_together_keep_their_own_receipts(
     assert stored_receipt(bucket, plain) == good and stored_receipt(bucket, folding) == bad
     assert bucket.keys("quarantine/") == ["quarantine/rosters/qq/%2E%2E/qq/551047987.csv"]
     assert bucket.keys("rosters/") == [plain]
+
+
+def test_a_windows_saved_export_is_read_on_the_retry_after_a_throttled_read(s3: Any) -> None:
+    """The Greasy Fork QQ export re-saved by Excel on Windows (GB18030, CRLF, a trailing
+    comma per line: the CSV split path) behind an S3 read that is throttled once: the first
+    delivery raises and writes nothing, so the queue redelivers; the retry's receipt is
+    the whole export."""
+    text = greasyfork_csv(CLASS_GROUP).decode("utf-8").lstrip("\ufeff").replace("\n", "\r\n")
+    assert plain_lines(text, DEFAULT_SETTINGS.max_cell_chars, DEFAULT_SETTINGS.max_rows)
+    key = f"rosters/qq/机电学院/{GROUP_ID}.csv"
+    put(s3, key, text.encode("gb18030"))
+    throttled: list[str] = []
+
+    def throttle_once(params: dict[str, Any], **_: Any) -> None:
+        if params.get("Key") == key and not throttled:
+            throttled.append(key)
+            raise client_error("SlowDown", "GetObject")
+
+    with (
+        injected(s3, "before-parameter-build.s3.GetObject", throttle_once),
+        pytest.raises(ClientError),
+    ):
+        validate_upload(on_aws(s3), key, DEFAULT_SETTINGS)
+    assert keys_under(s3, "receipts/") == []
+
+    receipt = validate_upload(on_aws(s3), key, DEFAULT_SETTINGS)
+    assert receipt is not None and receipt.rejected is None
+    assert (receipt.rows_read, receipt.error_count) == (len(CLASS_GROUP), 0)
+    assert receipt.tables[0].format == "CSV(GB18030/GBK)"
+    assert [(g.group_id, g.members, g.owner) for g in receipt.groups] == [
+        (GROUP_ID, len(CLASS_GROUP), "10****21")
+    ]
+    assert format_receipt(receipt) == f"{key}:读取 5 行,没有发现错误。"
