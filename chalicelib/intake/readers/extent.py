@@ -20,6 +20,7 @@ from contextlib import closing
 from xml.etree import ElementTree
 
 from chalicelib.intake.readers.parts import PartLimits, part_chunks
+from chalicelib.intake.readers.positions import counted_extent
 from chalicelib.intake.readers.table import FileRejected
 
 TAIL_BYTES = 4096
@@ -27,10 +28,17 @@ INDEX_PART_BYTES = 16 * 1024 * 1024  # Excel's own: a few KB, even with hundreds
 WORKBOOK_PART, RELATIONS_PART = "xl/workbook.xml", "xl/_rels/workbook.xml.rels"
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _DIGITS = "0123456789"
-# A cell holding a value: `<c r="B7" t="s"><v>3</v></c>`; `<c r="B7" s="1"/>` holds none.
-_VALUE_CELL = rb' r="(%s)(%s)"[^>]*(?<!/)>'
-_SPACES = bytes.maketrans(b"\t\r\n", b"   ")  # so that ` r="` is a literal prefix: fast
-_LAST_VALUE_CELL = re.compile(_VALUE_CELL % (rb"[A-Z]+", rb"\d+"))
+# Whitespace becomes a space and a prefix's colon a `<` (`<x:c r=` reads `<x<c r=`), so
+# that every cell's tag begins with the literal `<c`: fast to find.
+_SPACES = bytes.maketrans(b"\t\r\n:", b"   <")
+# A cell placed by its reference: `<c r="B7"`; any other calamine places by counting
+# (`<c>`, `<c s="1" r="B7">`, `<c r="b7">`: positions.py).
+_PLACED_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"')
+# The rest of a cell that holds no value: attributes, then `/>` or `></c>` (`<c r="B7"
+# s="1"/>`). A tag not shown empty this way (an attribute value holding `>`, say) is taken
+# to hold one.
+_EMPTY = rb"""(?: +[^ =>"']+ *= *(?:"[^">]*"|'[^'>]*'))* *(?:/>|></(?:[^<> ]+<)?c>)"""
+_LAST_VALUE_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"(?!%s)' % _EMPTY)
 
 
 def column_number(letters: str) -> int:
@@ -48,24 +56,30 @@ def column_letters(number: int) -> str:
     return letters
 
 
-def _after(token: str, alphabet: str) -> str:
-    """A regex for the strings over `alphabet` that sort after `token` by (length, text)."""
+def _up_to(token: str, alphabet: str) -> str:
+    """A regex for the strings over `alphabet` that sort up to `token` by (length, text),
+    those of its length first (most cells of a sheet are in its last rows): fast to
+    refuse."""
     every = f"[{alphabet[0]}-{alphabet[-1]}]"
-    options = [f"{every}{{{len(token) + 1},}}"]
+    options = []
     for index, char in enumerate(token):
-        above = alphabet[alphabet.index(char) + 1 :]
-        if above:
+        below = alphabet[: alphabet.index(char)]
+        if below:
             options.append(
-                f"{token[:index]}[{above[0]}-{above[-1]}]{every}{{{len(token) - index - 1}}}"
+                f"{token[:index]}[{below[0]}-{below[-1]}]{every}{{{len(token) - index - 1}}}"
             )
+    options.append(token)
+    if len(token) > 1:
+        options.append(f"{every}{{1,{len(token) - 1}}}")
     return "(?:" + "|".join(options) + ")"
 
 
-def _beyond(rows: int, columns: int) -> re.Pattern[bytes]:
-    """Value cells below row `rows` or right of column `columns`."""
-    column = _after(column_letters(columns), _LETTERS).encode()
-    row = _after(str(rows) if rows else "", _DIGITS).encode()
-    return re.compile(_VALUE_CELL % (rb"%s(?=\d)|[A-Z]+(?=%s\b)" % (column, row), rb"\d+"))
+def _outside(rows: int, columns: int) -> re.Pattern[bytes]:
+    """The cells not shown, by an upper-case reference first in their tag, to lie within
+    `rows` × `columns`: value cells beyond, and every cell calamine places by counting."""
+    column = _up_to(column_letters(columns), _LETTERS).encode() if columns else b"(?!)"
+    row = _up_to(str(rows), _DIGITS).encode() if rows else b"(?!)"
+    return re.compile(rb'<c(?=[ >/])(?! r="%s%s")(?! r="[A-Z]+\d+"%s)' % (column, row, _EMPTY))
 
 
 def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
@@ -120,7 +134,8 @@ def sheet_extent(
 ) -> tuple[int, int]:
     """(last row, last column) holding a value, 1-based; the scan stops at the first chunk
     after which the rectangle they span is over `max_cells`. The part is measured as it is
-    read: FileRejected once it inflates beyond its `limits`."""
+    read: FileRejected once it inflates beyond its `limits`. A sheet with a cell placed by
+    counting is parsed as calamine counts (positions.py)."""
     rows = columns = 0
     with closing(part_chunks(archive, part, limits)) as chunks:
         carry = b""
@@ -133,10 +148,12 @@ def sheet_extent(
             for last in _LAST_VALUE_CELL.finditer(buffer, max(0, len(buffer) - TAIL_BYTES)):
                 rows = max(rows, int(last.group(2)))  # rows are in order: the last is the most
             position = 0
-            while found := _beyond(rows, columns).search(buffer, position):
-                letters, row = found.group(1, 2)
-                rows = max(rows, int(row))
-                columns = max(columns, column_number(letters.decode()))
-                position = found.end()
+            while found := _outside(rows, columns).search(buffer, position):
+                cell = _PLACED_CELL.match(buffer, found.start())
+                if cell is None:
+                    return counted_extent(archive, part, max_cells, limits)
+                rows = max(rows, int(cell.group(2)))
+                columns = max(columns, column_number(cell.group(1).decode()))
+                position = cell.end()
             if not chunk or rows * columns > max_cells:
                 return rows, columns

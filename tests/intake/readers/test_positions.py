@@ -1,0 +1,243 @@
+"""Sheets whose cells calamine places by counting: the extent measured before loading is
+the extent calamine then gives, and a tiny sheet cannot place a value at XFD1048576."""
+
+from __future__ import annotations
+
+import io
+import random
+import resource
+import subprocess
+import sys
+import textwrap
+import zipfile
+from pathlib import Path
+
+import pytest
+import python_calamine
+
+from chalicelib.core.settings import Settings
+from chalicelib.intake import schema
+from chalicelib.intake.readers import FileRejected, read_tables
+from chalicelib.intake.readers.extent import column_letters, sheet_extent
+from chalicelib.intake.readers.parts import PartLimits
+
+SHEET = "xl/worksheets/sheet1.xml"
+_PARTS = {
+    "[Content_Types].xml": (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+        'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-'
+        'officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/'
+        'sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.'
+        'worksheet+xml"/></Types>'
+    ),
+    "_rels/.rels": (
+        '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
+        'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://'
+        "schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
+        '" Target="xl/workbook.xml"/></Relationships>'
+    ),
+    "xl/workbook.xml": (
+        '<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.'
+        'org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/'
+        '2006/relationships"><sheets><sheet name="成员" sheetId="1" r:id="rId1"/></sheets>'
+        "</workbook>"
+    ),
+    "xl/_rels/workbook.xml.rels": (
+        '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
+        'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://'
+        'schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="'
+        'worksheets/sheet1.xml"/></Relationships>'
+    ),
+}
+
+
+def workbook(sheet_data: str, *, prefix: str = "") -> bytes:
+    """A minimal XLSX whose one sheet's <sheetData> is `sheet_data`, written by hand: the
+    writers we test with always place cells by reference."""
+    xmlns = f"xmlns{':' + prefix.rstrip(':') if prefix else ''}"
+    sheet = (
+        f'<?xml version="1.0" encoding="UTF-8"?><{prefix}worksheet {xmlns}="http://schemas.'
+        f'openxmlformats.org/spreadsheetml/2006/main"><{prefix}sheetData>{sheet_data}'
+        f"</{prefix}sheetData></{prefix}worksheet>"
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in _PARTS.items():
+            archive.writestr(name, text)
+        archive.writestr(SHEET, sheet)
+    return buffer.getvalue()
+
+
+def measured(data: bytes) -> tuple[int, int]:
+    return sheet_extent(zipfile.ZipFile(io.BytesIO(data)), SHEET, 10**12, PartLimits(10**9))
+
+
+def calamine_extent(data: bytes) -> tuple[int, int]:
+    sheet = python_calamine.CalamineWorkbook.from_object(io.BytesIO(data)).get_sheet_by_index(0)
+    end = sheet.end
+    return (0, 0) if end is None else (end[0] + 1, end[1] + 1)
+
+
+def random_sheet(rng: random.Random, prefix: str) -> str:
+    """Rows and cells with and without references (upper or lower case), empty and
+    self-closing ones, the way a hand-rolled writer might mix them."""
+    rows = []
+    row_number = 0
+    for _ in range(rng.randint(0, 6)):
+        row_number += rng.randint(1, 3)
+        cells = []
+        column = 0
+        for _ in range(rng.randint(0, 6)):
+            column += rng.randint(1, 3)
+            reference = f"{column_letters(column)}{rng.choice([row_number, row_number + 2])}"
+            attribute = rng.choice(
+                ["", f' r="{reference}"', f' r="{reference.lower()}"', f' r="{reference}" s="1"']
+            )
+            body = rng.choice(["<v>1</v>", '<is><t x="/>">名</t></is>', "", None])
+            c = f"{prefix}c"
+            if body is None:
+                cells.append(f"<{c}{attribute}/>")
+            else:
+                body = body.replace("<", f"<{prefix}").replace(f"<{prefix}/", f"</{prefix}")
+                cells.append(f"<{c}{attribute}>{body}</{c}>")
+        row = f"{prefix}row"
+        opening = rng.choice([f"<{row}>", f'<{row} r="{row_number}">'])
+        rows.append(f"{opening}{''.join(cells)}</{row}>" if cells else opening[:-1] + "/>")
+    return "".join(rows)
+
+
+@pytest.mark.parametrize("prefix", ["", "x:"])
+def test_the_measured_extent_is_calamines_for_cells_placed_by_counting(prefix: str) -> None:
+    rng = random.Random(7)
+    compared = 0
+    for _ in range(300):
+        data = workbook(random_sheet(rng, prefix), prefix=prefix)
+        expected = calamine_extent(data)
+        assert measured(data) == expected, data
+        compared += expected != (0, 0)
+    assert compared > 150  # most sheets hold values, so the comparison says something
+
+
+@pytest.mark.parametrize(
+    ("sheet_data", "extent"),
+    [
+        # no reference: calamine counts the columns of the row
+        ('<row r="3"><c><v>1</v></c><c/><c><v>2</v></c></row>', (3, 3)),
+        # a lower-case reference is a reference
+        ('<row r="1"><c r="c5"><v>1</v></c></row>', (5, 3)),
+        # a row without r comes after the row before it
+        ('<row r="4"><c r="A4"><v>1</v></c></row><row><c><v>2</v></c></row>', (5, 1)),
+        # an upper-case reference after other attributes
+        ('<row r="2"><c s="1" r="D2"><v>1</v></c></row>', (2, 4)),
+    ],
+)
+def test_cells_placed_by_counting_are_where_calamine_puts_them(
+    sheet_data: str, extent: tuple[int, int]
+) -> None:
+    data = workbook(sheet_data)
+    assert measured(data) == calamine_extent(data) == extent
+
+
+def test_a_value_cell_whose_attribute_holds_a_slash_and_bracket_counts() -> None:
+    # GIVEN a far cell whose tag only looks self-closing to a careless scan
+    data = workbook('<row r="1"><c r="A1"><v>1</v></c><c r="AB9" x="/>"><v>2</v></c></row>')
+    assert measured(data) == calamine_extent(data) == (9, 28)
+
+
+def test_a_sheet_with_a_dtd_is_refused_when_its_cells_are_counted() -> None:
+    data = workbook("<row><c><v>1</v></c></row>")
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    xml = archive.read(SHEET).replace(
+        b"<worksheet", b'<!DOCTYPE worksheet [<!ENTITY a "aaaa">]><worksheet', 1
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as out:
+        for name in archive.namelist():
+            out.writestr(name, xml if name == SHEET else archive.read(name))
+    with pytest.raises(FileRejected, match="DTD"):
+        measured(buffer.getvalue())
+
+
+def test_damaged_xml_in_a_counted_sheet_is_refused_with_a_reason() -> None:
+    with pytest.raises(FileRejected, match="XML 无法解析"):
+        measured(workbook("<row><c><v>1</v></c></rw>"))
+
+
+def test_an_invalid_reference_is_refused_with_a_reason() -> None:
+    with pytest.raises(FileRejected, match="单元格位置“A0”无效"):
+        measured(workbook('<row><c r="A0"><v>1</v></c><c s="1"><v>2</v></c></row>'))
+
+
+# Each of these few-KB sheets asks calamine for a 1048576 × 16384 grid (~550 GB): before
+# the fix, reading one aborted the whole process, beyond any `except`.
+BOMBS = {
+    "unreferenced.xlsx": '<row><c t="inlineStr"><is><t>x</t></is></c>'
+    + "<c/>" * 16382
+    + '<c><v>1</v></c></row><row r="1048576"><c><v>1</v></c></row>',
+    "lower-case.xlsx": '<row r="1"><c r="A1"><v>1</v></c></row>'
+    '<row r="1048576"><c r="xfd1048576"><v>1</v></c></row>',
+    "counted-after-far-row.xlsx": '<row r="1"><c r="XFD1"><v>1</v></c></row>'
+    '<row r="1048576"><c t="inlineStr"><is><t>y</t></is></c></row>',
+    "prefixed.xlsx": '<x:row r="1048576"><x:c r="A1048576"/><x:c/>'
+    + "<x:c/>" * 16381
+    + "<x:c><x:v>1</x:v></x:c></x:row>",
+}
+
+
+def test_tiny_sheets_that_ask_for_the_whole_grid_are_rejected_before_loading(
+    tmp_path: Path,
+) -> None:
+    # GIVEN each bomb as an upload
+    for name, sheet_data in BOMBS.items():
+        prefix = "x:" if sheet_data.startswith("<x:") else ""
+        data = workbook(sheet_data, prefix=prefix)
+        assert len(data) < 20_000
+        (tmp_path / name).write_bytes(data)
+    # WHEN read in a process held to 2 GB (a regression aborts it, not the test run)
+    script = textwrap.dedent(
+        """
+        import sys
+        from pathlib import Path
+        from chalicelib.core.settings import Settings
+        from chalicelib.intake import schema
+        from chalicelib.intake.readers import FileRejected, read_tables
+        for path in sorted(Path(sys.argv[1]).iterdir()):
+            try:
+                read_tables(f"rosters/qq/{path.name}", path.read_bytes(), schema.ROSTERS,
+                            Settings(), all_sheets=True)
+                print(path.name, "READ")
+            except FileRejected as rejected:
+                print(path.name, rejected.reason)
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30)),
+        cwd=Path(__file__).resolve().parents[3],
+        timeout=120,
+    )
+    # THEN the process lives, and says of each that the sheet is over the cell limit
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = dict(line.split(" ", 1) for line in result.stdout.splitlines())
+    assert sorted(lines) == sorted(BOMBS)
+    for reason in lines.values():
+        assert reason.startswith(
+            "工作表“成员”有 1048576 行 × 16384 列,超过 20000000 个单元格的上限"
+        )
+
+
+def test_an_ordinary_counted_sheet_is_read_whole() -> None:
+    # GIVEN a roster written without references, as some hand-rolled exporters do
+    header = "".join(f'<c t="inlineStr"><is><t>{t}</t></is></c>' for t in ("群号", "QQ号"))
+    rows = "".join(f"<row><c><v>700</v></c><c><v>{10000 + i}</v></c></row>" for i in range(3))
+    data = workbook(f"<row>{header}</row>{rows}")
+    tables, problems = read_tables(
+        "rosters/qq/x.xlsx", data, schema.ROSTERS, Settings(), all_sheets=True
+    )
+    assert problems == []
+    assert [row[:2] for row in tables[0].rows] == [["700", f"{10000 + i}"] for i in range(3)]
