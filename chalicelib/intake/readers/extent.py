@@ -5,27 +5,18 @@ value at XFD1048576 asks for ~500 GB and aborts the process, beyond any `except`
 XML is scanned first for the last row and column holding a value (cells without a value, as
 calamine does, are ignored), and a sheet over `max_cells` is rejected before it is loaded.
 A `<dimension>` claiming a larger extent is ignored, as calamine ignores it.
-
-The sheets are found from xl/workbook.xml and its relationships, parsed here with
-ElementTree: a part with a DTD is rejected unparsed (Excel never writes one; entity
-expansion such as "billion laughs" needs one), and both parts are held to
-`INDEX_PART_BYTES`, as the parsed tree takes several times the part's size."""
+Which part is a sheet's is found as calamine finds it: sheetparts.py."""
 
 from __future__ import annotations
 
-import posixpath
 import re
 import zipfile
 from contextlib import closing
-from xml.etree import ElementTree
 
 from chalicelib.intake.readers.parts import PartLimits, part_chunks
 from chalicelib.intake.readers.positions import counted_extent
-from chalicelib.intake.readers.table import FileRejected
 
 TAIL_BYTES = 4096
-INDEX_PART_BYTES = 16 * 1024 * 1024  # Excel's own: a few KB, even with hundreds of sheets
-WORKBOOK_PART, RELATIONS_PART = "xl/workbook.xml", "xl/_rels/workbook.xml.rels"
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _DIGITS = "0123456789"
 # Whitespace becomes a space and a prefix's colon a `<` (`<x:c r=` reads `<x<c r=`), so
@@ -80,53 +71,6 @@ def _outside(rows: int, columns: int) -> re.Pattern[bytes]:
     column = _up_to(column_letters(columns), _LETTERS).encode() if columns else b"(?!)"
     row = _up_to(str(rows), _DIGITS).encode() if rows else b"(?!)"
     return re.compile(rb'<c(?=[ >/])(?! r="%s%s")(?! r="[A-Z]+\d+"%s)' % (column, row, _EMPTY))
-
-
-def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name -> the path of its XML part in the archive; {} without a workbook part
-    (then calamine says what the file is not)."""
-    workbook = _index_part(archive, WORKBOOK_PART)
-    relations = _index_part(archive, RELATIONS_PART)
-    if workbook is None or relations is None:
-        return {}
-    targets = {
-        r.get("Id"): r.get("Target", "") for r in relations if r.tag.endswith("}Relationship")
-    }
-    parts = {}
-    for sheet in workbook.iter():
-        if not sheet.tag.endswith("}sheet"):
-            continue
-        # r:id, in the transitional or the strict (ISO 29500) relationships namespace
-        rel = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None)
-        if rel in targets:
-            target = targets[rel]
-            path = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
-            parts[sheet.get("name", "")] = posixpath.normpath(path)
-    return parts
-
-
-def _index_part(archive: zipfile.ZipFile, part: str) -> ElementTree.Element | None:
-    try:
-        info = archive.getinfo(part)
-    except KeyError:
-        return None
-    if info.file_size > INDEX_PART_BYTES:
-        raise FileRejected(
-            f"不是有效的 Excel 工作簿:内部文件 {part} 有 {info.file_size} 字节,"
-            f"超过 {INDEX_PART_BYTES} 字节的上限(Excel 写出的只有几 KB)"
-        )
-    data = archive.read(info)  # zipfile reads no more than the claimed size
-    if b"<!DOCTYPE" in data:
-        raise FileRejected(
-            f"不是有效的 Excel 工作簿:内部文件 {part} 含有 DTD(<!DOCTYPE>)声明。"
-            "Excel 不会写出这样的文件,它可能被恶意构造(如 XML 实体膨胀攻击),未读取"
-        )
-    try:
-        return ElementTree.fromstring(data)
-    except ElementTree.ParseError as error:
-        raise FileRejected(
-            f"不是有效的 Excel 工作簿:内部文件 {part} 无法解析:不是有效的 XML(第 {error.position[0]} 行)"
-        ) from None
 
 
 def sheet_extent(

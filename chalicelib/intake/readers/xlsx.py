@@ -18,12 +18,13 @@ from typing import Any
 import python_calamine as calamine
 
 from chalicelib.core.settings import Settings
-from chalicelib.intake.readers.extent import sheet_extent, sheet_parts
+from chalicelib.intake.readers.extent import sheet_extent
 from chalicelib.intake.readers.parts import (
     PartLimits,
     check_claimed_sizes,
     check_real_sizes,
 )
+from chalicelib.intake.readers.sheetparts import sheet_parts
 from chalicelib.intake.readers.table import (
     ACCEPTED,
     FileRejected,
@@ -63,7 +64,9 @@ def read_workbook(
 ) -> tuple[list[Table], list[str]]:
     """Tables of the workbook, and the reasons for sheets that are not tables."""
     archive, parts = _checked_archive(data, settings)
-    if archive is not None and "xl/workbook.xml" not in archive.namelist():
+    if archive is not None and not any(
+        n.lower().endswith("workbook.xml") for n in archive.namelist()
+    ):
         raise FileRejected(f"{_zip_kind(archive.namelist())},不是 Excel 工作簿。{ACCEPTED}")
     try:
         with _no_panic():

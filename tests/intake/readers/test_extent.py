@@ -13,9 +13,9 @@ from chalicelib.intake.readers.extent import (
     column_letters,
     column_number,
     sheet_extent,
-    sheet_parts,
 )
 from chalicelib.intake.readers.parts import PartLimits
+from chalicelib.intake.readers.sheetparts import sheet_parts
 
 SHEET_XML = (
     '<?xml version="1.0" encoding="UTF-8"?>'

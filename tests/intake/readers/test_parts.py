@@ -14,7 +14,7 @@ import python_calamine
 import xlsxwriter
 
 from chalicelib.intake import schema
-from chalicelib.intake.readers import FileRejected, parts, xlsx
+from chalicelib.intake.readers import FileRejected, parts, sheetparts, xlsx
 from chalicelib.intake.readers import extent as extent_module
 from tests.intake.readers import limits, read, read_one, records
 
@@ -146,8 +146,8 @@ def test_only_parts_that_could_inflate_past_the_limit_are_inflated(
 
 
 def test_workbook_index_parts_over_their_cap_are_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(extent_module, "INDEX_PART_BYTES", 100)
-    assert "xl/workbook.xml" in rejection(roster_workbook())
+    monkeypatch.setattr(sheetparts, "INDEX_PART_BYTES", 100)
+    assert "内部文件 _rels/.rels 有" in rejection(roster_workbook())  # the first one read
 
 
 @pytest.mark.parametrize("part", ["xl/workbook.xml", "xl/_rels/workbook.xml.rels"])
