@@ -58,9 +58,9 @@ def plain_lines(text: str, max_chars: int, max_lines: int) -> list[str] | None:
     if '"' in text or (len(text) > max_lines and text.count("\n") > max_lines):
         return None  # (a text of at most max_lines characters has at most as many breaks)
     windows = "\r" in text
-    if windows and not text.count("\r") == text.count("\n") == text.count("\r\n"):
-        return None
     lines = text.split("\r\n" if windows else "\n")
+    if windows and not len(lines) - 1 == text.count("\r") == text.count("\n"):
+        return None  # a break other than `\r\n`: each `\r\n` splits off one line
     if lines[-1] == "":
         lines.pop()  # the last line's break ends it; nothing follows
     if lines and max(map(len, lines)) > max_chars:
