@@ -22,9 +22,13 @@ _DIGITS = "0123456789"
 # Whitespace becomes a space and a prefix's colon a `<` (`<x:c r=` reads `<x<c r=`), so
 # that every cell's tag begins with the literal `<c`: fast to find.
 _SPACES = bytes.maketrans(b"\t\r\n:", b"   <")
-# A cell placed by its reference: `<c r="B7"`; any other calamine places by counting
-# (`<c>`, `<c s="1" r="B7">`, `<c r="b7">`: positions.py).
-_PLACED_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"')
+# The rest of a cell's tag as every exporter writes it: attributes, none of them another
+# `r` (calamine takes the last of two), each after a space, then `>` or `/>`.
+_PLAIN_TAIL = rb"""(?: +(?!r[ =])[^ =>"'/]+ *= *(?:"[^"]*"|'[^']*'))* */?>"""
+# A cell placed by its reference: `<c r="B7" ...>`; any other calamine places by counting
+# (`<c>`, `<c s="1" r="B7">`, `<c r="b7">`), or it is not plain (`<c r="B1"r="B9">`): parsed
+# as calamine parses it (positions.py).
+_PLACED_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"(?=%s)' % _PLAIN_TAIL)
 # The rest of a cell that holds no value: attributes, then `/>` or `></c>` (`<c r="B7"
 # s="1"/>`). A tag not shown empty this way (an attribute value holding `>`, say) is taken
 # to hold one.
@@ -70,7 +74,9 @@ def _outside(rows: int, columns: int) -> re.Pattern[bytes]:
     `rows` × `columns`: value cells beyond, and every cell calamine places by counting."""
     column = _up_to(column_letters(columns), _LETTERS).encode() if columns else b"(?!)"
     row = _up_to(str(rows), _DIGITS).encode() if rows else b"(?!)"
-    return re.compile(rb'<c(?=[ >/])(?! r="%s%s")(?! r="[A-Z]+\d+"%s)' % (column, row, _EMPTY))
+    return re.compile(
+        rb'<c(?=[ >/])(?! r="%s%s"%s)(?! r="[A-Z]+\d+"%s)' % (column, row, _PLAIN_TAIL, _EMPTY)
+    )
 
 
 def sheet_extent(

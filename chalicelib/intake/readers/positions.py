@@ -35,7 +35,7 @@ class _Counter:
         if self.cell is not None:
             self.valued = True  # calamine reads any element in a cell as its value
             return
-        local = name.rpartition(":")[2]
+        local = _local(name)
         reference = attributes.get("r")
         if local == "row" and reference is not None:
             self.row = _position(reference)[0]
@@ -48,7 +48,7 @@ class _Counter:
             self.valued = False
 
     def end(self, name: str) -> None:
-        local = name.rpartition(":")[2]
+        local = _local(name)
         if local == "c" and self.cell is not None:
             if self.valued:
                 self.rows = max(self.rows, self.cell[0] + 1)
@@ -58,6 +58,12 @@ class _Counter:
         elif local == "row" and self.cell is None:
             self.row += 1
             self.column = 0
+
+
+def _local(name: str) -> str:
+    """The name after its prefix, as quick-xml (calamine) splits it: at the first colon
+    (`x:y:row` is `y:row`, not a row)."""
+    return name[name.find(":") + 1 :]
 
 
 def _position(reference: str, *, cell: bool = False) -> tuple[int, int]:

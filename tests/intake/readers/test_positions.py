@@ -11,13 +11,14 @@ import sys
 import textwrap
 import zipfile
 from pathlib import Path
+from unittest import mock
 
 import pytest
 import python_calamine
 
 from chalicelib.core.settings import Settings
 from chalicelib.intake import schema
-from chalicelib.intake.readers import FileRejected, read_tables
+from chalicelib.intake.readers import FileRejected, extent, read_tables
 from chalicelib.intake.readers.extent import column_letters, sheet_extent
 from chalicelib.intake.readers.parts import PartLimits
 
@@ -184,6 +185,9 @@ BOMBS = {
     "prefixed.xlsx": '<x:row r="1048576"><x:c r="A1048576"/><x:c/>'
     + "<x:c/>" * 16381
     + "<x:c><x:v>1</x:v></x:c></x:row>",
+    # quick-xml's local name is after the first colon: `x:y:row` is not a row to calamine
+    "double-prefix.xlsx": '<row r="1"><c r="A1"><v>1</v></c></row>'
+    '<row r="1048576"><x:y:row r="1"/><c r="XFC1"/><c><v>1</v></c></row>',
 }
 
 
@@ -246,3 +250,38 @@ def test_an_ordinary_counted_sheet_is_read_whole() -> None:
     )
     assert problems == []
     assert [row[:2] for row in tables[0].rows] == [["700", f"{10000 + i}"] for i in range(3)]
+
+
+# calamine keeps the last of two `r` attributes, and quick-xml needs no space between them.
+TWO_REFERENCES = {
+    "spaced.xlsx": '<c r="B1" r="XFD1048576"><v>1</v></c>',
+    "unspaced.xlsx": '<c r="B1"r="XFD1048576"><v>1</v></c>',
+    "after-a-quoted-bracket.xlsx": '<c r="B1" x=">" r="XFD1048576"><v>1</v></c>',
+    "spaced-equals.xlsx": '<c r="B1" r ="XFD1048576"><v>1</v></c>',
+}
+
+
+def test_a_cell_with_two_references_is_refused_not_measured_by_the_first(
+    tmp_path: Path,
+) -> None:
+    # GIVEN sheets whose second cell says B1 first and XFD1048576 last
+    files = {
+        name: workbook(f'<row r="1"><c r="A1"><v>1</v></c>{cell}</row>')
+        for name, cell in TWO_REFERENCES.items()
+    }
+    # WHEN read THEN the process lives, and each is refused as malformed
+    reasons = reasons_in_a_capped_process(tmp_path, files)
+    assert set(reasons) == set(files)
+    for reason in reasons.values():
+        assert reason.startswith("不是有效的 Excel 工作簿:工作表的 XML 无法解析"), reason
+
+
+def test_a_plain_cell_with_other_attributes_stays_on_the_fast_scan() -> None:
+    # GIVEN cells as exporters write them: style, type, and attributes of later versions
+    data = workbook(
+        '<row r="1"><c r="A1" s="1" t="inlineStr"><is><t>x</t></is></c>'
+        '<c r="B1" cm="1" vm = \'2\'><v>1</v></c><c r="C1" s="3"/></row>'
+    )
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    with mock.patch.object(extent, "counted_extent", side_effect=AssertionError("slow path")):
+        assert sheet_extent(archive, SHEET, 100, PartLimits(10**9)) == (1, 2)
