@@ -16,6 +16,7 @@ from contextlib import closing
 from xml.parsers import expat
 
 from chalicelib.intake.readers.parts import PartLimits, part_chunks
+from chalicelib.intake.readers.sheetparts import UNSUPPORTED_ENCODING
 from chalicelib.intake.readers.table import FileRejected
 
 _REFERENCE = re.compile(r"([A-Za-z]*)([0-9]+)")
@@ -107,4 +108,6 @@ def counted_extent(
         raise FileRejected(
             f"不是有效的 Excel 工作簿:工作表的 XML 无法解析(第 {error.lineno} 行),未读取"
         ) from None
+    except ValueError:  # expat reads no multi-byte legacy encoding (GBK, Big5 ...)
+        raise FileRejected(UNSUPPORTED_ENCODING.format(name=part)) from None
     return counter.rows, counter.columns

@@ -8,9 +8,13 @@ could show it a small decoy and give calamine a bomb. calamine (src/xlsx/mod.rs)
   as written (absolute without its `/`, else after the folder; `..` is not resolved);
 - looks names up ignoring ASCII case, and `\\` in the archive's names as `/`;
 - takes ids and targets as written, where ElementTree would resolve `&#49;` to `1`.
-So an archive with two entries that differ only in case or slash, a sheet name used twice,
-or an id or target with an escape or a space is refused: no export has one, and either
-reader could pick a different part.
+- reads a Relationship found anywhere in a relationships part, up to the first
+  </Relationships>, and keeps a raw tab or line break in a sheet name (ElementTree reads a
+  space).
+So an archive with two entries that differ only in case or slash, a sheet name used twice
+(or twice but for its whitespace), an id or target with an escape or a space, or a
+relationships part of any other shape than <Relationships> holding <Relationship/>s is
+refused: no export has one, and either reader could pick a different part.
 
 The index parts are parsed with ElementTree: a part with a DTD is rejected unparsed (Excel
 never writes one; entity expansion such as "billion laughs" needs one), and each is held
@@ -25,12 +29,18 @@ from xml.etree import ElementTree
 
 from chalicelib.intake.readers.table import FileRejected
 
+UNSUPPORTED_ENCODING = (
+    "不是有效的 Excel 工作簿:内部文件 {name} 声明了 GBK 等旧式编码(Excel 只写 UTF-8),"
+    "请用 Excel 打开后另存为 .xlsx 再上传"
+)
 INDEX_PART_BYTES = 16 * 1024 * 1024  # Excel's own: a few KB, even with hundreds of sheets
 PACKAGE_RELATIONS = "_rels/.rels"
 OFFICE_DOCUMENT = "/relationships/officeDocument"
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 _WRITTEN_AS_READ = re.compile(r"[^\s&]+")  # an id or target both readers read alike
 _RAW_ID_WITH_ESCAPE = re.compile(rb"""id\s*=\s*(?:"[^"]*&|'[^']*&)""")
+# A raw tab or line break in a name reads as a space to ElementTree, as itself to calamine
+_SPACES = re.compile(r"[\t\n\r ]+")
 
 
 def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
@@ -40,10 +50,8 @@ def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     package = _index_part(archive, entries, PACKAGE_RELATIONS, raw_escapes=True)
     documents = [
         element.get("Target", "")
-        for element in (package if package is not None else ())
-        if _local(element.tag) == "Relationship"
-        and element.get("Type", "").endswith(OFFICE_DOCUMENT)
-        and element.get("Target") is not None
+        for element in _relationships(package, PACKAGE_RELATIONS)
+        if element.get("Type", "").endswith(OFFICE_DOCUMENT) and element.get("Target") is not None
     ]
     if not documents:
         return {}
@@ -54,7 +62,8 @@ def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     if relations is None or workbook is None:
         return {}
     targets = {
-        r.get("Id"): r.get("Target", "") for r in relations if _local(r.tag) == "Relationship"
+        r.get("Id"): r.get("Target", "")
+        for r in _relationships(relations, f"{folder}_rels/workbook.xml.rels")
     }
     parts: dict[str, str] = {}
     names: set[str] = set()
@@ -62,9 +71,9 @@ def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
         if _local(sheet.tag) != "sheet":
             continue
         name = sheet.get("name", "")
-        if name in names:
+        if _SPACES.sub(" ", name) in names:
             raise FileRejected(f"不是有效的 Excel 工作簿:工作表名“{name}”出现了两次")
-        names.add(name)
+        names.add(_SPACES.sub(" ", name))
         ids = [value for key, value in sheet.attrib.items() if _local(key) == "id"]
         if ids and ids[-1] in targets:
             target = _written_as_read(targets[_written_as_read(ids[-1])] or "")
@@ -86,6 +95,21 @@ def _entries(archive: zipfile.ZipFile) -> dict[str, str]:
             )
         entries[key] = name
     return entries
+
+
+def _relationships(part: ElementTree.Element | None, name: str) -> list[ElementTree.Element]:
+    """The relationships of a part shaped as every writer shapes it: <Relationships>
+    holding <Relationship/> elements and nothing else. calamine takes a Relationship found
+    anywhere, and stops at the first </Relationships>: any other shape is refused."""
+    if part is None:
+        return []
+    if _local(part.tag) != "Relationships" or any(
+        _local(child.tag) != "Relationship" or len(child) for child in part
+    ):
+        raise FileRejected(
+            f"不是有效的 Excel 工作簿:内部文件 {name} 的结构不是 Excel 写出的样子,工作簿未读取"
+        )
+    return list(part)
 
 
 def _written_as_read(value: str) -> str:
@@ -130,3 +154,5 @@ def _index_part(
         raise FileRejected(
             f"不是有效的 Excel 工作簿:内部文件 {name} 无法解析:不是有效的 XML(第 {error.position[0]} 行)"
         ) from None
+    except ValueError:  # expat reads no multi-byte legacy encoding (GBK, Big5 ...)
+        raise FileRejected(UNSUPPORTED_ENCODING.format(name=name)) from None

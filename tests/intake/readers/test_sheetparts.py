@@ -35,9 +35,14 @@ LARGE = SHEET_XML.format(
     '<row r="3"><c r="C3"><v>10001</v></c></row>'
 )
 WORKBOOK_RELS = _PARTS["xl/_rels/workbook.xml.rels"]
+WORKSHEET = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
 
 
-def archive(*entries: tuple[str, str]) -> bytes:
+def relationship(rid: str, target: str) -> str:
+    return f'<Relationship Id="{rid}" Type="{WORKSHEET}" Target="{target}"/>'
+
+
+def archive(*entries: tuple[str, str | bytes]) -> bytes:
     """An XLSX of `entries` (name, text) after the content types, in order; duplicates kept."""
     buffer = io.BytesIO()
     with warnings.catch_warnings():
@@ -49,7 +54,7 @@ def archive(*entries: tuple[str, str]) -> bytes:
     return buffer.getvalue()
 
 
-def standard(sheet_entries: list[tuple[str, str]], *, rels: str = WORKBOOK_RELS) -> bytes:
+def standard(sheet_entries: list[tuple[str, str | bytes]], *, rels: str = WORKBOOK_RELS) -> bytes:
     return archive(
         ("_rels/.rels", _PARTS["_rels/.rels"]),
         ("xl/workbook.xml", _PARTS["xl/workbook.xml"]),
@@ -94,6 +99,46 @@ def decoys(large: str = LARGE) -> dict[str, bytes]:
             [("xl/worksheets/sheet1.xml", SMALL), ("xl/worksheets/sheet&#49;.xml", large)],
             rels=WORKBOOK_RELS.replace("worksheets/sheet1.xml", "worksheets/sheet&#49;.xml"),
         ),
+        # a Relationship nested in another element: calamine reads it, and the last rId1 wins
+        "nested relationship": standard(
+            [("xl/worksheets/sheet1.xml", SMALL), ("xl/worksheets/large.xml", large)],
+            rels=WORKBOOK_RELS.replace(
+                "</Relationships>",
+                f"<x>{relationship('rId1', 'worksheets/large.xml')}</x></Relationships>",
+            ),
+        ),
+        # calamine stops at the first </Relationships>, even a prefixed empty one
+        "early end": standard(
+            [("xl/worksheets/sheet1.xml", SMALL), ("xl/worksheets/large.xml", large)],
+            rels=WORKBOOK_RELS.replace(
+                "<Relationship ",
+                f"{relationship('rId1', 'worksheets/large.xml')}"
+                '<x:Relationships xmlns:x="urn:x"/><Relationship ',
+                1,
+            ),
+        ),
+        # a raw tab in a name reads as a space to ElementTree; calamine reads both as a tab
+        # and loads the first sheet of that name
+        "tab in a name": archive(
+            ("_rels/.rels", _PARTS["_rels/.rels"]),
+            (
+                "xl/workbook.xml",
+                _PARTS["xl/workbook.xml"].replace(
+                    '<sheet name="成员" sheetId="1" r:id="rId1"/>',
+                    '<sheet name="成\t员" sheetId="1" r:id="rId2"/>'
+                    '<sheet name="成&#9;员" sheetId="2" r:id="rId1"/>',
+                ),
+            ),
+            (
+                "xl/_rels/workbook.xml.rels",
+                WORKBOOK_RELS.replace(
+                    "</Relationships>",
+                    f"{relationship('rId2', 'worksheets/large.xml')}</Relationships>",
+                ),
+            ),
+            ("xl/worksheets/sheet1.xml", SMALL),
+            ("xl/worksheets/large.xml", large),
+        ),
     }
 
 
@@ -110,7 +155,7 @@ def test_a_decoy_part_does_not_hide_the_sheet_calamine_loads(decoy: str) -> None
     try:
         part = sheet_parts(archive)["成员"]
     except FileRejected as refused:
-        assert "两次" in refused.reason or "转义" in refused.reason
+        assert any(word in refused.reason for word in ("两次", "转义", "结构")), refused.reason
     else:
         assert archive.read(part).decode() == LARGE
 
@@ -177,3 +222,28 @@ def test_a_sheet_name_used_twice_is_refused() -> None:
     )
     with pytest.raises(FileRejected, match="工作表名“成员”出现了两次"):
         sheet_parts(zipfile.ZipFile(io.BytesIO(data)))
+
+
+def test_a_part_in_a_multi_byte_legacy_encoding_is_refused_with_a_reason(tmp_path: Path) -> None:
+    # GIVEN parts declared (and written) in GBK, which expat cannot read
+    def in_gbk(text: str) -> bytes:
+        return text.replace('encoding="UTF-8"', 'encoding="GBK"').encode("gbk")
+
+    counted = SHEET_XML.format('<row><c t="inlineStr"><is><t>群号</t></is></c></row>')
+    files = {
+        "gbk-workbook.xlsx": archive(
+            ("_rels/.rels", _PARTS["_rels/.rels"]),
+            ("xl/workbook.xml", in_gbk(_PARTS["xl/workbook.xml"])),
+            ("xl/_rels/workbook.xml.rels", WORKBOOK_RELS),
+            ("xl/worksheets/sheet1.xml", SMALL),
+        ),
+        "gbk-sheet.xlsx": standard([("xl/worksheets/sheet1.xml", in_gbk(counted))]),
+    }
+    # WHEN read THEN each is refused, naming the part and what to do
+    reasons = reasons_in_a_capped_process(tmp_path, files)
+    assert reasons == {
+        "gbk-workbook.xlsx": "不是有效的 Excel 工作簿:内部文件 xl/workbook.xml 声明了 GBK 等旧式编码"
+        "(Excel 只写 UTF-8),请用 Excel 打开后另存为 .xlsx 再上传",
+        "gbk-sheet.xlsx": "不是有效的 Excel 工作簿:内部文件 xl/worksheets/sheet1.xml 声明了 GBK 等"
+        "旧式编码(Excel 只写 UTF-8),请用 Excel 打开后另存为 .xlsx 再上传",
+    }
