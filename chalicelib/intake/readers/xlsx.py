@@ -18,6 +18,7 @@ from typing import Any
 import python_calamine as calamine
 
 from chalicelib.core.settings import Settings
+from chalicelib.intake.readers.archive import check_one_archive
 from chalicelib.intake.readers.extent import sheet_extent
 from chalicelib.intake.readers.parts import (
     PartLimits,
@@ -68,6 +69,11 @@ def read_workbook(
         n.lower().endswith("workbook.xml") for n in archive.namelist()
     ):
         raise FileRejected(f"{_zip_kind(archive.namelist())},不是 Excel 工作簿。{ACCEPTED}")
+    if archive is not None and not parts:  # calamine would try it as another format
+        raise FileRejected(
+            "不是有效的 Excel 工作簿:找不到工作表目录(_rels/.rels 与 workbook.xml),"
+            "请用 Excel 打开后另存为 .xlsx 再上传"
+        )
     try:
         with _no_panic():
             workbook = calamine.CalamineWorkbook.from_object(io.BytesIO(data))
@@ -131,6 +137,7 @@ def _checked_archive(
         return None, {}
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
+        check_one_archive(data, archive)
         check_claimed_sizes(archive, part_limits(settings))
         parts = sheet_parts(archive)
         check_real_sizes(archive, part_limits(settings), measured_later=set(parts.values()))

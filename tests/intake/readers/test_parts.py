@@ -159,7 +159,7 @@ def test_an_index_part_that_does_not_parse_is_rejected(part: str) -> None:
 
 def test_a_sheet_whose_part_cannot_be_found_is_not_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
     # GIVEN sheets that calamine lists but whose parts the extent scan cannot find
-    monkeypatch.setattr(xlsx, "sheet_parts", lambda archive: {})
+    monkeypatch.setattr(xlsx, "sheet_parts", lambda archive: {"其他": "xl/worksheets/sheet1.xml"})
     # THEN the workbook is rejected rather than loaded unchecked
     assert rejection(roster_workbook()) == "不是有效的 Excel 工作簿:找不到工作表“成员”的内部文件"
 

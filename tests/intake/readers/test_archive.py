@@ -1,0 +1,159 @@
+"""A file that zipfile and calamine's zip crate would read as different archives, or that
+calamine would open as another format, is refused before calamine sees it: else a small
+decoy sheet could pass the extent scan while calamine loads a whole-grid one."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zipfile
+import zlib
+from pathlib import Path
+
+import pytest
+
+from chalicelib.intake import schema
+from chalicelib.intake.readers import FileRejected
+from tests.intake.readers import read_one
+from tests.intake.readers.test_positions import _PARTS, SHEET, reasons_in_a_capped_process
+from tests.intake.readers.test_sheetparts import LARGE, SHEET_XML, SMALL
+
+# values at A1 and XFD1048576: calamine asks for the whole grid (~550 GB) and aborts
+WHOLE_GRID = SHEET_XML.format(
+    '<row r="1"><c r="A1"><v>1</v></c></row><row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
+)
+NOT_ONE_ARCHIVE = "不是有效的 Excel 工作簿:文件不是单一、完整的压缩包"
+
+
+def workbook(
+    sheet: str = SMALL, *, extra: dict[str, bytes] | None = None, comment: bytes = b""
+) -> bytes:
+    """An XLSX of the standard parts and `sheet`, with the entries in `extra` beside them."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
+        for name, text in {**_PARTS, SHEET: sheet}.items():
+            out.writestr(name, text)
+        for name, data in (extra or {}).items():
+            out.writestr(name, data)
+        out.comment = comment
+    return buffer.getvalue()
+
+
+def unicode_path(raw: str, shown: str) -> bytes:
+    """An Info-ZIP Unicode Path field (0x7075): the zip crate reads the entry named `raw`
+    as `shown`; zipfile ignores it."""
+    body = b"\x01" + struct.pack("<I", zlib.crc32(raw.encode())) + shown.encode()
+    return struct.pack("<HH", 0x7075, len(body)) + body
+
+
+def renamed_by_the_zip_crate() -> bytes:
+    """The sheet zipfile reads is a decoy; the crate reads the entry zzz.xml as the sheet."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
+        for name, text in _PARTS.items():
+            out.writestr(name, text)
+        for raw, shown, text in [
+            (SHEET, "xl/worksheets/decoy.xml", SMALL),
+            ("xl/worksheets/zzz.xml", SHEET, WHOLE_GRID),
+        ]:
+            info = zipfile.ZipInfo(raw)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.extra = unicode_path(raw, shown)
+            out.writestr(info, text)
+    return buffer.getvalue()
+
+
+def two_archives() -> bytes:
+    """The whole-grid workbook, then a decoy whose end record claims a comment that is not
+    there: zipfile takes the decoy's end record, the zip crate skips it for the first."""
+    decoy = bytearray(workbook(SMALL))
+    struct.pack_into("<H", decoy, decoy.rfind(b"PK\x05\x06") + 20, 200)
+    return workbook(WHOLE_GRID) + bytes(decoy)
+
+
+def ods_inside() -> bytes:
+    """A zip calamine opens as ODS (no _rels/.rels), one table of 98M cells, which calamine
+    reads whole as it opens the file, before any sheet could be measured."""
+    table = (
+        '<table:table table:name="T"><table:table-row table:number-rows-repeated="6000">'
+        '<table:table-cell table:number-columns-repeated="16384" office:value-type="float" '
+        'office:value="1"><text:p>1</text:p></table:table-cell></table:table-row></table:table>'
+    )
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:'
+        'oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:'
+        'opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:'
+        f'text:1.0"><office:body><office:spreadsheet>{table}</office:spreadsheet></office:body>'
+        "</office:document-content>"
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
+        out.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        out.writestr("META-INF/manifest.xml", "<manifest/>")
+        out.writestr("content.xml", content)
+        out.writestr("xl/workbook.xml", "<workbook/>")
+    return buffer.getvalue()
+
+
+def test_archives_the_two_zip_readers_read_apart_are_refused_before_loading(
+    tmp_path: Path,
+) -> None:
+    # GIVEN few-KB files in which calamine would find a whole-grid sheet, zipfile a decoy
+    files = {
+        "unicode-path.xlsx": renamed_by_the_zip_crate(),
+        "two-archives.xlsx": two_archives(),
+        "ods-inside.xlsx": ods_inside(),
+    }
+    # WHEN read THEN the process lives, and says why each is refused
+    reasons = reasons_in_a_capped_process(tmp_path, files)
+    assert reasons == {
+        "unicode-path.xlsx": "不是有效的 Excel 工作簿:内部文件 xl/worksheets/sheet1.xml 带有另一个"
+        "名字(Unicode Path 扩展字段),不同的读取程序会读到不同的文件,未读取",
+        "two-archives.xlsx": NOT_ONE_ARCHIVE + "(前后附有其他数据,或含有多个压缩包目录),"
+        "无法确定其内容,未读取。请用 Excel 打开后另存为 .xlsx 再上传",
+        "ods-inside.xlsx": "不是有效的 Excel 工作簿:内含 content.xml,这是其他表格格式"
+        "(.ods / .xlsb)的内容。请用 Excel 打开后另存为 .xlsx 再上传",
+    }
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(b"PK\x03\x04" + b"\0" * 100 + workbook(), id="data before the archive"),
+        pytest.param(workbook() + b"\0" * 10, id="data after its end record"),
+        pytest.param(workbook() + workbook(), id="two whole archives"),
+    ],
+)
+def test_a_file_that_is_not_one_plain_archive_is_refused(data: bytes) -> None:
+    with pytest.raises(FileRejected, match=NOT_ONE_ARCHIVE):
+        read_one(data, schema.ROSTERS, path="rosters/qq/x.xlsx", all_sheets=True)
+
+
+def test_an_xlsb_workbook_beside_the_xlsx_parts_is_refused() -> None:
+    # calamine tries XLSB when its XLSX reading fails (say, on damaged styles)
+    data = workbook(LARGE, extra={"xl/workbook.bin": b"\x83\x01\x00"})
+    with pytest.raises(FileRejected, match=r"内含 xl/workbook.bin,这是其他表格格式"):
+        read_one(data, schema.ROSTERS, path="rosters/qq/x.xlsx", all_sheets=True)
+
+
+def test_a_workbook_without_its_package_relationships_is_refused_before_calamine() -> None:
+    parts = {name: text for name, text in _PARTS.items() if name != "_rels/.rels"}
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as out:
+        for name, text in {**parts, SHEET: SMALL}.items():
+            out.writestr(name, text)
+    with pytest.raises(FileRejected, match="找不到工作表目录"):
+        read_one(buffer.getvalue(), schema.ROSTERS, path="rosters/qq/x.xlsx", all_sheets=True)
+
+
+def test_an_archive_comment_and_other_extra_fields_are_read_as_usual() -> None:
+    # GIVEN a workbook with a zip comment and an entry carrying an extended timestamp field
+    stamp = struct.pack("<HHBI", 0x5455, 5, 1, 1_700_000_000)
+    buffer = io.BytesIO(workbook(comment="导出工具 v1".encode()))
+    with zipfile.ZipFile(buffer, "a") as out:
+        info = zipfile.ZipInfo("docProps/app.xml")
+        info.extra = stamp
+        out.writestr(info, "<Properties/>")
+    # THEN it reads
+    table = read_one(buffer.getvalue(), schema.ROSTERS, path="rosters/qq/x.xlsx", all_sheets=True)
+    assert [row[0] for row in table.rows] == ["10001"]
