@@ -25,6 +25,8 @@ def test_ids_names_and_addresses() -> None:
         ("学号202210000989王五", "王五", "学号20****89王*"),
         ("小太阳☀", None, "小太阳☀"),  # a nickname is how the member is found: kept
         ("2024级会计2班", None, "2024级会计2班"),  # short numbers are not ids
+        ("工号123456", None, "工号12****56"),  # six digits are an id already
+        ("班长12345", None, "班长12345"),  # five are not
     ],
 )
 def test_a_name_shown_in_a_group_masks_the_persons_name_and_any_number_or_address(

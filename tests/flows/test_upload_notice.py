@@ -117,6 +117,18 @@ def test_the_same_upload_has_one_identity_and_another_version_another() -> None:
     assert other.message.kind != first.message.kind
 
 
+def test_a_second_upload_in_the_same_second_with_other_bytes_is_another_version() -> None:
+    # GIVEN a file overwritten within the second S3 dates it to, with a different size
+    receipt, file = rejected("rosters/qq/信息学院/群成员.xlsx")
+    overwritten = SourceFile(path=file.path, modified=file.modified, size=file.size + 1)
+    first = rejection_notice(receipt, file, [UNIT], [OFFICE], make_settings())
+    second = rejection_notice(receipt, overwritten, [UNIT], [OFFICE], make_settings())
+    # THEN the second gets its own receipt email, not taken for a replay of the first
+    assert first is not None and second is not None
+    assert second.message.kind != first.message.kind
+    assert second.message.eml_key != first.message.eml_key
+
+
 def test_a_hostile_file_name_and_reason_are_escaped_and_kept_out_of_the_subject() -> None:
     hostile = "<img src=x onerror=alert(1)>"
     receipt, file = rejected(f"rosters/qq/信息学院/{hostile}.xlsx", reason=f"无法读取:{hostile}")
