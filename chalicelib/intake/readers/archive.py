@@ -4,7 +4,8 @@ reads) and the zip crate (which calamine reads) see the same entries.
 The two differ where a file is more than one plain archive: zipfile takes the last
 end-of-directory signature it finds, the crate skips one it finds invalid and looks
 further back; the crate renames an entry that carries an Info-ZIP Unicode Path field
-(0x7075), zipfile does not; and calamine, when it cannot open a zip as XLSX, tries it as
+(0x7075), zipfile does not, and looks names up by their raw bytes, not as decoded; zipfile
+obeys a zip64 end record the crate ignores while the plain one's fields are not full; and calamine, when it cannot open a zip as XLSX, tries it as
 XLSB and then ODS, reading every ODS table whole before any sheet could be measured. Excel,
 WPS, LibreOffice and every library writer produce one archive that begins at its first
 byte, ends with its one end record, and has none of these entries or fields; anything
@@ -21,6 +22,7 @@ END_RECORD = b"PK\x05\x06"
 END_RECORD_BYTES = 22
 END_SEARCH_BYTES = END_RECORD_BYTES + 0xFFFF  # the end record and the longest comment
 UNICODE_PATH = 0x7075
+UTF8_NAME = 0x800  # the flag bit saying the entry's name is UTF-8 (else CP437)
 ODS_CONTENT = "content.xml"  # at the root, it makes calamine read the file as ODS
 XLSB_WORKBOOK = "workbook.bin"
 
@@ -35,15 +37,26 @@ def check_one_archive(data: bytes, archive: zipfile.ZipFile) -> None:
     as the workbook calamine would open."""
     tail = max(0, len(data) - END_SEARCH_BYTES)
     end = data.rfind(END_RECORD, tail)
-    comment = int.from_bytes(data[end + 20 : end + 22], "little") if end >= 0 else -1
+    if end < 0 or data.count(END_RECORD, tail) != 1:
+        raise FileRejected(_NOT_ONE_ARCHIVE)
+    entries, directory_size, directory, comment = struct.unpack_from("<10xHIIH", data, end)
     starts_at_zero = min((i.header_offset for i in archive.infolist()), default=0) == 0
     if (
-        data.count(END_RECORD, tail) != 1
-        or end + END_RECORD_BYTES + comment != len(data)
+        end + END_RECORD_BYTES + comment != len(data)
         or not starts_at_zero
+        # zipfile reads the directory just before the end record (or a zip64 record it finds
+        # there, which the zip crate ignores), the crate where the end record says
+        or directory + directory_size != end
+        or archive.start_dir != directory
+        or entries != len(archive.infolist())
     ):
         raise FileRejected(_NOT_ONE_ARCHIVE)
     for info in archive.infolist():
+        if not info.filename.isascii() and not info.flag_bits & UTF8_NAME:
+            raise FileRejected(
+                f"不是有效的 Excel 工作簿:内部文件名 {info.filename} 未标明编码"
+                "(不同的读取程序会读到不同的文件),未读取。请用 Excel 打开后另存为 .xlsx 再上传"
+            )
         if UNICODE_PATH in _extra_fields(info.extra):
             raise FileRejected(
                 f"不是有效的 Excel 工作簿:内部文件 {info.filename} 带有另一个名字"

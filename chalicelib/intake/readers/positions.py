@@ -20,6 +20,7 @@ from chalicelib.intake.readers.sheetparts import UNSUPPORTED_ENCODING
 from chalicelib.intake.readers.table import FileRejected
 
 _REFERENCE = re.compile(r"([A-Za-z]*)([0-9]+)")
+_FRAME = frozenset({"c", "row", "sheetData"})  # elements that move calamine's counters
 
 
 class _Counter:
@@ -31,12 +32,20 @@ class _Counter:
         self.cell: tuple[int, int] | None = None  # (row, column) of the open cell
         self.valued = False
         self.rows = self.columns = 0  # the extent, 1-based
+        self.in_sheet_data = False
 
     def start(self, name: str, attributes: dict[str, str]) -> None:
+        local = _local(name)
         if self.cell is not None:
+            if local in _FRAME:  # calamine skips a cell's content; the counter cannot
+                raise FileRejected(
+                    f"不是有效的 Excel 工作簿:单元格中嵌套了 <{name[:20]}>,无法确定表格范围"
+                )
             self.valued = True  # calamine reads any element in a cell as its value
             return
-        local = _local(name)
+        if not self.in_sheet_data:  # calamine reads cells only from <sheetData> on
+            self.in_sheet_data = local == "sheetData"
+            return
         reference = attributes.get("r")
         if local == "row" and reference is not None:
             self.row = _position(reference)[0]
@@ -49,6 +58,8 @@ class _Counter:
             self.valued = False
 
     def end(self, name: str) -> None:
+        if not self.in_sheet_data:
+            return
         local = _local(name)
         if local == "c" and self.cell is not None:
             if self.valued:

@@ -43,7 +43,16 @@ _UNREADABLE = (
     ValueError,
 )
 # NotImplementedError: a compression method zipfile lacks; RuntimeError: an encrypted part.
-_BROKEN_ZIP = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError)
+# UnicodeDecodeError: an entry flagged UTF-8 whose name is not.
+_BROKEN_ZIP = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    NotImplementedError,
+    RuntimeError,
+    UnicodeDecodeError,
+)
 
 
 def cell_text(value: Any) -> str:

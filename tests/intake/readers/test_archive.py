@@ -157,3 +157,66 @@ def test_an_archive_comment_and_other_extra_fields_are_read_as_usual() -> None:
     # THEN it reads
     table = read_one(buffer.getvalue(), schema.ROSTERS, path="rosters/qq/x.xlsx", all_sheets=True)
     assert [row[0] for row in table.rows] == ["10001"]
+
+
+def _stored(parts: list[tuple[bytes, bytes]], base: int = 0, flags: int = 0) -> tuple[bytes, bytes]:
+    """Stored entries written by hand (local headers and data; directory), at `base`."""
+    body, directory = b"", b""
+    for name, data in parts:
+        crc, size = zlib.crc32(data), len(data)
+        fields = (20, flags, 0, 0, 0x21, crc, size, size, len(name))
+        directory += struct.pack("<IH", 0x02014B50, 20) + struct.pack("<HHHHHIIIH", *fields)
+        directory += struct.pack("<HHHHII", 0, 0, 0, 0, 0, base + len(body)) + name
+        body += struct.pack("<I", 0x04034B50) + struct.pack("<HHHHHIIIH", *fields)
+        body += struct.pack("<H", 0) + name + data
+    return body, directory
+
+
+def _end_record(entries: int, directory: bytes, offset: int) -> bytes:
+    return struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, entries, entries, len(directory), offset, 0)
+
+
+def _parts(sheet: str, name: bytes = SHEET.encode()) -> list[tuple[bytes, bytes]]:
+    index = [(n.encode(), t.encode()) for n, t in _PARTS.items()]
+    return [*index, (name, sheet.encode())]
+
+
+def zip64_record_only_zipfile_reads() -> bytes:
+    """Two directories: the plain end record names the whole-grid one (the zip crate reads
+    it), a zip64 record before it the decoy one (zipfile obeys it whenever it is there)."""
+    decoy, decoy_directory = _stored(_parts(SMALL))
+    grid, grid_directory = _stored(_parts(WHOLE_GRID), base=len(decoy))
+    body = decoy + grid
+    grid_at = len(body)
+    body += grid_directory
+    decoy_at = len(body)
+    body += decoy_directory
+    count = len(_PARTS) + 1
+    record_at = len(body)
+    body += struct.pack(
+        "<IQHHIIQQQQ", 0x06064B50, 44, 45, 45, 0, 0, count, count, len(decoy_directory), decoy_at
+    )
+    body += struct.pack("<IIQI", 0x07064B50, 0, record_at, 1)
+    return body + _end_record(count, grid_directory, grid_at)
+
+
+def test_a_zip64_record_the_zip_crate_ignores_is_refused(tmp_path: Path) -> None:
+    reasons = reasons_in_a_capped_process(
+        tmp_path, {"zip64.xlsx": zip64_record_only_zipfile_reads()}
+    )
+    assert reasons["zip64.xlsx"].startswith(NOT_ONE_ARCHIVE)
+
+
+def test_an_unflagged_non_ascii_name_is_refused() -> None:
+    # the zip crate looks `sç.xml` up by its UTF-8 bytes; zipfile reads the bytes as CP437
+    body, directory = _stored(_parts(SMALL, "xl/worksheets/sç.xml".encode()))
+    data = body + directory + _end_record(len(_PARTS) + 1, directory, len(body))
+    with pytest.raises(FileRejected, match="未标明编码"):
+        read_one(data, schema.ROSTERS, path="rosters/qq/x.xlsx", all_sheets=True)
+
+
+def test_a_name_flagged_utf8_that_is_not_is_refused_as_damaged() -> None:
+    body, directory = _stored(_parts(SMALL, b"xl/worksheets/\xff.xml"), flags=0x800)
+    data = body + directory + _end_record(len(_PARTS) + 1, directory, len(body))
+    with pytest.raises(FileRejected, match="文件不完整或已损坏"):
+        read_one(data, schema.ROSTERS, path="rosters/qq/x.xlsx", all_sheets=True)

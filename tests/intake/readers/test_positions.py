@@ -285,3 +285,30 @@ def test_a_plain_cell_with_other_attributes_stays_on_the_fast_scan() -> None:
     archive = zipfile.ZipFile(io.BytesIO(data))
     with mock.patch.object(extent, "counted_extent", side_effect=AssertionError("slow path")):
         assert sheet_extent(archive, SHEET, 100, PartLimits(10**9)) == (1, 2)
+
+
+# calamine skips a cell's content and every element before <sheetData>: a counter that
+# read a <c> or <row> there would lose its place
+ROW_IN_A_FORMULA = (
+    '<row r="1"><c r="A1"><v>1</v></c></row><row r="1048576">'
+    '<c r="A1"><f><c/><row r="1"></row></f></c><c r="XFC1"/><c><v>1</v></c></row>'
+)
+
+
+def test_cells_and_rows_out_of_calamines_frame_are_refused_or_ignored(tmp_path: Path) -> None:
+    wrapped = (
+        '<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.'
+        'org/spreadsheetml/2006/main"><c><sheetData><row r="1048576"><c r="XFD1048576"><v>1'
+        '</v></c></row><row r="1"><c><v>1</v></c></row></sheetData></c></worksheet>'
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, text in {**_PARTS, SHEET: wrapped}.items():
+            archive.writestr(name, text)
+    files = {"row-in-a-formula.xlsx": workbook(ROW_IN_A_FORMULA),
+             "cell-around-sheet-data.xlsx": buffer.getvalue()}  # fmt: skip
+    reasons = reasons_in_a_capped_process(tmp_path, files)
+    assert reasons == {
+        "row-in-a-formula.xlsx": "不是有效的 Excel 工作簿:单元格中嵌套了 <c>,无法确定表格范围",
+        "cell-around-sheet-data.xlsx": WHOLE_GRID,
+    }
