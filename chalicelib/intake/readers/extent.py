@@ -17,6 +17,10 @@ from chalicelib.intake.readers.parts import PartLimits, part_chunks
 from chalicelib.intake.readers.positions import counted_extent
 
 TAIL_BYTES = 4096
+# Each cell beyond the extent builds a new pattern (~0.3 ms): an export's extent grows a
+# few times (its first row's columns); a sheet whose every cell grows it is counted in one
+# linear pass instead (positions.py), not with a pattern per cell
+MAX_GROWTHS = 256
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _DIGITS = "0123456789"
 # Whitespace becomes a space and a prefix's colon a `<` (`<x:c r=` reads `<x<c r=`), so
@@ -86,7 +90,7 @@ def sheet_extent(
     after which the rectangle they span is over `max_cells`. The part is measured as it is
     read: FileRejected once it inflates beyond its `limits`. A sheet with a cell placed by
     counting is parsed as calamine counts (positions.py)."""
-    rows = columns = 0
+    rows = columns = growths = 0
     with closing(part_chunks(archive, part, limits)) as chunks:
         carry = b""
         while True:
@@ -100,7 +104,8 @@ def sheet_extent(
             position = 0
             while found := _outside(rows, columns).search(buffer, position):
                 cell = _PLACED_CELL.match(buffer, found.start())
-                if cell is None:
+                growths += 1
+                if cell is None or growths > MAX_GROWTHS:
                     return counted_extent(archive, part, max_cells, limits)
                 rows = max(rows, int(cell.group(2)))
                 columns = max(columns, column_number(cell.group(1).decode()))
