@@ -20,7 +20,7 @@ MAX_DEFLATE_RATIO = 1032  # the most one byte of deflate data can inflate to
 CHUNK_BYTES = 1 << 22
 MIB = 1024 * 1024
 ANY_RATIO_BELOW = 16 * MIB  # a part this small may compress as well as it likes
-SHARED_STRINGS = "xl/sharedstrings.xml"
+OPENING_PARTS = ("sharedstrings.xml", "styles.xml")  # calamine reads them as it opens
 
 
 @dataclass(frozen=True)
@@ -31,11 +31,11 @@ class PartLimits:
 
     max_bytes: int
     max_ratio: int | None = None
-    max_strings_bytes: int | None = None  # for the shared strings, which calamine holds whole
+    max_strings_bytes: int | None = None  # for the shared strings and styles, read at opening
 
     def of(self, info: zipfile.ZipInfo) -> int:
         limit = self.max_bytes
-        if self.max_strings_bytes is not None and info.filename.lower() == SHARED_STRINGS:
+        if self.max_strings_bytes is not None and _read_at_opening(info.filename):
             limit = min(limit, self.max_strings_bytes)
         if self.max_ratio is None:
             return limit
@@ -118,6 +118,10 @@ def _bounded_by_compressed_size(info: zipfile.ZipInfo, max_bytes: int) -> bool:
     """Whether the part cannot inflate past `max_bytes`, whatever its claimed size."""
     ratio = {zipfile.ZIP_STORED: 1, zipfile.ZIP_DEFLATED: MAX_DEFLATE_RATIO}.get(info.compress_type)
     return ratio is not None and info.compress_size * ratio <= max_bytes
+
+
+def _read_at_opening(name: str) -> bool:
+    return name.replace("\\", "/").lower().rpartition("/")[2] in OPENING_PARTS
 
 
 def _size(size: int) -> str:

@@ -14,7 +14,7 @@ import python_calamine
 import xlsxwriter
 
 from chalicelib.intake import schema
-from chalicelib.intake.readers import FileRejected, parts, sheetparts, xlsx
+from chalicelib.intake.readers import FileRejected, opening, parts, sheetparts, xlsx
 from chalicelib.intake.readers import extent as extent_module
 from tests.intake.readers import limits, read, read_one, records
 
@@ -134,15 +134,16 @@ def test_only_parts_that_could_inflate_past_the_limit_are_inflated(
 
     monkeypatch.setattr(parts, "part_chunks", spy)
     monkeypatch.setattr(extent_module, "part_chunks", spy)
+    monkeypatch.setattr(opening, "part_chunks", spy)
     # AND shared strings that compress poorly: 100 KB of random hex, ~50 KB deflated
     strings = zipfile.ZipFile(io.BytesIO(roster_workbook())).read(SST)
     noise = random.Random(1).randbytes(50_000).hex().encode()
     data = with_part(roster_workbook(), SST, strings + b"<!--" + noise + b"-->")
     # WHEN read with a 2 MB limit: 1,032 × 50 KB could exceed it, 1,032 × 1.5 KB not
     read_one(data, schema.ROSTERS, settings=limits(max_part_bytes=2 * MIB))
-    # THEN only the shared strings are inflated to be measured, and the sheet as it is
-    # scanned; the theme and the other small parts are not
-    assert sorted(measured) == [SST, SHEET]
+    # THEN the shared strings and styles are inflated once (calamine reads them as it
+    # opens), and the sheet as it is scanned; the theme and the other small parts are not
+    assert sorted(measured) == [SST, "xl/styles.xml", SHEET]
 
 
 def test_workbook_index_parts_over_their_cap_are_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
