@@ -3,19 +3,20 @@ reads) and the zip crate (which calamine reads) see the same entries.
 
 The two differ where a file is more than one plain archive: zipfile takes the last
 end-of-directory signature it finds, the crate skips one it finds invalid and looks
-further back; the crate renames an entry that carries an Info-ZIP Unicode Path field
-(0x7075), zipfile does not, and looks names up by their raw bytes, not as decoded; zipfile
-obeys a zip64 end record the crate ignores while the plain one's fields are not full; and calamine, when it cannot open a zip as XLSX, tries it as
-XLSB and then ODS, reading every ODS table whole before any sheet could be measured. Excel,
-WPS, LibreOffice and every library writer produce one archive that begins at its first
-byte, ends with its one end record, and has none of these entries or fields; anything
-else is refused unread."""
+further back; zipfile obeys a zip64 end record that the crate ignores while the plain
+record's fields are not full. The crate renames an entry that carries an Info-ZIP Unicode
+Path field (0x7075), and looks names up by their raw bytes, not as decoded; zipfile does
+neither. And calamine, when it cannot open a zip as XLSX, tries it as XLSB and then ODS,
+reading every ODS table whole before any sheet could be measured. Excel, WPS, LibreOffice
+and every library writer produce one archive that begins at its first byte, ends with its
+one end record, and has none of these entries or fields; anything else is refused unread."""
 
 from __future__ import annotations
 
 import struct
 import zipfile
 
+from chalicelib.intake.readers.parts import base_name
 from chalicelib.intake.readers.table import FileRejected
 
 END_RECORD = b"PK\x05\x06"
@@ -62,8 +63,7 @@ def check_one_archive(data: bytes, archive: zipfile.ZipFile) -> None:
                 f"不是有效的 Excel 工作簿:内部文件 {info.filename} 带有另一个名字"
                 "(Unicode Path 扩展字段),不同的读取程序会读到不同的文件,未读取"
             )
-        name = info.filename.replace("\\", "/").lower()
-        if name == ODS_CONTENT or name.rpartition("/")[2] == XLSB_WORKBOOK:
+        if base_name(info.filename) == XLSB_WORKBOOK or info.filename.lower() == ODS_CONTENT:
             raise FileRejected(
                 f"不是有效的 Excel 工作簿:内含 {info.filename},这是其他表格格式"
                 "(.ods / .xlsb)的内容。请用 Excel 打开后另存为 .xlsx 再上传"

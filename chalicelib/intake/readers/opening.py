@@ -12,32 +12,30 @@ from __future__ import annotations
 import re
 import zipfile
 
-from chalicelib.intake.readers.parts import OPENING_PARTS, PartLimits, part_chunks
+from chalicelib.intake.readers.parts import OPENING_PARTS, PartLimits, base_name, part_chunks
 from chalicelib.intake.readers.table import FileRejected
 
 SHARED_STRINGS = "sharedstrings.xml"
+RESAVE = "请用 Excel 打开后另存为 .xlsx 再上传"
 MIN_STRING_BYTES = 5  # `<si/>`
 MAX_FORMAT_STEPS = 10**8  # Excel's most: 64,000 formats × 255 characters, under 2 × 10^7
 _UNIQUE_COUNT = re.compile(rb"""uniqueCount\s*=\s*["']\s*\+?(\d+)""")
 _FORMAT_CODE = re.compile(rb"""formatCode\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 
 
-def opening_parts(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
-    """The shared strings and styles parts, wherever the workbook's folder is."""
-    return [i for i in archive.infolist() if _base_name(i.filename) in OPENING_PARTS]
-
-
-def check_opening_parts(archive: zipfile.ZipFile, limits: PartLimits) -> None:
-    """Refuse the workbook when its shared strings or styles would make calamine reserve
-    or scan far more than their size, measuring each part as it is read."""
-    for info in opening_parts(archive):
+def check_opening_parts(archive: zipfile.ZipFile, limits: PartLimits) -> set[str]:
+    """Refuse the workbook when its shared strings or styles (wherever the workbook's
+    folder is) would make calamine reserve or scan far more than their size, measuring
+    each part as it is read; the names of the parts measured."""
+    opening = [info for info in archive.infolist() if base_name(info.filename) in OPENING_PARTS]
+    for info in opening:
         data = b"".join(part_chunks(archive, info, limits))
-        if _base_name(info.filename) == SHARED_STRINGS:
+        if base_name(info.filename) == SHARED_STRINGS:
             counts = [int(found.group(1)) for found in _UNIQUE_COUNT.finditer(data)]
             if max(counts, default=0) > len(data) // MIN_STRING_BYTES:
                 raise FileRejected(
                     f"不是有效的 Excel 工作簿:内部文件 {info.filename} 声称有 {max(counts)} 个"
-                    f"不同的文本,远多于其 {len(data)} 字节所能容纳的,工作簿未读取"
+                    f"不同的文本,远多于其 {len(data)} 字节所能容纳的,工作簿未读取。{RESAVE}"
                 )
         else:
             longest = max(
@@ -46,9 +44,6 @@ def check_opening_parts(archive: zipfile.ZipFile, limits: PartLimits) -> None:
             if longest * data.count(b"xf") > MAX_FORMAT_STEPS:
                 raise FileRejected(
                     f"不是有效的 Excel 工作簿:内部文件 {info.filename} 的数字格式长达 {longest} 个"
-                    "字符(Excel 最多 255 个),工作簿未读取"
+                    f"字符(Excel 最多 255 个),工作簿未读取。{RESAVE}"
                 )
-
-
-def _base_name(name: str) -> str:
-    return name.replace("\\", "/").lower().rpartition("/")[2]
+    return {info.filename for info in opening}

@@ -35,7 +35,7 @@ class PartLimits:
 
     def of(self, info: zipfile.ZipInfo) -> int:
         limit = self.max_bytes
-        if self.max_strings_bytes is not None and _read_at_opening(info.filename):
+        if self.max_strings_bytes is not None and base_name(info.filename) in OPENING_PARTS:
             limit = min(limit, self.max_strings_bytes)
         if self.max_ratio is None:
             return limit
@@ -120,8 +120,9 @@ def _bounded_by_compressed_size(info: zipfile.ZipInfo, max_bytes: int) -> bool:
     return ratio is not None and info.compress_size * ratio <= max_bytes
 
 
-def _read_at_opening(name: str) -> bool:
-    return name.replace("\\", "/").lower().rpartition("/")[2] in OPENING_PARTS
+def base_name(name: str) -> str:
+    """An entry's file name in lower case, `\\` read as `/` (as calamine looks names up)."""
+    return name.replace("\\", "/").lower().rpartition("/")[2]
 
 
 def _size(size: int) -> str:

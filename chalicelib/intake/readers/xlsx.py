@@ -20,7 +20,7 @@ import python_calamine as calamine
 from chalicelib.core.settings import Settings
 from chalicelib.intake.readers.archive import check_one_archive
 from chalicelib.intake.readers.extent import sheet_extent
-from chalicelib.intake.readers.opening import check_opening_parts, opening_parts
+from chalicelib.intake.readers.opening import check_opening_parts
 from chalicelib.intake.readers.parts import (
     PartLimits,
     check_claimed_sizes,
@@ -150,8 +150,7 @@ def _checked_archive(
         check_one_archive(data, archive)
         check_claimed_sizes(archive, part_limits(settings))
         parts = sheet_parts(archive)
-        check_opening_parts(archive, part_limits(settings))
-        opening = {info.filename for info in opening_parts(archive)}
+        opening = check_opening_parts(archive, part_limits(settings))
         check_real_sizes(archive, part_limits(settings), measured_later={*parts.values(), *opening})
         return archive, parts
     except _BROKEN_ZIP as error:
