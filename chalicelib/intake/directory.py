@@ -64,11 +64,26 @@ class Directory(PersonColumns):
 
     def extend(self, other: PersonColumns) -> None:
         super().extend(other)
+        self._clear_derived()
+
+    def _clear_derived(self) -> None:
         self._by_status.clear()
         self._by_unit.clear()
         self._active_accounts.clear()
         self._account_of.clear()
         self._later_accounts.clear()
+
+    def add_accounts(self, platform: Platform, listed: dict[str, int]) -> None:
+        """Accounts a table lists, each with the first of its persons listing it (`listed`
+        is kept, not copied): an account the directory holds stays with its person."""
+        self._clear_derived()
+        known = self.accounts[platform]
+        if not known:
+            self.accounts[platform] = listed
+            return
+        for taken in listed.keys() & known.keys():
+            del listed[taken]
+        known.update(listed)
 
     def with_status(self, status: PersonStatus) -> frozenset[int]:
         """Indices of the persons with this status (computed once), for set operations

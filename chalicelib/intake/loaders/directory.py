@@ -120,7 +120,7 @@ class DirectoryBuilder:
         self.directory.extend(staged)
         self._seen.update(staged.person_ids)
         for platform, listed in accounts.items():
-            listed.merge_into(self.directory.accounts[platform])
+            self.directory.add_accounts(platform, listed.first_listings())
 
 
 @dataclass
@@ -150,12 +150,13 @@ class _Accounts:
                 self.accounts.append(account)
                 self.persons.append(person)
 
-    def merge_into(self, index: dict[str, int]) -> None:
-        """An account listed twice belongs to the first person who lists it."""
-        first = dict(zip(reversed(self.accounts), reversed(self.persons), strict=True))
-        for taken in first.keys() & index.keys():
-            del first[taken]
-        index.update(first)
+    def first_listings(self) -> dict[str, int]:
+        """Each account with the first person listing it, in the order first listed (a
+        person's first account is the first in their cell)."""
+        listings = dict(zip(self.accounts, self.persons, strict=True))
+        if len(listings) < len(self.accounts):  # one listed twice: keeps its place, not person
+            listings.update(zip(reversed(self.accounts), reversed(self.persons), strict=True))
+        return listings
 
 
 class _CellReader:

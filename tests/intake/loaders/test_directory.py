@@ -172,6 +172,20 @@ def test_an_account_listed_for_two_persons_maps_to_the_first(tmp_path: Path) -> 
     assert person is not None and person.person_id == "T1"
 
 
+def test_a_persons_first_account_is_the_one_listed_first(tmp_path: Path) -> None:
+    # GIVEN two files; a second QQ of 张三 that 王五 also lists, in the second file
+    write(tmp_path, "directory/a.csv", lines("工号,姓名,状态,QQ", "T1,张三,在职,10001;10002"))
+    write(tmp_path, "directory/b.csv", lines("工号,姓名,状态,QQ", "T2,王五,在职,10002;20001"))
+    # WHEN the directory is loaded
+    directory, errors = load_directory(tmp_path)
+    # THEN each person's first account is the first in their cell, the rest are later ones,
+    # and an account both list stays with the first file's person
+    assert errors == []
+    assert dict(directory.account_of(Platform.QQ)) == {0: "10001", 1: "20001"}
+    assert directory.later_accounts(Platform.QQ) == {"10002"}
+    assert directory.accounts[Platform.QQ] == {"10001": 0, "10002": 0, "20001": 1}
+
+
 def test_reads_ids_from_number_cells_of_a_workbook(tmp_path: Path) -> None:
     data = xlsx_bytes(
         {"名册": [["工号", "姓名", "状态", "QQ号"], [20210001, "张三", "在职", 9876543210]]}
