@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import compress, count, repeat
-from operator import is_
+from operator import is_, is_not
 from typing import overload
 
 from chalicelib.core.models import Person, PersonStatus, Platform
@@ -58,7 +58,7 @@ class Directory(PersonColumns):
         self.accounts = {p: dict((accounts or {}).get(p, {})) for p in Platform}
         self._by_status: dict[PersonStatus, frozenset[int]] = {}
         self._by_unit: dict[str | None, frozenset[int]] = {}
-        self._active_accounts: dict[Platform, frozenset[str]] = {}
+        self._inactive: bytes | None = None
         self._account_of: dict[Platform, dict[int, str]] = {}
         self._later_accounts: dict[Platform, frozenset[str]] = {}
 
@@ -69,7 +69,7 @@ class Directory(PersonColumns):
     def _clear_derived(self) -> None:
         self._by_status.clear()
         self._by_unit.clear()
-        self._active_accounts.clear()
+        self._inactive = None
         self._account_of.clear()
         self._later_accounts.clear()
 
@@ -117,13 +117,13 @@ class Directory(PersonColumns):
     def persons(self) -> Sequence[Person]:
         return _PersonView(self)
 
-    def active_accounts(self, platform: Platform) -> frozenset[str]:
-        """The accounts on `platform` of active persons (computed once)."""
-        if platform not in self._active_accounts:
-            accounts = self.accounts[platform]
-            active = map(self.with_status(PersonStatus.ACTIVE).__contains__, accounts.values())
-            self._active_accounts[platform] = frozenset(compress(accounts, active))
-        return self._active_accounts[platform]
+    def inactive_flags(self) -> bytes:
+        """1 for each person who is not active, by index, then a 1 for an account the
+        directory does not list, looked up as index -1 (computed once)."""
+        if self._inactive is None:
+            self._inactive = bytes(map(is_not, self.statuses, repeat(PersonStatus.ACTIVE)))
+            self._inactive += b"\x01"
+        return self._inactive
 
     def account_of(self, platform: Platform) -> Mapping[int, str]:
         """A person's first account on `platform` (computed once, when first asked); for

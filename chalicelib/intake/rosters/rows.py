@@ -8,7 +8,6 @@ days and export times. Measured against a bare csv.reader pass in bench/scan_ben
 from __future__ import annotations
 
 from collections.abc import Callable
-from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import datetime
 from operator import itemgetter
@@ -51,8 +50,7 @@ class GroupRows:
     spoke_rows: int = 0  # rows with a speaking day
     same_day_rows: int = 0  # ... equal to the row's joining day
     named_owner: str | None = None  # the account an owner column names
-    shown: dict[str, str] = field(default_factory=dict)  # notable member -> name in the group
-    active: AbstractSet[str] = frozenset()  # accounts whose names are not kept
+    shown: dict[str, str] = field(default_factory=dict)  # member -> raw name in the group
 
 
 def table_defaults(file: SourceFile, table: Table, max_id: int) -> dict[str, str | None]:
@@ -141,17 +139,18 @@ def read_groups(
     table: Table,
     errors: list[DataError],
     cells: RosterCells,
-    active: Callable[[Platform], AbstractSet[str]] | None = None,
+    *,
+    keep_names: bool = False,
 ) -> tuple[dict[GroupKey, GroupRows], int]:
     """Every group in one table, and the table's row count; bad rows go to `errors` and
     are skipped. `cells` checks (and memoises) cells across the tables of a scan. With
-    `active` (a platform's accounts of active persons), the names in the group of the
-    other members are kept."""
+    `keep_names`, each member's name in the group is kept as written (`shown`): the
+    snapshot cleans those of the few members a finding may show."""
     keys = _Keys(table, table_defaults(file, table, cells.max_id), cells.max_id)
     columns = table.columns
     member_at = columns["member_id"]
     role_at, name_at = columns.get("role"), columns.get("group_name")
-    shown_at = columns.get("display_name") if active is not None else None
+    shown_at = columns.get("display_name") if keep_names else None
     joined_at, spoke_at = columns.get("joined_at"), columns.get("last_spoke_at")
     exported_at, owner_at = columns.get("exported_at"), columns.get("owner_id")
     good_days, good_tails, day_of = cells.good_days, cells.good_tails, cells.day
@@ -162,13 +161,9 @@ def read_groups(
     key_of = keys.of
     raw_key: Any = None
 
-    def new_group(key: GroupKey) -> GroupRows:
-        return GroupRows(active=active(key[0]) if active is not None else frozenset())
-
     group = GroupRows()
     if key_of is None:
-        key = keys.group(())
-        group = groups.setdefault(key, new_group(key))
+        group = groups.setdefault(keys.group(()), GroupRows())
     last_export, export_group, exported = None, None, None
     start = 0
     batches = table.batches()
@@ -195,10 +190,7 @@ def read_groups(
                     raw = key_of(row)
                     if raw != raw_key:
                         key = keys.group(raw)
-                        raw_key, group = (
-                            raw,
-                            groups.get(key) or groups.setdefault(key, new_group(key)),
-                        )
+                        raw_key, group = raw, groups.get(key) or groups.setdefault(key, GroupRows())
                 role = None
                 if role_at is not None:
                     role = known_roles.get(row[role_at]) or roles.of(row[role_at])
@@ -229,8 +221,8 @@ def read_groups(
             group.ids.add(member)
             if owner_at is not None:
                 _owner_cell(group, member, row[owner_at], cells.max_id)
-            if shown_at is not None and member not in group.active:
-                group.shown[member] = clean_text(row[shown_at], cells.max_text)[0]
+            if shown_at is not None:
+                group.shown[member] = row[shown_at]
             if role is Role.OWNER and group.owner is None:
                 group.owner = member
             if joined and joined < group.first_day:

@@ -7,15 +7,19 @@ from array import array
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from itertools import compress, repeat
 
 from chalicelib.core.dates import DateFormatError, check_not_future, parse_datetime
 from chalicelib.core.models import DataError, GroupKey, Platform
 from chalicelib.core.settings import Settings
+from chalicelib.core.values import clean_text
 from chalicelib.intake.directory import Directory
 from chalicelib.intake.readers import FileRejected, Table
 from chalicelib.intake.rosters.cells import RosterCells
 from chalicelib.intake.rosters.rows import NO_DAY, GroupRows, read_groups
 from chalicelib.intake.source import SourceFile
+
+NOT_LISTED = -1  # the index of an account the directory does not list
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,9 +113,7 @@ class SnapshotReader:
 
     def read(self, file: SourceFile, table: Table, errors: list[DataError]) -> TableSnapshots:
         """A snapshot of each group of one table (see `TableSnapshots.fresh`)."""
-        groups, row_count = read_groups(
-            file, table, errors, self.cells, self.directory.active_accounts
-        )
+        groups, row_count = read_groups(file, table, errors, self.cells, keep_names=True)
         table_time = _table_time(file, table, self.today)
         candidates = []
         for key, rows in groups.items():
@@ -127,8 +129,9 @@ class SnapshotReader:
         platform, group_id = key
         accounts = self.directory.accounts[platform]
         ids = list(rows.ids)
-        mapped = list(map(accounts.get, ids))
-        notable = rows.ids - self.directory.active_accounts(platform)
+        mapped = list(map(accounts.get, ids, repeat(NOT_LISTED)))
+        inactive = self.directory.inactive_flags()  # by index; NOT_LISTED is its last
+        notable = set(compress(ids, map(inactive.__getitem__, mapped)))
         first = self.directory.account_of(platform)
         by_later = {
             accounts[member]: member
@@ -149,12 +152,15 @@ class SnapshotReader:
             first_joined_on=(
                 date.fromisoformat(rows.first_day) if rows.first_day != NO_DAY else None
             ),
-            persons=array("i", set(mapped) - {None}),  # type: ignore[arg-type]
+            persons=array("i", set(mapped) - {NOT_LISTED}),
             unmapped_count=len(unmapped),
             unmapped_ids=tuple(unmapped),
             accounts_in_group=by_later,
-            notable={member: rows.shown.get(member, "") for member in sorted(notable)},
+            notable={member: self._name_in_group(rows, member) for member in sorted(notable)},
         )
+
+    def _name_in_group(self, rows: GroupRows, member: str) -> str:
+        return clean_text(rows.shown.get(member, ""), self.settings.max_text_chars)[0]
 
 
 def _table_time(file: SourceFile, table: Table, today: date) -> datetime:
