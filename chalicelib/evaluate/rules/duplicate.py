@@ -24,7 +24,7 @@ EPSILON = 1e-9  # float slack that only ever widens the candidate filters
     severity=Severity.LOW,
     clause="通知 一.3",
     remedy="这些群的成员高度重合,请合并为一个群并解散其余的群,同时在登记表中注销;确需分设的,请写明用途并申请豁免。",
-    judged_on={Source.ROSTER, Source.DIRECTORY},
+    judged_on={Source.ROSTER, Source.FILING, Source.DIRECTORY},  # FILING: a filed group's unit
     partners_in_evidence=True,
 )
 def duplicate(group: GroupView, ctx: RuleContext) -> Violation | None:
