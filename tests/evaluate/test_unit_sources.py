@@ -71,3 +71,23 @@ def test_a_rejected_filings_file_resolves_no_duplicate_of_filed_groups(tmp_path:
     # THEN their duplicate findings stay as they were: not resolved, not mailed as fixed
     assert changes["1/duplicate"] == "unseen"
     assert changes["2/duplicate"] == "unseen"
+
+
+def test_a_rejected_directory_resolves_no_naming_of_a_group_in_its_owners_unit(
+    tmp_path: Path,
+) -> None:
+    # GIVEN week 1: an unfiled group named without any keyword, whose owner is of U1
+    roster = "群号,群名称,QQ号,身份\n" + "".join(
+        f"5,羽毛球,{10000 + i},{'群主' if i == 0 else '成员'}\n" for i in range(3)
+    )
+    week1 = {
+        "config/units.csv": UNITS,
+        "directory/staff.csv": DIRECTORY,
+        "rosters/qq/r.csv": roster,
+    }
+    # WHEN the directory is rejected in week 2 (the owner, and so the unit, is then unknown)
+    changes = two_weeks(
+        tmp_path / "data", week1, {**week1, "directory/staff.csv": REJECTED_DIRECTORY}
+    )
+    # THEN its naming finding stays as it was: not resolved, not mailed as fixed
+    assert changes["5/naming"] == "unseen"

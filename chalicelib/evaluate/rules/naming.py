@@ -13,7 +13,8 @@ from chalicelib.evaluate.rules.registry import Source, Violation, rule
     clause="管理办法 第四条(一)",
     remedy="请修改群名,使其包含所在单位或组织的核心词(如单位简称),并同步更新审备登记表。",
     needs_snapshot=False,
-    judged_on={Source.ROSTER, Source.FILING},
+    # DIRECTORY: an unfiled group's unit may be its owner's
+    judged_on={Source.ROSTER, Source.FILING, Source.DIRECTORY},
 )
 def naming(group: GroupView, ctx: RuleContext) -> Violation | None:
     if group.unit is None:
