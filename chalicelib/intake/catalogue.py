@@ -75,9 +75,14 @@ class TableKind:
         return f"{self.folder}/"
 
     def holds(self, path: str) -> bool:
+        """A file of the kind's folder, at any depth; a config table (`stem`) only directly
+        in config/: a copy kept in a sub-folder (config/2025备份/units.csv) is not it."""
         if folder_of(path) != self.folder:
             return False
-        return self.stem is None or PurePosixPath(path).stem.lower() == self.stem
+        if self.stem is None:
+            return True
+        file = PurePosixPath(path)
+        return file.parent == PurePosixPath(self.folder) and file.stem.lower() == self.stem
 
 
 UNITS = TableKind("config", schema.UNITS, lambda r: read_units(r.settings), stem="units")

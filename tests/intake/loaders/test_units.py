@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 
 from chalicelib.core.models import Category, DataError, Unit
+from chalicelib.intake.catalogue import UNITS as UNITS_KIND
+from chalicelib.intake.catalogue import kind_of
 from chalicelib.intake.loaders.units import UnitIndex
 from tests.intake.loaders import load_offices, load_units, write
 from tests.intake.readers import lines
@@ -152,3 +154,20 @@ def test_an_office_listed_twice_is_served_once_as_first_listed(tmp_path: Path) -
     offices, errors = load_offices(tmp_path)
     assert [(o.office, o.email) for o in offices] == [("学生处", "a@x.edu")]
     assert len(errors) == 1 and errors[0].warning and "重复" in errors[0].reason
+
+
+def test_a_copy_in_a_sub_folder_of_config_is_not_the_unit_list(tmp_path: Path) -> None:
+    # GIVEN config/units.csv and an old copy kept in a sub-folder of config/ (sorted first)
+    write(tmp_path, "config/units.csv", lines("单位编码,单位名称", "CS,计算机与软件学院"))
+    write(tmp_path, "config/2025备份/units.csv", lines("单位编码,单位名称", "CS,计算机学院"))
+    write(tmp_path, "config/2025备份/offices.csv", lines("部门,邮箱", "学生处,old@x.edu"))
+    # WHEN the unit list and the offices are read
+    units, errors = load_units(tmp_path)
+    offices, office_errors = load_offices(tmp_path)
+    # THEN only config/units.csv is the unit list (DESIGN.md, Data root): the copy is no
+    # unit list, offices list or policy, and never overrides the current file
+    assert [(u.unit_id, u.name) for u in units] == [("CS", "计算机与软件学院")]
+    assert errors == []
+    assert (offices, office_errors) == ([], [])
+    assert kind_of("config/2025备份/units.csv") is None
+    assert kind_of("config/units.csv") is UNITS_KIND
