@@ -150,6 +150,7 @@ UNITS = TableSchema(
         _f("robot", "群机器人 机器人 机器人地址"),
         _f("robot_secret", "机器人密钥 加签密钥"),
     ),
+    (Hint("关键|核心", "keywords"),),
 )
 
 OFFICES = TableSchema(
@@ -162,6 +163,7 @@ OFFICES = TableSchema(
         _f("address", "地址 办公地址 办公地点 联系地址", title="地址"),
         _f("phone", "电话 联系电话 办公电话", title="电话"),
     ),
+    (Hint("范围|类别", "scope"),),
 )
 
 DIRECTORY = TableSchema(
@@ -227,6 +229,13 @@ FILINGS = TableSchema(
         _f("purpose", "用途"),
         _f("status", "状态"),
     ),
+    (
+        Hint("状态", "status"),
+        Hint("类别|分类", "category"),
+        Hint("群主.*(账号|帐号|qq|微信|id)", "owner_id"),
+        Hint("(复核|年审|年检|审核|复查).*(日期|时间)", "reviewed_on"),
+        Hint("截止|到期|解散", "end_on"),
+    ),
 )
 
 WAIVERS = TableSchema(
@@ -241,6 +250,7 @@ WAIVERS = TableSchema(
         _f("expires_on", "有效期至", required=True),
         _f("limit", "上限"),
     ),
+    (Hint("上限|人数", "limit"),),
 )
 
 ROSTERS = TableSchema(

@@ -171,3 +171,19 @@ def test_a_copy_in_a_sub_folder_of_config_is_not_the_unit_list(tmp_path: Path) -
     assert (offices, office_errors) == ([], [])
     assert kind_of("config/2025备份/units.csv") is None
     assert kind_of("config/units.csv") is UNITS_KIND
+
+
+def test_unit_and_office_columns_under_other_names_are_warnings(tmp_path: Path) -> None:
+    # GIVEN a unit list with 关键字 (not 关键词) and an office list with 报送范围 (not 范围)
+    write(tmp_path, "config/units.csv", lines("单位编码,单位名称,关键字", "CS,计算机学院,计科"))
+    write(tmp_path, "config/offices.csv", lines("部门,邮箱,报送范围", "学生处,xs@x.edu,class"))
+    # WHEN they are read
+    units, unit_errors = load_units(tmp_path)
+    offices, office_errors = load_offices(tmp_path)
+    # THEN each is read without that column and says so: the office is not silently sent
+    # every category, the unit's keywords are its name (DESIGN.md, Real exports)
+    assert (units[0].keywords, offices[0].scope) == (("计算机学院",), None)
+    assert [(e.warning, e.reason.partition("但")[0]) for e in unit_errors + office_errors] == [
+        (True, "“关键字”列看起来是“核心词”,"),
+        (True, "“报送范围”列看起来是“范围”,"),
+    ]

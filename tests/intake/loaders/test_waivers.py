@@ -135,3 +135,19 @@ def test_today_decides_how_far_ahead_a_waiver_may_expire(tmp_path: Path) -> None
     accepted, _ = load_waivers(tmp_path, today=date(2026, 7, 1))
     rejected, _ = load_waivers(tmp_path, today=date(2026, 6, 29))
     assert (len(accepted), len(rejected)) == (1, 0)
+
+
+def test_a_limit_column_under_another_name_is_a_warning(tmp_path: Path) -> None:
+    # GIVEN a waiver for oversized whose limit is written under 人数上限 (not 上限)
+    write(
+        tmp_path,
+        "waivers/2026.csv",
+        lines("平台,群号,规则,理由,审批人,有效期至,人数上限", waiver_row(limit="300")),
+    )
+    # WHEN loaded
+    waivers, errors = load_waivers(tmp_path)
+    # THEN the waiver has no limit (it waives the finding), and the user is told the column
+    # was not used: the 300 is never dropped in silence (DESIGN.md, Real exports)
+    assert [w.limit for w in waivers] == [None]
+    assert len(errors) == 1 and errors[0].warning
+    assert errors[0].reason.startswith("“人数上限”列看起来是“上限”,但不是可识别的列名")
