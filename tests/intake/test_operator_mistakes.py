@@ -115,6 +115,22 @@ def test_a_summary_row_in_a_directory_is_skipped_with_a_warning(tmp_path: Path) 
     assert [e for e in errors if not e.warning] == []
 
 
+def test_a_total_row_of_the_unit_list_is_never_a_unit(tmp_path: Path) -> None:
+    # GIVEN a unit list saved from an Excel table with its total row (汇总, a count of names)
+    write(
+        tmp_path,
+        "config/units.csv",
+        "单位编码,单位名称,联系邮箱\nCS,计算机学院,cs@x.edu\nFL,外国语学院,fl@x.edu\n汇总,2,\n",
+    )
+    # WHEN it is read
+    units, errors = load_units(tmp_path)
+    # THEN the total row is skipped with a warning, never a unit named 2 (whose keyword 2
+    # would claim unfiled groups)
+    assert [u.unit_id for u in units] == ["CS", "FL"]
+    assert warnings(errors) == [(4, SUMMARY_ROW)]
+    assert [e for e in errors if not e.warning] == []
+
+
 def test_an_owner_column_makes_its_member_the_owner(tmp_path: Path) -> None:
     # GIVEN a flattened WeCom groupchat/get dump (the owner's userid on every row) and an
     # export that marks the owner's row 是

@@ -9,7 +9,14 @@ from chalicelib.core.models import Category, Channel, DataError, Office, Robot, 
 from chalicelib.core.robots import SecretRefused, parse_robot
 from chalicelib.core.settings import Settings
 from chalicelib.core.values import nfkc
-from chalicelib.intake.loaders.rows import Row, RowError, parse_rows, row_error
+from chalicelib.intake.loaders.rows import (
+    SUMMARY_ROW,
+    Row,
+    RowError,
+    is_summary,
+    parse_rows,
+    row_error,
+)
 from chalicelib.intake.loaders.tables import Consume
 from chalicelib.intake.readers import Table
 from chalicelib.intake.source import SourceFile
@@ -35,6 +42,8 @@ class UnitIndex:
 
 
 def parse_unit(row: Row) -> Unit:
+    if is_summary([row.raw("unit_id") or ""]):  # an Excel table's total row: 汇总, 合计 …
+        raise RowError("unit_id", SUMMARY_ROW)
     name = row.required("name")
     keywords = [k.strip() for k in _KEYWORD_SEPARATORS.split(row.text("keywords") or "")]
     unit_id = row.id("unit_id", required=True)
