@@ -10,6 +10,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
+from chalicelib.core.dates import weekly_run
 from chalicelib.core.models import (
     Category,
     Finding,
@@ -54,8 +55,12 @@ class LedgerEntry(FindingFacts):
         return self.state in ACTIVE_STATES
 
     def weeks_open(self, today: date) -> int:
-        """1 in the week it was opened, 2 the week after, and so on; 0 when not active."""
-        return (today - self.opened_on).days // 7 + 1 if self.active else 0
+        """1 in the ISO week it was opened, 2 the week after, and so on; 0 when not active.
+        Counted by weekly run (Monday), so a finding opened by a run later in the week is
+        two weeks open on the next Monday."""
+        if not self.active:
+            return 0
+        return (weekly_run(today) - weekly_run(self.opened_on)).days // 7 + 1
 
     def escalation_level(self, today: date) -> int:
         """0: responsible person; 1: unit head copied; 2: party organisation copied."""

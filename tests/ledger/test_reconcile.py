@@ -371,3 +371,15 @@ def _ledger_after_week1(rule: str, **judged_with: bool) -> dict[EntryKey, Ledger
     finding = make_finding(rule=rule).model_copy(update=judged_with)
     (change,) = reconcile({}, [finding], WEEK1, seen("100001"))
     return {change.entry.key: change.entry}
+
+
+def test_weeks_open_counts_iso_weeks_whatever_day_it_opened() -> None:
+    # GIVEN a finding opened by a run on the Wednesday of week 1 (a run by hand)
+    wednesday = WEEK1 + timedelta(days=2)
+    ledger, _ = run({}, [make_finding(group_id="g-late")], wednesday)
+    late = entry(ledger, "g-late")
+    # WHEN the scheduled Mondays of weeks 2 and 3 see it still open
+    # THEN it is two, then three weeks open, and week 3 copies the unit head
+    assert (late.weeks_open(wednesday), late.weeks_open(WEEK1 + timedelta(days=6))) == (1, 1)
+    assert (late.weeks_open(WEEK2), late.weeks_open(WEEK3)) == (2, 3)
+    assert late.escalation_level(WEEK3) == 1
