@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from chalicelib.core.dates import next_weekly_run
+from chalicelib.core.dates import next_weekly_run, weekly_run
 from chalicelib.core.models import DataError, Frozen, GroupKey, Unit
 from chalicelib.core.settings import Settings
 from chalicelib.evaluate.rules import REGISTRY
@@ -67,10 +67,17 @@ def build_digests(
     each finding escalates, as far as its recipient was warned."""
     drafts: dict[str, _Draft] = defaultdict(_Draft)
     unroutable: list[Unroutable] = []
+    # New and fixed mean this ISO week, whatever day of it the digest is made (a run that
+    # stopped on Monday after writing the ledger and is run again on Tuesday, a resend)
+    this_week = weekly_run(today)
     for entry in entries:
         if entry.state is LedgerState.WAIVED:
             continue  # waived findings are counted in rollups, never reminded
-        fixed = entry.state is LedgerState.RESOLVED and entry.resolved_on == today
+        fixed = (
+            entry.state is LedgerState.RESOLVED
+            and entry.resolved_on is not None
+            and this_week <= entry.resolved_on <= today
+        )
         if not (entry.active or fixed):
             continue
         route = route_group(entry.group_key, entry.unit_id, groups, units)
@@ -90,7 +97,7 @@ def build_digests(
             fix_by=fix_by(today),
             next_escalation=_next_escalation(level, upcoming, route.unit),
         )
-        (draft.new if entry.opened_on >= today else draft.still_open).append(item)
+        (draft.new if entry.opened_on >= this_week else draft.still_open).append(item)
         draft.cc.update(_escalation_copies(route.unit, level))
     for group_key, due in _coming_due(groups, waivers, today, settings):
         route = route_group(group_key, None, groups, units)

@@ -288,6 +288,24 @@ def test_sections_new_still_open_and_fixed() -> None:
     assert [i.rule for i in digest.fixed] == ["expired"]  # not the one fixed last week
 
 
+def test_sections_are_by_iso_week_whatever_day_the_digest_is_made() -> None:
+    # GIVEN Monday's run opened one finding and resolved another, then stopped before it
+    # queued the digests, and last week's Monday run resolved a third
+    entries = [
+        make_entry("oversized", weeks=1),
+        make_entry("naming", weeks=2),
+        make_entry("expired", state=LedgerState.RESOLVED, resolved_on=TODAY),
+        make_entry("filing_stale", state=LedgerState.RESOLVED, resolved_on=TODAY - timedelta(7)),
+    ]
+    # WHEN the week's digests are made by a run on the Wednesday
+    wednesday = TODAY + timedelta(days=2)
+    digest = only_digest(plan(entries, [filed_group()], today=wednesday))
+    # THEN the finding of this week is new, and the fix of this week is listed as fixed
+    assert [i.rule for i in digest.new] == ["oversized"]
+    assert [(i.rule, i.weeks_open) for i in digest.still_open] == [("naming", 2)]
+    assert [i.rule for i in digest.fixed] == ["expired"]
+
+
 def test_waived_entries_are_never_reminded() -> None:
     result = plan([make_entry(state=LedgerState.WAIVED, weeks=9)], [filed_group()])
     assert result == DigestPlan(digests=(), unroutable=())
