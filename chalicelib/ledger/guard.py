@@ -179,7 +179,9 @@ def _mass_new(
     settings: Settings,
 ) -> tuple[list[LedgerChange], list[HeldFinding], list[str]]:
     """A rule opening more new findings than the limit holds them all, and resolves nothing."""
-    limit = max(settings.guard_new_min, math.ceil(settings.guard_new_share * groups))
+    # More than share x groups: for a count, more than its floor (20.5 -> 20); the slack
+    # keeps a float product just under a whole number (0.57 x 100) from dropping by one
+    limit = max(settings.guard_new_min, math.floor(settings.guard_new_share * groups + 1e-9))
     opening = Counter(c.entry.rule for c in kept if _opens(c))
     mass = {rule: count for rule, count in opening.items() if count > limit}
     if not mass:
