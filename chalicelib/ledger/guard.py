@@ -2,7 +2,7 @@
 (DESIGN.md, Guards). Pure: this week's problems, sizes and changes go in; what may be
 written, what is held and why come out.
 
-A source (roster, filing, directory, accounts, posts) is in doubt this week when
+A source (roster, filing, directory, accounts, posts, waivers) is in doubt this week when
 - one of its files was rejected (by the scan, or at upload and quarantined): every rule
   judged on it is in doubt; for rosters only for the groups the file could have held (the
   unit its folder names, else every unit) that have no fresh roster;
@@ -10,7 +10,9 @@ A source (roster, filing, directory, accounts, posts) is in doubt this week when
   `guard_shrink_share` of its people, filing rows or groups with rosters (a mass change,
   as Cloud Custodian's max-resources-percent).
 While in doubt, a rule judged on the source opens no finding (it is held: not written, not
-mailed; the unit is told under 数据问题), escalates none, and resolves none. A rule that
+mailed; the unit is told under 数据问题), escalates none, and resolves none. Every rule is
+treated as judged on the waivers: while they are in doubt, a waived finding whose waiver
+was not found stays waived (held, not mailed as new). A rule that
 would open more new findings than max(`guard_new_min`, `guard_new_share` × groups) holds
 them too, and resolves nothing that week. An operator may accept a mass change
 (`jobs weekly --accept-changes`); a rejected file is fixed by uploading it again."""
@@ -42,6 +44,7 @@ SOURCE_FOLDERS = {
     "directory": Source.DIRECTORY,
     "accounts": Source.ACCOUNTS,
     "posts": Source.POSTS,
+    "waivers": Source.WAIVERS,
 }
 SOURCE_NAMES = {
     Source.ROSTER: "群成员名单",
@@ -49,6 +52,7 @@ SOURCE_NAMES = {
     Source.DIRECTORY: "人员名册",
     Source.ACCOUNTS: "新媒体账号登记表",
     Source.POSTS: "新媒体发布记录",
+    Source.WAIVERS: "豁免清单",
 }
 SIZES = {  # RunRecord.sizes key -> the source, and what it counts
     "people": (Source.DIRECTORY, "人员名册中的人数"),
@@ -138,7 +142,7 @@ def guard(
     kept: list[LedgerChange] = []
     held: list[HeldFinding] = []
     for change in changes:
-        doubt = _doubt(change.entry, active) if _opens(change) else None
+        doubt = _doubt(change.entry, active) if _opens(change) or _unwaives(change) else None
         if doubt is None:
             kept.append(change)
         else:
@@ -160,13 +164,20 @@ def _opens(change: LedgerChange) -> bool:
     return opening and change.entry.state in ACTIVE_STATES
 
 
+def _unwaives(change: LedgerChange) -> bool:
+    """The change opens a waived finding: its waiver was not found this week."""
+    return change.kind is ChangeKind.UNWAIVED
+
+
 def _doubt(entry: LedgerEntry, active: Sequence[Doubt]) -> Doubt | None:
+    """The doubt that covers the finding: one of a source its rule is judged on, or of the
+    waivers, which may hold a waiver for any finding."""
     rule = REGISTRY.get(entry.rule)
     if rule is None:
         return None
-    judged_on = rule.meta.judged_on
+    sources = {*rule.meta.judged_on, Source.WAIVERS}
     return next(
-        (d for d in active if d.source in judged_on and d.covers(entry.unit_id, entry.rostered)),
+        (d for d in active if d.source in sources and d.covers(entry.unit_id, entry.rostered)),
         None,
     )
 

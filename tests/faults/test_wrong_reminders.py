@@ -169,6 +169,32 @@ def test_a_rejected_filings_workbook_makes_no_group_unfiled(
     assert "审备登记表 filings/filings.csv 被拒收" in text(mails[CS_CONTACT])
 
 
+def test_a_rejected_waivers_file_mails_no_waived_finding_as_new(
+    aws: Clients, tmp_path: Path, mailbox: Mailbox
+) -> None:
+    # GIVEN week 1: the departed member of 100001 is waived by the waivers file
+    college = College()
+    college.files["waivers/waivers.csv"] = (
+        "平台,群号,规则,理由,审批人,有效期至\n"
+        "qq,100001,departed_members,退休返聘人员仍需参与工作,党委工作部,2027-06-30\n"
+    )
+    week(aws, college, tmp_path, DAY)
+    assert entries(aws)[("100001", "departed_members")] is LedgerState.WAIVED
+    mailbox.new()
+
+    # WHEN week 2's waivers file is a damaged workbook
+    college.files["waivers/waivers.csv"] = BROKEN_WORKBOOK
+    summary = week(aws, college, tmp_path, WEEK2)
+    mails = mailbox.new()
+
+    # THEN the finding stays waived and nobody is mailed it as new
+    assert entries(aws)[("100001", "departed_members")] is LedgerState.WAIVED
+    assert summary.changes.get("unwaived", 0) == 0 and summary.held >= 1
+    assert not any("本周新发现" in items(m) for m in mails.values())
+    # AND its unit is told why, naming the file
+    assert "豁免清单 waivers/waivers.csv 被拒收" in text(mails[CS_CONTACT])
+
+
 def test_rosters_in_a_misnamed_folder_are_reported_and_no_group_is_called_rosterless(
     aws: Clients, tmp_path: Path, mailbox: Mailbox
 ) -> None:

@@ -27,6 +27,7 @@ class Source(StrEnum):
     DIRECTORY = "directory"
     ACCOUNTS = "accounts"  # the new-media register (accounts/)
     POSTS = "posts"  # the new-media post exports (posts/)
+    WAIVERS = "waivers"  # waivers/: no rule is judged on it, any finding may be waived by it
 
 
 class Subject(StrEnum):
