@@ -226,3 +226,21 @@ def test_a_register_replaced_during_a_post_uploads_check_retries_the_check() -> 
     retried = check_file(bucket, upload, DEFAULT_SETTINGS, TODAY, waivable_rules())
     assert retried.rejected is None
     assert "账号“计算机学院青年”最近发布于 2026-11-12" in retried.notes
+
+
+def test_an_unregistered_account_without_a_platform_names_the_column_in_chinese(
+    tmp_path: Path,
+) -> None:
+    # GIVEN a post export of an account the register does not know, outside any platform
+    # folder and without a 平台 column
+    root = college(tmp_path)
+    put(
+        root,
+        "posts/发表记录.csv",
+        "账号名称,发表时间\n计算机学院学生会,2026-11-12 18:30\n".encode(),
+    )
+    # WHEN scanned
+    result = scanned(root)
+    # THEN the row error names the platform column in Chinese, never `platform`
+    errors = [(e.file, e.row, e.column) for e in result.errors if not e.warning]
+    assert errors == [("posts/发表记录.csv", 2, "平台")]

@@ -228,3 +228,21 @@ def test_a_column_that_looks_like_one_of_ours_is_a_warning_never_ignored_in_sile
         "“年审日期”列看起来是“复核日期”,",
         "“到期时间”列看起来是“截止日期”,",
     ]
+
+
+def test_a_temporary_group_without_an_end_date_column_names_the_column_in_chinese(
+    tmp_path: Path,
+) -> None:
+    # GIVEN a filing list without a 截止日期 column, holding a temporary group
+    write(
+        tmp_path,
+        "filings/2026.csv",
+        lines("平台,群号,单位,类别,备案日期", "qq,1,CS,临时群,2024-03-05"),
+    )
+    # WHEN loaded
+    filings, errors = load_filings(tmp_path)
+    # THEN the row error names the column as users know it, never the field's English name
+    assert filings == []
+    assert [(e.row, e.column, e.reason) for e in errors] == [
+        (2, "截止日期", "临时群必须填写截止日期")
+    ]
