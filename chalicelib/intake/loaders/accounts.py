@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from chalicelib.core.errors import ValueRefused
 from chalicelib.core.models import Account, AccountStatus, DataError, GroupKey, Platform
 from chalicelib.core.settings import Settings
-from chalicelib.core.values import fold
+from chalicelib.core.values import fold, normalize_id
 from chalicelib.intake.loaders.rows import Row, RowError, parse_rows
 from chalicelib.intake.loaders.tables import Consume
 from chalicelib.intake.loaders.units import UnitIndex
@@ -38,7 +39,7 @@ def parse_account(row: Row, units: UnitIndex, today: date) -> Account:
         name=row.required("name"),
         unit_id=unit_id,
         entity=row.word("entity", ENTITY_WORDS),
-        operator=row.text("operator"),
+        operator=_operator(row),
         approved=bool(row.word("approval", APPROVAL_WORDS, False)),
         approved_on=row.date("approved_on", happened_by=today),
         approver=row.text("approver"),
@@ -48,6 +49,16 @@ def parse_account(row: Row, units: UnitIndex, today: date) -> Account:
         last_post_on=row.date("last_post_on", happened_by=today),
         file=row.table.name,
     )
+
+
+def _operator(row: Row) -> str | None:
+    """A person_id, else a name (DESIGN.md, New-media accounts): normalised as every id is,
+    so `10001.0` (pandas' id column with blanks) is person 10001; a name is kept as text."""
+    text = row.text("operator")
+    try:
+        return normalize_id(text, row.settings.max_text_chars) if text else None
+    except ValueRefused as refused:  # scientific notation: the id is lost
+        raise RowError("operator", str(refused)) from None
 
 
 @dataclass

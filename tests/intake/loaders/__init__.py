@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from chalicelib.core.models import DataError, Filing, Office, Unit, Waiver
+from chalicelib.core.models import Account, DataError, Filing, Office, Unit, Waiver
 from chalicelib.core.settings import Settings
 from chalicelib.evaluate.rules import waivable_rules
-from chalicelib.intake.catalogue import DIRECTORY, FILINGS, WAIVERS, Reading, read_kind
+from chalicelib.intake.catalogue import ACCOUNTS, DIRECTORY, FILINGS, WAIVERS, Reading, read_kind
 from chalicelib.intake.catalogue import UNITS as UNITS_KIND
 from chalicelib.intake.config import load_offices as load_office_list
 from chalicelib.intake.directory import Directory
@@ -72,3 +72,11 @@ def load_waivers(
     reading = Reading(today, settings, rules=waivable_rules())
     found = read_kind(LocalSource(root), WAIVERS, reading, errors)
     return [waiver for table in found for waiver in table], errors
+
+
+def load_accounts(
+    root: Path, unit_index: UnitIndex = UNITS, settings: Settings = DEFAULT_SETTINGS
+) -> tuple[list[Account], list[DataError]]:
+    errors: list[DataError] = []
+    found = read_kind(LocalSource(root), ACCOUNTS, Reading(TODAY, settings, unit_index), errors)
+    return [account for table in found for account in table], errors
