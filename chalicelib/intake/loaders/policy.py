@@ -22,7 +22,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from chalicelib.core.models import DataError
 from chalicelib.core.settings import Settings, allowed
-from chalicelib.intake.loaders.rows import Row, RowError, parse_rows
+from chalicelib.intake.loaders.rows import SUMMARY_ROW, Row, RowError, is_summary, parse_rows
 from chalicelib.intake.loaders.tables import Consume
 from chalicelib.intake.loaders.waivers import WaivableRule
 from chalicelib.intake.readers import Table
@@ -71,6 +71,8 @@ def read_policy(settings: Settings, rules: Sequence[WaivableRule]) -> Consume[li
 
 
 def parse_line(row: Row, rules: Sequence[WaivableRule]) -> tuple[LineKind, str, str | int | float]:
+    if is_summary([row.raw("item") or ""]):  # an Excel table's total row: 合计, 汇总 …
+        raise RowError("item", SUMMARY_ROW)
     item = row.required("item")
     value = row.required("value")
     rule = next((r for r in rules if item.casefold() == r.id or item == r.title), None)

@@ -8,6 +8,7 @@ from pathlib import Path
 from chalicelib.core.models import SEED_REGULATIONS, DataError, Policy
 from chalicelib.evaluate.rules import waivable_rules
 from chalicelib.intake.config import load_policy
+from chalicelib.intake.loaders.rows import SUMMARY_ROW
 from chalicelib.intake.source import LocalSource
 from tests.intake.loaders import write
 from tests.intake.readers import DEFAULT_SETTINGS
@@ -80,3 +81,12 @@ def test_each_bad_line_is_a_row_error_and_the_good_ones_count(tmp_path: Path) ->
     assert "max_members 的取值“-5”无效,应为整数,取值 ≥ 0" in errors[0].reason
     assert "引用的制度“条例”没有登记(可用:管理办法、通知)" in errors[-1].reason
     assert found.clauses == {"expired": "通知 一.2"} and found.thresholds == {}
+
+
+def test_a_total_row_is_skipped_with_a_warning_never_a_regulation(tmp_path: Path) -> None:
+    # GIVEN a policy saved from an Excel table with its total row (合计, a count of lines)
+    found, errors = policy(tmp_path, f"项目,内容\n管理办法,{OWN_TITLE}\nmax_members,200\n合计,3\n")
+    # WHEN read THEN the total row is skipped with the summary warning, never a
+    # regulation named 合计 that rollups would cite
+    assert "合计" not in found.regulations
+    assert errors == [DataError(file="config/policy.csv", row=4, reason=SUMMARY_ROW, warning=True)]
