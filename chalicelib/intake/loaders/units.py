@@ -28,12 +28,13 @@ _KEYWORD_SEPARATORS = re.compile(r"[;；、,，]")
 class UnitIndex:
     """Units in the order listed; a unit may be named by its id or its exact name (compared
     after Unicode NFKC, so a full-width or Kangxi-radical spelling finds it too; ids and
-    names are otherwise exact)."""
+    names are otherwise exact). A name two units share is the unit listed first."""
 
     def __init__(self, units: list[Unit]):
         self.units = units
         self.by_id = {u.unit_id: u for u in units}
-        self._refs = {nfkc(u.name): u.unit_id for u in units} | {
+        # reversed: of two units with one name, the one listed first is written last
+        self._refs = {nfkc(u.name): u.unit_id for u in reversed(units)} | {
             nfkc(u.unit_id): u.unit_id for u in units
         }
 
@@ -82,16 +83,26 @@ def _robot(row: Row) -> Robot | None:
 
 
 def read_units(settings: Settings) -> Consume[list[Unit]]:
-    """A consumer of units tables: units in the order listed, a repeated id reported."""
+    """A consumer of units tables: units in the order listed, a repeated id reported; a
+    repeated name is a warning (the name refers to the unit listed first)."""
 
     def consume(file: SourceFile, table: Table, errors: list[DataError]) -> list[Unit]:
         units: dict[str, Unit] = {}
+        names: dict[str, int] = {}  # name as compared -> row of the unit listed first
         for row_number, unit in parse_rows(table, parse_unit, errors, settings):
             if unit.unit_id in units:
                 reason = f"单位编码“{unit.unit_id}”重复"
                 errors.append(row_error(table, row_number, "unit_id", reason))
                 continue
             units[unit.unit_id] = unit
+            first = names.setdefault(nfkc(unit.name), row_number)
+            if first != row_number:
+                reason = (
+                    f"名称“{unit.name}”与第 {first} 行的单位重名,按名称引用时指向第 {first} 行"
+                    "的单位;请修改名称或改用单位编码引用"
+                )
+                error = row_error(table, row_number, "name", reason)
+                errors.append(error.model_copy(update={"warning": True}))
         return list(units.values())
 
     return consume

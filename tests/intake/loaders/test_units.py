@@ -187,3 +187,22 @@ def test_unit_and_office_columns_under_other_names_are_warnings(tmp_path: Path) 
         (True, "“关键字”列看起来是“核心词”,"),
         (True, "“报送范围”列看起来是“范围”,"),
     ]
+
+
+def test_a_name_two_units_share_names_the_unit_listed_first_and_is_a_warning(
+    tmp_path: Path,
+) -> None:
+    # GIVEN a unit list where two units have the same name
+    write(
+        tmp_path,
+        "config/units.csv",
+        lines("单位编码,单位名称", "CS,计算机学院", "FL,外国语学院", "CS2,计算机学院"),
+    )
+    # WHEN it is read and a table refers to that name
+    units, errors = load_units(tmp_path)
+    # THEN both units are read, the name is the unit listed first (as ties go elsewhere),
+    # and the second is a warning at its name cell
+    assert [u.unit_id for u in units] == ["CS", "FL", "CS2"]
+    assert UnitIndex(units).resolve("计算机学院") == "CS"
+    assert [(e.row, e.column, e.warning) for e in errors] == [(4, "单位名称", True)]
+    assert errors[0].reason.startswith("名称“计算机学院”与第 2 行的单位重名")
