@@ -10,7 +10,7 @@ of preference.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -360,16 +360,3 @@ POSTS = TableSchema(
     ),
     (Hint("(发表|发布|发文|群发).*(时间|日期)", "published_at"),),
 )
-
-SCHEMAS = (UNITS, OFFICES, DIRECTORY, FILINGS, WAIVERS, ROSTERS, POLICY, ACCOUNTS, POSTS)
-
-
-def display_name(field: str, located: Collection[str]) -> str:
-    """What users call `field` (its Chinese name) in a table that carries the `located`
-    fields: its label in the schema that has all of them, as a table's required columns
-    single out its schema; `field` itself when no such schema has it."""
-    for table in SCHEMAS:
-        names = {f.name for f in table.fields}
-        if field in names and names.issuperset(located):
-            return table.field(field).label
-    return field

@@ -18,7 +18,6 @@ from chalicelib.core.models import DataError
 from chalicelib.core.settings import Settings
 from chalicelib.core.values import check_email, clean_text, cut_notice, normalize_id
 from chalicelib.intake.readers import Table
-from chalicelib.intake.schema import display_name
 from chalicelib.intake.source import SourceFile
 
 T = TypeVar("T")
@@ -182,12 +181,5 @@ def parse_table(
 
 
 def row_error(table: Table, row: int, field: str | None, reason: str) -> DataError:
-    """The error at `field`'s cell, its column named as the file writes it; a rule may require
-    a cell whose column the file lacks (临时群 without 截止日期): then by its Chinese name."""
-    if field is None:
-        column = None
-    elif field in table.columns:
-        column = table.column_name(field)
-    else:
-        column = display_name(field, table.columns.keys())
+    column = None if field is None else table.column_name(field)
     return DataError(file=table.name, row=row, column=column, reason=reason)

@@ -130,6 +130,8 @@ class Table:
     """How the file was read, in words: `CSV(UTF-8,逗号分隔)`, `XLSX`, `JSON(OneBot)`."""
     warnings: list[str] = field(default_factory=list)
     """What a user should know of the header: columns that look like ours but are not used."""
+    labels: dict[str, str] = field(default_factory=dict, repr=False)
+    """Each field of the schema by its Chinese name, for errors about a column it lacks."""
     address_names: str = ""
     """The accepted names of the schema's address columns ("" when it has none): an unread
     column full of addresses is reported with them."""
@@ -210,6 +212,10 @@ class Table:
         return self.path if self.sheet is None else f"{self.path}#{self.sheet}"
 
     def column_name(self, field_name: str) -> str:
+        """The column as the file writes it; a field the file lacks (a rule may require a
+        cell of it: 临时群 without 截止日期) by the schema's Chinese name."""
+        if field_name not in self.columns:
+            return self.labels.get(field_name, field_name)
         return self.header[self.columns[field_name]].strip()
 
     def row_number(self, index: int) -> int:
@@ -251,6 +257,7 @@ def locate_table(
                 problems=problems,
                 tool=export_tool(header),
                 warnings=warnings,
+                labels={f.name: f.label for f in schema.fields},
                 address_names=schema.address_names,
             )
         meta.update(_preamble_values(row))
