@@ -369,10 +369,10 @@ class Portal:
             return None
 
     def _rollup_key(self, grant: Grant) -> str:
-        """The office's latest weekly workbook (reports/<year>/W<week>/…_<office>.xlsx)."""
-        suffix = f"_{safe_filename(grant.office)}.xlsx"
+        """The office's latest weekly workbook (reports/<year>/W<week>/…_<period>_<office>.xlsx)."""
+        name = f"{safe_filename(grant.office)}.xlsx"
         keys = self.ports.objects.keys(REPORTS)
-        return max((k for k in keys if "/W" in k and k.endswith(suffix)), default="")
+        return max((k for k in keys if _weekly_workbook_of(k) == name), default="")
 
     def _mend_waivers(self, grant: Grant) -> None:
         """An approval whose waiver file was not written (the write failed after the
@@ -442,6 +442,18 @@ UPLOAD_NAMES = {
     p: f"{PLATFORM_NAMES[p]}发布记录" if p.is_account else f"{PLATFORM_NAMES[p]}成员名单"
     for p in Platform
 }
+
+
+def _weekly_workbook_of(key: str) -> str:
+    """`reports/2026/W47/群组合规汇总_2026-W47_学生处.xlsx` -> `学生处.xlsx`: the office's part
+    of a weekly workbook's name, read after the week its folder names (so that the office
+    `学生处` is never taken for the end of `宣传部_学生处`); "" for any other key."""
+    parts = key.removeprefix(REPORTS).split("/")
+    if len(parts) != 3 or not parts[1].startswith("W"):
+        return ""
+    year, week, name = parts
+    _, sep, office = name.partition(f"_{year}-{week}_")
+    return office if sep else ""
 
 
 def _in_unit_folders(key: str, unit_id: str) -> bool:
