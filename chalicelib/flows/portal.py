@@ -206,8 +206,8 @@ class Portal:
             until=until,
             decision=first_decision(kind),
         )
-        recorded = self.ports.actions.record(action)
-        done = "recorded" if recorded else "duplicate"
+        asked = _asked_already(action, self.ports.actions.actions())
+        done = "recorded" if not asked and self.ports.actions.record(action) else "duplicate"
         return Page.redirect(f"{visit.base_url}unit?u={quote(unit_id)}&done={done}")
 
     def receipt(self, visit: Visit) -> Page:
@@ -396,6 +396,16 @@ class Portal:
             ("\ufeff" + out.getvalue()).encode("utf-8"),
             "text/csv; charset=utf-8",
         )
+
+
+def _asked_already(action: UnitAction, actions: list[UnitAction]) -> bool:
+    """A request that still waits for the office is not asked again: a waiver while any
+    waiver request of the finding waits (the page offers none), a dispute while the same
+    one waits (the same form posted again after the week turned, when its id differs)."""
+    waiting = [a for a in actions if a.pending and a.kind is action.kind and a.key == action.key]
+    if action.kind is ActionKind.WAIVER:
+        return bool(waiting)
+    return any(a.reason == action.reason and a.by == action.by for a in waiting)
 
 
 def _decision(value: str, action: UnitAction) -> Decision:
