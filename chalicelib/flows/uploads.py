@@ -93,8 +93,8 @@ def validate_upload(
 
     None when the key is not a data-root file or the object is gone (a replayed message
     after it was quarantined). `today` (for waiver expiry) defaults to the upload's date.
-    A rejected file's receipt is queued for email before the file is moved: when that
-    fails, nothing has moved and the event's retry does it all again."""
+    A rejected file's receipt is queued for email and written before the file is moved:
+    when either fails, nothing has moved and the event's retry does it all again."""
     if folder_of(key) is None:
         return None
     file = ports.objects.stat(key)
@@ -108,9 +108,11 @@ def validate_upload(
     if receipt.rejected is not None:
         receipt = receipt.model_copy(update={"quarantined_to": quarantine_key(key)})
         notify_rejection(ports, receipt, file, settings)
-        ports.objects.move(key, quarantine_key(key))
+    # written before the move: a retry after the move finds no file, and so no receipt
     body = json.dumps(receipt.model_dump(mode="json"), ensure_ascii=False, indent=2)
     ports.objects.put(receipt_key(key), body.encode(), "application/json; charset=utf-8")
+    if receipt.rejected is not None:
+        ports.objects.move(key, quarantine_key(key))
     return receipt
 
 

@@ -374,3 +374,33 @@ def test_a_windows_saved_export_is_read_on_the_retry_after_a_throttled_read(s3: 
         (GROUP_ID, len(CLASS_GROUP), "10****21")
     ]
     assert format_receipt(receipt) == f"{key}:读取 5 行,没有发现错误。"
+
+
+class _ReceiptPutFailsOnce(MemoryBucket):
+    """A bucket whose first write of a receipt fails (S3 throttled), as on AWS."""
+
+    failed = False
+
+    def put(self, key: str, body: bytes, content_type: str = "application/octet-stream") -> None:
+        if key.startswith("receipts/") and not self.failed:
+            self.failed = True
+            raise client_error("SlowDown", "PutObject")
+        super().put(key, body, content_type)
+
+
+def test_a_rejected_file_still_gets_its_receipt_when_the_first_receipt_write_fails() -> None:
+    # Given a rejected upload whose receipt cannot be written on the first try
+    bucket = _ReceiptPutFailsOnce(now=UPLOADED)
+    bucket.put("config/units.csv", UNITS.encode())
+    key = "filings/登记表.csv"
+    bucket.put(key, "群号,群名称\n1,机电工作群\n".encode())  # no 平台/单位/备案日期: rejected
+    with pytest.raises(ClientError):
+        validate_upload(in_memory(bucket), key, DEFAULT_SETTINGS)
+
+    # When the event is delivered again
+    validate_upload(in_memory(bucket), key, DEFAULT_SETTINGS)
+
+    # Then the unit sees the receipt of its rejected file (DESIGN.md, Portal: receipts)
+    receipt = stored_receipt(bucket, key)
+    assert receipt.rejected is not None and receipt.quarantined_to == f"quarantine/{key}"
+    assert bucket.keys("quarantine/") == [f"quarantine/{key}"]
