@@ -21,6 +21,9 @@ from chalicelib.notify.wording import SEVERITY_NAMES, chinese_day, objects_named
 TITLE = "群组合规提醒"
 # Characters that would make a unit's name a link, a heading or emphasis in markdown.
 _MARKUP = re.compile(r"[\\`*_#>\[\]()<!|~]")
+# WeCom takes at most 4096 bytes of markdown (DingTalk more): a unit's name, one cell of
+# units.csv, is shortened so that the notice always fits.
+MAX_NAME_CHARS = 60
 
 
 def robot_notices(
@@ -63,7 +66,7 @@ def notice_markdown(
     objects = objects_named(entry.group_key for entry in entries)
     lines = [
         f"### {TITLE}({week_span(period)})",
-        f"**{_MARKUP.sub('', unit.name)}** 有 **{len(entries)}** 项群组问题待整改,涉及 {objects}。",
+        f"**{_shown_name(unit.name)}** 有 **{len(entries)}** 项群组问题待整改,涉及 {objects}。",
         f"> 严重程度:{counts}",
         f"请于 **{chinese_day(fix_by(today))}** 前完成整改。",
     ]
@@ -71,3 +74,8 @@ def notice_markdown(
         lines.append(f"[打开单位工作台,查看明细并反馈]({link})")
     lines.append("明细见发给单位联系人的提醒邮件;本通知不列出群名和成员。")
     return "\n\n".join(lines)
+
+
+def _shown_name(name: str) -> str:
+    plain = _MARKUP.sub("", name)
+    return plain if len(plain) <= MAX_NAME_CHARS else f"{plain[: MAX_NAME_CHARS - 1]}…"

@@ -74,3 +74,16 @@ def test_its_send_is_the_units_robot_this_week_and_survives_the_bucket() -> None
     assert message.eml_key == robot_notice_key(PERIOD, message.content_hash)
     assert RobotNotice.from_bytes(notice.to_bytes()) == notice
     assert WECOM_KEY not in message.to_json() and DINGTALK_SECRET not in message.to_json()
+
+
+def test_a_long_unit_name_keeps_the_notice_within_wecoms_4096_bytes() -> None:
+    # Given a unit whose name (one units.csv cell, up to 32 767 characters) is very long
+    unit = make_unit(name="机电工程学院" * 300, robot=WECOM)
+
+    # When its notice is built, with its portal link
+    (notice,) = robot_notices(entries(), [unit], TODAY, PERIOD, lambda u: f"https://p/{u}")
+
+    # Then WeCom takes it: markdown content is at most 4096 bytes of UTF-8 (DESIGN.md,
+    # Channels: providers' limits handled as documented), and it still ends as it should
+    assert len(notice.markdown.encode("utf-8")) <= 4096
+    assert "(https://p/U01)" in notice.markdown and "机电工程学院" in notice.markdown
