@@ -23,6 +23,7 @@ import ssl
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from http.client import HTTPException
 from typing import Any
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlencode, urlsplit
@@ -97,7 +98,7 @@ class RobotTransport:
             error.close()
         except URLError as error:  # the request never left
             raise NotSent(f"{label}:无法连接({error.reason})") from None
-        except OSError as error:  # it left; the answer did not come
+        except (OSError, HTTPException) as error:  # it left; no answer, or none readable
             raise OutcomeUnknown(f"{label}:未收到应答({type(error).__name__}),可能已发出") from None
         try:
             judge(notice.robot.channel, status, answer)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 
 import pytest
 from pydantic import SecretStr
@@ -124,3 +125,26 @@ def test_a_notice_altered_in_the_bucket_is_never_posted(robot_api: RobotApi) -> 
 def test_refuses_an_api_base_that_is_not_https(base: str) -> None:
     with pytest.raises(ValueError, match="https"):
         RobotTransport({Channel.WECOM: base})
+
+
+def test_an_answer_that_is_not_http_is_of_unknown_outcome() -> None:
+    # Given an API that takes the request and answers something that is not HTTP
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+
+    def answer_garbage() -> None:
+        connection, _ = listener.accept()
+        with connection:
+            connection.recv(65536)
+            connection.sendall(b"garbage\r\n\r\n")
+
+    threading.Thread(target=answer_garbage, daemon=True).start()
+    base = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    robots = RobotTransport({Channel.WECOM: base, Channel.DINGTALK: base}, timeout=2)
+
+    # When a notice is posted, Then the request left: it may have been posted, so its
+    # outcome is unknown, never sent again (DESIGN.md, Findings ledger: sends)
+    with listener, pytest.raises(OutcomeUnknown) as unknown:
+        robots.send(WECOM, "", ["robot:CS"])
+    assert WECOM_KEY not in str(unknown.value)
