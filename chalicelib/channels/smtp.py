@@ -112,6 +112,8 @@ def _transmit(
         code, text = connection.getreply()
     except (smtplib.SMTPException, OSError) as error:  # the server may have queued it
         raise OutcomeUnknown(f"SMTP 未答复(数据已发出):{error}") from error
+    if code == -1:  # smtplib's code for a reply without one: the server may have queued it
+        raise OutcomeUnknown(f"SMTP 答复无法识别(数据已发出):{_answer(code, text)}")
     _expect((code, text), "数据")
     return Handed(_answer(code, text), refused)
 

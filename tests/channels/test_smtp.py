@@ -223,3 +223,20 @@ def test_a_certificate_the_client_does_not_trust_is_refused_before_the_password_
         with pytest.raises(NotSent, match="CERTIFICATE_VERIFY_FAILED"):
             SmtpTransport(where, password).send(b"x", USER, [TO])  # the system's CAs only
         assert running.handler.logins == [] and asked == []
+
+
+def test_an_unreadable_answer_after_the_data_is_unknown_and_never_sent_twice(
+    server: SmtpServerUnderTest,
+) -> None:
+    # Given a server that answers the data with a line that has no reply code
+    server.behaviour.data_answers.append("queued, thank you")
+    sender = mailer(server)
+
+    # When the digest is sent, and its message is delivered again
+    first = sender.send(MESSAGE, NOW)
+    again = sender.send(MESSAGE, NOW + timedelta(hours=1))
+
+    # Then the data left and the server may have queued it: unknown, never sent again
+    # (DESIGN.md: a send whose outcome is unknown is reported, never blindly repeated)
+    assert (first, again) == (SendOutcome.UNKNOWN, SendOutcome.UNKNOWN)
+    assert record(sender)[0] is SendStatus.UNKNOWN
