@@ -6,7 +6,7 @@ from __future__ import annotations
 from chalicelib.aws.mailhealth import PK as MAIL_HEALTH_KEY
 from chalicelib.core.layout import INVENTORY, OUTBOX, QUARANTINE, RECEIPTS, REPORTS
 from chalicelib.core.settings import resource_names
-from chalicelib.intake.catalogue import ACCOUNTS, DATA_FOLDERS, POSTS, ROSTERS, UNITS
+from chalicelib.intake.catalogue import DATA_FOLDERS, POSTS, ROSTERS, UNITS
 from chalicelib.portal.uploads import PORTAL_WAIVERS
 from jobs.template.common import Json, arn
 
@@ -77,8 +77,10 @@ ACCESS: dict[str, list[Grant]] = {
         grant(f"sqs:GetQueueUrl sqs:ChangeMessageVisibility {SQS_TRIGGER}", "digests"),
     ],
     "validate_upload": [
-        # the unit list; the account register, which says whose a post export is
-        grant("s3:ListBucket", f"list:config/ list:{ACCOUNTS.prefix}"),
+        # the unit list; the account register, which says whose a post export is; and every
+        # data folder, as S3 answers a read of a missing upload (a replayed message after
+        # the quarantine) with 404 only to a role that may list there, else 403
+        grant("s3:ListBucket", LIST_DATA),
         grant("s3:GetObject s3:DeleteObject", DATA),
         grant("s3:PutObject", f"objects:{RECEIPTS} objects:{QUARANTINE} objects:{OUTBOX}"),
         grant(SQS_TRIGGER, "uploads"),

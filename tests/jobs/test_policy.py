@@ -9,6 +9,7 @@ other way round at run time: every call a handler made on the stack was allowed.
 from __future__ import annotations
 
 import ast
+import fnmatch
 import re
 from collections.abc import Iterable
 from functools import cache
@@ -19,6 +20,7 @@ import botocore.session
 import pytest
 from botocore import xform_name
 
+from chalicelib.intake.catalogue import DATA_FOLDERS
 from jobs.handlers import handler_imports
 from jobs.template import ACCESS, build_template, functions
 
@@ -245,3 +247,27 @@ def test_listing_is_limited_to_the_prefixes_each_function_lists() -> None:
                     if k == "s3:prefix"
                 ]
                 assert prefixes, (function, statement)
+
+
+# S3 answers a read (GetObject, HeadObject) of a key that is not there with 404 NoSuchKey
+# only to a caller that may list the bucket where the key would be; anyone else gets 403
+# AccessDenied, which the code does not take for "gone". Where a function's code expects a
+# missing object (it catches NoSuchKey/404), its role must list that prefix.
+EXPECTS_MISSING = {
+    # uploads.validate_upload: the upload already quarantined or deleted (a replayed
+    # message) is nothing to do (S3Objects.stat -> None, S3Source.read -> SourceFileGone)
+    "validate_upload": [f"{folder}/" for folder in DATA_FOLDERS],
+}
+
+
+@pytest.mark.parametrize("function", sorted(EXPECTS_MISSING))
+def test_a_function_that_expects_an_object_gone_may_list_where_it_would_be(function: str) -> None:
+    patterns = [
+        pattern
+        for statement in statements(TEMPLATE, function)
+        if "s3:ListBucket" in statement["Action"]
+        for pattern in statement["Condition"].get("StringLike", {}).get("s3:prefix", [])
+    ]
+    for prefix in EXPECTS_MISSING[function]:
+        key = f"{prefix}unit/file.csv"
+        assert any(fnmatch.fnmatchcase(key, pattern) for pattern in patterns), (function, prefix)
