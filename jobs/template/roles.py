@@ -57,7 +57,8 @@ UPLOAD_OBJECTS = " ".join(f"objects:{f}" for f in UPLOAD_FOLDERS)
 UPLOAD_RECEIPTS = " ".join(f"objects:{RECEIPTS}{f}" for f in UPLOAD_FOLDERS)
 ACCESS: dict[str, list[Grant]] = {
     "weekly_scan": [
-        grant("s3:ListBucket", f"{LIST_DATA} list:{QUARANTINE}"),
+        # receipts: S3 answers a read of a missing one 404 only to a role that may list there
+        grant("s3:ListBucket", f"{LIST_DATA} list:{QUARANTINE} list:{RECEIPTS}"),
         grant("s3:ListBucket", "top"),  # what lies beside the data folders (misplaced files)
         grant("s3:GetObject", f"{DATA} objects:{RECEIPTS}"),  # receipts: rejected uploads
         grant("s3:PutObject", f"objects:{OUTBOX} objects:{INVENTORY}"),
