@@ -52,7 +52,7 @@ def build_template(
     resources: Json = {
         **storage(names),
         **queues(names),
-        **alarm_topic(stage),
+        **alarm_topic(stage, mail),
         **mail_events_queue(names),
         **(ses(names) if mail == "ses" else {}),
         **held_findings_alarm(),

@@ -6,9 +6,10 @@ from chalicelib.flows.observability import NAMESPACE
 from jobs.template.common import Json, arn
 
 
-def alarm_topic(stage: str) -> Json:
-    """The topic, encrypted with a key of the stack's own whose policy lets CloudWatch (and
-    SES, for its bounce events) publish to it."""
+def alarm_topic(stage: str, mail: str = "ses") -> Json:
+    """The topic, encrypted with a key of the stack's own whose policy lets CloudWatch (and,
+    in a template for SES, SES for its bounce events) publish to it."""
+    services = ["cloudwatch.amazonaws.com", *(["ses.amazonaws.com"] if mail == "ses" else [])]
     return {
         "AlarmKey": {
             "Type": "AWS::KMS::Key",
@@ -28,9 +29,7 @@ def alarm_topic(stage: str) -> Json:
                         {
                             "Sid": "ServicesPublishEncrypted",
                             "Effect": "Allow",
-                            "Principal": {
-                                "Service": ["cloudwatch.amazonaws.com", "ses.amazonaws.com"]
-                            },
+                            "Principal": {"Service": services},
                             "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
                             "Resource": "*",
                             "Condition": {

@@ -601,3 +601,15 @@ def test_the_signing_keys_are_read_from_their_one_parameter_without_any_kms_gran
         "validate_upload",
     }
     assert resource_names("prod")["portal_key_parameter"] == "/qungov/prod/portal-keys"
+
+
+def test_with_smtp_the_key_of_the_topics_lets_no_ses_use_it() -> None:
+    """Only SES publishes encrypted mail events; a template for SMTP (AWS China, a region
+    without SES) has none, so its key lets CloudWatch alone use it."""
+    smtp = build_template("prod", "deployment.zip", mail="smtp")
+    services = {
+        service
+        for statement in smtp["Resources"]["AlarmKey"]["Properties"]["KeyPolicy"]["Statement"]
+        for service in statement["Principal"].get("Service", [])
+    }
+    assert services == {"cloudwatch.amazonaws.com"}
