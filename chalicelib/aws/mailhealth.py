@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 from chalicelib.notify.mailhealth import Undeliverable
 
 PK = "MAILHEALTH"
-FIELDS = ("kind", "reason", "at")
+FIELDS = ("kind", "reason", "at", "message_id")
 
 
 @dataclass(frozen=True)

@@ -163,6 +163,26 @@ class DynamoSendLog:
                 ) from None
             raise
 
+    def bounced(self, period: str, recipient: str, message_id: str, at: str) -> None:
+        for record in self.records(period):
+            if record.recipient != recipient or record.message_id != message_id:
+                continue
+            channel = "" if record.channel is Channel.EMAIL else f"#{record.channel}"
+            try:
+                self.client.update_item(
+                    TableName=self.table,
+                    Key={
+                        "pk": {"S": f"SEND#{period}"},
+                        "sk": {"S": f"{recipient}#{record.kind}{channel}"},
+                    },
+                    UpdateExpression="SET bounced_at = :at",
+                    ConditionExpression="message_id = :id",
+                    ExpressionAttributeValues={":at": {"S": at}, ":id": {"S": message_id}},
+                )
+            except ClientError as error:
+                if error.response["Error"]["Code"] != CONDITION_FAILED:
+                    raise  # else sent again meanwhile under a new id: that one did not bounce
+
     def _update(
         self,
         message: MailMessage,
@@ -231,4 +251,5 @@ def _record(item: dict[str, Any]) -> SendRecord:
         message_id=text("message_id"),
         error=text("error"),
         channel=Channel(text("channel") or Channel.EMAIL),
+        bounced_at=text("bounced_at"),
     )

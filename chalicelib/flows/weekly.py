@@ -350,10 +350,21 @@ def _weeks_sent(log: SendLog, today: date) -> dict[str, frozenset[date]]:
             if (
                 SendKind.of(record.kind) is SendKind.DIGEST
                 and record.status is SendStatus.SENT
+                and record.bounced_at is None  # a bounced warning delays (DESIGN.md, Guards)
                 and not record.robot
             ):
                 sent.setdefault(record.recipient, set()).add(week)
     return {recipient: frozenset(weeks) for recipient, weeks in sent.items()}
+
+
+def _periods_sent_in(at: str) -> list[str]:
+    """The weeks whose digest a message sent at `at` (the provider's ISO time) may be: its
+    own, or the one before (a digest queued late in its week); none when unreadable."""
+    try:
+        day = datetime.fromisoformat(at).astimezone(SHANGHAI).date()
+    except ValueError:
+        return []
+    return [iso_period(day), iso_period(day - timedelta(weeks=1))]
 
 
 def _released(
@@ -373,6 +384,9 @@ def _take_mail_events(ports: WeeklyPorts, problems: list[str]) -> None:
     def take(body: str) -> None:
         for item in events_of(body):
             ports.mail_health.record(item)
+            if item.kind == "bounce" and item.message_id:
+                for period in _periods_sent_in(item.at):
+                    ports.send_log.bounced(period, item.address, item.message_id, item.at)
 
     try:
         ports.mail_events(take)

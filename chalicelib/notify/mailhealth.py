@@ -19,6 +19,7 @@ class Undeliverable(Frozen):
     kind: str  # bounce, complaint, rejected
     reason: str  # the provider's words (a diagnostic code), cut short
     at: str  # when the provider reported it, ISO 8601
+    message_id: str = ""  # the provider's id of the message that bounced
 
     @property
     def words(self) -> str:
@@ -52,6 +53,7 @@ def events_of(body: str) -> list[Undeliverable]:
         return []
     kind = str(event.get("eventType") or event.get("notificationType") or "").lower()
     at = str(event.get("mail", {}).get("timestamp", ""))
+    message_id = str(event.get("mail", {}).get("messageId", ""))
     if kind == "bounce":
         bounce = event.get("bounce", {})
         if bounce.get("bounceType") != "Permanent":
@@ -64,11 +66,13 @@ def events_of(body: str) -> list[Undeliverable]:
         why = complaint.get("complaintFeedbackType") or "abuse"
     else:
         return []
-    items = [_item(r, kind, why, at) for r in recipients if isinstance(r, dict)]
+    items = [_item(r, kind, why, at, message_id) for r in recipients if isinstance(r, dict)]
     return [item for item in items if "@" in item.address]
 
 
-def _item(recipient: dict[str, Any], kind: str, why: str, at: str) -> Undeliverable:
+def _item(
+    recipient: dict[str, Any], kind: str, why: str, at: str, message_id: str
+) -> Undeliverable:
     reason = str(recipient.get("diagnosticCode") or why)[:200]
     address = str(recipient.get("emailAddress") or "").strip().lower()
-    return Undeliverable(address=address, kind=kind, reason=reason, at=at)
+    return Undeliverable(address=address, kind=kind, reason=reason, at=at, message_id=message_id)

@@ -137,6 +137,7 @@ class SendRecord(Frozen):
     message_id: str | None = None
     error: str | None = None
     channel: Channel = Channel.EMAIL
+    bounced_at: str | None = None  # the provider reported it bounced after it was sent
 
     @property
     def robot(self) -> bool:
@@ -170,6 +171,10 @@ class SendLog(Protocol):
     def unknown(self, message: MailMessage, claim: Claim, error: str, now: datetime) -> None: ...
     def refused(self, message: MailMessage, error: str, now: datetime) -> None: ...
     def records(self, period: str) -> list[SendRecord]: ...
+    def bounced(self, period: str, recipient: str, message_id: str, at: str) -> None:
+        """The message `message_id` sent to `recipient` bounced: its record says so (its
+        status stays, so that it is never sent again)."""
+        ...
 
 
 class MailQueue(Protocol):

@@ -8,6 +8,7 @@ wang@), 200002 unidentified_members (to zhao@), 300003 expired (to cs@, its unit
 from __future__ import annotations
 
 import email
+import json
 from collections.abc import Iterator
 from datetime import date, timedelta
 from email.message import Message
@@ -18,6 +19,8 @@ import pytest
 
 from chalicelib.aws.clients import Clients
 from chalicelib.aws.ledger import DynamoLedger
+from chalicelib.aws.sendlog import DynamoSendLog
+from chalicelib.core.dates import iso_period
 from chalicelib.core.models import RollupKind
 from chalicelib.flows.rollup import ports as rollup_ports
 from chalicelib.flows.rollup import run_rollup
@@ -25,6 +28,8 @@ from chalicelib.flows.weekly import Acceptance, WeeklySummary, run_weekly
 from chalicelib.flows.weekly import ports as weekly_ports
 from chalicelib.ledger.models import LedgerState
 from chalicelib.ledger.week import LaterWeekRan
+from chalicelib.notify.sending import DIGEST
+from jobs.unblock import forget
 from jobs.weekly import drain_digests
 from tests.aws import client_error, injected, sent_emails
 from tests.faults.college import CS_CONTACT, DAY, SETTINGS, WANG, ZHAO, College, monday_morning
@@ -241,6 +246,39 @@ def test_a_head_is_not_copied_while_the_warning_bounced(
     # AND once that warning reached cs@, week 4 copies the head
     week(aws, college, tmp_path, WEEK4)
     assert CS_HEAD in str(mailbox.new()[CS_CONTACT]["Cc"])
+
+
+def test_a_warning_that_bounced_delays_the_heads_copy_after_the_address_is_unblocked(
+    aws: Clients, tmp_path: Path, mailbox: Mailbox
+) -> None:
+    # GIVEN 300003's expired finding, open since week 1 for cs@, whose week-2 digest (the
+    # one that warns of the head's copy) SES accepted and then reported as bounced
+    college = College()
+    week(aws, college, tmp_path, DAY)
+    week(aws, college, tmp_path, WEEK2)
+    records = DynamoSendLog(aws.dynamodb, SETTINGS.ledger_table).records(iso_period(WEEK2))
+    warning = next(r for r in records if r.recipient == CS_CONTACT and r.kind == DIGEST)
+    bounce = {
+        "eventType": "Bounce",
+        "bounce": {
+            "bounceType": "Permanent",
+            "bounceSubType": "General",
+            "bouncedRecipients": [{"emailAddress": CS_CONTACT}],
+        },
+        "mail": {"timestamp": "2026-11-23T00:30:00.000Z", "messageId": warning.message_id},
+    }
+    queue = aws.sqs.get_queue_url(QueueName=SETTINGS.mail_events_queue)["QueueUrl"]
+    aws.sqs.send_message(QueueUrl=queue, MessageBody=json.dumps(bounce))
+    week(aws, college, tmp_path, WEEK3)  # reads the bounce: cs@ gets nothing this week
+    # WHEN an operator clears the address and week 4 runs
+    assert forget(aws, SETTINGS, CS_CONTACT)
+    mailbox.new()
+    week(aws, college, tmp_path, WEEK4)
+    fourth = mailbox.new()[CS_CONTACT]
+
+    # THEN the head is not copied on a warning that never arrived: the digest warns again
+    assert CS_HEAD not in str(fourth["Cc"] or "")
+    assert "下周提醒将抄送单位第一责任人" in text(fourth)
 
 
 def test_an_earlier_week_run_after_a_later_one_is_refused_and_changes_nothing(

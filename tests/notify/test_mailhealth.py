@@ -66,6 +66,7 @@ def test_a_permanent_bounce_names_each_address_in_lower_case_with_the_servers_wo
         kind="bounce",
         reason="smtp; 550 5.1.1 user unknown",
         at="2026-11-16T00:06:01.000Z",
+        message_id="0100017-message",
     )
     assert item.words == "退信"
 
