@@ -163,25 +163,18 @@ class DynamoSendLog:
                 ) from None
             raise
 
-    def bounced(self, period: str, recipient: str, message_id: str, at: str) -> None:
-        for record in self.records(period):
-            if record.recipient != recipient or record.message_id != message_id:
-                continue
-            channel = "" if record.channel is Channel.EMAIL else f"#{record.channel}"
-            try:
-                self.client.update_item(
-                    TableName=self.table,
-                    Key={
-                        "pk": {"S": f"SEND#{period}"},
-                        "sk": {"S": f"{recipient}#{record.kind}{channel}"},
-                    },
-                    UpdateExpression="SET bounced_at = :at",
-                    ConditionExpression="message_id = :id",
-                    ExpressionAttributeValues={":at": {"S": at}, ":id": {"S": message_id}},
-                )
-            except ClientError as error:
-                if error.response["Error"]["Code"] != CONDITION_FAILED:
-                    raise  # else sent again meanwhile under a new id: that one did not bounce
+    def bounced(self, record: SendRecord, at: str) -> None:
+        try:
+            self.client.update_item(
+                TableName=self.table,
+                Key=_record_key(record.period, record.recipient, record.kind, record.channel),
+                UpdateExpression="SET bounced_at = :at",
+                ConditionExpression="message_id = :id",
+                ExpressionAttributeValues={":at": {"S": at}, ":id": {"S": record.message_id or ""}},
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != CONDITION_FAILED:
+                raise  # else sent again meanwhile under a new id: that one did not bounce
 
     def _update(
         self,
@@ -226,11 +219,14 @@ def _utc(moment: datetime) -> str:
 
 
 def _key(message: MailMessage) -> dict[str, dict[str, str]]:
-    channel = "" if message.channel is Channel.EMAIL else f"#{message.channel}"
-    return {
-        "pk": {"S": f"SEND#{message.period}"},
-        "sk": {"S": f"{message.recipient}#{message.kind}{channel}"},
-    }
+    return _record_key(message.period, message.recipient, message.kind, message.channel)
+
+
+def _record_key(
+    period: str, recipient: str, kind: str, channel: Channel
+) -> dict[str, dict[str, str]]:
+    suffix = "" if channel is Channel.EMAIL else f"#{channel}"
+    return {"pk": {"S": f"SEND#{period}"}, "sk": {"S": f"{recipient}#{kind}{suffix}"}}
 
 
 def _record(item: dict[str, Any]) -> SendRecord:

@@ -12,7 +12,8 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import partial
+from functools import cache, partial
+from itertools import chain
 from typing import Any
 
 from chalicelib.aws.actions import DynamoActionLog
@@ -50,11 +51,18 @@ from chalicelib.ledger.week import judge_week, open_counts
 from chalicelib.notify.attribution import data_problems_by_unit, unit_names, unit_of_file
 from chalicelib.notify.digests.build import DigestPlan, build_digests
 from chalicelib.notify.digests.ladder import Ladder
-from chalicelib.notify.mailhealth import MailHealthLog, events_of
+from chalicelib.notify.mailhealth import MailHealthLog, Undeliverable, events_of
 from chalicelib.notify.robots.message import robot_recipient
 from chalicelib.notify.robots.notice import robot_notices
 from chalicelib.notify.rollups.inventory import GroupInventory, week_inventory
-from chalicelib.notify.sending import MailMessage, MailQueue, SendKind, SendLog, SendStatus
+from chalicelib.notify.sending import (
+    MailMessage,
+    MailQueue,
+    SendKind,
+    SendLog,
+    SendRecord,
+    SendStatus,
+)
 from chalicelib.portal.links import Links, with_portal
 from chalicelib.portal.tokens import Keyring
 
@@ -357,14 +365,24 @@ def _weeks_sent(log: SendLog, today: date) -> dict[str, frozenset[date]]:
     return {recipient: frozenset(weeks) for recipient, weeks in sent.items()}
 
 
-def _periods_sent_in(at: str) -> list[str]:
-    """The weeks whose digest a message sent at `at` (the provider's ISO time) may be: its
-    own, or the one before (a digest queued late in its week); none when unreadable."""
+def _bounced_sends(
+    item: Undeliverable, sends: Callable[[str], list[SendRecord]]
+) -> list[SendRecord]:
+    """The send a permanent bounce reports (by message id and recipient, whose local part
+    the provider may give in another case), looked for in the week the message was sent
+    (the provider's ISO time) and the week before (a digest queued late in its week)."""
+    if item.kind != "bounce" or not item.message_id:
+        return []
     try:
-        day = datetime.fromisoformat(at).astimezone(SHANGHAI).date()
+        day = datetime.fromisoformat(item.at).astimezone(SHANGHAI).date()
     except ValueError:
         return []
-    return [iso_period(day), iso_period(day - timedelta(weeks=1))]
+    weeks = (iso_period(day), iso_period(day - timedelta(weeks=1)))
+    return [
+        record
+        for record in chain.from_iterable(map(sends, weeks))
+        if record.message_id == item.message_id and record.recipient.lower() == item.address
+    ]
 
 
 def _released(
@@ -381,12 +399,13 @@ def _take_mail_events(ports: WeeklyPorts, problems: list[str]) -> None:
     """Record what the mail provider reported since the last run (bounces, complaints), so
     that this week's digests go to no address that cannot receive them."""
 
+    sends = cache(ports.send_log.records)  # each week's send log read once per drain
+
     def take(body: str) -> None:
         for item in events_of(body):
             ports.mail_health.record(item)
-            if item.kind == "bounce" and item.message_id:
-                for period in _periods_sent_in(item.at):
-                    ports.send_log.bounced(period, item.address, item.message_id, item.at)
+            for record in _bounced_sends(item, sends):
+                ports.send_log.bounced(record, item.at)
 
     try:
         ports.mail_events(take)

@@ -98,10 +98,11 @@ class InMemorySendLog:
     def records(self, period: str) -> list[SendRecord]:
         return [held.record for key, held in sorted(self._held.items()) if key[0] == period]
 
-    def bounced(self, period: str, recipient: str, message_id: str, at: str) -> None:
-        for key, held in self._held.items():
-            if key[:2] == (period, recipient) and held.record.message_id == message_id:
-                held.record = held.record.model_copy(update={"bounced_at": at})
+    def bounced(self, record: SendRecord, at: str) -> None:
+        key = (record.period, record.recipient, record.kind, record.channel)
+        held = self._held.get(key)
+        if held is not None and held.record.message_id == record.message_id:
+            held.record = held.record.model_copy(update={"bounced_at": at})
 
     def _owned(self, message: MailMessage, claim: Claim, status: SendStatus | None = None) -> None:
         """The claim is still this worker's (and the send in `status`), or ClaimLost."""
