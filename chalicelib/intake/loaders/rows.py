@@ -180,6 +180,8 @@ def parse_table(
     return consume
 
 
-def row_error(table: Table, row: int, field: str | None, reason: str) -> DataError:
+def row_error(
+    table: Table, row: int, field: str | None, reason: str, *, warning: bool = False
+) -> DataError:
     column = None if field is None else table.column_name(field)
-    return DataError(file=table.name, row=row, column=column, reason=reason)
+    return DataError(file=table.name, row=row, column=column, reason=reason, warning=warning)

@@ -101,8 +101,7 @@ def read_units(settings: Settings) -> Consume[list[Unit]]:
                     f"名称“{unit.name}”与第 {first} 行的单位重名,按名称引用时指向第 {first} 行"
                     "的单位;请修改名称或改用单位编码引用"
                 )
-                error = row_error(table, row_number, "name", reason)
-                errors.append(error.model_copy(update={"warning": True}))
+                errors.append(row_error(table, row_number, "name", reason, warning=True))
         return list(units.values())
 
     return consume
