@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import gc
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from chalicelib.core.collector import paused_gc
 from chalicelib.core.models import DataError, Finding, GroupKey, Office, Policy, Unit
 from chalicelib.core.settings import Settings
 from chalicelib.evaluate.accounts import build_accounts, unknown_activity
@@ -78,19 +76,6 @@ class ScanResult:
 def scan(source: DataSource, today: date, settings: Settings) -> ScanResult:
     with paused_gc():
         return _scan(source, today, settings)
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """The scan allocates millions of short-lived rows and keeps large acyclic indexes;
-    generational collections would re-walk those indexes again and again."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _scan(source: DataSource, today: date, settings: Settings) -> ScanResult:

