@@ -72,7 +72,10 @@ def run_demo(out: Path, first_day: date, settings: Settings) -> None:
     (out / DEMO_MARK).write_text("python -m jobs demo 写出的目录:再次运行演示时会被清空\n")
     if not settings.portal_url:  # the emails link to the portal `make portal` serves
         settings = settings.model_copy(update={"portal_url": LOCAL_PORTAL})
-    with mock_aws():
+    # Mail goes to moto's SES, never to the SMTP server an operator's shell may name.
+    settings = settings.model_copy(update={"mail_transport": "ses"})
+    with mock.patch.dict(os.environ), mock_aws():
+        _forget_operators_aws()
         clients = aws_clients(REGION)
         provision(clients, settings)
         use_demo_keys(clients.ssm, settings.portal_key_parameter)
@@ -121,6 +124,15 @@ def run_demo(out: Path, first_day: date, settings: Settings) -> None:
     print(f"\n演示数据(每周一份数据目录):{weeks}")
     print(f"提醒邮件:{out / 'outbox'}(.eml 与可在浏览器打开的 .html);周报:{out / 'reports'}")
     print_portal_links(settings.portal_url, out / "data" / f"week{WEEKS}", settings)
+
+
+def _forget_operators_aws() -> None:
+    """No profile, endpoint or config file of this machine reaches the demo's clients
+    (an operator's shell may point boto3 at a stack or a local endpoint): moto only."""
+    for name in list(os.environ):
+        if name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE") or name.startswith("AWS_ENDPOINT_URL"):
+            del os.environ[name]
+    os.environ["AWS_CONFIG_FILE"] = os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
 
 
 def print_portal_links(portal_url: str, data: Path, settings: Settings) -> None:
