@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import sys
@@ -148,6 +149,11 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Every command; a user's mistake is one line on stderr and exit code 2, never a
     traceback (a bug still shows one)."""
+    for stream in (sys.stdout, sys.stderr):
+        # A character the console cannot show (an emoji in a group name on a GBK console,
+        # a file name not in UTF-8) is printed escaped instead of ending the run.
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
     try:
         code = _main(argv)
         sys.stdout.flush()  # a closed pipe is found here, not at the interpreter's exit

@@ -176,3 +176,25 @@ def test_a_qq_group_id_with_a_leading_zero_is_explained(tmp_path: Path) -> None:
     no_traceback(run)
     assert run.returncode == 1  # the first file is rejected: its name holds no QQ group id
     assert run.stdout.count("以 0 开头,而 QQ 号码从不以 0 开头") == 2
+
+
+def test_a_console_that_cannot_show_a_group_name_still_gets_the_scan(tmp_path: Path) -> None:
+    # GIVEN a group named with an emoji, and a console in GBK (Windows' Chinese code page,
+    # also what a redirected `> 结果.txt` gets there), which has no emoji
+    write(tmp_path, "data/config/units.csv", "单位编码,单位名称\nU01,信息学院\n")
+    write(
+        tmp_path, "data/rosters/qq/551047987.csv", "群名称,QQ号,身份\n🎓信息学院新生群,10001,群主\n"
+    )
+    gbk = os.environ | {"PYTHONIOENCODING": "gbk"}
+
+    # WHEN it is scanned
+    run = subprocess.run(
+        [sys.executable, "-m", "jobs", "scan", "--data", str(tmp_path / "data"),
+         "--today", TODAY, "--out", str(tmp_path / "out")],
+        cwd=ROOT, capture_output=True, encoding="gbk", env=gbk, timeout=120,
+    )  # fmt: skip
+
+    # THEN the scan ran and says so: the emoji is escaped on the console, not a traceback
+    no_traceback(run)
+    assert run.returncode == 0
+    assert "信息学院新生群" in run.stdout and "findings.jsonl" in run.stdout
