@@ -17,7 +17,9 @@ from chalicelib.notify.summary import format_summary
 
 
 def write_jsonl(path: Path, records: Iterable[dict[str, Any]]) -> None:
-    with path.open("w", encoding="utf-8") as out:
+    # A file name that is not UTF-8 (GBK bytes an unzip left) is written as \udcXX escapes,
+    # which JSON reads back, instead of ending the scan with the file half written.
+    with path.open("w", encoding="utf-8", errors="backslashreplace") as out:
         for record in records:
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
 

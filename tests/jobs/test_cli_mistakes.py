@@ -4,6 +4,7 @@ runs `python -m jobs` as a user would, in a fresh process."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -198,3 +199,23 @@ def test_a_console_that_cannot_show_a_group_name_still_gets_the_scan(tmp_path: P
     no_traceback(run)
     assert run.returncode == 0
     assert "信息学院新生群" in run.stdout and "findings.jsonl" in run.stdout
+
+
+def test_a_file_name_not_in_utf8_is_reported_in_errors_jsonl(tmp_path: Path) -> None:
+    # GIVEN a roster whose name is in GBK bytes, as `unzip` leaves an archive made on a
+    # Chinese Windows, and whose content qungov cannot read
+    write(tmp_path, "data/config/units.csv", "单位编码,单位名称\nU01,信息学院\n")
+    folder = tmp_path / "data" / "rosters" / "qq"
+    folder.mkdir(parents=True)
+    with open(os.fsencode(folder) + b"/" + "坏名单.csv".encode("gbk"), "wb") as bad:
+        bad.write(b"no,header\n1,2\n")
+
+    # WHEN the folder is scanned
+    run = jobs("scan", "--data", str(tmp_path / "data"), "--today", TODAY,
+               "--out", str(tmp_path / "out"))  # fmt: skip
+
+    # THEN the scan ran and errors.jsonl, whole and in UTF-8, names the file
+    no_traceback(run)
+    assert run.returncode == 0
+    errors = (tmp_path / "out" / "errors.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["file"].startswith("rosters/qq/") for line in errors] == [True]
