@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import math
 import os
 import sys
 from collections.abc import Sequence
@@ -29,6 +30,22 @@ def _day(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _count(text: str) -> int:
+    if not text.isdigit():  # 0 and up, no sign
+        raise argparse.ArgumentTypeError(f"not a number of 0 or more: {text!r}")
+    return int(text)
+
+
+def _mean(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (0 < value < math.inf):  # also refuses nan: 0 once meant "the default"
+        raise argparse.ArgumentTypeError(f"not a number above 0: {text!r}")
+    return value
 
 
 def stages() -> list[str]:
@@ -139,8 +156,8 @@ def parser() -> argparse.ArgumentParser:
     sample = commands.add_parser("sample", help="generate a realistic sample college")
     sample.add_argument("--out", type=Path, required=True)
     sample.add_argument("--seed", type=int, default=7)
-    sample.add_argument("--groups", type=int, default=120)
-    sample.add_argument("--members", type=float, help="mean members of a group (about 72)")
+    sample.add_argument("--groups", type=_count, default=120)
+    sample.add_argument("--members", type=_mean, help="mean members of a group (about 72)")
     sample.add_argument("--formats", choices=("mixed", "csv"), default="mixed")
     sample.add_argument("--today", type=_day, default=today)
     return root

@@ -219,3 +219,15 @@ def test_a_file_name_not_in_utf8_is_reported_in_errors_jsonl(tmp_path: Path) -> 
     assert run.returncode == 0
     errors = (tmp_path / "out" / "errors.jsonl").read_text(encoding="utf-8").splitlines()
     assert [json.loads(line)["file"].startswith("rosters/qq/") for line in errors] == [True]
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--members", "0"), ("--members", "-3"), ("--members", "nan"), ("--groups", "-5")],
+)
+def test_a_sample_size_that_is_no_size_is_refused(tmp_path: Path, option: str, value: str) -> None:
+    run = jobs("sample", "--out", str(tmp_path / "college"), option, value)
+
+    no_traceback(run)
+    assert run.returncode == 2 and option in run.stderr
+    assert not (tmp_path / "college").exists()
