@@ -51,7 +51,7 @@ def _mean(text: str) -> float:
 def stages() -> list[str]:
     """The stages of .chalice/config.json: the only ones a template has timeouts for."""
     config = json.loads(
-        (Path(__file__).resolve().parents[1] / ".chalice" / "config.json").read_text()
+        (Path(__file__).resolve().parents[1] / ".chalice" / "config.json").read_text("utf-8")
     )
     return list(config["stages"])
 

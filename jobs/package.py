@@ -43,7 +43,8 @@ _NOT_CODE = shutil.ignore_patterns("__pycache__", "*.pyc")
 def run_package(stage: str, out: Path, *, with_code: bool = True, mail: str = "ses") -> int:
     out.mkdir(parents=True, exist_ok=True)
     template = build_template(stage, "deployment.zip", mail=mail)
-    (out / "template.json").write_text(json.dumps(template, indent=2, ensure_ascii=False) + "\n")
+    text = json.dumps(template, indent=2, ensure_ascii=False) + "\n"
+    (out / "template.json").write_text(text, encoding="utf-8")  # what CloudFormation reads
     print(f"模板已写出:{out / 'template.json'}({len(template['Resources'])} 个资源)")
     if not with_code:
         return 0

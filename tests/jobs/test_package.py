@@ -7,6 +7,7 @@ package is imported and exercised by it."""
 from __future__ import annotations
 
 import subprocess
+import sys
 import sysconfig
 import zipfile
 from datetime import date
@@ -173,3 +174,19 @@ def test_the_package_runs_on_the_runtime_python(package: Path, tmp_path: Path) -
     loaded = [line for line in result.stderr.splitlines() if "code object from" in line]
     from_source = [line for line in loaded if str(code) in line and line.endswith(".py'")]
     assert len(loaded) > 100 and from_source == []
+
+
+def test_the_template_is_written_in_utf8_whatever_the_machines_locale(tmp_path: Path) -> None:
+    # GIVEN a Python that flags every text file opened in the locale's encoding (GBK on a
+    # Chinese Windows, where CloudFormation would then read a template it cannot decode)
+    strict = [sys.executable, "-X", "warn_default_encoding", "-W", "error::EncodingWarning"]
+
+    # WHEN the template is packaged
+    run = subprocess.run(
+        [*strict, "-m", "jobs", "package", "--no-code", "--out", str(tmp_path)],
+        cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+    # THEN it was written, in UTF-8, with the alarm words in Chinese intact
+    assert run.returncode == 0, run.stderr
+    assert "待确认" in (tmp_path / "template.json").read_bytes().decode("utf-8")
