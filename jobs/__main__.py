@@ -179,10 +179,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     except FileExistsError as exists:
-        print(
-            f"输出目录已存在且不是空的:{exists.filename or exists};请换一个新目录,或先删除它",
-            file=sys.stderr,
-        )
+        where = exists.filename or exists
+        if Path(str(where)).is_file():
+            print(f"{where} 是文件,不是文件夹;请换一个目录", file=sys.stderr)
+        else:
+            print(f"输出目录已存在且不是空的:{where};请换一个新目录,或先删除它", file=sys.stderr)
+    except NotADirectoryError as not_folder:  # a file where a folder on the path belongs
+        path = Path(str(not_folder.filename))
+        file = next((p for p in (path, *path.parents) if p.is_file()), path)
+        print(f"{file} 是文件,不是文件夹;请换一个目录", file=sys.stderr)
     except NoRegionError:
         print(
             "未配置 AWS 区域:请设置 AWS_DEFAULT_REGION(如 cn-north-1),或用 AWS_PROFILE 指定配置",

@@ -25,6 +25,9 @@ def write_jsonl(path: Path, records: Iterable[dict[str, Any]]) -> None:
 
 
 def run_scan(data: Path, today: date, out: Path, settings: Settings) -> int:
+    if data.exists() and not data.is_dir():
+        print(f"{data} 是文件,不是文件夹:--data 要的是数据目录(压缩包请先解压)", file=sys.stderr)
+        return 2
     if not data.is_dir():
         print(f"数据目录不存在:{data}", file=sys.stderr)
         return 2

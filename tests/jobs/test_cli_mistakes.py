@@ -231,3 +231,32 @@ def test_a_sample_size_that_is_no_size_is_refused(tmp_path: Path, option: str, v
     no_traceback(run)
     assert run.returncode == 2 and option in run.stderr
     assert not (tmp_path / "college").exists()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["sample", "--today", TODAY, "--out", "{file}"],
+        ["demo", "--out", "{file}"],
+        ["scan", "--today", TODAY, "--data", "{data}", "--out", "{file}"],
+        ["scan", "--today", TODAY, "--data", "{data}", "--out", "{file}/结果"],
+        ["package", "--no-code", "--out", "{file}"],
+        ["scan", "--today", TODAY, "--data", "{file}"],
+    ],
+    ids=["sample", "demo", "scan", "scan-below", "package", "scan-data"],
+)
+def test_a_file_where_a_folder_belongs_is_named_as_a_file(
+    tmp_path: Path, command: list[str]
+) -> None:
+    # GIVEN a file where the command wants a folder (an earlier result, a zip received)
+    file = tmp_path / "名单.zip"
+    file.write_bytes(b"PK\x05\x06" + bytes(18))
+    write(tmp_path, "data/config/units.csv", "单位编码,单位名称\nU01,信息学院\n")
+    paths = {"file": str(file), "data": str(tmp_path / "data")}
+
+    run = jobs(*(part.format(**paths) for part in command))
+
+    # THEN one line says it is a file, not a folder; the file is left as it was
+    no_traceback(run)
+    assert run.returncode == 2 and "是文件,不是文件夹" in run.stderr, run.stderr
+    assert file.read_bytes() == b"PK\x05\x06" + bytes(18)
