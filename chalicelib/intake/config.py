@@ -27,7 +27,8 @@ def load_units(source: DataSource, settings: Settings, errors: list[DataError]) 
     reading = Reading(NO_DAY, settings)
     unit_errors: list[DataError] = []
     units: dict[str, Unit] = {}
-    for file in files_of(source, UNITS):
+    files = files_of(source, UNITS)
+    for file in files:
         for table_units in read_one(source, file, UNITS, reading, unit_errors):
             for unit in table_units:
                 if unit.unit_id in units:
@@ -36,7 +37,9 @@ def load_units(source: DataSource, settings: Settings, errors: list[DataError]) 
                 units.setdefault(unit.unit_id, unit)
     errors.extend(unit_errors)
     if not units:
-        why = ";".join(f"{e.file}:{e.reason}" for e in unit_errors) or "没有这个文件"
+        # a file read without a row of a unit (only its header) is there, and empty
+        empty = ";".join(f"{f.path}:没有单位" for f in files)
+        why = ";".join(f"{e.file}:{e.reason}" for e in unit_errors) or empty or "没有这个文件"
         raise ScanAborted(f"没有可用的单位名录 config/units.csv(或 .xlsx),无法进行检查。{why}")
     return UnitIndex(list(units.values()))
 

@@ -260,3 +260,16 @@ def test_a_file_where_a_folder_belongs_is_named_as_a_file(
     no_traceback(run)
     assert run.returncode == 2 and "是文件,不是文件夹" in run.stderr, run.stderr
     assert file.read_bytes() == b"PK\x05\x06" + bytes(18)
+
+
+def test_a_unit_list_with_only_its_header_is_not_called_missing(tmp_path: Path) -> None:
+    # GIVEN a unit list whose rows were never filled in (the template as downloaded)
+    write(tmp_path, "data/config/units.csv", "单位编码,单位名称\n")
+
+    run = jobs("scan", "--data", str(tmp_path / "data"), "--today", TODAY,
+               "--out", str(tmp_path / "out"))  # fmt: skip
+
+    # THEN the scan cannot run, and says the file has no unit, not that it does not exist
+    no_traceback(run)
+    assert run.returncode == 2
+    assert "没有这个文件" not in run.stderr and "config/units.csv:没有单位" in run.stderr
