@@ -273,6 +273,9 @@ def _main(argv: Sequence[str] | None) -> int:
         if args.to and not args.resend:
             print("--to 只能与 --resend 一起使用", file=sys.stderr)
             return 2
+        if (args.by or args.reason) and not args.accept_changes:  # else a plain re-run
+            print("--by 和 --reason 只能与 --accept-changes 一起使用", file=sys.stderr)
+            return 2
         if args.accept_changes and not (args.by and args.reason):
             print(
                 "--accept-changes 需要同时写明 --by 姓名 和 --reason 理由(会记入运行记录)",

@@ -273,3 +273,13 @@ def test_a_unit_list_with_only_its_header_is_not_called_missing(tmp_path: Path) 
     no_traceback(run)
     assert run.returncode == 2
     assert "没有这个文件" not in run.stderr and "config/units.csv:没有单位" in run.stderr
+
+
+def test_by_and_reason_without_accept_changes_do_not_run_the_week() -> None:
+    # GIVEN an operator who meant to release the held findings but left out the flag
+    run = jobs("weekly", "--by", "张三", "--reason", "已核实名册", "--today", TODAY,
+               env=without_aws(AWS_DEFAULT_REGION="cn-north-1"))  # fmt: skip
+
+    # THEN the weekly job is not run at all (it would re-run the week, releasing nothing)
+    no_traceback(run)
+    assert run.returncode == 2 and "--accept-changes" in run.stderr, run.stderr
