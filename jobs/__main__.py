@@ -264,6 +264,9 @@ def _main(argv: Sequence[str] | None) -> int:
         if args.action == "link" and not (args.unit or args.office):
             print("portal link 需要 --unit 或 --office", file=sys.stderr)
             return 2
+        if args.action == "revoke" and not args.addresses:
+            print("portal revoke 需要至少一个邮箱地址(其链接与会话将作废)", file=sys.stderr)
+            return 2
         return run_portal(args, aws_clients(), settings)
     if args.command == "inspect":
         from jobs.inspect import run_inspect

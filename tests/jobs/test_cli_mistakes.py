@@ -283,3 +283,11 @@ def test_by_and_reason_without_accept_changes_do_not_run_the_week() -> None:
     # THEN the weekly job is not run at all (it would re-run the week, releasing nothing)
     no_traceback(run)
     assert run.returncode == 2 and "--accept-changes" in run.stderr, run.stderr
+
+
+def test_portal_revoke_without_an_address_says_so() -> None:
+    run = jobs("portal", "revoke", env=without_aws(AWS_DEFAULT_REGION="cn-north-1"))
+
+    # THEN not a silent success: nothing was revoked
+    no_traceback(run)
+    assert run.returncode == 2 and "portal revoke" in run.stderr
