@@ -37,7 +37,9 @@ from chalicelib.intake.rosters.snapshots import GroupSnapshot, TableSnapshots
 from chalicelib.intake.source import DataSource, SourceFile, SourceFileGone
 
 MAX_RECEIPT_ERRORS = 500  # a receipt lists the first errors and counts them all
-CONFIG_ONLY = "config/ 下只读取 units(单位名录)和 offices(汇总报送部门),此文件不会被使用"
+CONFIG_ONLY = (
+    "config/ 下只读取 units(单位名录)、offices(汇总报送部门)和 policy(制度与条款),此文件不会被使用"
+)
 
 
 class TableFacts(Frozen):

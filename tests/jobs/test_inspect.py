@@ -72,3 +72,17 @@ def test_a_file_outside_a_data_root_needs_its_kind(
     status, out = inspect(capsys, "--kind", "rosters", "--platform", "qq", str(export))
     assert status == 0
     assert "群:QQ群 551047987 1 人,群主 10****01,有发言时间" in out
+
+
+def test_a_config_file_of_another_name_is_told_the_three_names_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN the institution's regulations put in config/ under a name of the user's own
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "制度与条款.csv").write_text("项目,内容\nmax_members,200\n", "utf-8")
+
+    # WHEN inspected
+    _, out = inspect(capsys, str(tmp_path / "config" / "制度与条款.csv"))
+
+    # THEN the note names policy beside units and offices, so the file can be renamed
+    assert "此文件不会被使用" in out and "policy" in out
