@@ -6,9 +6,9 @@ from __future__ import annotations
 from calendar import monthrange
 from collections import Counter
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
-from chalicelib.core.dates import iso_period
+from chalicelib.core.dates import SHANGHAI, iso_period
 from chalicelib.core.models import Category, Office, Platform, RollupKind, Severity
 from chalicelib.evaluate.rules import REGISTRY
 from chalicelib.ledger.actions import UnitAction
@@ -25,6 +25,7 @@ from chalicelib.notify.rollups.models import (
 from chalicelib.notify.wording import ACTION_NAMES, DECISION_NAMES, NO_UNIT_NAME
 
 TREND_WEEKS = 12
+ROLLUP_TIME = time(10, 0)  # Shanghai: when the scheduled rollups run (app.py)
 NO_UNIT = ("", NO_UNIT_NAME)
 LISTED_STATES = {LedgerState.OPEN, LedgerState.REOPENED, LedgerState.WAIVED}
 SEVERITIES = [s.label for s in sorted(Severity, reverse=True)]
@@ -40,6 +41,13 @@ def period_start(kind: RollupKind, today: date) -> date:
         return today - timedelta(days=6)
     year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
     return date(year, month, min(today.day, monthrange(year, month)[1])) + timedelta(days=1)
+
+
+def feedback_since(kind: RollupKind, today: date) -> datetime:
+    """From when the units' answers are listed: the previous rollup's scheduled time, the
+    day before `period_start`, so that an answer made after that rollup went out (a Monday
+    afternoon, or before 08:00 Shanghai on a Tuesday, still Monday in UTC) is not lost."""
+    return datetime.combine(period_start(kind, today) - timedelta(days=1), ROLLUP_TIME, SHANGHAI)
 
 
 def build_rollup(
@@ -79,6 +87,7 @@ def build_rollup(
     rows = tuple(r for r in inventory.rows if in_scope(r.category))
     held = tuple(h for h in inventory.held if in_scope(h.category))
     start = period_start(kind, today)
+    since = feedback_since(kind, today)
     scoped = [e for e in entries if in_scope(e.category)]
     everything = scope is None
     return Rollup(
@@ -117,7 +126,7 @@ def build_rollup(
         inventory=rows,
         trend=_trend(runs, today, scope),
         feedback=tuple(
-            _feedback(a, names) for a in actions if in_scope(a.category) and a.at.date() >= start
+            _feedback(a, names) for a in actions if in_scope(a.category) and a.at >= since
         ),
         accounts=inventory.accounts if everything else (),
         platforms=_platforms(inventory.accounts, open_items) if everything else (),

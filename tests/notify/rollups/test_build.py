@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
-from chalicelib.core.dates import iso_period
+from chalicelib.core.dates import SHANGHAI, iso_period
 from chalicelib.core.layout import report_prefix
 from chalicelib.core.models import Category, FilingStatus, Office, Platform, RollupKind, Severity
+from chalicelib.ledger.actions import ActionKind, Decision, UnitAction
 from chalicelib.ledger.models import LedgerEntry, LedgerState, RunRecord
 from chalicelib.notify.digests.models import Unroutable
 from chalicelib.notify.rollups.build import build_rollup, period_start, rollup_period
@@ -171,3 +172,31 @@ def test_periods_and_archive_folders() -> None:
     )
     assert period_start(RollupKind.WEEK, TODAY) == date(2026, 11, 24)
     assert period_start(RollupKind.MONTH, date(2026, 3, 31)) == date(2026, 3, 1)
+
+
+def action(at: datetime, reason: str) -> UnitAction:
+    return UnitAction(
+        platform=Platform.QQ, group_id="c1", group_name="群c1", unit_id="U10", rule="oversized",
+        action_id=reason, category=Category.CLASS, title="超规模", kind=ActionKind.DISPUTE,
+        by="bzr@example.edu.cn", at=at, period=iso_period(at.astimezone(SHANGHAI).date()),
+        reason=reason, decision=Decision.PENDING,
+    )  # fmt: skip
+
+
+def test_feedback_lists_every_answer_since_last_weeks_rollup_in_shanghai_time() -> None:
+    # GIVEN answers around last Monday's rollup (10:00 Shanghai), stored in UTC as the portal does
+    last_monday = TODAY - timedelta(weeks=1)
+    actions = [
+        action(datetime.combine(last_monday, time(9, 0), SHANGHAI).astimezone(UTC), "早于上周汇总"),
+        action(
+            datetime.combine(last_monday, time(11, 0), SHANGHAI).astimezone(UTC), "上周一汇总后"
+        ),
+        action(datetime(2026, 11, 23, 19, 0, tzinfo=UTC), "周二凌晨"),  # Tue 03:00 Shanghai
+        action(datetime.combine(TODAY, time(9, 0), SHANGHAI).astimezone(UTC), "本周一上午"),
+    ]
+
+    # WHEN this Monday's weekly rollup is built
+    rollup = build_rollup(RollupKind.WEEK, TODAY, ALL, ENTRIES, [], INVENTORY, 0, actions=actions)
+
+    # THEN each answer made since last week's rollup is listed, the earlier one is not
+    assert [row.reason for row in rollup.feedback] == ["上周一汇总后", "周二凌晨", "本周一上午"]
