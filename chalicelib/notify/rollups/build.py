@@ -167,9 +167,11 @@ def _feedback(action: UnitAction, names: dict[str, str]) -> FeedbackRow:
 
 
 def _item(entry: LedgerEntry, unit_names: dict[str, str], today: date) -> RollupItem:
+    unit_id = entry.unit_id
     return RollupItem(
         **entry.facts(),
-        unit_name=unit_names.get(entry.unit_id or "", NO_UNIT[1]),
+        # a unit no longer in units.csv is named by its id: it is not 未归属
+        unit_name=unit_names.get(unit_id, unit_id) if unit_id else NO_UNIT[1],
         state=entry.state,
         weeks_open=entry.weeks_open(today),
         first_seen=entry.first_seen,
@@ -180,6 +182,11 @@ def _units(
     inventory: GroupInventory, open_items: Sequence[RollupItem]
 ) -> tuple[tuple[str, str], ...]:
     units = list(inventory.units)
+    # Units whose findings outlive their line in units.csv still get a row, by their id,
+    # so that the summary's totals add up to the open findings.
+    listed = {unit_id for unit_id, _ in units}
+    gone = sorted({i.unit_id for i in open_items if i.unit_id and i.unit_id not in listed})
+    units += [(unit_id, unit_id) for unit_id in gone]
     if any(i.unit_id is None for i in open_items):
         units.append(NO_UNIT)
     return tuple(units)

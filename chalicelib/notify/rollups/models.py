@@ -107,7 +107,8 @@ class Rollup(Frozen):
     overdue: int
     unroutable: int
     failed_digests: int
-    units: tuple[tuple[str, str], ...]  # (unit id, name), in units.csv order; ("", "未归属") last
+    # (unit id, name) in units.csv order, then units gone from it (id, id), ("", "未归属") last
+    units: tuple[tuple[str, str], ...]
     rules: tuple[tuple[str, str], ...]  # (rule id, title), in REGISTRY order
     matrix: dict[str, dict[str, int]]  # unit id -> rule id -> open findings
     items: tuple[RollupItem, ...]  # all open and waived findings

@@ -200,3 +200,19 @@ def test_feedback_lists_every_answer_since_last_weeks_rollup_in_shanghai_time() 
 
     # THEN each answer made since last week's rollup is listed, the earlier one is not
     assert [row.reason for row in rollup.feedback] == ["上周一汇总后", "周二凌晨", "本周一上午"]
+
+
+def test_findings_of_a_unit_no_longer_listed_stay_in_the_summary_under_its_id() -> None:
+    # GIVEN an open finding of a unit since removed from units.csv (say, merged into another)
+    entries = [*ENTRIES, entry("m1", unit_id="U99")]
+
+    # WHEN the rollup is built
+    rollup = build_rollup(RollupKind.WEEK, TODAY, ALL, entries, [], INVENTORY, 0)
+
+    # THEN the units x rules summary still counts it, on a row named by the unit's id
+    listed = {unit_id for unit_id, _ in rollup.units}
+    assert sum(sum(rollup.matrix.get(u, {}).values()) for u in listed) == sum(
+        rollup.open_by_severity.values()
+    )
+    assert ("U99", "U99") in rollup.units and rollup.units[-1] == ("", "未归属")
+    assert next(i.unit_name for i in rollup.items if i.group_id == "m1") == "U99"
