@@ -3,7 +3,6 @@ the send log. Pure: no I/O, no re-scan."""
 
 from __future__ import annotations
 
-from calendar import monthrange
 from collections import Counter
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
@@ -36,11 +35,21 @@ def rollup_period(kind: RollupKind, today: date) -> str:
 
 
 def period_start(kind: RollupKind, today: date) -> date:
-    """The first day the rollup reports on: a week, or a month, back."""
+    """The first day the rollup reports on: a week back, or the day after the previous
+    monthly rollup (the latest first Monday of a month before today), so that the monthly
+    rollups, four or five weeks apart, cover each day once."""
     if kind is RollupKind.WEEK:
         return today - timedelta(days=6)
-    year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
-    return date(year, month, min(today.day, monthrange(year, month)[1])) + timedelta(days=1)
+    previous = _first_monday(today.year, today.month)
+    if previous >= today:
+        year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+        previous = _first_monday(year, month)
+    return previous + timedelta(days=1)
+
+
+def _first_monday(year: int, month: int) -> date:
+    first = date(year, month, 1)
+    return first + timedelta(days=(7 - first.weekday()) % 7)
 
 
 def feedback_since(kind: RollupKind, today: date) -> datetime:

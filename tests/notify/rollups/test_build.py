@@ -171,7 +171,8 @@ def test_periods_and_archive_folders() -> None:
         "reports/2026/M11/",
     )
     assert period_start(RollupKind.WEEK, TODAY) == date(2026, 11, 24)
-    assert period_start(RollupKind.MONTH, date(2026, 3, 31)) == date(2026, 3, 1)
+    # a month: from the day after the previous monthly rollup (first Monday of March)
+    assert period_start(RollupKind.MONTH, date(2026, 3, 31)) == date(2026, 3, 3)
 
 
 def action(at: datetime, reason: str) -> UnitAction:
@@ -216,3 +217,19 @@ def test_findings_of_a_unit_no_longer_listed_stay_in_the_summary_under_its_id() 
     )
     assert ("U99", "U99") in rollup.units and rollup.units[-1] == ("", "未归属")
     assert next(i.unit_name for i in rollup.items if i.group_id == "m1") == "U99"
+
+
+def test_monthly_rollups_on_first_mondays_count_each_day_once() -> None:
+    # GIVEN the monthly rollup's runs: the first Monday of each month (app.py, MON#1)
+    firsts = [date(2026, m, 1) for m in range(1, 13)] + [date(2027, 1, 1)]
+    runs = [d + timedelta(days=(7 - d.weekday()) % 7) for d in firsts]
+
+    # WHEN each reports on the days from its period_start to its own day
+    windows = [(period_start(RollupKind.MONTH, day), day) for day in runs[1:]]
+
+    # THEN every day after the first run is in exactly one monthly rollup: a weekly run's
+    # new and fixed findings are never counted in two months, nor in none
+    day = runs[0] + timedelta(days=1)
+    while day <= runs[-1]:
+        assert sum(start <= day <= end for start, end in windows) == 1, day
+        day += timedelta(days=1)
