@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from chalicelib.core.models import SEED_REGULATIONS, Category, Office
+from chalicelib.core.models import SEED_REGULATIONS, Category, Office, RollupKind
 from chalicelib.evaluate.rules import REGISTRY
 from chalicelib.notify.digests.render import UNNAMED_GROUP, problem_view
 from chalicelib.notify.mail.templating import RenderedEmail, email_templates
@@ -127,6 +127,8 @@ def render_rollup(rollup: Rollup, contact: Office | None = None) -> RenderedRoll
             }
             for count in rollup.platforms
         ],
+        # the answers of the rollup's period: a week's, or a month's
+        "feedback_heading": "本周单位反馈" if rollup.kind is RollupKind.WEEK else "本月单位反馈",
         "feedback": [
             {**row.model_dump(), "platform": PLATFORM_NAMES[row.platform]}
             for row in rollup.feedback

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from chalicelib.core.models import Category, Office
+from chalicelib.core.models import Category, Office, Platform
 from chalicelib.notify.rollups.chart import trend_png
 from chalicelib.notify.rollups.mime import build_rollup_message
-from chalicelib.notify.rollups.models import Rollup
+from chalicelib.notify.rollups.models import FeedbackRow, Rollup
 from chalicelib.notify.rollups.render import RenderedRollup, render_rollup
 from tests.notify.rollups.sample import ITEMS, SCRIPT, sample_rollup
 
@@ -389,3 +389,16 @@ def test_the_footer_names_the_supervising_office_with_its_address() -> None:
 
     for body in (rendered.html, rendered.text):
         assert "如对汇总有疑问,请联系党委工作部(行政楼 302 室)。" in body
+
+
+def test_a_monthly_rollup_heads_the_units_answers_as_this_months() -> None:
+    answer = FeedbackRow(
+        unit="机电工程学院", group="机电学院竞赛交流群", platform=Platform.QQ,
+        group_id="912345678", title="未审备", kind="有异议", reason="该群已解散",
+        outcome="待部门处理",
+    )  # fmt: skip
+
+    rendered = render_rollup(figures(kind="month", period="2026-11", feedback=(answer,)))
+
+    for body in (rendered.text, rendered.html):
+        assert "本月单位反馈(1 项)" in body and "本周单位反馈" not in body
