@@ -23,6 +23,23 @@ _TIME = re.compile(_TIME_PATTERN)
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 
+# What exports write in a date cell for "never" or "unknown" (DESIGN.md, Real exports;
+# docs/formats.md, "Activity columns and never-markers"): bots write 0 or -1, the web page
+# `-`, plugins 未知 or `0000-00-00 00:00:00`. Such a cell is an empty date.
+NEVER = {"", "从未发言", "未发言", "never", "0", "-1", "-", "—", "--", "无", "未知", "null", "none"}
+NEVER_PREFIX = "0000-00-00"
+
+
+def is_never(text: str) -> bool:
+    """A date cell (stripped) that says "never" or "unknown": an empty date."""
+    return text.casefold() in NEVER or text.startswith(NEVER_PREFIX) or _is_zero(text)
+
+
+def _is_zero(text: str) -> bool:
+    """`0.0`, `-1.0`: a Unix 0 or -1 as pandas re-saves it (a float column)."""
+    return text in ("0.0", "-1.0") or (text.replace(".", "", 1).strip("0") == "" and "." in text)
+
+
 class DateFormatError(ValueError):
     """The reason, in Chinese, why a cell is not a date."""
 

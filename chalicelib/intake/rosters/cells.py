@@ -9,6 +9,7 @@ from datetime import date, datetime
 from chalicelib.core.dates import (
     DateFormatError,
     check_not_future,
+    is_never,
     latest_plausible,
     parse_date,
     parse_datetime,
@@ -21,11 +22,8 @@ from chalicelib.intake.loaders.rows import SUMMARY_ROW, RowError, is_summary
 from chalicelib.intake.readers import FileRejected, Table
 from chalicelib.intake.vocab import ROLE_CODES, ROLE_WORDS
 
-# What exports write in a join or speaking cell for "never" or "unknown" (docs/formats.md,
-# "Activity columns and never-markers"): bots write 0 or -1, the web page `-`, plugins 未知
-# or `0000-00-00 00:00:00`, and a Unix 0 rendered in Shanghai time is 1970-01-01 08:00.
-NEVER = {"", "从未发言", "未发言", "never", "0", "-1", "-", "—", "--", "无", "未知", "null", "none"}
-NEVER_PREFIX = "0000-00-00"
+# A join or speaking cell that says "never" is empty (core/dates.py, `is_never`); so is a
+# Unix 0 rendered in Shanghai time, 1970-01-01 08:00.
 EARLIEST_DAY = "1995-01-01"  # before QQ groups existed: an epoch rendered as a date
 ROLE_CHOICES = "、".join(word for word in ROLE_WORDS if word)
 
@@ -87,7 +85,7 @@ class RosterCells:
         if known is not None:
             return known
         text = value.strip()
-        if text.casefold() in NEVER or text.startswith(NEVER_PREFIX) or _is_zero(text):
+        if is_never(text):
             day = ""
         else:
             try:
@@ -144,8 +142,3 @@ class Roles:
 # or says of each row's member whether it is the owner (是/否).
 OWNER_YES = {"是", "y", "yes", "true", "1", "√", "✓", "群主"}
 OWNER_NO = {"否", "n", "no", "false", "0", "×", "-", ""}
-
-
-def _is_zero(text: str) -> bool:
-    """`0.0`, `-1.0`: a Unix 0 or -1 as pandas re-saves it (a float column)."""
-    return text in ("0.0", "-1.0") or (text.replace(".", "", 1).strip("0") == "" and "." in text)
