@@ -134,3 +134,31 @@ def test_jobs_scan_writes_account_findings_with_their_account_id(tmp_path: Path)
     assert borrowed["status"] == "open" and borrowed["clause"] == "通知 一.1"
     operator = next(r for r in records if r["rule"] == "account_operator_departed")
     assert "张三" not in json.dumps(operator, ensure_ascii=False)  # the operator, masked
+
+
+RECREATED = """平台,原始ID,账号名称,单位,登记日期,状态
+公众号,gh_000000000010,信息学院团委,U01,2019-01-01,已注销
+公众号,gh_000000000011,信息学院团委,U01,2024-01-01,运营中
+"""
+
+
+def test_posts_named_like_a_recreated_account_are_the_operating_one(tmp_path: Path) -> None:
+    # GIVEN an account closed and re-created under its old name (the register keeps the
+    # closed row), and post exports that name it by name: in a column, and by file name
+    files = {
+        "config/units.csv": UNITS,
+        "accounts/登记表.csv": RECREATED,
+        "posts/公众号/发表记录.csv": "公众号,发布时间\n信息学院团委,2026-11-01 10:00\n",
+        "posts/公众号/信息学院团委.csv": "发布时间\n2026-11-02 10:00\n",
+    }
+    for path, text in files.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text, encoding="utf-8")
+    # WHEN scanned
+    result = scanned(tmp_path)
+    # THEN the posts are the operating account's: no 未登记 account made of its name, no
+    # file rejected, and its last post date is known
+    assert [e.reason for e in result.errors] == []
+    assert not [f for f in result.findings if f.rule == "account_unfiled"]
+    last = {view.account_id: view.last_post_on for view in result.accounts}
+    assert last == {"gh_000000000010": None, "gh_000000000011": date(2026, 11, 2)}

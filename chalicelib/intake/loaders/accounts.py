@@ -103,7 +103,9 @@ class AccountRegister:
     ) -> Account | None:
         """The registered account a posts export names: by its id, else by its name
         (compared after NFKC); only when exactly one account on the platform (or, with no
-        platform known, anywhere) matches."""
+        platform known, anywhere) matches. Of several, the one not closed: an account
+        re-created under its old name keeps its closed row in the register, and a closed
+        account publishes nothing."""
         if not self._index:
             for account in self.accounts.values():
                 self._index.setdefault(("id", account.account_id), []).append(account)
@@ -116,6 +118,8 @@ class AccountRegister:
                 for a in self._index.get((kind, value), [])
                 if platform is None or a.platform is platform
             ]
+            if len(found) > 1:
+                found = [a for a in found if a.status is not AccountStatus.CLOSED]
             if len(found) == 1:
                 return found[0]
         return None
