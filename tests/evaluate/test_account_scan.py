@@ -162,3 +162,37 @@ def test_posts_named_like_a_recreated_account_are_the_operating_one(tmp_path: Pa
     assert not [f for f in result.findings if f.rule == "account_unfiled"]
     last = {view.account_id: view.last_post_on for view in result.accounts}
     assert last == {"gh_000000000010": None, "gh_000000000011": date(2026, 11, 2)}
+
+
+TWINS = """平台,原始ID,账号名称,单位,登记日期,状态
+服务号,gh_000000000020,信息学院,U01,2024-01-01,运营中
+订阅号,gh_000000000021,信息学院,U01,2024-01-01,运营中
+"""
+
+
+def test_posts_naming_an_account_by_a_name_two_accounts_bear_are_a_data_error(
+    tmp_path: Path,
+) -> None:
+    # GIVEN two operating accounts of one platform with one name, and post exports that
+    # name the account only by that name: in a column, and by file name
+    files = {
+        "config/units.csv": UNITS,
+        "accounts/登记表.csv": TWINS,
+        "posts/公众号/发表记录.csv": "公众号,发布时间\n信息学院,2026-11-01 10:00\n",
+        "posts/公众号/信息学院.csv": "发布时间\n2026-11-02 10:00\n",
+    }
+    for path, text in files.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text, encoding="utf-8")
+    # WHEN scanned
+    result = scanned(tmp_path)
+    # THEN which account posted is a data problem that says so, naming the file (and the
+    # row and column), never a 未登记 account made of the name
+    assert not [f for f in result.findings if f.rule == "account_unfiled"]
+    problems = {(e.file, e.row, e.column): e.reason for e in result.errors if not e.warning}
+    assert set(problems) == {
+        ("posts/公众号/发表记录.csv", 2, "公众号"),
+        ("posts/公众号/信息学院.csv", None, None),
+    }
+    for reason in problems.values():
+        assert "多个账号" in reason and "gh_000000000020、gh_000000000021" in reason

@@ -72,6 +72,15 @@ def _operator(row: Row) -> str | None:
         raise RowError("operator", str(refused)) from None
 
 
+class AmbiguousName(Exception):
+    """A posts export names its account by a name several operating accounts bear."""
+
+    def __init__(self, accounts: list[Account]):
+        ids = "、".join(a.account_id for a in accounts)
+        super().__init__(f"在登记表中对应多个账号({ids})")
+        self.reason = str(self)
+
+
 @dataclass
 class AccountRegister:
     """Every account of the register, by platform and id; the row read last wins, and a
@@ -105,7 +114,8 @@ class AccountRegister:
         (compared after NFKC); only when exactly one account on the platform (or, with no
         platform known, anywhere) matches. Of several, the one not closed: an account
         re-created under its old name keeps its closed row in the register, and a closed
-        account publishes nothing."""
+        account publishes nothing. Raises `AmbiguousName` when the name is all there is to
+        go by and several accounts still bear it: whose posts they are is unknown."""
         if not self._index:
             for account in self.accounts.values():
                 self._index.setdefault(("id", account.account_id), []).append(account)
@@ -122,6 +132,8 @@ class AccountRegister:
                 found = [a for a in found if a.status is not AccountStatus.CLOSED]
             if len(found) == 1:
                 return found[0]
+            if kind == "name" and found:
+                raise AmbiguousName(found)
         return None
 
 

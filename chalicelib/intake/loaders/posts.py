@@ -17,13 +17,14 @@ from pathlib import PurePosixPath
 from chalicelib.core.models import DataError, GroupKey, Platform
 from chalicelib.core.settings import Settings
 from chalicelib.core.values import clean_text, normalize_id
-from chalicelib.intake.loaders.accounts import AccountRegister
+from chalicelib.intake.loaders.accounts import AccountRegister, AmbiguousName
 from chalicelib.intake.loaders.rows import Row, RowError, parse_rows
 from chalicelib.intake.loaders.tables import Consume
 from chalicelib.intake.readers import FileRejected, Table
 from chalicelib.intake.source import SourceFile
 from chalicelib.intake.vocab import ACCOUNT_PLATFORM_WORDS
 
+BY_ID = "请在表中加“账号ID”列,或把文件命名为账号ID(如 posts/微信公众号/gh_xxxx.xlsx)"
 NO_PLATFORM = "无法确定平台:请加“平台”列,或把文件放在以平台命名的文件夹中(如 posts/微博/)"
 
 
@@ -89,7 +90,12 @@ def _key(
 ) -> GroupKey:
     """The registered account's key; else the account as the export names it (an account
     seen only here is unfiled), by its id, else by its name."""
-    registered = register.find(platform, account_id, name)
+    try:
+        registered = register.find(platform, account_id, name)
+    except AmbiguousName as ambiguous:
+        raise RowError(
+            "account_name", f"账号名称“{name}”{ambiguous.reason},无法确定是哪一个:{BY_ID}"
+        ) from None
     if registered is not None:
         return registered.key
     if platform is None:
@@ -105,7 +111,12 @@ def _table_account(table: Table, register: AccountRegister, settings: Settings) 
     if account_id or name or {"account_id", "account_name"} & table.columns.keys():
         return _Named(platform, account_id, name)
     stem = PurePosixPath(table.path).stem
-    registered = register.find(platform, stem, stem)
+    try:
+        registered = register.find(platform, stem, stem)
+    except AmbiguousName as ambiguous:
+        raise FileRejected(
+            f"无法确定这份发布记录属于哪个账号:文件名“{stem}”{ambiguous.reason}。{BY_ID}"
+        ) from None
     if registered is None:
         raise FileRejected(
             "无法确定这份发布记录属于哪个账号:表中没有“账号ID”或“账号名称”列,表头上方没有"
