@@ -59,20 +59,29 @@ class DynamoLedger:
 
     def apply(self, changes: Iterable[LedgerChange]) -> int:
         """Write each change if the stored entry is still the one it was computed from;
-        raise `LedgerConflict` at the first that is not. Returns the items written."""
+        raise `LedgerConflict` at the first that is not. A write whose answer was lost, which
+        botocore retried, finds this very change stored: that is no conflict. Returns the
+        items written."""
         written = 0
         for change in changes:
+            item = _entry_item(change.entry)
             try:
-                self.client.put_item(
-                    TableName=self.table, Item=_entry_item(change.entry), **_condition(change)
-                )
+                self.client.put_item(TableName=self.table, Item=item, **_condition(change))
             except ClientError as err:
                 if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
                     raise
-                raise LedgerConflict(change.entry.key, change.expected_version) from err
+                if not (_retried(err) and self._holds(item)):
+                    raise LedgerConflict(change.entry.key, change.expected_version) from err
+                # else botocore retried a write whose answer was lost: it was this one
             written += 1
             self.writes += 1
         return written
+
+    def _holds(self, item: dict[str, Any]) -> bool:
+        """Whether the table holds exactly `item` (read consistently)."""
+        key = {"pk": item["pk"], "sk": item["sk"]}
+        stored = self.client.get_item(TableName=self.table, Key=key, ConsistentRead=True)
+        return bool(stored.get("Item") == item)
 
     def put_run(self, run: RunRecord) -> None:
         # The nested counts go as one JSON string: map keys may be empty ("" = no category).
@@ -102,6 +111,12 @@ class DynamoLedger:
             ScanIndexForward=True,
         )
         return (item for page in pages for item in page["Items"])
+
+
+def _retried(error: ClientError) -> bool:
+    """Whether botocore sent the call more than once: an earlier attempt may have been
+    carried out while its answer was lost (a read timeout, a closed connection, a 500)."""
+    return bool(error.response.get("ResponseMetadata", {}).get("RetryAttempts", 0))
 
 
 def _condition(change: LedgerChange) -> dict[str, Any]:

@@ -11,9 +11,9 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ReadTimeoutError
 from moto import mock_aws
-from moto.core.models import DEFAULT_ACCOUNT_ID
+from moto.core.models import DEFAULT_ACCOUNT_ID, botocore_stubber
 from moto.s3 import models as moto_s3
 from moto.ses.models import ses_backends
 
@@ -123,3 +123,21 @@ def injected(client: Any, event: str, handler: Callable[..., Any]) -> Iterator[N
 
 def client_error(code: str, operation: str) -> ClientError:
     return ClientError({"Error": {"Code": code, "Message": "injected"}}, operation)
+
+
+@contextmanager
+def lost_answers(client: Any, operation: str, times: int = 1) -> Iterator[list[str]]:
+    """The first `times` calls of `operation` (e.g. `dynamodb.PutItem`) reach moto, which
+    carries them out; then their answer is lost (ReadTimeoutError) and botocore retries as
+    it would against AWS. Yields the operations whose answer was lost."""
+    lost: list[str] = []
+
+    def lose(event_name: str, request: Any, **_: Any) -> None:
+        if len(lost) >= times:
+            return  # moto answers (its own handler runs after this one)
+        botocore_stubber(event_name=event_name, request=request)  # moto carries it out
+        lost.append(operation)
+        raise ReadTimeoutError(endpoint_url=request.url)
+
+    with injected(client, f"before-send.{operation}", lose):
+        yield lost
