@@ -23,6 +23,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
+from chalicelib.aws.errors import retried
 from chalicelib.ledger.models import EntryKey, LedgerChange, LedgerEntry, RunRecord
 from chalicelib.ledger.store import LedgerConflict
 
@@ -70,7 +71,7 @@ class DynamoLedger:
             except ClientError as err:
                 if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
                     raise
-                if not (_retried(err) and self._holds(item)):
+                if not (retried(err) and self._holds(item)):
                     raise LedgerConflict(change.entry.key, change.expected_version) from err
                 # else botocore retried a write whose answer was lost: it was this one
             written += 1
@@ -111,12 +112,6 @@ class DynamoLedger:
             ScanIndexForward=True,
         )
         return (item for page in pages for item in page["Items"])
-
-
-def _retried(error: ClientError) -> bool:
-    """Whether botocore sent the call more than once: an earlier attempt may have been
-    carried out while its answer was lost (a read timeout, a closed connection, a 500)."""
-    return bool(error.response.get("ResponseMetadata", {}).get("RetryAttempts", 0))
 
 
 def _condition(change: LedgerChange) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from chalicelib.aws.errors import retried
 from chalicelib.core.models import Channel
 from chalicelib.notify.sending import (
     DIGEST,
@@ -46,10 +47,11 @@ class DynamoSendLog:
 
         Raises SendInProgress while another worker's claim stands."""
         token = uuid.uuid4().hex
+        claimed = {"status": SendStatus.CLAIMED, "claim_token": token, "claimed_at": _utc(now)}
         try:
             self._update(
                 message,
-                {"status": SendStatus.CLAIMED, "claim_token": token, "claimed_at": _utc(now)},
+                claimed,
                 # Claim when no send is on record, the last attempt failed, or a worker
                 # claimed it and stopped before it handed anything to SES.
                 condition=(
@@ -66,7 +68,8 @@ class DynamoSendLog:
         except ClientError as error:
             if error.response["Error"]["Code"] != CONDITION_FAILED:
                 raise
-            return self._blocked(message, now)
+            if not self._written(message, token, claimed, error):
+                return self._blocked(message, now)
         return Claim(token)
 
     def _blocked(self, message: MailMessage, now: datetime) -> SendStatus:
@@ -157,11 +160,26 @@ class DynamoSendLog:
         try:
             self._update(message, values, condition=condition, values=expected)
         except ClientError as error:
-            if error.response["Error"]["Code"] == CONDITION_FAILED:
+            if error.response["Error"]["Code"] != CONDITION_FAILED:
+                raise
+            if not self._written(message, claim.token, values, error):
                 raise ClaimLost(
                     f"{message.recipient} ({message.period}): claim taken over"
                 ) from None
-            raise
+
+    def _written(
+        self, message: MailMessage, token: str, fields: dict[str, str], error: ClientError
+    ) -> bool:
+        """Whether a write that failed its condition had in fact been made under this
+        token: botocore retried it after its answer was lost, and the retry met the record
+        the first attempt wrote."""
+        if not retried(error):
+            return False
+        item = self.client.get_item(TableName=self.table, Key=_key(message), ConsistentRead=True)
+        stored = {name: value.get("S") for name, value in item.get("Item", {}).items()}
+        return stored.get("claim_token") == token and all(
+            stored.get(name) == value for name, value in fields.items()
+        )
 
     def bounced(self, record: SendRecord, at: str) -> None:
         try:

@@ -126,14 +126,18 @@ def client_error(code: str, operation: str) -> ClientError:
 
 
 @contextmanager
-def lost_answers(client: Any, operation: str, times: int = 1) -> Iterator[list[str]]:
-    """The first `times` calls of `operation` (e.g. `dynamodb.PutItem`) reach moto, which
-    carries them out; then their answer is lost (ReadTimeoutError) and botocore retries as
-    it would against AWS. Yields the operations whose answer was lost."""
+def lost_answers(
+    client: Any, operation: str, times: int = 1, containing: str = ""
+) -> Iterator[list[str]]:
+    """The first `times` calls of `operation` (e.g. `dynamodb.PutItem`) whose request body
+    contains `containing` reach moto, which carries them out; then their answer is lost
+    (ReadTimeoutError) and botocore retries as it would against AWS. Yields the operations
+    whose answer was lost."""
     lost: list[str] = []
 
     def lose(event_name: str, request: Any, **_: Any) -> None:
-        if len(lost) >= times:
+        body = request.body if isinstance(request.body, bytes) else str(request.body).encode()
+        if len(lost) >= times or containing.encode() not in body:
             return  # moto answers (its own handler runs after this one)
         botocore_stubber(event_name=event_name, request=request)  # moto carries it out
         lost.append(operation)

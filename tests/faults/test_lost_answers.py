@@ -6,13 +6,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from chalicelib.aws.clients import Clients, aws_clients
 from chalicelib.aws.ledger import DynamoLedger
+from chalicelib.aws.sendlog import DynamoSendLog
+from chalicelib.flows.delivery import ports as delivery_ports
+from chalicelib.flows.delivery import send_digest_record
 from chalicelib.flows.weekly import ports as weekly_ports
 from chalicelib.flows.weekly import run_weekly
 from chalicelib.ledger.models import RunStatus
-from tests.aws import REGION, lost_answers
-from tests.faults.college import DAY, SETTINGS, College
+from chalicelib.notify.sending import MailMessage, SendStatus
+from tests.aws import REGION, lost_answers, sent_emails
+from tests.faults.college import DAY, SETTINGS, WANG, College, monday_morning
+from tests.faults.test_replays import queued
 
 
 def test_a_ledger_write_whose_answer_was_lost_is_written_not_a_conflict(
@@ -34,3 +41,27 @@ def test_a_ledger_write_whose_answer_was_lost_is_written_not_a_conflict(
     assert summary.problems == []
     assert run is not None and run.status is RunStatus.COMPLETE
     assert len(ledger.entries()) == summary.changes["created"] == 3
+
+
+@pytest.mark.parametrize("status", ["claimed", "submitting"])
+def test_a_send_log_write_whose_answer_was_lost_still_sends_the_digest_once(
+    aws: Clients, tmp_path: Path, status: str
+) -> None:
+    # GIVEN wang's queued digest, and a worker whose write of `claimed` (or `submitting`)
+    # reaches DynamoDB but whose answer is lost
+    College().upload(aws, tmp_path)
+    run_weekly(weekly_ports(aws, SETTINGS), SETTINGS, DAY)
+    worker = aws_clients(REGION)
+    (record,) = [r for r in queued(aws) if MailMessage.from_json(r["body"]).recipient == WANG]
+
+    # WHEN the worker takes it
+    with lost_answers(worker.dynamodb, "dynamodb.UpdateItem", containing=f'"{status}"') as lost:
+        outcome = send_digest_record(
+            record, delivery_ports(worker, SETTINGS), SETTINGS, monday_morning()
+        )
+
+    # THEN it sends at once, as its own claim: once, and recorded sent
+    records = DynamoSendLog(aws.dynamodb, SETTINGS.ledger_table).records("2026-W47")
+    assert (lost, outcome) == (["dynamodb.UpdateItem"], "sent")
+    assert sum(1 for m in sent_emails() if WANG in m.destinations) == 1
+    assert [r.status for r in records if r.recipient == WANG] == [SendStatus.SENT]
