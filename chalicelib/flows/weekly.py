@@ -9,7 +9,8 @@ implementation of them (the tests use the in-memory ones)."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache, partial
@@ -202,49 +203,47 @@ def run_weekly(
     operator asks for a `resend`."""
     period = iso_period(today)
     store, source = ports.ledger, ports.source
-    try:
+    with _aborted_on(store, period, today, dry_run):
         result = scan(source, today, settings)
-    except ScanAborted as aborted:
+        problems: list[str] = []
         if not dry_run:
-            store.put_run(_aborted_run(period, today, str(aborted)))
-        raise
-    problems: list[str] = []
-    if not dry_run:
-        _take_mail_events(ports, problems)
-    try:
-        rejected = rejected_this_week(source, today)
-    except AWS_ERRORS as error:  # the digests go out without them; the rollup says so
-        rejected = []
-        problems.append(f"本周上传时被拒收的文件未能列出({describe(error)})")
-    names = unit_names(result.units)
-    week = judge_week(
-        result,
-        rejected,
-        store.entries(),
-        store.runs(),
-        settings,
-        lambda path: unit_of_file(path, names, set()),
-        accept=accept is not None,
-    )
-    held = week.guarded.held
-    data_problems = data_problems_by_unit([*result.errors, *rejected], result.units, result.groups)
-    for unit_id, told in held_problems(held).items():
-        data_problems.setdefault(unit_id, []).extend(told)
-    ladder = Ladder(_weeks_sent(ports.send_log, today), week.guarded.frozen)
-    plan = build_digests(
-        week.entries,
-        {g.key: g for g in result.groups},
-        {u.unit_id: u for u in result.units},
-        result.waivers,
-        today,
-        period,
-        settings,
-        data_problems,
-        ladder=ladder,
-        regulations=result.policy.cited,
-    )
-    links = _links(ports, settings, today, problems)
-    plan = _with_portal(ports, links, plan, result, today, problems)
+            _take_mail_events(ports, problems)
+        try:
+            rejected = rejected_this_week(source, today)
+        except AWS_ERRORS as error:  # the digests go out without them; the rollup says so
+            rejected = []
+            problems.append(f"本周上传时被拒收的文件未能列出({describe(error)})")
+        names = unit_names(result.units)
+        week = judge_week(
+            result,
+            rejected,
+            store.entries(),
+            store.runs(),
+            settings,
+            lambda path: unit_of_file(path, names, set()),
+            accept=accept is not None,
+        )
+        held = week.guarded.held
+        data_problems = data_problems_by_unit(
+            [*result.errors, *rejected], result.units, result.groups
+        )
+        for unit_id, told in held_problems(held).items():
+            data_problems.setdefault(unit_id, []).extend(told)
+        ladder = Ladder(_weeks_sent(ports.send_log, today), week.guarded.frozen)
+        plan = build_digests(
+            week.entries,
+            {g.key: g for g in result.groups},
+            {u.unit_id: u for u in result.units},
+            result.waivers,
+            today,
+            period,
+            settings,
+            data_problems,
+            ladder=ladder,
+            regulations=result.policy.cited,
+        )
+        links = _links(ports, settings, today, problems)
+        plan = _with_portal(ports, links, plan, result, today, problems)
     changes, entries, kinds = week.changes, week.entries, week.kinds
     summary = WeeklySummary(
         period=period,
@@ -331,6 +330,26 @@ def _put_inventory(
         )
     except _ISOLATED as error:
         summary.problems.append(f"登记表 {inventory.key} 写入失败({describe(error)})")
+
+
+@contextmanager
+def _aborted_on(store: Ledger, period: str, today: date, dry_run: bool) -> Iterator[None]:
+    """A run stopped before it changed the ledger, because the scan could not run or AWS
+    failed, leaves an aborted run record (the watch, the rollups and the next runs read
+    it), unless this week already ran: a failed replay keeps the record of that run."""
+    try:
+        yield
+    except (ScanAborted, *AWS_ERRORS) as stopped:
+        if not dry_run:
+            reason = (
+                str(stopped)
+                if isinstance(stopped, ScanAborted)
+                else f"运行中断:{describe(stopped)}"
+            )
+            previous = store.run(period)
+            if previous is None or not previous.status.ran:
+                store.put_run(_aborted_run(period, today, reason))
+        raise
 
 
 def _aborted_run(period: str, today: date, reason: str) -> RunRecord:

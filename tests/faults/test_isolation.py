@@ -145,6 +145,53 @@ def test_a_run_that_cannot_scan_writes_an_aborted_run_record_and_raises(
     assert "没有可用的单位名录" in run.problems[0]
 
 
+@pytest.mark.parametrize(
+    "fault",
+    ["before-call.s3.ListObjectsV2", "before-call.dynamodb.Scan", "before-call.dynamodb.Query"],
+)
+def test_a_run_stopped_by_aws_before_judging_the_week_writes_an_aborted_run_record(
+    aws: Clients, tmp_path: Path, fault: str
+) -> None:
+    # GIVEN S3 (listing the rosters) or DynamoDB (reading the ledger or the run records)
+    # keeps failing after botocore's retries
+    College().upload(aws, tmp_path)
+    job = aws_clients(REGION)
+    client = job.s3 if ".s3." in fault else job.dynamodb
+
+    def unavailable(params: dict[str, Any], **_: Any) -> None:
+        if params.get("Prefix", "rosters/").startswith("rosters/"):
+            raise client_error("ServiceUnavailable", fault.rsplit(".", 1)[-1])
+
+    # WHEN the weekly run meets it
+    with injected(client, fault, unavailable), pytest.raises(ClientError):
+        run_weekly(weekly_ports(job, SETTINGS), SETTINGS, DAY)
+
+    # THEN the run record says so, as the rollups and the next runs read it
+    run = DynamoLedger(aws.dynamodb, SETTINGS.ledger_table).run("2026-W47")
+    assert run is not None and run.status is RunStatus.ABORTED
+    assert run.problems == ("运行中断:ServiceUnavailable",)
+
+
+def test_a_replay_stopped_by_aws_leaves_the_record_of_the_week_that_ran(
+    aws: Clients, tmp_path: Path
+) -> None:
+    College().upload(aws, tmp_path)
+    run_weekly(weekly_ports(aws, SETTINGS), SETTINGS, DAY)  # Monday: it ran
+    job = aws_clients(REGION)
+
+    def unavailable(**_: Any) -> None:
+        raise client_error("ServiceUnavailable", "ListObjectsV2")
+
+    with (
+        injected(job.s3, "before-call.s3.ListObjectsV2", unavailable),
+        pytest.raises(ClientError),
+    ):
+        run_weekly(weekly_ports(job, SETTINGS), SETTINGS, DAY)
+
+    run = DynamoLedger(aws.dynamodb, SETTINGS.ledger_table).run("2026-W47")
+    assert run is not None and (run.status, run.digests) == (RunStatus.COMPLETE, 3)
+
+
 def test_a_roster_that_disappears_between_listing_and_reading_is_a_file_error_for_it_only(
     aws: Clients, tmp_path: Path
 ) -> None:
