@@ -102,7 +102,8 @@ def check_file(
     errors = [e for e in found if not e.warning]
     warnings = [describe_error(file.path, e) for e in found if e.warning]
     if not tables:  # rejected whole, or not one sheet of it is a table
-        reasons = [e.reason for e in errors if e.rejects_file] or ["文件中没有可读取的表格"]
+        rejecting = [e.reason for e in errors if e.rejects_file]
+        reasons = rejecting or [e.reason for e in found if e.warning] or ["文件中没有可读取的表格"]
         return Receipt(file=file.path, kind=folder, rejected=";".join(reasons), notes=notes)
     notes += [
         _last_post(key, seen, reading.register)

@@ -9,10 +9,13 @@ from pathlib import Path
 import openpyxl
 
 from chalicelib.core.models import DataError, Platform
+from chalicelib.evaluate.rules import waivable_rules
 from chalicelib.intake.catalogue import strays
+from chalicelib.intake.inspection import check_file
 from chalicelib.intake.loaders.rows import SUMMARY_ROW
 from chalicelib.intake.source import LocalSource
-from tests.intake.loaders import load_directory, load_filings, load_units, write
+from tests.intake.loaders import TODAY, load_directory, load_filings, load_units, write
+from tests.intake.readers import DEFAULT_SETTINGS
 from tests.intake.rosters.test_snapshots import read
 
 
@@ -146,3 +149,43 @@ def test_an_owner_column_makes_its_member_the_owner(tmp_path: Path) -> None:
     assert snapshots[(Platform.WECOM, "wrOgQhDgAAcwMTB7YmDkbeBsAAAAAAAA")].owner_id == "lisi"
     assert snapshots[(Platform.QQ, "551047987")].owner_id == "10002"
     assert errors == []
+
+
+def test_files_a_computer_leaves_beside_the_exports_are_skipped_with_a_warning(
+    tmp_path: Path,
+) -> None:
+    """A .DS_Store copied up with a folder, or the lock file of a workbook left open, is not
+    a rejected directory file: that would hold every finding the directory decides."""
+    write(tmp_path, "directory/staff.csv", "工号,姓名,部门,状态\n10001,王老师,计算机学院,在职\n")
+    litter = ("directory/.DS_Store", "directory/~$staff.xlsx", "directory/._staff.csv",
+              "directory/Thumbs.db", "directory/.~lock.staff.csv#")  # fmt: skip
+    for path in litter:
+        write(tmp_path, path, b"\x00\x00\x00\x01Bud1\x00\x00\x10\x00\xff\xfe")
+
+    directory, errors = load_directory(tmp_path)
+
+    assert directory.person_ids == ["10001"]
+    assert sorted(e.file for e in errors) == sorted(litter)
+    assert all(e.warning and not e.rejects_file for e in errors)
+    assert all("自动生成的文件" in e.reason for e in errors)
+
+
+def test_a_look_alike_of_litter_is_still_read(tmp_path: Path) -> None:
+    write(tmp_path, "directory/$staff.csv", "工号,姓名,部门,状态\n10001,王老师,计算机学院,在职\n")
+    write(
+        tmp_path, "directory/thumbs.db.csv", "工号,姓名,部门,状态\n10002,李老师,计算机学院,在职\n"
+    )
+
+    directory, errors = load_directory(tmp_path)
+
+    assert directory.person_ids == ["10001", "10002"] and errors == []
+
+
+def test_the_upload_receipt_of_a_lock_file_says_what_it_is(tmp_path: Path) -> None:
+    write(tmp_path, "rosters/qq/~$551047987.xlsx", b"\x06Wang  \x00" * 20)
+    source = LocalSource(tmp_path)
+    (file,) = source.list("rosters/")
+
+    receipt = check_file(source, file, DEFAULT_SETTINGS, TODAY, waivable_rules())
+
+    assert receipt.rejected is not None and "锁定文件" in receipt.rejected

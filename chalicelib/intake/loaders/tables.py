@@ -21,6 +21,20 @@ T = TypeVar("T")
 Consume = Callable[[SourceFile, Table, list[DataError]], T]
 
 FILE_GONE = "文件在读取时已不存在(可能已被移走或删除),本次未读取;如仍需检查,请重新上传"
+LITTER = (
+    "这是操作系统或办公软件自动生成的文件(如 .DS_Store、Thumbs.db、以 ~$ 开头的 Excel 锁定文件),"
+    "不是数据表,已跳过;可以删除"
+)
+# Files a computer leaves beside the real ones: Finder's folder settings and the copies
+# macOS writes of a file's metadata (`._名册.xlsx`), Explorer's thumbnails and folder
+# settings, the lock files of an open workbook (Excel `~$`, LibreOffice `.~lock.…#`).
+_LITTER_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
+_LITTER_PREFIXES = ("~$", "._", ".~lock.")
+
+
+def is_litter(path: str) -> bool:
+    name = path.rpartition("/")[2]
+    return name.casefold() in _LITTER_NAMES or name.startswith(_LITTER_PREFIXES)
 
 
 def read_file(
@@ -33,6 +47,9 @@ def read_file(
     *,
     all_sheets: bool = False,
 ) -> list[T]:
+    if is_litter(file.path):  # not a table: rejecting it would hold the week's findings
+        errors.append(DataError(file=file.path, reason=LITTER, warning=True))
+        return []
     row_errors: list[DataError] = []
     results: list[T] = []
     try:
