@@ -52,22 +52,31 @@ def events_of(body: str) -> list[Undeliverable]:
     if not isinstance(event, dict):
         return []
     kind = str(event.get("eventType") or event.get("notificationType") or "").lower()
-    at = str(event.get("mail", {}).get("timestamp", ""))
-    message_id = str(event.get("mail", {}).get("messageId", ""))
+    mail = _object(event, "mail")
+    at, message_id = str(mail.get("timestamp", "")), str(mail.get("messageId", ""))
     if kind == "bounce":
-        bounce = event.get("bounce", {})
+        bounce = _object(event, "bounce")
         if bounce.get("bounceType") != "Permanent":
             return []
-        recipients = bounce.get("bouncedRecipients", [])
+        recipients = bounce.get("bouncedRecipients")
         why = bounce.get("bounceSubType") or "Permanent"
     elif kind == "complaint":
-        complaint = event.get("complaint", {})
-        recipients = complaint.get("complainedRecipients", [])
+        complaint = _object(event, "complaint")
+        recipients = complaint.get("complainedRecipients")
         why = complaint.get("complaintFeedbackType") or "abuse"
     else:
         return []
+    if not isinstance(recipients, list):
+        return []
     items = [_item(r, kind, why, at, message_id) for r in recipients if isinstance(r, dict)]
     return [item for item in items if "@" in item.address]
+
+
+def _object(event: dict[str, Any], name: str) -> dict[str, Any]:
+    """A part of the event that should be an object; {} for anything else (an event
+    damaged or forged is no reason to stop the run that drains them)."""
+    part = event.get(name)
+    return part if isinstance(part, dict) else {}
 
 
 def _item(

@@ -100,10 +100,20 @@ def test_the_older_notification_format_is_read_as_well() -> None:
         json.dumps(["a", "list"]),
         "",
         "\x00garbage",
+        # damaged or forged: a part that should be an object, or a list, is not
+        json.dumps({**bounce(), "bounce": ["Permanent"]}),
+        json.dumps({**bounce(), "bounce": {"bounceType": "Permanent", "bouncedRecipients": 7}}),
+        json.dumps({**COMPLAINT, "complaint": None}),
     ],
 )
 def test_what_may_still_reach_its_reader_or_cannot_be_read_blocks_no_one(body: str) -> None:
     assert events_of(body) == []
+
+
+def test_a_bounce_whose_mail_part_is_damaged_still_names_the_address() -> None:
+    (item,) = events_of(json.dumps({**bounce(), "mail": "x"}))
+
+    assert (item.address, item.at, item.message_id) == ("wang@college.example.com", "", "")
 
 
 def test_a_long_diagnostic_is_cut_short() -> None:
