@@ -16,6 +16,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from chalicelib.aws.errors import written_before
 from chalicelib.ledger.actions import Decision, UnitAction, decided
 
 ACTION_PK = "ACTION"
@@ -33,16 +34,17 @@ class DynamoActionLog:
     table: str
 
     def record(self, action: UnitAction) -> bool:
+        """Whether the action was recorded now (False: the same one was already)."""
+        item = _item(action)
         try:
             self.client.put_item(
-                TableName=self.table,
-                Item=_item(action),
-                ConditionExpression="attribute_not_exists(pk)",
+                TableName=self.table, Item=item, ConditionExpression="attribute_not_exists(pk)"
             )
         except ClientError as error:
-            if _conditional_failed(error):
+            if not _conditional_failed(error):
+                raise
+            if not written_before(self.client, self.table, error, item):
                 return False
-            raise
         return True
 
     def decide(self, action_id: str, decision: Decision, by: str, note: str,
@@ -52,17 +54,19 @@ class DynamoActionLog:
         if item is None:
             return None
         action = decided(_action(item), decision, by, note, at)
+        written = _item(action)
         try:
             self.client.put_item(
                 TableName=self.table,
-                Item=_item(action),
+                Item=written,
                 ConditionExpression="decision = :pending",
                 ExpressionAttributeValues={":pending": {"S": Decision.PENDING.value}},
             )
         except ClientError as error:
-            if _conditional_failed(error):
+            if not _conditional_failed(error):
+                raise
+            if not written_before(self.client, self.table, error, written):
                 return None
-            raise
         return action
 
     def actions(self) -> list[UnitAction]:

@@ -23,7 +23,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from chalicelib.aws.errors import retried
+from chalicelib.aws.errors import written_before
 from chalicelib.ledger.models import EntryKey, LedgerChange, LedgerEntry, RunRecord
 from chalicelib.ledger.store import LedgerConflict
 
@@ -71,18 +71,12 @@ class DynamoLedger:
             except ClientError as err:
                 if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
                     raise
-                if not (retried(err) and self._holds(item)):
+                if not written_before(self.client, self.table, err, item):
                     raise LedgerConflict(change.entry.key, change.expected_version) from err
                 # else botocore retried a write whose answer was lost: it was this one
             written += 1
             self.writes += 1
         return written
-
-    def _holds(self, item: dict[str, Any]) -> bool:
-        """Whether the table holds exactly `item` (read consistently)."""
-        key = {"pk": item["pk"], "sk": item["sk"]}
-        stored = self.client.get_item(TableName=self.table, Key=key, ConsistentRead=True)
-        return bool(stored.get("Item") == item)
 
     def put_run(self, run: RunRecord) -> None:
         # The nested counts go as one JSON string: map keys may be empty ("" = no category).
