@@ -16,7 +16,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib.aws.errors import written_before
+from chalicelib.aws.retries import written_before
 from chalicelib.ledger.actions import Decision, UnitAction, decided
 
 ACTION_PK = "ACTION"

@@ -23,7 +23,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from chalicelib.aws.errors import written_before
+from chalicelib.aws.retries import written_before
 from chalicelib.ledger.models import EntryKey, LedgerChange, LedgerEntry, RunRecord
 from chalicelib.ledger.store import LedgerConflict
 

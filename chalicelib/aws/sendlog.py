@@ -17,7 +17,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib.aws.errors import retried
+from chalicelib.aws.retries import retried
 from chalicelib.core.models import Channel
 from chalicelib.notify.sending import (
     DIGEST,
