@@ -189,3 +189,32 @@ def test_the_upload_receipt_of_a_lock_file_says_what_it_is(tmp_path: Path) -> No
     receipt = check_file(source, file, DEFAULT_SETTINGS, TODAY, waivable_rules())
 
     assert receipt.rejected is not None and "锁定文件" in receipt.rejected
+
+
+def test_never_markers_in_date_columns_are_empty_dates(tmp_path: Path) -> None:
+    """DESIGN.md, Real exports: 无, 未知, -, 0 or 0000-00-00 in a date column is no date."""
+    write(
+        tmp_path,
+        "filings/登记表.csv",
+        "平台,群号,单位,备案日期,复核日期,截止日期\n"
+        "qq,551047987,计算机学院,2026-09-01,无,未知\n"
+        "qq,551047988,计算机学院,2026-09-01,0000-00-00,-\n"
+        "qq,551047989,计算机学院,无,2026-10-01,\n",
+    )
+    write(
+        tmp_path,
+        "directory/staff.csv",
+        "工号,姓名,部门,状态,离职日期\n10001,王老师,计算机学院,在职,无\n10002,李老师,计算机学院,离职,0\n",
+    )
+
+    filings, filing_errors = load_filings(tmp_path)
+    directory, directory_errors = load_directory(tmp_path)
+
+    assert [(f.group_id, f.reviewed_on, f.end_on) for f in filings] == [
+        ("551047987", None, None),
+        ("551047988", None, None),
+    ]
+    assert [(e.row, e.column, e.reason) for e in filing_errors] == [
+        (4, "备案日期", "不能为空(“无”表示没有日期)")
+    ]
+    assert directory.left_on == [None, None] and directory_errors == []

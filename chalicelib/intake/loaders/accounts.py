@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from chalicelib.core.dates import is_never
 from chalicelib.core.errors import ValueRefused
 from chalicelib.core.models import Account, AccountStatus, DataError, GroupKey, Platform
 from chalicelib.core.settings import Settings
@@ -42,24 +41,14 @@ def parse_account(row: Row, units: UnitIndex, today: date) -> Account:
         entity=row.word("entity", ENTITY_WORDS),
         operator=_operator(row),
         approved=bool(row.word("approval", APPROVAL_WORDS, False)),
-        approved_on=_date(row, "approved_on", today),
+        approved_on=row.date("approved_on", happened_by=today),
         approver=row.text("approver"),
-        filed_on=_date(row, "filed_on", today),
+        filed_on=row.date("filed_on", happened_by=today),
         status=row.word("status", ACCOUNT_STATUS_WORDS, AccountStatus.ACTIVE),
         purpose=row.text("purpose"),
-        last_post_on=_date(row, "last_post_on", today),
+        last_post_on=row.date("last_post_on", happened_by=today),
         file=row.table.name,
     )
-
-
-def _date(row: Row, field: str, today: date) -> date | None:
-    """An optional date; a "never" marker (未知, 无, -, 0, 0000-00-00 …) is empty, as in every
-    date column (DESIGN.md, Real exports): 最近发布日期 未知 is no post date (a warning of the
-    scan), 登记日期 无 is not filed; never a row error that drops the whole account."""
-    written = row.raw(field)
-    if written is not None and is_never(written):
-        return None
-    return row.date(field, happened_by=today)
 
 
 def _operator(row: Row) -> str | None:

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from chalicelib.core.dates import DateFormatError, parse_date
+from chalicelib.core.dates import DateFormatError, is_never, parse_date
 from chalicelib.core.errors import ValueRefused
 from chalicelib.core.masking import mask_id
 from chalicelib.core.models import DataError, PersonStatus, Platform
@@ -233,7 +233,8 @@ class _CellReader:
     def left_on(self, value: str) -> date | None:
         if value not in self.days:
             try:
-                self.days[value] = parse_date(value) if value.strip() else None
+                day = value.strip()
+                self.days[value] = None if is_never(day) else parse_date(day)
             except DateFormatError as error:
                 raise RowError("left_on", str(error)) from None
         return self.days[value]

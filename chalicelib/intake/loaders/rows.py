@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import date
 from typing import TypeVar
 
-from chalicelib.core.dates import DateFormatError, check_not_future, parse_date
+from chalicelib.core.dates import DateFormatError, check_not_future, is_never, parse_date
 from chalicelib.core.errors import ValueRefused
 from chalicelib.core.models import DataError
 from chalicelib.core.settings import Settings
@@ -102,8 +102,14 @@ class Row:
     def date(
         self, field: str, *, required: bool = False, happened_by: date | None = None
     ) -> date | None:
-        """A date; with `happened_by` (today) one that cannot be in the future either."""
+        """A date; with `happened_by` (today) one that cannot be in the future either. A
+        "never" marker (无, 未知, -, 0, 0000-00-00 …) is an empty cell (DESIGN.md, Real
+        exports)."""
         value = self.given(field, required=required)
+        if value is not None and is_never(value):
+            if required:
+                raise RowError(field, f"不能为空(“{value}”表示没有日期)")
+            return None
         if value is None:
             return None
         try:
