@@ -22,7 +22,8 @@ class S3Objects(S3Reader):
             if error_code(error) in GONE:
                 return None
             raise
-        return SourceFile(key, shanghai_naive(head["LastModified"]), int(head["ContentLength"]))
+        modified, size = shanghai_naive(head["LastModified"]), int(head["ContentLength"])
+        return SourceFile(key, modified, size, head.get("ETag", ""))
 
     def put(self, key: str, body: bytes, content_type: str = "application/octet-stream") -> None:
         self.client.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type)

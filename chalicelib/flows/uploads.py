@@ -111,8 +111,11 @@ def validate_upload(
     # written before the move: a retry after the move finds no file, and so no receipt
     body = json.dumps(receipt.model_dump(mode="json"), ensure_ascii=False, indent=2)
     ports.objects.put(receipt_key(key), body.encode(), "application/json; charset=utf-8")
-    if receipt.rejected is not None:
-        ports.objects.move(key, quarantine_key(key))
+    # Only the version checked: one the unit uploaded again meanwhile has its own event.
+    if receipt.rejected is not None and not ports.objects.move(
+        key, quarantine_key(key), if_match=file.etag
+    ):
+        return receipt.model_copy(update={"quarantined_to": None})
     return receipt
 
 

@@ -20,6 +20,7 @@ class SourceFile:
     path: str  # relative to the data root, with `/` separators
     modified: datetime  # naive, Asia/Shanghai
     size: int
+    etag: str = ""  # the version S3 stored (empty for a local file)
 
 
 class SourceFileGone(Exception):
@@ -73,7 +74,10 @@ class BucketObjects(ObjectReader, Protocol):
 class MovableObjects(BucketObjects, Protocol):
     """Objects that can also be moved away (to quarantine): only the upload check deletes."""
 
-    def move(self, key: str, to: str) -> None: ...
+    def move(self, key: str, to: str, if_match: str = "") -> bool:
+        """Whether `key` was moved: not when `if_match` (an ETag) is given and the object
+        is no longer that version (a unit uploaded it again meanwhile)."""
+        ...
 
 
 class LocalSource:
@@ -142,10 +146,11 @@ class MemoryBucket:
     def keys(self, prefix: str) -> list[str]:
         return sorted(key for key in self._objects if key.startswith(prefix))
 
-    def move(self, key: str, to: str) -> None:
+    def move(self, key: str, to: str, if_match: str = "") -> bool:
         """As S3's copy and delete: the copy is stamped with the time of the move."""
         stored = self._objects.pop(key)
         self._objects[to] = _Stored(stored.body, self.now, stored.content_type)
+        return True
 
     def delete(self, key: str) -> None:
         self._objects.pop(key, None)

@@ -84,6 +84,8 @@ ACCESS: dict[str, list[Grant]] = {
         grant("s3:ListBucket", LIST_DATA),
         grant("s3:GetObject s3:DeleteObject", DATA),
         grant("s3:PutObject", f"objects:{RECEIPTS} objects:{QUARANTINE} objects:{OUTBOX}"),
+        # a quarantine copy of a version the unit replaced during the check is taken back
+        grant("s3:DeleteObject", f"objects:{QUARANTINE}"),
         grant(SQS_TRIGGER, "uploads"),
         grant("sqs:GetQueueUrl sqs:SendMessage", "digests"),  # a rejected file's receipt
         SIGNS_LINKS,

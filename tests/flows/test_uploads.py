@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -15,6 +16,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from chalicelib.aws.clients import Clients
+from chalicelib.aws.s3source import S3Source
 from chalicelib.core.layout import receipt_key
 from chalicelib.core.models import DataError
 from chalicelib.flows.uploads import (
@@ -404,3 +406,40 @@ def test_a_rejected_file_still_gets_its_receipt_when_the_first_receipt_write_fai
     receipt = stored_receipt(bucket, key)
     assert receipt.rejected is not None and receipt.quarantined_to == f"quarantine/{key}"
     assert bucket.keys("quarantine/") == [f"quarantine/{key}"]
+
+
+def test_a_file_uploaded_again_while_its_first_version_is_checked_is_not_quarantined(
+    s3: Any,
+) -> None:
+    # GIVEN a unit's garbage upload, which the unit replaces with the right export while
+    # the check is reading the first one
+    key = "rosters/qq/123456.csv"
+    put(s3, key, b"\x00\x01 not a table")
+
+    class ReuploadedWhileRead(S3Source):
+        def read(self, path: str, at_most: int | None = None) -> bytes:
+            body = super().read(path, at_most)
+            if path == key:
+                s3.put_object(Bucket=BUCKET, Key=key, Body=ROSTER.encode())
+            return body
+
+    # WHEN the first version is checked
+    racing = replace(on_aws(s3), source=ReuploadedWhileRead(s3, BUCKET))
+    receipt = validate_upload(racing, key, DEFAULT_SETTINGS)
+
+    # THEN the first version is rejected, but the new one stays where the unit put it
+    # (its own upload event checks it) and no copy of it sits in quarantine
+    assert receipt is not None and receipt.rejected and receipt.quarantined_to is None
+    assert s3.get_object(Bucket=BUCKET, Key=key)["Body"].read() == ROSTER.encode()
+    assert keys_under(s3, "quarantine/") == []
+
+
+def test_a_rejected_upload_left_as_it_was_checked_is_quarantined(s3: Any) -> None:
+    key = "rosters/qq/123456.csv"
+    put(s3, key, b"\x00\x01 not a table")
+
+    receipt = validate_upload(on_aws(s3), key, DEFAULT_SETTINGS)
+
+    assert receipt is not None and receipt.quarantined_to == f"quarantine/{key}"
+    assert keys_under(s3, "quarantine/") == [f"quarantine/{key}"]
+    assert key not in keys_under(s3, "rosters/")
